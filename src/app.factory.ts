@@ -1,0 +1,108 @@
+import { ConsoleLogger, INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import { Clock, SystemClock } from './common/clock';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
+import { DemoSeedService } from './scheduling/demo-seed.service';
+import { generatePassword } from './staff/passwords';
+import { StaffService } from './staff/staff.service';
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  url: string;
+  databaseUrl: string;
+  catcher?: DevMailCatcher;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  clock?: Clock;
+  logger?: LoggerService | false;
+  /** Overrides DATABASE_URL / the embedded database (tests pass their own database). */
+  databaseUrl?: string;
+  listen?: boolean;
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export async function resolveDatabase(config: AppConfig, log?: (line: string) => void): Promise<EmbeddedDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
+  return startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPgPort, database: 'holdfast', log });
+}
+
+export function configureHttp(app: INestApplication, config: AppConfig): void {
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('holdfast API')
+      .setDescription('Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"? } }`.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+}
+
+/** Builds (and by default starts) the whole application: database, mail, HTTP. */
+export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<RunningApp> {
+  const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
+  const log = new Logger('Bootstrap');
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
+  let catcher: DevMailCatcher | undefined;
+  let devSmtpUrl: string | undefined;
+  if (config.devMail) {
+    catcher = new DevMailCatcher();
+    devSmtpUrl = await catcher.start(config.devSmtpPort);
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, databaseUrl: database.url, clock: opts.clock ?? new SystemClock(), devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined }),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    { logger: logger === false ? false : logger, abortOnError: false },
+  );
+  configureHttp(app, config);
+  app.enableShutdownHooks();
+  await app.init();
+
+  if (config.seedDemo) {
+    const seed = app.get(DemoSeedService);
+    if (await seed.isEmpty()) await seed.seed(config.seedDays);
+  }
+  if (config.devMail) await createDevAdmin(app, log);
+
+  let url = '';
+  if (opts.listen !== false) {
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  }
+  return {
+    app,
+    url,
+    databaseUrl: database.url,
+    catcher,
+    close: async () => {
+      await app.close();
+      await catcher?.stop();
+      await database.stop();
+    },
+  };
+}
+
+/** Development mode only: an admin account on first start, its password printed once. */
+async function createDevAdmin(app: INestApplication, log: Logger): Promise<void> {
+  const staff = app.get(StaffService);
+  if ((await staff.count()) > 0) return;
+  const password = generatePassword();
+  await staff.create({ email: 'admin@holdfast.localhost', displayName: 'Dev Admin', role: 'admin', password }, { id: null, label: 'system:dev-setup' });
+  log.log(`development admin created: admin@holdfast.localhost / ${password} (shown once)`);
+}

@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BookingsModule } from './bookings/bookings.module';
+import { Clock } from './common/clock';
+import { CoreModule } from './common/core.module';
+import { AppConfig } from './config/app-config';
+import { ConfirmationsModule } from './confirmations/confirmations.module';
+import { dataSourceOptions } from './database/data-source-options';
+import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
+import { DevMailModule } from './dev-mail/dev-mail.module';
+import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
+import { StaffModule } from './staff/staff.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  clock: Clock;
+  /** Present when SMTP_URL is unset: the in-process catcher and its /dev routes. */
+  devMail?: { catcher: DevMailCatcher; url: string };
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(o: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...o.config })] }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl), migrationsRun: true }),
+        CoreModule.forRoot(o.config, o.clock),
+        NotificationsModule.forRoot(o.devMail?.url ?? null),
+        SchedulingModule,
+        BookingsModule,
+        ConfirmationsModule,
+        StaffModule,
+        HealthModule,
+        ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
+      ],
+    };
+  }
+}

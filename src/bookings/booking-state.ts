@@ -1,0 +1,85 @@
+import { DateTime } from 'luxon';
+
+export const BOOKING_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+export const EXPIRY_REASONS = ['not_confirmed', 'mail_undelivered'] as const;
+export type ExpiryReason = (typeof EXPIRY_REASONS)[number];
+
+export interface BookingFacts {
+  status: BookingStatus;
+  holdUntil: DateTime;
+  slotStartsAt: DateTime;
+}
+
+export type BookingEvent =
+  | { type: 'confirm' }
+  | { type: 'cancel' }
+  | { type: 'expire'; reason: ExpiryReason };
+
+export type TransitionCode = 'HOLD_EXPIRED' | 'ALREADY_FINAL' | 'HOLD_NOT_OVER' | 'SLOT_STARTED';
+
+export type Transition =
+  | { ok: true; next: BookingStatus; changed: boolean }
+  | { ok: false; code: TransitionCode };
+
+/** Whether a booking in this status holds one unit of its slot's capacity. */
+export function holdsCapacity(status: BookingStatus): boolean {
+  switch (status) {
+    case 'pending':
+    case 'confirmed':
+      return true;
+    case 'cancelled':
+    case 'expired':
+      return false;
+  }
+}
+
+/**
+ * The booking life cycle, as one pure decision. The database enforces the same rules with
+ * compare-and-swap UPDATEs (`WHERE status = 'pending' AND hold_until > $now`), so a
+ * decision made on a stale read cannot be written.
+ * `changed: false` marks an idempotent repeat (confirming a confirmed booking).
+ */
+export function transition(booking: BookingFacts, event: BookingEvent, now: DateTime): Transition {
+  switch (event.type) {
+    case 'confirm':
+      switch (booking.status) {
+        case 'pending':
+          return booking.holdUntil > now ? { ok: true, next: 'confirmed', changed: true } : { ok: false, code: 'HOLD_EXPIRED' };
+        case 'confirmed':
+          return { ok: true, next: 'confirmed', changed: false };
+        case 'cancelled':
+        case 'expired':
+          return { ok: false, code: 'ALREADY_FINAL' };
+      }
+      break;
+    case 'cancel':
+      switch (booking.status) {
+        case 'pending':
+        case 'confirmed':
+          return booking.slotStartsAt > now ? { ok: true, next: 'cancelled', changed: true } : { ok: false, code: 'SLOT_STARTED' };
+        case 'cancelled':
+          return { ok: true, next: 'cancelled', changed: false };
+        case 'expired':
+          return { ok: false, code: 'ALREADY_FINAL' };
+      }
+      break;
+    case 'expire':
+      switch (booking.status) {
+        case 'pending':
+          return booking.holdUntil <= now ? { ok: true, next: 'expired', changed: true } : { ok: false, code: 'HOLD_NOT_OVER' };
+        case 'expired':
+          return { ok: true, next: 'expired', changed: false };
+        case 'confirmed':
+        case 'cancelled':
+          return { ok: false, code: 'ALREADY_FINAL' };
+      }
+      break;
+  }
+}
+
+/** The end of the confirmation hold: the window from now, never past the slot's start. */
+export function initialHoldUntil(now: DateTime, slotStartsAt: DateTime, confirmWindowMinutes: number): DateTime {
+  const windowEnd = now.plus({ minutes: confirmWindowMinutes });
+  return windowEnd < slotStartsAt ? windowEnd : slotStartsAt;
+}

@@ -1,0 +1,45 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { LocationEntity, SlotEntity } from '../scheduling/scheduling.entities';
+import type { BookingStatus, ExpiryReason } from './booking-state';
+
+@Entity('bookings')
+@Unique('uq_bookings_reference', ['reference'])
+export class BookingEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'varchar', length: 12 }) reference: string;
+  @Column({ name: 'slot_id', type: 'uuid' }) slotId: string;
+  @ManyToOne(() => SlotEntity) @JoinColumn({ name: 'slot_id' }) slot?: SlotEntity;
+  @Column({ name: 'location_id', type: 'uuid' }) locationId: string;
+  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id' }) location?: LocationEntity;
+  @Column({ type: 'varchar', length: 200 }) name: string;
+  @Column({ type: 'varchar', length: 254 }) email: string;
+  @Column({ type: 'varchar', length: 32, nullable: true }) phone: string | null;
+  @Column({ type: 'varchar', length: 16 }) status: BookingStatus;
+  @Column({ name: 'hold_until', type: 'timestamptz' }) holdUntil: Date;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true }) confirmedAt: Date | null;
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true }) cancelledAt: Date | null;
+  @Column({ name: 'expired_at', type: 'timestamptz', nullable: true }) expiredAt: Date | null;
+  @Column({ name: 'expiry_reason', type: 'varchar', length: 32, nullable: true }) expiryReason: ExpiryReason | null;
+  @Column({ name: 'status_token_version', type: 'integer', default: 1 }) statusTokenVersion: number;
+}
+
+@Entity('idempotency_keys')
+export class IdempotencyKeyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 200 }) key: string;
+  @Column({ name: 'request_hash', type: 'varchar', length: 64 }) requestHash: string;
+  @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
+  @Column({ type: 'jsonb', nullable: true }) response: unknown;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}
+
+@Entity('confirmation_tokens')
+@Unique('uq_confirmation_tokens_hash', ['tokenHash'])
+export class ConfirmationTokenEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'booking_id', type: 'uuid' }) bookingId: string;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id' }) booking?: BookingEntity;
+  @Column({ name: 'token_hash', type: 'bytea' }) tokenHash: Buffer;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;
+}

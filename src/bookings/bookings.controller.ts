@@ -1,0 +1,74 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { DomainError } from '../common/domain-error';
+import { uuidParam } from '../common/uuid.pipe';
+import { bookingView } from './booking-view';
+import { BookingsService } from './bookings.service';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateBookingDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() slotId: string;
+  @ApiProperty({ example: 'Erika Mustermann', maxLength: 200 })
+  @Transform(trim) @IsString() @MinLength(2) @MaxLength(200) @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
+  name: string;
+  @ApiProperty({ example: 'erika@example.org', maxLength: 254 })
+  @Transform(trim) @IsString() @MaxLength(254) @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  email: string;
+  @ApiPropertyOptional({ example: '+49 30 1234567', description: 'Optional, for an SMS when mail cannot be delivered' })
+  @IsOptional() @Transform(trim) @IsString() @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  phone?: string;
+}
+
+class CreatedBookingDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'HF-7K3Q-9MPD' }) reference: string;
+  @ApiProperty({ example: 'pending' }) status: string;
+  @ApiProperty({ example: '2026-12-01T09:30:00+01:00' }) holdUntil: string;
+  @ApiProperty({ description: 'Send as X-Booking-Token to read or cancel this booking' }) statusToken: string;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,200}$/;
+
+@ApiTags('bookings')
+@Controller('api/v1/bookings')
+export class BookingsController {
+  constructor(private readonly bookings: BookingsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Book a slot; the booking is pending until confirmed through the mailed link' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '8-200 characters [A-Za-z0-9_.:-]; a repeat with the same body returns the first response' })
+  @ApiCreatedResponse({ type: CreatedBookingDto })
+  @ApiConflictResponse({ description: 'SLOT_FULL, SLOT_IN_PAST, BOOKING_LIMIT_SLOT, BOOKING_LIMIT_DAY' })
+  async create(@Body() dto: CreateBookingDto, @Headers('idempotency-key') key: string | undefined) {
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 8-200 characters of A-Z a-z 0-9 _ . : -', [{ field: 'Idempotency-Key', problems: ['invalid format'] }]);
+    }
+    const { body } = await this.bookings.create(dto, key);
+    return body;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status of a booking and of its confirmation mail' })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiOkResponse({ description: 'The booking, its slot, and every message with its delivery state and attempts' })
+  @ApiUnauthorizedResponse({ description: 'BOOKING_TOKEN_INVALID' })
+  async get(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
+    const { booking, messages } = await this.bookings.getForHolder(id, token);
+    return bookingView(booking, messages);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a booking; its place is released' })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiConflictResponse({ description: 'INVALID_TRANSITION' })
+  async cancel(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
+    await this.bookings.cancel(id, token);
+    const { booking, messages } = await this.bookings.getForHolder(id, token);
+    return bookingView(booking, messages);
+  }
+}

@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { sql, sqlOne } from '../database/sql';
+import { BookingStatus, ExpiryReason } from './booking-state';
+
+export interface ReservedSlot {
+  slotId: string;
+  locationId: string;
+  startsAt: Date;
+  endsAt: Date;
+  timeZone: string;
+  locationName: string;
+  locationAddress: string;
+  serviceName: string;
+}
+
+export interface BookingRow {
+  id: string;
+  reference: string;
+  slotId: string;
+  locationId: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  status: BookingStatus;
+  holdUntil: Date;
+  createdAt: Date;
+  confirmedAt: Date | null;
+  cancelledAt: Date | null;
+  expiredAt: Date | null;
+  expiryReason: ExpiryReason | null;
+  statusTokenVersion: number;
+  slotStartsAt: Date;
+  slotEndsAt: Date;
+  serviceId: string;
+  serviceName: string;
+  locationName: string;
+  locationAddress: string;
+  timeZone: string;
+}
+
+const BOOKING_SELECT = `
+  SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
+         b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
+         b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
+         b.status_token_version AS "statusTokenVersion",
+         s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
+         sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
+    FROM bookings b
+    JOIN slots s ON s.id = b.slot_id
+    JOIN services sv ON sv.id = s.service_id
+    JOIN locations l ON l.id = b.location_id`;
+
+@Injectable()
+export class BookingsRepository {
+  /** Claims an idempotency key; false when it exists already (committed by an earlier request). */
+  async claimIdempotencyKey(m: EntityManager, key: string, requestHash: string, now: Date): Promise<boolean> {
+    const rows = await sql(m, `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`, [key, requestHash, now]);
+    return rows.length === 1;
+  }
+
+  findIdempotencyKey(m: EntityManager, key: string) {
+    return sqlOne<{ requestHash: string; response: Record<string, unknown> | null; bookingId: string | null }>(
+      m, `SELECT request_hash AS "requestHash", response, booking_id AS "bookingId" FROM idempotency_keys WHERE key = $1`, [key]);
+  }
+
+  async completeIdempotencyKey(m: EntityManager, key: string, bookingId: string, response: unknown): Promise<void> {
+    await sql(m, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [key, bookingId, JSON.stringify(response)]);
+  }
+
+  /** Serialises bookings by the same address for the rest of the transaction (per-day limit). */
+  async lockAddress(m: EntityManager, email: string): Promise<void> {
+    await sql(m, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
+  }
+
+  /** Takes one unit of capacity if there is one and the slot has not started; one round trip. */
+  reserveCapacity(m: EntityManager, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
+    return sqlOne<ReservedSlot>(
+      m,
+      `UPDATE slots s SET booked = s.booked + 1
+         FROM locations l, services sv
+        WHERE s.id = $1 AND s.booked < s.capacity AND s.starts_at > $2 AND l.id = s.location_id AND sv.id = s.service_id
+        RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+                  l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`,
+      [slotId, notBefore],
+    );
+  }
+
+  slotState(m: EntityManager, slotId: string) {
+    return sqlOne<{ startsAt: Date; capacity: number; booked: number }>(m, `SELECT starts_at AS "startsAt", capacity, booked FROM slots WHERE id = $1`, [slotId]);
+  }
+
+  async releaseCapacity(m: EntityManager, slotId: string): Promise<void> {
+    await sql(m, `UPDATE slots SET booked = booked - 1 WHERE id = $1`, [slotId]);
+  }
+
+  /** Active bookings of this address at this location: in this slot, and on the slot's day. */
+  async activeBookingsOfAddress(m: EntityManager, q: { email: string; locationId: string; slotId: string; dayStart: Date; dayEnd: Date }) {
+    const row = await sqlOne<{ sameSlot: number; sameDay: number }>(
+      m,
+      `SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS "sameSlot", count(*)::int AS "sameDay"
+         FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE lower(b.email) = lower($1) AND b.location_id = $2 AND b.status IN ('pending', 'confirmed')
+          AND s.starts_at >= $4 AND s.starts_at < $5`,
+      [q.email, q.locationId, q.slotId, q.dayStart, q.dayEnd],
+    );
+    return row!;
+  }
+
+  /** The booking, its confirmation token (hash) and its confirmation mail, in one statement. */
+  async insertBookingWithConfirmation(
+    m: EntityManager,
+    b: { id: string; reference: string; slotId: string; locationId: string; name: string; email: string; phone: string | null; holdUntil: Date; now: Date },
+    token: { hash: Buffer },
+    mail: { id: string; messageId: string; payload: unknown },
+  ): Promise<void> {
+    await sql(
+      m,
+      `WITH booking AS (
+         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) RETURNING id
+       ), token AS (
+         INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
+       )
+       INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at)
+       SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9 FROM booking`,
+      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload)],
+    );
+  }
+
+  findById(m: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
+    return sqlOne<BookingRow>(m, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
+  }
+
+  findByTokenHash(m: EntityManager, hash: Buffer, forUpdate = false): Promise<BookingRow | undefined> {
+    return sqlOne<BookingRow>(
+      m,
+      `${BOOKING_SELECT} JOIN confirmation_tokens t ON t.booking_id = b.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL${forUpdate ? ' FOR UPDATE OF b' : ''}`,
+      [hash],
+    );
+  }
+
+  /** Compare-and-swap: only a pending booking whose hold is still running becomes confirmed. */
+  async markConfirmed(m: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = await sql(m, `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' AND hold_until > $2 RETURNING id`, [id, now]);
+    return rows.length === 1;
+  }
+
+  /** Compare-and-swap from an active status; returns the slot whose capacity to release. */
+  async markCancelled(m: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = await sql(m, `UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status IN ('pending', 'confirmed') RETURNING id`, [id, now]);
+    return rows.length === 1;
+  }
+
+  /**
+   * The expiry sweep as one set-based statement: expires pending bookings whose hold ran out
+   * and gives their capacity back, safe beside other instances (SKIP LOCKED). The reason says
+   * whether the confirmation mail ever reached the citizen's side.
+   */
+  async expireDue(m: EntityManager, now: Date, limit: number): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
+    return sql(
+      m,
+      `WITH due AS (
+         SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1
+          ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), expired AS (
+         UPDATE bookings b
+            SET status = 'expired', expired_at = $1,
+                expiry_reason = CASE WHEN EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.accepted_at IS NOT NULL)
+                                     THEN 'not_confirmed' ELSE 'mail_undelivered' END
+           FROM due WHERE b.id = due.id AND b.status = 'pending'
+         RETURNING b.id, b.slot_id, b.expiry_reason
+       ), released AS (
+         UPDATE slots s SET booked = s.booked - e.n
+           FROM (SELECT slot_id, count(*)::int AS n FROM expired GROUP BY slot_id) e
+          WHERE s.id = e.slot_id
+         RETURNING s.id
+       ), withdrawn AS (
+         UPDATE outbox_messages o SET state = 'cancelled'
+          WHERE o.booking_id IN (SELECT id FROM expired) AND o.state IN ('queued', 'deferred')
+         RETURNING o.id
+       )
+       SELECT id, expiry_reason AS "expiryReason" FROM expired`,
+      [now, limit],
+    );
+  }
+
+  async withdrawUnsentMail(m: EntityManager, bookingId: string): Promise<void> {
+    await sql(m, `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred')`, [bookingId]);
+  }
+}

@@ -1,0 +1,146 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { createHash, randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { newBookingReference, newSecretToken, sha256 } from '../common/ids';
+import { SecretsService } from '../common/secrets.service';
+import { isoInZone } from '../common/time';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
+import { renderConfirmationMail } from '../notifications/confirmation-mail';
+import { OutboxRepository } from '../notifications/outbox.repository';
+import { initialHoldUntil, transition } from './booking-state';
+import { BookingRow, BookingsRepository } from './bookings.repository';
+
+export interface NewBooking {
+  slotId: string;
+  name: string;
+  email: string;
+  phone?: string;
+}
+
+export interface CreatedBooking {
+  id: string;
+  reference: string;
+  status: 'pending';
+  holdUntil: string;
+  statusToken: string;
+}
+
+@Injectable()
+export class BookingsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly bookings: BookingsRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly secrets: SecretsService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * One transaction: capacity, booking, hashed confirmation token and the outbox row of the
+   * confirmation mail, or nothing at all. With an Idempotency-Key a repeat of the same request
+   * returns the first response; the same key with another body is refused.
+   */
+  async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
+    const requestHash = createHash('sha256').update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null])).digest('hex');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tx.run((m) => this.createIn(m, input, requestHash, idempotencyKey));
+      } catch (err) {
+        // A reference collision (30^8 codes) is retried with a fresh code; anything else is final.
+        if (uniqueViolation(err) === 'uq_bookings_reference' && attempt < 3) continue;
+        if (uniqueViolation(err) === 'uq_bookings_active_email_slot') {
+          throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async createIn(m: Parameters<Parameters<TransactionRunner['run']>[0]>[0], input: NewBooking, requestHash: string, key?: string) {
+    const now = this.clock.now();
+    if (key && !(await this.bookings.claimIdempotencyKey(m, key, requestHash, now.toJSDate()))) {
+      const earlier = await this.bookings.findIdempotencyKey(m, key);
+      if (!earlier || earlier.requestHash !== requestHash) {
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
+      }
+      const body = earlier.response as Omit<CreatedBooking, 'statusToken'> & { statusTokenVersion?: number };
+      const { statusTokenVersion, ...rest } = body;
+      return { replayed: true, body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking };
+    }
+
+    await this.bookings.lockAddress(m, input.email);
+    const slot = await this.bookings.reserveCapacity(m, input.slotId, now.toJSDate());
+    if (!slot) {
+      const state = await this.bookings.slotState(m, input.slotId);
+      if (!state) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+      if (state.startsAt <= now.toJSDate()) throw new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
+      throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId: input.slotId });
+    }
+
+    const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
+    const active = await this.bookings.activeBookingsOfAddress(m, {
+      email: input.email, locationId: slot.locationId, slotId: slot.slotId, dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate(),
+    });
+    if (active.sameSlot > 0) throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+    if (active.sameDay >= this.config.maxBookingsPerLocationDay) {
+      throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
+    }
+
+    const id = randomUUID();
+    const reference = newBookingReference();
+    const holdUntil = initialHoldUntil(now, DateTime.fromJSDate(slot.startsAt), this.config.confirmWindowMinutes);
+    const confirmToken = newSecretToken();
+    const mailId = randomUUID();
+    const mail = renderConfirmationMail({
+      name: input.name, reference, locationName: slot.locationName, locationAddress: slot.locationAddress, serviceName: slot.serviceName,
+      timeZone: slot.timeZone, slotStartsAt: slot.startsAt, holdUntil: holdUntil.toJSDate(),
+      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${confirmToken}`,
+    });
+    await this.bookings.insertBookingWithConfirmation(
+      m,
+      { id, reference, slotId: slot.slotId, locationId: slot.locationId, name: input.name, email: input.email, phone: input.phone ?? null, holdUntil: holdUntil.toJSDate(), now: now.toJSDate() },
+      { hash: sha256(confirmToken) },
+      { id: mailId, messageId: this.outbox.messageIdFor(mailId), payload: { to: input.email, ...mail } },
+    );
+
+    const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
+    if (key) await this.bookings.completeIdempotencyKey(m, key, id, { ...body, statusTokenVersion: 1 });
+    return { replayed: false, body: { ...body, statusToken: this.secrets.statusToken(id, 1) } };
+  }
+
+  /** Loads a booking for its holder; the status token is checked before any query. */
+  async getForHolder(id: string, statusToken: string | undefined) {
+    const booking = await this.bookings.findById(this.tx.manager, id);
+    this.assertHolder(booking, id, statusToken);
+    const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
+    return { booking: booking!, messages };
+  }
+
+  async cancel(id: string, statusToken: string | undefined): Promise<BookingRow> {
+    return this.tx.run(async (m) => {
+      const booking = await this.bookings.findById(m, id, true);
+      this.assertHolder(booking, id, statusToken);
+      const now = this.clock.now();
+      const decision = transition({ status: booking!.status, holdUntil: DateTime.fromJSDate(booking!.holdUntil), slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt) }, { type: 'cancel' }, now);
+      if (!decision.ok) {
+        throw new DomainError('INVALID_TRANSITION', decision.code === 'SLOT_STARTED' ? 'The appointment has already started.' : `A booking that is ${booking!.status} cannot be cancelled.`, { status: booking!.status, reason: decision.code });
+      }
+      if (decision.changed && (await this.bookings.markCancelled(m, id, now.toJSDate()))) {
+        await this.bookings.releaseCapacity(m, booking!.slotId);
+        await this.bookings.withdrawUnsentMail(m, id);
+      }
+      return (await this.bookings.findById(m, id))!;
+    });
+  }
+
+  private assertHolder(booking: BookingRow | undefined, id: string, statusToken: string | undefined): void {
+    // Same answer for an unknown id and a wrong token: the endpoint tells nothing without the token.
+    if (!statusToken || !booking || !this.secrets.verifyStatusToken(id, booking.statusTokenVersion, statusToken)) {
+      throw new DomainError('BOOKING_TOKEN_INVALID', 'Missing or invalid X-Booking-Token for this booking.');
+    }
+  }
+}

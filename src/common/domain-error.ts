@@ -1,0 +1,47 @@
+/**
+ * Stable error codes. Clients may branch on them; never rename one, only add.
+ * The HTTP status is fixed per code so one filter can map them.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  BOOKING_TOKEN_INVALID: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  LOCATION_NOT_FOUND: 404,
+  SERVICE_NOT_FOUND: 404,
+  SLOT_NOT_FOUND: 404,
+  BOOKING_NOT_FOUND: 404,
+  TOKEN_INVALID: 404,
+  METHOD_NOT_ALLOWED: 405,
+  SLOT_FULL: 409,
+  SLOT_IN_PAST: 409,
+  BOOKING_LIMIT_SLOT: 409,
+  BOOKING_LIMIT_DAY: 409,
+  INVALID_TRANSITION: 409,
+  STAFF_EMAIL_TAKEN: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  LOGIN_FAILED: 401,
+  INTERNAL: 500,
+  NOT_READY: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}

@@ -1,0 +1,65 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorCode } from './domain-error';
+
+interface ReplyLike {
+  status(code: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  send(body: unknown): void;
+}
+
+const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'MALFORMED_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/**
+ * One place that turns every failure into `{ error: { code, message, details? } }`.
+ * Domain errors keep their code; framework and body-parser errors get a stable code by
+ * status; anything else is an INTERNAL 500 with a request id, its internals only in the log.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<ReplyLike>();
+    const { status, body } = this.toResponse(exception);
+    reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  toResponse(exception: unknown): { status: number; body: { error: { code: string; message: string; details?: unknown; requestId?: string } } } {
+    if (exception instanceof DomainError) {
+      return { status: exception.status, body: { error: { code: exception.code, message: exception.message, ...(exception.details !== undefined ? { details: exception.details } : {}) } } };
+    }
+    const status = httpStatusOf(exception);
+    if (status !== undefined && status >= 400 && status < 500) {
+      const code = HTTP_STATUS_CODES[status] ?? 'MALFORMED_REQUEST';
+      return { status, body: { error: { code, message: clientMessage(exception, status) } } };
+    }
+    const requestId = randomUUID();
+    this.logger.error(`request ${requestId} failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error. Please quote the request id when reporting it.', requestId } } };
+  }
+}
+
+function httpStatusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  // Fastify's own errors (bad JSON, body too large, wrong content type) carry statusCode.
+  const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+function clientMessage(exception: unknown, status: number): string {
+  if (status === 404) return 'No such resource.';
+  if (status === 413) return 'The request body is too large.';
+  if (status === 415) return 'Unsupported content type; send application/json.';
+  const message = exception instanceof Error ? exception.message : '';
+  if (/JSON/i.test(message)) return 'The request body is not valid JSON.';
+  return message && message.length < 200 ? message : 'The request is malformed.';
+}

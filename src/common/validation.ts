@@ -1,0 +1,24 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError } from './domain-error';
+
+function flatten(errors: ValidationError[], parent = ''): Array<{ field: string; problems: string[] }> {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+/** whitelist + forbid unknown fields; failures become VALIDATION_FAILED with per-field details. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const details = flatten(errors);
+      return new DomainError('VALIDATION_FAILED', `Invalid input: ${details.map((d) => d.field).join(', ')}.`, details);
+    },
+  });
+}

@@ -1,0 +1,162 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable holdfast reads, with its default. README's configuration table
+ * lists the same names; start-up fails with a clear message when one is malformed.
+ */
+export class EnvSchema {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  DATABASE_URL?: string;
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SMTP_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  DEV_SMTP_PORT = 0;
+
+  @IsString() @MinLength(3)
+  MAIL_FROM = 'Bürgeramt Terminvergabe <termine@holdfast.localhost>';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  PUBLIC_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32)
+  APP_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 60)
+  CONFIRM_WINDOW_MINUTES = 60;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  MAX_BOOKINGS_PER_LOCATION_DAY = 3;
+
+  @Transform(toBool) @IsBoolean()
+  SEED_DEMO = true;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(365)
+  SEED_DAYS = 14;
+
+  @Transform(toBool) @IsBoolean()
+  WORKERS_ENABLED = true;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(60000)
+  DISPATCH_INTERVAL_MS = 250;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  DISPATCH_BATCH_SIZE = 50;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  OUTBOX_LEASE_SECONDS = 60;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  OUTBOX_MAX_ATTEMPTS = 12;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  RETRY_BASE_SECONDS = 30;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 86400)
+  RETRY_MAX_SECONDS = 3600;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  SMTP_POOL_SIZE = 5;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000)
+  SWEEP_INTERVAL_MS = 15000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  STAFF_SESSION_HOURS = 10;
+
+  @IsIn(['log', 'json'])
+  LOG_FORMAT: 'log' | 'json' = 'log';
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  smtpUrl?: string;
+  devSmtpPort: number;
+  mailFrom: string;
+  publicBaseUrl: string;
+  appSecret?: string;
+  confirmWindowMinutes: number;
+  maxBookingsPerLocationDay: number;
+  seedDemo: boolean;
+  seedDays: number;
+  workersEnabled: boolean;
+  dispatchIntervalMs: number;
+  dispatchBatchSize: number;
+  outboxLeaseSeconds: number;
+  outboxMaxAttempts: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  smtpPoolSize: number;
+  sweepIntervalMs: number;
+  staffSessionHours: number;
+  logFormat: 'log' | 'json';
+  /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
+  devMail: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates raw environment variables and returns the typed configuration, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new EnvSchema());
+  const picked = Object.fromEntries(Object.entries(env).filter(([k]) => known.includes(k) || k === 'DATABASE_URL' || k === 'SMTP_URL' || k === 'PUBLIC_BASE_URL' || k === 'APP_SECRET'));
+  const schema = plainToInstance(EnvSchema, picked);
+  const errors = validateSync(schema, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return {
+    port: schema.PORT,
+    host: schema.HOST,
+    databaseUrl: schema.DATABASE_URL,
+    dataDir: schema.DATA_DIR,
+    embeddedPgPort: schema.EMBEDDED_PG_PORT,
+    smtpUrl: schema.SMTP_URL,
+    devSmtpPort: schema.DEV_SMTP_PORT,
+    mailFrom: schema.MAIL_FROM,
+    publicBaseUrl: (schema.PUBLIC_BASE_URL ?? `http://localhost:${schema.PORT}`).replace(/\/+$/, ''),
+    appSecret: schema.APP_SECRET,
+    confirmWindowMinutes: schema.CONFIRM_WINDOW_MINUTES,
+    maxBookingsPerLocationDay: schema.MAX_BOOKINGS_PER_LOCATION_DAY,
+    seedDemo: schema.SEED_DEMO,
+    seedDays: schema.SEED_DAYS,
+    workersEnabled: schema.WORKERS_ENABLED,
+    dispatchIntervalMs: schema.DISPATCH_INTERVAL_MS,
+    dispatchBatchSize: schema.DISPATCH_BATCH_SIZE,
+    outboxLeaseSeconds: schema.OUTBOX_LEASE_SECONDS,
+    outboxMaxAttempts: schema.OUTBOX_MAX_ATTEMPTS,
+    retryBaseSeconds: schema.RETRY_BASE_SECONDS,
+    retryMaxSeconds: schema.RETRY_MAX_SECONDS,
+    smtpPoolSize: schema.SMTP_POOL_SIZE,
+    sweepIntervalMs: schema.SWEEP_INTERVAL_MS,
+    staffSessionHours: schema.STAFF_SESSION_HOURS,
+    logFormat: schema.LOG_FORMAT,
+    devMail: !schema.SMTP_URL,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

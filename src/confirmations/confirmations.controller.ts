@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '../common/domain-error';
+import { confirmedPage, confirmPage, invalidTokenPage } from './confirm-page';
+import { ConfirmationsService } from './confirmations.service';
+
+export class ConfirmDto {
+  @ApiProperty({ description: 'The token from the mailed link' }) @IsString() @MaxLength(200) token: string;
+}
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+@ApiTags('confirmations')
+@Controller()
+export class ConfirmationsController {
+  constructor(private readonly confirmations: ConfirmationsService) {}
+
+  @Get('confirm')
+  @ApiOperation({ summary: 'The page behind the mailed link (HTML). GET and HEAD change nothing: mail scanners open links.' })
+  async page(@Query('token') token: unknown, @Res() reply: FastifyReply) {
+    return this.html(reply, async () => confirmPage(await this.confirmations.preview(typeof token === 'string' ? token : ''), String(token)));
+  }
+
+  @Post('confirm')
+  @ApiOperation({ summary: 'The page\'s button (form POST, application/x-www-form-urlencoded): confirms' })
+  async confirmForm(@Body() body: unknown, @Res() reply: FastifyReply) {
+    const token = (body as { token?: unknown } | undefined)?.token;
+    return this.html(reply, async () => confirmedPage(await this.confirmations.confirm(typeof token === 'string' ? token : '')));
+  }
+
+  @Post('api/v1/confirmations')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm a booking with the token from the link; repeating it answers confirmed again' })
+  @ApiOkResponse({ description: '{ id, reference, status: "confirmed" }' })
+  @ApiNotFoundResponse({ description: 'TOKEN_INVALID: unknown, expired or no longer valid token (one answer for all)' })
+  async confirm(@Body() dto: ConfirmDto) {
+    const b = await this.confirmations.confirm(dto.token);
+    return { id: b.id, reference: b.reference, status: b.status };
+  }
+
+  private async html(reply: FastifyReply, render: () => Promise<string>) {
+    let status = 200;
+    let page: string;
+    try {
+      page = await render();
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'TOKEN_INVALID') throw err;
+      status = 404;
+      page = invalidTokenPage();
+    }
+    reply.status(status).headers(PAGE_HEADERS).send(page);
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { sha256 } from '../common/ids';
+import { TransactionRunner } from '../database/transaction-runner';
+import { transition } from '../bookings/booking-state';
+import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** One answer for every token that cannot confirm: unknown, revoked, expired or cancelled. */
+const invalid = () => new DomainError('TOKEN_INVALID', 'This confirmation link is not valid (any more). If your booking expired, please book again.');
+
+@Injectable()
+export class ConfirmationsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly bookings: BookingsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Read-only: what the confirm page shows. Never changes anything (mail scanners open links). */
+  async preview(token: string): Promise<BookingRow> {
+    if (!TOKEN_SHAPE.test(token)) throw invalid();
+    const booking = await this.bookings.findByTokenHash(this.tx.manager, sha256(token));
+    if (!booking) throw invalid();
+    const usable = transition(this.facts(booking), { type: 'confirm' }, this.clock.now());
+    if (!usable.ok) throw invalid();
+    return booking;
+  }
+
+  /** Confirms; confirming a confirmed booking answers confirmed again. */
+  async confirm(token: string): Promise<BookingRow> {
+    if (!TOKEN_SHAPE.test(token)) throw invalid();
+    return this.tx.run(async (m) => {
+      const booking = await this.bookings.findByTokenHash(m, sha256(token), true);
+      if (!booking) throw invalid();
+      const now = this.clock.now();
+      const decision = transition(this.facts(booking), { type: 'confirm' }, now);
+      if (!decision.ok) throw invalid();
+      if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
+      return (await this.bookings.findById(m, booking.id))!;
+    });
+  }
+
+  private facts(b: BookingRow) {
+    return { status: b.status, holdUntil: DateTime.fromJSDate(b.holdUntil), slotStartsAt: DateTime.fromJSDate(b.slotStartsAt) };
+  }
+}

@@ -1,0 +1,12 @@
+import { AuditEntryEntity } from '../audit/audit-entry.entity';
+import { BookingEntity, ConfirmationTokenEntity, IdempotencyKeyEntity } from '../bookings/booking.entity';
+import { MailAttemptEntity, OutboxMessageEntity } from '../notifications/outbox.entities';
+import { LocationEntity, OpeningHoursEntity, ServiceEntity, SlotEntity } from '../scheduling/scheduling.entities';
+import { StaffSessionEntity, StaffUserEntity } from '../staff/staff.entities';
+
+export const ENTITIES = [
+  LocationEntity, ServiceEntity, OpeningHoursEntity, SlotEntity,
+  BookingEntity, IdempotencyKeyEntity, ConfirmationTokenEntity,
+  OutboxMessageEntity, MailAttemptEntity,
+  StaffUserEntity, StaffSessionEntity, AuditEntryEntity,
+];

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** The one way services open a transaction; repositories take the manager they must use. */
+@Injectable()
+export class TransactionRunner {
+  constructor(private readonly dataSource: DataSource) {}
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+}
+
+/** PostgreSQL's unique_violation, with the violated constraint's name. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '23505' ? (e?.driverError?.constraint ?? e?.constraint ?? '') : undefined;
+}

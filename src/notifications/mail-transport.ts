@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { createTransport, Transporter } from 'nodemailer';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+export const DEV_SMTP_URL = Symbol('DEV_SMTP_URL');
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  messageId: string;
+}
+
+export interface SmtpAcceptance {
+  replyCode: number | null;
+  reply: string;
+}
+
+/**
+ * Real SMTP through nodemailer's pooled transport: the city's relay (SMTP_URL), or the
+ * in-process development catcher on loopback. Throws nodemailer's error on refusal.
+ */
+@Injectable()
+export class MailTransport implements OnModuleDestroy {
+  private readonly logger = new Logger('MailTransport');
+  private readonly transporter: Transporter;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEV_SMTP_URL) devSmtpUrl: string | null,
+  ) {
+    const url = config.smtpUrl ?? devSmtpUrl;
+    if (!url) throw new Error('no SMTP_URL and no development mail catcher');
+    this.transporter = createTransport(url, {
+      pool: true,
+      maxConnections: config.smtpPoolSize,
+      maxMessages: 1000,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    } as never);
+  }
+
+  async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
+    const info = await this.transporter.sendMail({
+      from: this.config.mailFrom,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: mail.messageId,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+    });
+    const reply = String(info.response ?? '');
+    const code = Number.parseInt(reply.slice(0, 3), 10);
+    return { replyCode: Number.isFinite(code) ? code : null, reply };
+  }
+
+  onModuleDestroy(): void {
+    this.transporter.close();
+  }
+}

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DispatcherService } from './dispatcher.service';
+import { DEV_SMTP_URL, MailTransport } from './mail-transport';
+import { OutboxRepository } from './outbox.repository';
+
+@Module({})
+export class NotificationsModule {
+  static forRoot(devSmtpUrl: string | null): DynamicModule {
+    return {
+      module: NotificationsModule,
+      global: true,
+      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, DispatcherService],
+      exports: [OutboxRepository, DispatcherService, MailTransport],
+    };
+  }
+}

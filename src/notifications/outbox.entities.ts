@@ -1,0 +1,43 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { BookingEntity } from '../bookings/booking.entity';
+
+export type OutboxState = 'queued' | 'sending' | 'deferred' | 'accepted' | 'failed' | 'cancelled';
+export type AttemptOutcome = 'accepted' | 'deferred' | 'failed' | 'lease_expired';
+
+@Entity('outbox_messages')
+@Unique('uq_outbox_message_id', ['messageId'])
+export class OutboxMessageEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id' }) booking?: BookingEntity;
+  @Column({ type: 'varchar', length: 40 }) kind: string;
+  @Column({ type: 'varchar', length: 16 }) channel: 'email' | 'sms';
+  @Column({ type: 'varchar', length: 254 }) recipient: string;
+  @Column({ name: 'message_id', type: 'varchar', length: 200 }) messageId: string;
+  @Column({ type: 'jsonb' }) payload: unknown;
+  @Column({ type: 'varchar', length: 24, default: 'queued' }) state: OutboxState;
+  @Column({ type: 'integer', default: 0 }) attempts: number;
+  @Column({ name: 'next_attempt_at', type: 'timestamptz' }) nextAttemptAt: Date;
+  @Column({ name: 'lease_owner', type: 'varchar', length: 100, nullable: true }) leaseOwner: string | null;
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
+  @Column({ name: 'last_reply_code', type: 'integer', nullable: true }) lastReplyCode: number | null;
+  @Column({ name: 'last_reply', type: 'text', nullable: true }) lastReply: string | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true }) failedAt: Date | null;
+}
+
+@Entity('mail_attempts')
+export class MailAttemptEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
+  @Column({ name: 'message_id', type: 'uuid' }) messageId: string;
+  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id' }) message?: OutboxMessageEntity;
+  @Column({ type: 'integer' }) attempt: number;
+  @Column({ name: 'started_at', type: 'timestamptz' }) startedAt: Date;
+  @Column({ name: 'finished_at', type: 'timestamptz' }) finishedAt: Date;
+  @Column({ type: 'varchar', length: 16 }) outcome: AttemptOutcome;
+  @Column({ name: 'reply_code', type: 'integer', nullable: true }) replyCode: number | null;
+  @Column({ type: 'text', nullable: true }) reply: string | null;
+  @Column({ name: 'error_code', type: 'varchar', length: 40, nullable: true }) errorCode: string | null;
+  @Column({ type: 'varchar', length: 100 }) worker: string;
+}

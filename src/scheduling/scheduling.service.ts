@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { isoInZone } from '../common/time';
+import { TransactionRunner } from '../database/transaction-runner';
+import { SchedulingRepository } from './scheduling.repository';
+import { generateSlots, WeeklyOpening } from './slot-generation';
+
+export interface SlotView {
+  id: string;
+  locationId: string;
+  serviceId: string;
+  startsAt: string;
+  endsAt: string;
+  capacity: number;
+  available: number;
+}
+
+const MAX_RANGE_DAYS = 62;
+
+@Injectable()
+export class SchedulingService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly repo: SchedulingRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  listLocations() {
+    return this.repo.listLocations(this.tx.manager);
+  }
+
+  listServices() {
+    return this.repo.listServices(this.tx.manager);
+  }
+
+  async availableSlots(q: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
+    const m = this.tx.manager;
+    const [location, service] = await Promise.all([this.repo.findLocation(m, q.locationId), this.repo.findService(m, q.serviceId)]);
+    if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
+    if (!service) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
+    const now = this.clock.now();
+    const from = q.from ? DateTime.fromISO(q.from, { zone: location.timeZone }) : now;
+    const to = q.to ? DateTime.fromISO(q.to, { zone: location.timeZone }) : from.plus({ days: 14 });
+    if (to <= from) throw new DomainError('VALIDATION_FAILED', '`to` must be after `from`.', [{ field: 'to', problems: ['must be after from'] }]);
+    if (to.diff(from, 'days').days > MAX_RANGE_DAYS) {
+      throw new DomainError('VALIDATION_FAILED', `The range may span at most ${MAX_RANGE_DAYS} days.`, [{ field: 'to', problems: [`at most ${MAX_RANGE_DAYS} days after from`] }]);
+    }
+    // Slots that already started are not bookable; never list them.
+    const effectiveFrom = from < now ? now : from;
+    const rows = await this.repo.availableSlots(m, { locationId: location.id, serviceId: service.id, from: effectiveFrom.toJSDate(), to: to.toJSDate(), limit: 2000 });
+    return rows.map((r) => ({
+      id: r.id,
+      locationId: r.locationId,
+      serviceId: r.serviceId,
+      startsAt: isoInZone(r.startsAt, r.timeZone),
+      endsAt: isoInZone(r.endsAt, r.timeZone),
+      capacity: r.capacity,
+      available: r.capacity - r.booked,
+    }));
+  }
+
+  /** Generates slots for every service at a location from its weekly opening hours; idempotent. */
+  async generateForLocation(locationId: string, days: number): Promise<number> {
+    return this.tx.run(async (m) => {
+      const location = await this.repo.findLocation(m, locationId);
+      if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
+      const openings = await this.repo.openingHours(m, locationId);
+      let created = 0;
+      for (const service of await this.repo.listServices(m)) {
+        const slots = generateSlots({ openings, durationMinutes: service.durationMinutes, timeZone: location.timeZone, from: this.clock.now(), days });
+        created += await this.repo.insertSlots(m, location.id, service.id, slots);
+      }
+      return created;
+    });
+  }
+
+  async createLocation(l: { name: string; address: string; timeZone: string; openings: WeeklyOpening[] }): Promise<string> {
+    return this.tx.run(async (m) => {
+      const id = await this.repo.insertLocation(m, l);
+      await this.repo.replaceOpeningHours(m, id, l.openings);
+      return id;
+    });
+  }
+
+  createService(s: { name: string; durationMinutes: number }): Promise<string> {
+    return this.repo.insertService(this.tx.manager, s);
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { newSecretToken, sha256 } from '../common/ids';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { sql, sqlOne } from '../database/sql';
+import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
+import { Actor, AuditService } from '../audit/audit.service';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords';
+import type { StaffRole } from './staff.entities';
+
+export interface StaffPrincipal {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+}
+
+@Injectable()
+export class StaffService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(input: { email: string; displayName?: string; role: StaffRole; password: string }, actor: Actor): Promise<StaffPrincipal> {
+    const hash = await hashPassword(input.password);
+    try {
+      return await this.tx.run(async (m) => {
+        const row = await sqlOne<StaffPrincipal>(
+          m,
+          `INSERT INTO staff_users (email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+           RETURNING id, email, display_name AS "displayName", role`,
+          [input.email, input.displayName ?? input.email, input.role, hash, this.clock.now().toJSDate()],
+        );
+        await this.audit.record(m, actor, { action: 'staff.create', after: { id: row!.id, email: row!.email, role: row!.role } });
+        return row!;
+      });
+    } catch (err) {
+      if (uniqueViolation(err) === 'uq_staff_users_email') throw new DomainError('STAFF_EMAIL_TAKEN', 'A staff account with this e-mail exists already.');
+      throw err;
+    }
+  }
+
+  async count(): Promise<number> {
+    return (await sqlOne<{ n: number }>(this.tx.manager, `SELECT count(*)::int AS n FROM staff_users`))!.n;
+  }
+
+  /** Password login; the same answer (and about the same time) for unknown e-mail and wrong password. */
+  async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
+    const user = await sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
+      this.tx.manager,
+      `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt" FROM staff_users WHERE lower(email) = lower($1)`,
+      [email],
+    );
+    const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
+    if (!user || !ok || user.disabledAt) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
+    const token = newSecretToken();
+    const now = this.clock.now();
+    const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
+    await this.tx.run(async (m) => {
+      await sql(m, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [sha256(token), user.id, now.toJSDate(), expiresAt]);
+      await this.audit.record(m, { id: user.id, label: user.email }, { action: 'staff.login' });
+    });
+    const { passwordHash, disabledAt, ...staff } = user;
+    return { token, expiresAt, staff };
+  }
+
+  async authenticate(token: string): Promise<StaffPrincipal | undefined> {
+    return sqlOne<StaffPrincipal>(
+      this.tx.manager,
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.role
+         FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
+        WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
+      [sha256(token), this.clock.now().toJSDate()],
+    );
+  }
+}
