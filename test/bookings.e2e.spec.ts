@@ -1,0 +1,124 @@
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+describe('booking a slot (real PostgreSQL, real HTTP)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  const slotTomorrow = () => createSlot(app.db, { capacity: 3, startsAt: '2026-06-02T07:00:00Z' });
+  const book = (slotId: string, who = citizen(), headers: Record<string, string> = {}) => http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who }, headers });
+  const booked = async (slotId: string) => (await app.db.query('SELECT booked FROM slots WHERE id = $1', [slotId])).rows[0].booked;
+
+  it('50 concurrent bookings for a slot of capacity 3 give exactly 3 bookings and 47 SLOT_FULL', async () => {
+    const { slotId } = await slotTomorrow();
+    const results = await Promise.all(Array.from({ length: 50 }, () => book(slotId)));
+    const created = results.filter((r) => r.status === 201);
+    const full = results.filter((r) => r.status === 409 && r.body.error.code === 'SLOT_FULL');
+    expect(created).toHaveLength(3);
+    expect(full).toHaveLength(47);
+    expect(await booked(slotId)).toBe(3);
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE slot_id = $1`, [slotId]);
+    expect(rows[0].n).toBe(3);
+    const mails = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id WHERE b.slot_id = $1`, [slotId]);
+    expect(mails.rows[0].n).toBe(3);
+  });
+
+  it('answers 201 with reference, pending status, hold end in the office zone and a status token', async () => {
+    const { slotId } = await slotTomorrow();
+    const res = await book(slotId);
+    expect(res.status).toBe(201);
+    expect(res.body.reference).toMatch(/^HF-[2-9A-HJ-NP-TV-Z]{4}-[2-9A-HJ-NP-TV-Z]{4}$/);
+    expect(res.body.status).toBe('pending');
+    // 08:00Z + 60 min window = 09:00Z = 11:00 in Berlin summer time.
+    expect(res.body.holdUntil).toBe('2026-06-01T11:00:00+02:00');
+    const view = await http(app, 'GET', `/api/v1/bookings/${res.body.id}`, { headers: { 'x-booking-token': res.body.statusToken } });
+    expect(view.status).toBe(200);
+    expect(view.body.slot.startsAt).toBe('2026-06-02T09:00:00+02:00');
+    expect(view.body.messages).toEqual([expect.objectContaining({ kind: 'booking_confirmation', state: 'queued', attempts: 0 })]);
+  });
+
+  it('the hold never runs past the slot start', async () => {
+    const { slotId } = await createSlot(app.db, { startsAt: '2026-06-01T08:25:00Z' });
+    const res = await book(slotId);
+    expect(res.status).toBe(201);
+    expect(res.body.holdUntil).toBe('2026-06-01T10:25:00+02:00');
+  });
+
+  it('replays an Idempotency-Key with the same body, refuses it with another body', async () => {
+    const { slotId } = await slotTomorrow();
+    const who = citizen();
+    const key = `key-${Date.now()}-replay`;
+    const first = await book(slotId, who, { 'idempotency-key': key });
+    const again = await book(slotId, who, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const other = await book(slotId, { ...who, name: 'Someone Else' }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await booked(slotId)).toBe(1);
+  });
+
+  it('concurrent repeats of one Idempotency-Key make one booking', async () => {
+    const { slotId } = await slotTomorrow();
+    const who = citizen();
+    const key = `key-${Date.now()}-race`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => book(slotId, who, { 'idempotency-key': key })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect(await booked(slotId)).toBe(1);
+  });
+
+  it('limits one address: one booking per slot, three per office and day', async () => {
+    const { slotId, locationId, serviceId } = await slotTomorrow();
+    const who = citizen();
+    expect((await book(slotId, who)).status).toBe(201);
+    const twice = await book(slotId, { ...who, email: who.email.toUpperCase() });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('BOOKING_LIMIT_SLOT');
+    const { addSlot } = await import('./factories/scheduling.factory');
+    const more = await Promise.all(['08:00', '09:00', '10:00'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)));
+    expect((await book(more[0], who)).status).toBe(201);
+    expect((await book(more[1], who)).status).toBe(201);
+    const fourth = await book(more[2], who);
+    expect(fourth.status).toBe(409);
+    expect(fourth.body.error.code).toBe('BOOKING_LIMIT_DAY');
+    expect(await booked(more[2])).toBe(0);
+  });
+
+  it('a slot that has started cannot be booked', async () => {
+    const { slotId } = await createSlot(app.db, { startsAt: '2026-06-01T07:59:00Z' });
+    const res = await book(slotId);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('SLOT_IN_PAST');
+  });
+
+  it('cancelling releases the place; a wrong status token reads and changes nothing', async () => {
+    const { slotId } = await slotTomorrow();
+    const res = await book(slotId);
+    const wrong = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': 'x'.repeat(43) } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('BOOKING_TOKEN_INVALID');
+    expect(await booked(slotId)).toBe(1);
+    const cancel = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': res.body.statusToken } });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body.status).toBe('cancelled');
+    expect(cancel.body.messages[0].state).toBe('cancelled');
+    expect(await booked(slotId)).toBe(0);
+    const again = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': res.body.statusToken } });
+    expect(again.status).toBe(200);
+    expect(await booked(slotId)).toBe(0);
+  });
+
+  it('lists only slots with free places, in the office zone', async () => {
+    const { slotId, locationId, serviceId } = await createSlot(app.db, { capacity: 1, startsAt: '2026-06-03T07:00:00Z' });
+    const before = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`);
+    expect(before.body).toEqual([expect.objectContaining({ id: slotId, startsAt: '2026-06-03T09:00:00+02:00', available: 1 })]);
+    expect((await book(slotId)).status).toBe(201);
+    const after = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`);
+    expect(after.body).toEqual([]);
+  });
+});

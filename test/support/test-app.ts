@@ -1,0 +1,59 @@
+import { Pool } from 'pg';
+import { ManualClock } from '../../src/common/clock';
+import { createApp, RunningApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { createTestDatabase } from './test-database';
+
+export interface TestApp extends RunningApp {
+  clock: ManualClock;
+  config: AppConfig;
+  /** Direct SQL for assertions and fixtures (the app has its own pool). */
+  db: Pool;
+}
+
+/**
+ * The real application on its own database: real PostgreSQL, real HTTP on a loopback port,
+ * real SMTP to the in-process catcher. Background loops are off; tests drive the dispatcher
+ * and the sweeper and move the injected clock.
+ */
+export async function startTestApp(opts: { env?: Record<string, string>; clockStart?: string } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', PUBLIC_BASE_URL: 'http://holdfast.test', ...opts.env });
+  const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
+  const running = await createApp(config, { clock, databaseUrl: database.url, logger: false });
+  const db = new Pool({ connectionString: database.url, max: 4 });
+  return {
+    ...running,
+    clock,
+    config,
+    db,
+    close: async () => {
+      await db.end();
+      await running.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** Plain fetch against the running app; JSON in, parsed JSON (or text) out. */
+export async function http<T = any>(app: { url: string }, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${app.url}${path}`, { method, headers, body, redirect: 'manual' });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
