@@ -1,0 +1,124 @@
+import { TransactionRunner } from '../src/database/transaction-runner';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { OutboxRepository } from '../src/notifications/outbox.repository';
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+describe('outbox dispatcher against a real SMTP relay', () => {
+  const relay = new ScriptedSmtpServer();
+  let app: TestApp;
+  let dispatcher: DispatcherService;
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    app = await startTestApp({ env: { SMTP_URL: smtpUrl, OUTBOX_LEASE_SECONDS: '30', RETRY_BASE_SECONDS: '60', OUTBOX_MAX_ATTEMPTS: '3' } });
+    dispatcher = app.app.get(DispatcherService);
+  });
+  afterAll(async () => {
+    await app.close();
+    await relay.stop();
+  });
+
+  async function book(domain = 'example.org') {
+    const { slotId } = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-10T08:00:00Z' });
+    const who = citizen();
+    const email = who.email.replace('example.org', domain);
+    const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } });
+    expect(res.status).toBe(201);
+    return { ...res.body, email };
+  }
+  const message = async (bookingId: string) => (await app.db.query(`SELECT * FROM outbox_messages WHERE booking_id = $1`, [bookingId])).rows[0];
+  const attempts = async (bookingId: string) =>
+    (await app.db.query(`SELECT a.* FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`, [bookingId])).rows;
+  const deliveredTo = (email: string) => relay.received.filter((r) => r.to.includes(email));
+
+  it('has no /dev routes when SMTP_URL is set', async () => {
+    expect((await http(app, 'GET', '/dev/mailbox.json')).status).toBe(404);
+  });
+
+  it('a lease that ran out is claimed again and the mail is sent once', async () => {
+    const b = await book();
+    // Worker A claims and "crashes": it never sends or reports.
+    const stolen = await dispatcher.claim('crashed-worker');
+    expect(stolen.map((m) => m.recipient)).toContain(b.email);
+    // Within the lease nobody else may take it.
+    expect((await dispatcher.claim('worker-b')).map((m) => m.recipient)).not.toContain(b.email);
+    app.clock.advance({ seconds: 31 });
+    try {
+      const reclaimed = (await dispatcher.claim('worker-b')).filter((m) => m.recipient === b.email);
+      expect(reclaimed).toHaveLength(1);
+      await dispatcher.deliver(reclaimed[0], 'worker-b');
+      expect(deliveredTo(b.email)).toHaveLength(1);
+      const m = await message(b.id);
+      expect(m).toMatchObject({ state: 'accepted', attempts: 2, lease_owner: null });
+      expect((await attempts(b.id)).map((a) => [a.outcome, a.worker])).toEqual([['lease_expired', 'crashed-worker'], ['accepted', 'worker-b']]);
+      // The crashed worker coming back cannot overwrite the result: its lease is gone.
+      const late = await app.app.get(OutboxRepository).complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', { outcome: 'failed', startedAt: new Date(), finishedAt: new Date(), replyCode: 554, reply: 'late', errorCode: null });
+      expect(late).toBe(false);
+      expect((await message(b.id)).state).toBe('accepted');
+      // Nothing is due any more: running the dispatcher again sends nothing twice.
+      await dispatcher.dispatchOnce();
+      expect(deliveredTo(b.email)).toHaveLength(1);
+    } finally {
+      app.clock.advance({ seconds: -31 });
+    }
+  });
+
+  it('a 4xx reply defers with backoff, and the mail goes out once the relay accepts', async () => {
+    relay.rcptReplies.set('busy.example', { code: 451, message: '4.7.1 Try again later' });
+    const b = await book('busy.example');
+    await dispatcher.dispatchOnce();
+    let m = await message(b.id);
+    expect(m.state).toBe('deferred');
+    expect(m.last_reply_code).toBe(451);
+    const delay = (new Date(m.next_attempt_at).getTime() - app.clock.now().toMillis()) / 1000;
+    expect(delay).toBeGreaterThanOrEqual(30);
+    expect(delay).toBeLessThanOrEqual(60);
+    // Not due yet: nothing is attempted.
+    await dispatcher.dispatchOnce();
+    expect((await attempts(b.id))).toHaveLength(1);
+    relay.rcptReplies.delete('busy.example');
+    app.clock.advance({ seconds: 61 });
+    try {
+      await dispatcher.dispatchOnce();
+    } finally {
+      app.clock.advance({ seconds: -61 });
+    }
+    m = await message(b.id);
+    expect(m.state).toBe('accepted');
+    expect((await attempts(b.id)).map((a) => a.outcome)).toEqual(['deferred', 'accepted']);
+    expect(deliveredTo(b.email)).toHaveLength(1);
+    const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });
+    expect(view.body.messages[0].history.map((h: any) => [h.outcome, h.replyCode])).toEqual([['deferred', 451], ['accepted', 250]]);
+  });
+
+  it('a 5xx reply fails the mail at once; the booking stays pending', async () => {
+    relay.rcptReplies.set('gone.example', { code: 550, message: '5.1.1 User unknown' });
+    const b = await book('gone.example');
+    await dispatcher.dispatchOnce();
+    const m = await message(b.id);
+    expect(m.state).toBe('failed');
+    expect(m.last_reply).toContain('User unknown');
+    expect((await attempts(b.id)).map((a) => [a.outcome, a.reply_code])).toEqual([['failed', 550]]);
+    const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });
+    expect(view.body.status).toBe('pending');
+  });
+
+  it('gives up after OUTBOX_MAX_ATTEMPTS temporary failures, with every attempt recorded', async () => {
+    relay.rcptReplies.set('never.example', { code: 421, message: '4.7.0 Rate limited' });
+    const b = await book('never.example');
+    const start = app.clock.now();
+    try {
+      for (let i = 0; i < 3; i++) {
+        await dispatcher.dispatchOnce();
+        app.clock.advance({ hours: 2 });
+      }
+      const m = await message(b.id);
+      expect(m.state).toBe('failed');
+      expect((await attempts(b.id)).map((a) => a.outcome)).toEqual(['deferred', 'deferred', 'failed']);
+    } finally {
+      app.clock.set(start);
+    }
+  });
+});

@@ -1,0 +1,50 @@
+import { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface ScriptedReply {
+  code: number;
+  message: string;
+}
+
+/**
+ * A real SMTP server on loopback whose answer at RCPT TO is chosen per recipient domain
+ * (a test's stand-in for a provider's MX or a city relay). Accepted mails are kept.
+ */
+export class ScriptedSmtpServer {
+  readonly received: Array<{ to: string[]; raw: string; messageId: string | null }> = [];
+  readonly rcptReplies = new Map<string, ScriptedReply>();
+  rcptAttempts = 0;
+  private server?: SMTPServer;
+  port = 0;
+
+  async start(): Promise<string> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onRcptTo: (address, _session, callback) => {
+        this.rcptAttempts += 1;
+        const reply = this.rcptReplies.get(address.address.split('@')[1]);
+        if (!reply) return callback();
+        const err = Object.assign(new Error(reply.message), { responseCode: reply.code });
+        return callback(err);
+      },
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
