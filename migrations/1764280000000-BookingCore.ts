@@ -123,6 +123,7 @@ export class BookingCore1764280000000 implements MigrationInterface {
       lease_until timestamptz,
       last_reply_code integer,
       last_reply text,
+      last_reply_category varchar(32),
       created_at timestamptz NOT NULL,
       accepted_at timestamptz,
       failed_at timestamptz,
@@ -145,6 +146,7 @@ export class BookingCore1764280000000 implements MigrationInterface {
       reply_code integer,
       reply text,
       error_code varchar(40),
+      category varchar(32),
       worker varchar(100) NOT NULL
     )`);
     await q.query(`CREATE INDEX ix_mail_attempts_message ON mail_attempts (message_id, attempt)`);

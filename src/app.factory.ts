@@ -37,7 +37,9 @@ export async function resolveDatabase(config: AppConfig, log?: (line: string) =>
   return startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPgPort, database: 'holdfast', log });
 }
 
-export function configureHttp(app: INestApplication, config: AppConfig): void {
+export function configureHttp(app: NestFastifyApplication): void {
+  // JSON for the API, form posts for the confirm page; anything else is 415, not a string body.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   const document = SwaggerModule.createDocument(
@@ -68,7 +70,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: logger === false ? false : logger, abortOnError: false },
   );
-  configureHttp(app, config);
+  configureHttp(app);
   app.enableShutdownHooks();
   await app.init();
 

@@ -54,7 +54,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       expect(m).toMatchObject({ state: 'accepted', attempts: 2, lease_owner: null });
       expect((await attempts(b.id)).map((a) => [a.outcome, a.worker])).toEqual([['lease_expired', 'crashed-worker'], ['accepted', 'worker-b']]);
       // The crashed worker coming back cannot overwrite the result: its lease is gone.
-      const late = await app.app.get(OutboxRepository).complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', { outcome: 'failed', startedAt: new Date(), finishedAt: new Date(), replyCode: 554, reply: 'late', errorCode: null });
+      const late = await app.app.get(OutboxRepository).complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', { outcome: 'failed', startedAt: new Date(), finishedAt: new Date(), replyCode: 554, reply: 'late', errorCode: null, category: 'unknown_permanent' });
       expect(late).toBe(false);
       expect((await message(b.id)).state).toBe('accepted');
       // Nothing is due any more: running the dispatcher again sends nothing twice.
@@ -100,6 +100,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     const m = await message(b.id);
     expect(m.state).toBe('failed');
     expect(m.last_reply).toContain('User unknown');
+    expect(m.last_reply_category).toBe('mailbox_unknown');
     expect((await attempts(b.id)).map((a) => [a.outcome, a.reply_code])).toEqual([['failed', 550]]);
     const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });
     expect(view.body.status).toBe('pending');

@@ -39,7 +39,8 @@ export function bookingView(b: BookingRow, messages: MessageView[]) {
       failedAt: at(m.failedAt, z),
       lastReplyCode: m.lastReplyCode,
       lastReply: m.lastReply,
-      history: m.history.map((h) => ({ attempt: h.attempt, at: isoInZone(h.finishedAt, z), outcome: h.outcome, replyCode: h.replyCode, reply: h.reply, errorCode: h.errorCode })),
+      lastReplyCategory: m.lastReplyCategory,
+      history: m.history.map((h) => ({ attempt: h.attempt, at: isoInZone(h.finishedAt, z), outcome: h.outcome, replyCode: h.replyCode, reply: h.reply, errorCode: h.errorCode, category: h.category })),
     })),
   };
 }

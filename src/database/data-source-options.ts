@@ -11,7 +11,8 @@ export function dataSourceOptions(url: string, extra: Partial<{ poolSize: number
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    // Failed queries surface as errors to the caller; the HTTP filter logs the unexpected ones.
+    logging: ['migration', 'warn'],
     extra: { max: extra.poolSize ?? 20, application_name: extra.applicationName ?? 'holdfast' },
   };
 }

@@ -67,7 +67,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     let result: AttemptResult;
     try {
       const accepted = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId });
-      result = { outcome: 'accepted', startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: accepted.replyCode, reply: accepted.reply, errorCode: null };
+      result = { outcome: 'accepted', startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: accepted.replyCode, reply: accepted.reply, errorCode: null, category: null };
     } catch (err) {
       const verdict = classifySendError(err);
       const giveUp = !verdict.temporary || message.attempts >= this.config.outboxMaxAttempts;
@@ -79,6 +79,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         replyCode: verdict.replyCode,
         reply: verdict.reply,
         errorCode: verdict.errorCode,
+        category: verdict.category,
         nextAttemptAt: giveUp ? undefined : finishedAt.plus({ seconds: retryDelaySeconds(message.attempts, { baseSeconds: this.config.retryBaseSeconds, maxSeconds: this.config.retryMaxSeconds }) }).toJSDate(),
       };
     }

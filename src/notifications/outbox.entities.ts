@@ -22,6 +22,7 @@ export class OutboxMessageEntity {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
   @Column({ name: 'last_reply_code', type: 'integer', nullable: true }) lastReplyCode: number | null;
   @Column({ name: 'last_reply', type: 'text', nullable: true }) lastReply: string | null;
+  @Column({ name: 'last_reply_category', type: 'varchar', length: 32, nullable: true }) lastReplyCategory: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
   @Column({ name: 'failed_at', type: 'timestamptz', nullable: true }) failedAt: Date | null;
@@ -39,5 +40,6 @@ export class MailAttemptEntity {
   @Column({ name: 'reply_code', type: 'integer', nullable: true }) replyCode: number | null;
   @Column({ type: 'text', nullable: true }) reply: string | null;
   @Column({ name: 'error_code', type: 'varchar', length: 40, nullable: true }) errorCode: string | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) category: string | null;
   @Column({ type: 'varchar', length: 100 }) worker: string;
 }

@@ -20,6 +20,8 @@ export interface AttemptResult {
   replyCode: number | null;
   reply: string | null;
   errorCode: string | null;
+  /** The reply classifier's category; null for an acceptance. */
+  category: string | null;
   /** For `deferred`: when to try again. */
   nextAttemptAt?: Date;
 }
@@ -34,10 +36,11 @@ export interface MessageView {
   nextAttemptAt: Date;
   lastReplyCode: number | null;
   lastReply: string | null;
+  lastReplyCategory: string | null;
   createdAt: Date;
   acceptedAt: Date | null;
   failedAt: Date | null;
-  history: Array<{ attempt: number; startedAt: Date; finishedAt: Date; outcome: AttemptOutcome; replyCode: number | null; reply: string | null; errorCode: string | null }>;
+  history: Array<{ attempt: number; startedAt: Date; finishedAt: Date; outcome: AttemptOutcome; replyCode: number | null; reply: string | null; errorCode: string | null; category: string | null }>;
 }
 
 @Injectable()
@@ -90,16 +93,16 @@ export class OutboxRepository {
       `WITH done AS (
          UPDATE outbox_messages
             SET state = $3::varchar, lease_owner = NULL, lease_until = NULL,
-                last_reply_code = $4, last_reply = $5,
+                last_reply_code = $4, last_reply = $5, last_reply_category = $10,
                 accepted_at = CASE WHEN $3::varchar = 'accepted' THEN $7::timestamptz ELSE accepted_at END,
                 failed_at = CASE WHEN $3::varchar = 'failed' THEN $7::timestamptz ELSE failed_at END,
                 next_attempt_at = COALESCE($8, next_attempt_at)
           WHERE id = $1 AND lease_owner = $2 AND state = 'sending'
          RETURNING id, attempts
        )
-       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, worker)
-       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $2::varchar FROM done RETURNING id`,
-      [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode],
+       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker)
+       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar FROM done RETURNING id`,
+      [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode, r.category],
     );
     return rows.length === 1;
   }
@@ -108,7 +111,7 @@ export class OutboxRepository {
     const messages = await sql<Omit<MessageView, 'history'>>(
       m,
       `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
-              last_reply AS "lastReply", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
+              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
          FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
       [bookingId],
     );
@@ -116,7 +119,7 @@ export class OutboxRepository {
     const attempts = await sql<MessageView['history'][number] & { messageId: string }>(
       m,
       `SELECT message_id AS "messageId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome,
-              reply_code AS "replyCode", reply, error_code AS "errorCode"
+              reply_code AS "replyCode", reply, error_code AS "errorCode", category
          FROM mail_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
       [messages.map((x) => x.id)],
     );

@@ -1,19 +1,27 @@
+import { classifySmtpReply, ReplyCategory, replyFromNodemailerError } from '../mail-delivery/smtp-reply-classifier';
+
 export interface SendVerdict {
   temporary: boolean;
+  category: ReplyCategory;
   replyCode: number | null;
   reply: string;
   errorCode: string | null;
 }
 
 /**
- * What a failed send means for retrying: a 4xx reply or a network failure is temporary, a
- * 5xx is final. (The mail-delivery classifier refines this per provider.) Pure.
+ * What a failed send means: the reply classifier's verdict (provider rules, then text, then
+ * the enhanced and the basic code). A 5xx that says the condition is temporary, or a block of
+ * our IP, is retried; only evidence against the message or the mailbox is final. Pure.
  */
 export function classifySendError(err: unknown): SendVerdict {
-  const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
-  const replyCode = typeof e?.responseCode === 'number' ? e.responseCode : null;
-  const reply = String(e?.response ?? e?.message ?? err).slice(0, 2000);
-  const errorCode = typeof e?.code === 'string' ? e.code.slice(0, 40) : null;
-  const temporary = replyCode === null ? true : replyCode < 500;
-  return { temporary, replyCode, reply, errorCode };
+  const reply = replyFromNodemailerError(err);
+  const verdict = classifySmtpReply(reply);
+  const e = err as { code?: unknown };
+  return {
+    temporary: verdict.temporary || verdict.category === 'provider_block',
+    category: verdict.category,
+    replyCode: reply.code > 0 ? reply.code : null,
+    reply: reply.text.slice(0, 2000),
+    errorCode: typeof e?.code === 'string' ? e.code.slice(0, 40) : null,
+  };
 }
