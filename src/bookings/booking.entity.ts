@@ -1,16 +1,23 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { LocationEntity, SlotEntity } from '../scheduling/scheduling.entities';
 import type { BookingStatus, ExpiryReason } from './booking-state';
 
 @Entity('bookings')
+@Check('ck_bookings_status', "status IN ('pending', 'confirmed', 'cancelled', 'expired')")
+@Check('ck_bookings_expiry_reason', "expiry_reason IN ('not_confirmed', 'mail_undelivered')")
+@Check('ck_bookings_status_columns', 'see migration BookingCore')
+@Index('uq_bookings_active_email_slot', { synchronize: false })
+@Index('ix_bookings_email_active', { synchronize: false })
+@Index('ix_bookings_pending_hold', { synchronize: false })
+@Index('ix_bookings_slot', { synchronize: false })
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 12 }) reference: string;
   @Column({ name: 'slot_id', type: 'uuid' }) slotId: string;
-  @ManyToOne(() => SlotEntity) @JoinColumn({ name: 'slot_id' }) slot?: SlotEntity;
+  @ManyToOne(() => SlotEntity) @JoinColumn({ name: 'slot_id', foreignKeyConstraintName: 'bookings_slot_id_fkey' }) slot?: SlotEntity;
   @Column({ name: 'location_id', type: 'uuid' }) locationId: string;
-  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id' }) location?: LocationEntity;
+  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'bookings_location_id_fkey' }) location?: LocationEntity;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Column({ type: 'varchar', length: 254 }) email: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) phone: string | null;
@@ -29,16 +36,18 @@ export class IdempotencyKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 }) key: string;
   @Column({ name: 'request_hash', type: 'varchar', length: 64 }) requestHash: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'idempotency_keys_booking_id_fkey' }) booking?: BookingEntity;
   @Column({ type: 'jsonb', nullable: true }) response: unknown;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
 @Entity('confirmation_tokens')
 @Unique('uq_confirmation_tokens_hash', ['tokenHash'])
+@Index('ix_confirmation_tokens_booking', { synchronize: false })
 export class ConfirmationTokenEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid' }) bookingId: string;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_tokens_booking_id_fkey' }) booking?: BookingEntity;
   @Column({ name: 'token_hash', type: 'bytea' }) tokenHash: Buffer;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;

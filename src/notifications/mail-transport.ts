@@ -24,14 +24,15 @@ export interface SmtpAcceptance {
 @Injectable()
 export class MailTransport implements OnModuleDestroy {
   private readonly logger = new Logger('MailTransport');
-  private readonly transporter: Transporter;
+  private readonly transporter?: Transporter;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DEV_SMTP_URL) devSmtpUrl: string | null,
   ) {
     const url = config.smtpUrl ?? devSmtpUrl;
-    if (!url) throw new Error('no SMTP_URL and no development mail catcher');
+    // A command-line context (seed, staff) has neither and never sends.
+    if (!url) return;
     this.transporter = createTransport(url, {
       pool: true,
       maxConnections: config.smtpPoolSize,
@@ -43,6 +44,7 @@ export class MailTransport implements OnModuleDestroy {
   }
 
   async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
+    if (!this.transporter) throw new Error('no SMTP_URL and no development mail catcher: this process cannot send mail');
     const info = await this.transporter.sendMail({
       from: this.config.mailFrom,
       to: mail.to,
@@ -58,6 +60,6 @@ export class MailTransport implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.transporter.close();
+    this.transporter?.close();
   }
 }

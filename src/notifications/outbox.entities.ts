@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { BookingEntity } from '../bookings/booking.entity';
 
 export type OutboxState = 'queued' | 'sending' | 'deferred' | 'accepted' | 'failed' | 'cancelled';
@@ -6,10 +6,17 @@ export type AttemptOutcome = 'accepted' | 'deferred' | 'failed' | 'lease_expired
 
 @Entity('outbox_messages')
 @Unique('uq_outbox_message_id', ['messageId'])
+@Check('outbox_messages_channel_check', "channel IN ('email', 'sms')")
+@Check('outbox_messages_attempts_check', 'attempts >= 0')
+@Check('ck_outbox_state', 'see migration BookingCore')
+@Check('ck_outbox_lease', 'see migration BookingCore')
+@Index('ix_outbox_due', { synchronize: false })
+@Index('ix_outbox_leased', { synchronize: false })
+@Index('ix_outbox_booking', { synchronize: false })
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'outbox_messages_booking_id_fkey' }) booking?: BookingEntity;
   @Column({ type: 'varchar', length: 40 }) kind: string;
   @Column({ type: 'varchar', length: 16 }) channel: 'email' | 'sms';
   @Column({ type: 'varchar', length: 254 }) recipient: string;
@@ -29,10 +36,12 @@ export class OutboxMessageEntity {
 }
 
 @Entity('mail_attempts')
+@Check('mail_attempts_outcome_check', "outcome IN ('accepted', 'deferred', 'failed', 'lease_expired')")
+@Index('ix_mail_attempts_message', { synchronize: false })
 export class MailAttemptEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid' }) messageId: string;
-  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id' }) message?: OutboxMessageEntity;
+  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'mail_attempts_message_id_fkey' }) message?: OutboxMessageEntity;
   @Column({ type: 'integer' }) attempt: number;
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt: Date;
   @Column({ name: 'finished_at', type: 'timestamptz' }) finishedAt: Date;

@@ -1,8 +1,10 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export type StaffRole = 'clerk' | 'supervisor' | 'admin';
 
 @Entity('staff_users')
+@Check('staff_users_role_check', "role IN ('clerk', 'supervisor', 'admin')")
+@Index('uq_staff_users_email', { synchronize: false })
 export class StaffUserEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 254 }) email: string;
@@ -17,7 +19,7 @@ export class StaffUserEntity {
 export class StaffSessionEntity {
   @PrimaryColumn({ name: 'token_hash', type: 'bytea' }) tokenHash: Buffer;
   @Column({ name: 'staff_user_id', type: 'uuid' }) staffUserId: string;
-  @ManyToOne(() => StaffUserEntity) @JoinColumn({ name: 'staff_user_id' }) staffUser?: StaffUserEntity;
+  @ManyToOne(() => StaffUserEntity) @JoinColumn({ name: 'staff_user_id', foreignKeyConstraintName: 'staff_sessions_staff_user_id_fkey' }) staffUser?: StaffUserEntity;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt: Date;
 }

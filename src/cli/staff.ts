@@ -1,0 +1,37 @@
+import { DomainError } from '../common/domain-error';
+import { generatePassword } from '../staff/passwords';
+import { STAFF_ROLES } from '../staff/roles';
+import type { StaffRole } from '../staff/staff.entities';
+import { StaffService } from '../staff/staff.service';
+import { parseFlags, withCliContext } from './cli-context';
+
+const USAGE = `usage: npm run staff -- create --email <address> --role <${STAFF_ROLES.join('|')}> [--name "<display name>"]
+  Creates a staff account and prints its generated password once.`;
+
+async function main(): Promise<void> {
+  const { command, flags } = parseFlags(process.argv.slice(2));
+  if (command !== 'create' || !flags.email || !STAFF_ROLES.includes(flags.role as StaffRole)) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  await withCliContext(async (ctx) => {
+    const password = generatePassword();
+    try {
+      const staff = await ctx.get(StaffService).create({ email: flags.email, displayName: flags.name, role: flags.role as StaffRole, password }, { id: null, label: `cli:${process.env.USER ?? 'unknown'}` });
+      console.log(`created ${staff.role} ${staff.email} (id ${staff.id})`);
+      console.log(`password (shown once): ${password}`);
+    } catch (err) {
+      if (err instanceof DomainError) {
+        console.error(`${err.code}: ${err.message}`);
+        process.exitCode = 1;
+        return;
+      }
+      throw err;
+    }
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('configuration', () => {
+  it('has defaults for everything', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, confirmWindowMinutes: 60, devMail: true, databaseUrl: undefined, publicBaseUrl: 'http://localhost:3000', maxBookingsPerLocationDay: 3 });
+  });
+
+  it('reads and converts variables', () => {
+    const c = loadConfig({ PORT: '8080', SMTP_URL: 'smtp://relay.stadt.example:25', PUBLIC_BASE_URL: 'https://termine.stadt.example/', CONFIRM_WINDOW_MINUTES: '90', SEED_DEMO: 'false' });
+    expect(c).toMatchObject({ port: 8080, devMail: false, smtpUrl: 'smtp://relay.stadt.example:25', publicBaseUrl: 'https://termine.stadt.example', confirmWindowMinutes: 90, seedDemo: false });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ CONFIRM_WINDOW_MINUTES: '0' }, 'CONFIRM_WINDOW_MINUTES'],
+    [{ PUBLIC_BASE_URL: 'termine.stadt.example' }, 'PUBLIC_BASE_URL'],
+    [{ APP_SECRET: 'short' }, 'APP_SECRET'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+  ])('refuses %j with a message naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+});
