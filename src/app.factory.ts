@@ -76,7 +76,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
 
   if (config.seedDemo) {
     const seed = app.get(DemoSeedService);
-    if (await seed.isEmpty()) await seed.seed(config.seedDays);
+    if (await seed.isEmpty()) await seed.seed(config.slotHorizonDays);
   }
   if (config.devMail) await createDevAdmin(app, log);
 

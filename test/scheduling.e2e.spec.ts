@@ -1,5 +1,6 @@
 import { DemoSeedService } from '../src/scheduling/demo-seed.service';
 import { SchedulingService } from '../src/scheduling/scheduling.service';
+import { SlotHorizonService } from '../src/scheduling/slot-horizon.service';
 import { http, startTestApp, TestApp } from './support/test-app';
 
 describe('slots from weekly opening hours, stored and served', () => {
@@ -54,5 +55,18 @@ describe('slots from weekly opening hours, stored and served', () => {
     const { rows } = await app.db.query(`SELECT DISTINCT s.capacity FROM slots s JOIN locations l ON l.id = s.location_id WHERE l.name = 'Bürgeramt Mitte'`);
     expect(rows).toEqual([{ capacity: 3 }]);
     expect((await seed.seed(14)).slots).toBe(0);
+  });
+
+  it('keeps the horizon: a week later, slots for the week after next appear', async () => {
+    const horizon = app.app.get(SlotHorizonService);
+    await horizon.extend(); // catch up the offices above that were generated for fewer days
+    expect(await horizon.extend()).toBe(0);
+    app.clock.advance({ days: 7 });
+    try {
+      expect(await horizon.extend()).toBeGreaterThan(100);
+      expect(await horizon.extend()).toBe(0);
+    } finally {
+      app.clock.advance({ days: -7 });
+    }
   });
 });

@@ -6,6 +6,12 @@ describe('configuration', () => {
     expect(c).toMatchObject({ port: 3000, confirmWindowMinutes: 60, devMail: true, databaseUrl: undefined, publicBaseUrl: 'http://localhost:3000', maxBookingsPerLocationDay: 3 });
   });
 
+  it('seeds demo data by default only with the embedded database', () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@db/holdfast' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@db/holdfast', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
   it('reads and converts variables', () => {
     const c = loadConfig({ PORT: '8080', SMTP_URL: 'smtp://relay.stadt.example:25', PUBLIC_BASE_URL: 'https://termine.stadt.example/', CONFIRM_WINDOW_MINUTES: '90', SEED_DEMO: 'false' });
     expect(c).toMatchObject({ port: 8080, devMail: false, smtpUrl: 'smtp://relay.stadt.example:25', publicBaseUrl: 'https://termine.stadt.example', confirmWindowMinutes: 90, seedDemo: false });

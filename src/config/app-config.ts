@@ -47,11 +47,12 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1) @Max(100)
   MAX_BOOKINGS_PER_LOCATION_DAY = 3;
 
-  @Transform(toBool) @IsBoolean()
-  SEED_DEMO = true;
+  /** Default: on with the embedded database (try-out), off when DATABASE_URL points at a real one. */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  SEED_DEMO?: boolean;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(365)
-  SEED_DAYS = 14;
+  SLOT_HORIZON_DAYS = 14;
 
   @Transform(toBool) @IsBoolean()
   WORKERS_ENABLED = true;
@@ -101,7 +102,7 @@ export interface AppConfig {
   confirmWindowMinutes: number;
   maxBookingsPerLocationDay: number;
   seedDemo: boolean;
-  seedDays: number;
+  slotHorizonDays: number;
   workersEnabled: boolean;
   dispatchIntervalMs: number;
   dispatchBatchSize: number;
@@ -142,8 +143,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     appSecret: schema.APP_SECRET,
     confirmWindowMinutes: schema.CONFIRM_WINDOW_MINUTES,
     maxBookingsPerLocationDay: schema.MAX_BOOKINGS_PER_LOCATION_DAY,
-    seedDemo: schema.SEED_DEMO,
-    seedDays: schema.SEED_DAYS,
+    seedDemo: schema.SEED_DEMO ?? !schema.DATABASE_URL,
+    slotHorizonDays: schema.SLOT_HORIZON_DAYS,
     workersEnabled: schema.WORKERS_ENABLED,
     dispatchIntervalMs: schema.DISPATCH_INTERVAL_MS,
     dispatchBatchSize: schema.DISPATCH_BATCH_SIZE,

@@ -3,10 +3,11 @@ import { DemoSeedService } from './demo-seed.service';
 import { SchedulingController } from './scheduling.controller';
 import { SchedulingRepository } from './scheduling.repository';
 import { SchedulingService } from './scheduling.service';
+import { SlotHorizonService } from './slot-horizon.service';
 
 @Module({
   controllers: [SchedulingController],
-  providers: [SchedulingRepository, SchedulingService, DemoSeedService],
-  exports: [SchedulingService, DemoSeedService],
+  providers: [SchedulingRepository, SchedulingService, DemoSeedService, SlotHorizonService],
+  exports: [SchedulingService, DemoSeedService, SlotHorizonService],
 })
 export class SchedulingModule {}

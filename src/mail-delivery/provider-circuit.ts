@@ -1,0 +1,285 @@
+import type { ProviderFamily } from './provider-families';
+import type { ReplyCategory } from './smtp-reply-classifier';
+
+/**
+ * Circuit breaker per provider family, as a pure state machine: a state and an event go in, the
+ * next state comes out. A service keeps the state in PostgreSQL (so it is a plain JSON object:
+ * epoch milliseconds, no Date, no class, absent fields left out rather than `undefined`) and
+ * applies events under a row lock, which is what makes "exactly one probe" hold across workers.
+ *
+ * closed     mail goes out normally.
+ * open       nothing goes out until `openUntil` (or, when paused by a supervisor, until resume).
+ * half_open  `openUntil` has passed: one message, the probe, may go to test the provider.
+ *
+ * Why per family: GMX, Web.de, mail.com and IONOS share one block list, so hammering web.de
+ * while gmx.de blocks our IP only deepens the block.
+ */
+
+export type CircuitPhase = 'closed' | 'open' | 'half_open';
+
+export interface CircuitState {
+  family: ProviderFamily;
+  state: CircuitPhase;
+  openedAt?: number;
+  /** Absent while open means open indefinitely (a manual pause). */
+  openUntil?: number;
+  /** How long the next opening lasts; doubles with every failed probe. */
+  openPeriodMs: number;
+  /** Epoch ms of recent rate-limit replies, ascending; only the last `rateLimitThreshold` are kept. */
+  rateLimitHits: number[];
+  probeMessageId?: string;
+  probeStartedAt?: number;
+  failedProbes: number;
+  /** Who paused the family by hand; while set, only `resume` changes anything. */
+  pausedBy?: string;
+}
+
+export type CircuitEvent =
+  /** A classified SMTP reply (or DSN) for a message of this family. */
+  | { type: 'reply'; category: ReplyCategory; at: number }
+  | { type: 'accepted'; at: number; messageId: string }
+  | { type: 'probe_started'; messageId: string; at: number }
+  /** `category` is the classification of the probe's failure; without it a failure gives no verdict. */
+  | { type: 'probe_result'; messageId: string; ok: boolean; category?: ReplyCategory; at: number }
+  | { type: 'pause'; by: string; at: number }
+  | { type: 'resume'; by: string; at: number }
+  | { type: 'tick'; at: number };
+
+export type CircuitEffect = 'opened' | 'closed' | 'half_opened' | 'reopened';
+
+export interface CircuitTransition {
+  state: CircuitState;
+  /** Whether the state differs from the one passed in, i.e. whether it must be stored. */
+  changed: boolean;
+  /** The change of phase worth logging or alerting on, if any. */
+  effect?: CircuitEffect;
+}
+
+export interface CircuitOptions {
+  /** Rate-limit replies within `rateLimitWindowMs` that open the circuit. */
+  rateLimitThreshold: number;
+  rateLimitWindowMs: number;
+  /** First open period; also what a successful probe resets the period to. */
+  initialOpenMs: number;
+  /** Cap of the doubling. */
+  maxOpenMs: number;
+  /** A probe without a result after this long may be replaced by another message. */
+  probeTimeoutMs: number;
+}
+
+const MINUTE = 60 * 1000;
+
+export const DEFAULT_CIRCUIT_OPTIONS: Readonly<CircuitOptions> = Object.freeze({
+  rateLimitThreshold: 3,
+  rateLimitWindowMs: 10 * MINUTE,
+  initialOpenMs: 15 * MINUTE,
+  maxOpenMs: 4 * 60 * MINUTE,
+  probeTimeoutMs: 2 * MINUTE,
+});
+
+/** Categories that are evidence about the provider's attitude to us, not about one mailbox. */
+const PROVIDER_CATEGORIES: ReadonlySet<ReplyCategory> = new Set<ReplyCategory>(['provider_block', 'rate_limit']);
+
+function resolveOptions(options?: Partial<CircuitOptions>): CircuitOptions {
+  const o: CircuitOptions = { ...DEFAULT_CIRCUIT_OPTIONS, ...stripUndefined(options ?? {}) };
+  // Bad configuration would silently disable the breaker (NaN compares false everywhere), so refuse it.
+  const positive: Array<keyof CircuitOptions> = ['rateLimitThreshold', 'rateLimitWindowMs', 'initialOpenMs', 'maxOpenMs', 'probeTimeoutMs'];
+  for (const key of positive) {
+    if (!Number.isFinite(o[key]) || o[key] <= 0) throw new RangeError(`circuit option ${key} must be a positive number, got ${o[key]}`);
+  }
+  if (!Number.isInteger(o.rateLimitThreshold)) throw new RangeError(`circuit option rateLimitThreshold must be an integer, got ${o.rateLimitThreshold}`);
+  if (o.maxOpenMs < o.initialOpenMs) throw new RangeError('circuit option maxOpenMs must not be below initialOpenMs');
+  return o;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function initialCircuit(family: ProviderFamily, options?: Partial<CircuitOptions>): CircuitState {
+  return { family, state: 'closed', openPeriodMs: resolveOptions(options).initialOpenMs, rateLimitHits: [], failedProbes: 0 };
+}
+
+/** Closed with counters and period reset: a working provider starts over with a clean slate. */
+function closedState(s: CircuitState, o: CircuitOptions): CircuitState {
+  return { family: s.family, state: 'closed', openPeriodMs: o.initialOpenMs, rateLimitHits: [], failedProbes: 0 };
+}
+
+function openState(s: CircuitState, at: number, periodMs: number, failedProbes: number): CircuitState {
+  return { family: s.family, state: 'open', openedAt: at, openUntil: at + periodMs, openPeriodMs: periodMs, rateLimitHits: [], failedProbes };
+}
+
+/** Rate-limit hits still inside the window at `at`. Later hits (events arriving out of order) count too. */
+function recentHits(hits: ReadonlyArray<number>, at: number, o: CircuitOptions): number[] {
+  return hits
+    .filter((h) => Number.isFinite(h) && at - h < o.rateLimitWindowMs)
+    .sort((a, b) => a - b)
+    // Only as many as it takes to open: the stored state stays bounded however hard a provider throttles.
+    .slice(-o.rateLimitThreshold);
+}
+
+function probeIsStale(s: CircuitState, at: number, o: CircuitOptions): boolean {
+  return s.probeStartedAt === undefined || at - s.probeStartedAt >= o.probeTimeoutMs;
+}
+
+/**
+ * What time alone does: an expired open period becomes half_open, old rate-limit hits fall out of
+ * the window. Applied before every event, so a missed tick never keeps a family closed off.
+ */
+function advanceTime(s: CircuitState, at: number, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
+  switch (s.state) {
+    case 'closed': {
+      const hits = recentHits(s.rateLimitHits, at, o);
+      return { state: sameNumbers(hits, s.rateLimitHits) ? s : { ...s, rateLimitHits: hits } };
+    }
+    case 'open': {
+      if (s.pausedBy !== undefined || s.openUntil === undefined || at < s.openUntil) return { state: s };
+      const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
+      return { state: { ...rest, state: 'half_open', rateLimitHits: [] }, effect: 'half_opened' };
+    }
+    case 'half_open':
+      return { state: s };
+    default:
+      return assertNever(s.state);
+  }
+}
+
+/** The event applied to a state whose time is already advanced to the event's. */
+function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
+  // A supervisor's pause outranks everything the mail traffic says, until they resume.
+  if (s.pausedBy !== undefined && event.type !== 'resume') return { state: s };
+
+  switch (event.type) {
+    case 'tick':
+      return { state: s };
+
+    case 'pause': {
+      const { openUntil: _until, probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
+      const paused: CircuitState = { ...rest, state: 'open', openedAt: s.state === 'open' ? (s.openedAt ?? event.at) : event.at, pausedBy: event.by };
+      return { state: paused, effect: s.state === 'open' ? undefined : 'opened' };
+    }
+
+    case 'resume':
+      // Resume is a supervisor's override: it also ends an automatic opening (e.g. after a delisting).
+      return s.state === 'closed' ? { state: s } : { state: closedState(s, o), effect: 'closed' };
+
+    case 'reply':
+      // Only while closed: while open or half_open nothing but the probe is sent, and the probe's
+      // outcome arrives as probe_result; replies from mail sent before the opening are old news.
+      if (s.state !== 'closed') return { state: s };
+      switch (event.category) {
+        case 'provider_block':
+          return { state: openState(s, event.at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+        case 'rate_limit': {
+          const hits = recentHits([...s.rateLimitHits, event.at], event.at, o);
+          if (hits.length >= o.rateLimitThreshold) return { state: openState(s, event.at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+          return { state: { ...s, rateLimitHits: hits } };
+        }
+        case 'greylist':
+        case 'sender_config':
+        case 'content_reject':
+        case 'mailbox_unknown':
+        case 'mailbox_full':
+        case 'relay_limit':
+        case 'network':
+        case 'unknown_temporary':
+        case 'unknown_permanent':
+          // About one mailbox, one message, our own relay or our own setup: pausing the provider cannot help.
+          return { state: s };
+        default:
+          return assertNever(event.category);
+      }
+
+    case 'accepted':
+      // The probe's message was accepted: that is the probe succeeding, however it is reported.
+      if (s.state === 'half_open' && s.probeMessageId === event.messageId) return { state: closedState(s, o), effect: 'closed' };
+      return { state: s };
+
+    case 'probe_started':
+      if (s.state !== 'half_open') return { state: s };
+      // The same probe announced again (a retry of the send) keeps its start time, so it cannot renew its lease forever.
+      if (s.probeMessageId === event.messageId) return { state: s };
+      // Another probe is running and not overdue: this one is refused (changed=false tells the caller it lost).
+      if (s.probeMessageId !== undefined && !probeIsStale(s, event.at, o)) return { state: s };
+      return { state: { ...s, probeMessageId: event.messageId, probeStartedAt: event.at } };
+
+    case 'probe_result': {
+      // Results of a replaced probe, or from before the last opening, do not count: one probe, one verdict.
+      if (s.state !== 'half_open' || s.probeMessageId !== event.messageId) return { state: s };
+      if (event.ok) return { state: closedState(s, o), effect: 'closed' };
+      if (event.category === undefined) {
+        // A failure without a reason is no verdict on the provider: free the slot for another probe.
+        const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
+        return { state: rest };
+      }
+      if (PROVIDER_CATEGORIES.has(event.category)) {
+        const period = Math.min(s.openPeriodMs * 2, o.maxOpenMs);
+        return { state: openState(s, event.at, period, s.failedProbes + 1), effect: 'reopened' };
+      }
+      // The provider talked to us and judged the mailbox or the message, not our IP: it is open for business.
+      return { state: closedState(s, o), effect: 'closed' };
+    }
+
+    default:
+      return assertNever(event);
+  }
+}
+
+export function transitionCircuit(state: CircuitState, event: CircuitEvent, options?: Partial<CircuitOptions>): CircuitTransition {
+  const o = resolveOptions(options);
+  // Time comes from the caller; NaN would make every comparison false and freeze the circuit.
+  if (!Number.isFinite(event.at)) throw new RangeError(`circuit event ${event.type} has no valid time: ${event.at}`);
+  const advanced = advanceTime(state, event.at, o);
+  const applied = applyEvent(advanced.state, event, o);
+  const effect = applied.effect ?? advanced.effect;
+  const result: CircuitTransition = { state: applied.state, changed: !sameCircuit(state, applied.state) };
+  if (effect) result.effect = effect;
+  return result;
+}
+
+/**
+ * Whether `messageId` (or, without one, some message) may be sent to this family at `at`.
+ * In half_open the answer "yes" for a new message means "as the probe": the caller emits
+ * probe_started and sends only if that transition changed the state (it lost the race otherwise).
+ */
+export function mayAttempt(state: CircuitState, at: number, messageId?: string, options?: Partial<CircuitOptions>): boolean {
+  const o = resolveOptions(options);
+  if (!Number.isFinite(at)) return false;
+  const s = advanceTime(state, at, o).state;
+  switch (s.state) {
+    case 'closed':
+      return true;
+    case 'open':
+      return false;
+    case 'half_open':
+      if (s.probeMessageId === undefined) return true;
+      if (messageId !== undefined && messageId === s.probeMessageId) return true;
+      return probeIsStale(s, at, o);
+    default:
+      return assertNever(s.state);
+  }
+}
+
+const STATE_KEYS: ReadonlyArray<keyof CircuitState> = [
+  'family',
+  'state',
+  'openedAt',
+  'openUntil',
+  'openPeriodMs',
+  'probeMessageId',
+  'probeStartedAt',
+  'failedProbes',
+  'pausedBy',
+];
+
+function sameCircuit(a: CircuitState, b: CircuitState): boolean {
+  return STATE_KEYS.every((k) => a[k] === b[k]) && sameNumbers(a.rateLimitHits, b.rateLimitHits);
+}
+
+function sameNumbers(a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
