@@ -11,6 +11,7 @@ import { AppConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
 import { DemoSeedService } from './scheduling/demo-seed.service';
+import { MxResolver } from './mail-delivery/provider-families';
 import { generatePassword } from './staff/passwords';
 import { StaffService } from './staff/staff.service';
 
@@ -28,6 +29,7 @@ export interface CreateAppOptions {
   /** Overrides DATABASE_URL / the embedded database (tests pass their own database). */
   databaseUrl?: string;
   listen?: boolean;
+  mxResolver?: MxResolver;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -66,7 +68,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     devSmtpUrl = await catcher.start(config.devSmtpPort);
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, databaseUrl: database.url, clock: opts.clock ?? new SystemClock(), devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined }),
+    AppModule.forRoot({ config, databaseUrl: database.url, clock: opts.clock ?? new SystemClock(), devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined, mxResolver: opts.mxResolver }),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: logger === false ? false : logger, abortOnError: false },
   );

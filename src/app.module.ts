@@ -10,6 +10,8 @@ import { dataSourceOptions } from './database/data-source-options';
 import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
 import { DevMailModule } from './dev-mail/dev-mail.module';
 import { HealthModule } from './health/health.module';
+import { MailDeliveryModule } from './mail-delivery/mail-delivery.module';
+import { MxResolver } from './mail-delivery/provider-families';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { StaffModule } from './staff/staff.module';
@@ -20,6 +22,8 @@ export interface AppModuleOptions {
   clock: Clock;
   /** Present when SMTP_URL is unset: the in-process catcher and its /dev routes. */
   devMail?: { catcher: DevMailCatcher; url: string };
+  /** Tests point MX lookups at fake providers. */
+  mxResolver?: MxResolver;
 }
 
 @Module({})
@@ -31,6 +35,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...o.config })] }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl), migrationsRun: true }),
         CoreModule.forRoot(o.config, o.clock),
+        MailDeliveryModule.forRoot(o.mxResolver),
         NotificationsModule.forRoot(o.devMail?.url ?? null),
         SchedulingModule,
         BookingsModule,

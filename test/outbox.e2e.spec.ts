@@ -39,6 +39,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
 
   it('a lease that ran out is claimed again and the mail is sent once', async () => {
     const b = await book();
+    await dispatcher.resolveFamilies();
     // Worker A claims and "crashes": it never sends or reports.
     const stolen = await dispatcher.claim('crashed-worker');
     expect(stolen.map((m) => m.recipient)).toContain(b.email);
@@ -93,15 +94,15 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     expect(view.body.messages[0].history.map((h: any) => [h.outcome, h.replyCode])).toEqual([['deferred', 451], ['accepted', 250]]);
   });
 
-  it('a 5xx reply fails the mail at once; the booking stays pending', async () => {
+  it('a 5xx for an unknown mailbox bounces the mail at once; the booking stays pending', async () => {
     relay.rcptReplies.set('gone.example', { code: 550, message: '5.1.1 User unknown' });
     const b = await book('gone.example');
     await dispatcher.dispatchOnce();
     const m = await message(b.id);
-    expect(m.state).toBe('failed');
+    expect(m.state).toBe('bounced');
     expect(m.last_reply).toContain('User unknown');
     expect(m.last_reply_category).toBe('mailbox_unknown');
-    expect((await attempts(b.id)).map((a) => [a.outcome, a.reply_code])).toEqual([['failed', 550]]);
+    expect((await attempts(b.id)).map((a) => [a.outcome, a.reply_code])).toEqual([['bounced', 550]]);
     const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });
     expect(view.body.status).toBe('pending');
   });

@@ -112,7 +112,7 @@ export class BookingsRepository {
     m: EntityManager,
     b: { id: string; reference: string; slotId: string; locationId: string; name: string; email: string; phone: string | null; holdUntil: Date; now: Date },
     token: { hash: Buffer },
-    mail: { id: string; messageId: string; payload: unknown },
+    mail: { id: string; messageId: string; payload: unknown; family: string | null },
   ): Promise<void> {
     await sql(
       m,
@@ -122,9 +122,9 @@ export class BookingsRepository {
        ), token AS (
          INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
        )
-       INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at)
-       SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9 FROM booking`,
-      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload)],
+       INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+       SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9, $14 FROM booking`,
+      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload), mail.family],
     );
   }
 

@@ -10,6 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { OutboxRepository } from '../notifications/outbox.repository';
+import { familyOfDomain } from '../mail-delivery/provider-families';
 import { initialHoldUntil, transition } from './booking-state';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 
@@ -104,7 +105,7 @@ export class BookingsService {
       m,
       { id, reference, slotId: slot.slotId, locationId: slot.locationId, name: input.name, email: input.email, phone: input.phone ?? null, holdUntil: holdUntil.toJSDate(), now: now.toJSDate() },
       { hash: sha256(confirmToken) },
-      { id: mailId, messageId: this.outbox.messageIdFor(mailId), payload: { to: input.email, ...mail } },
+      { id: mailId, messageId: this.outbox.messageIdFor(mailId), payload: { to: input.email, ...mail }, family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null },
     );
 
     const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };

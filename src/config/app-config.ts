@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -18,7 +18,7 @@ export class EnvSchema {
   HOST = '0.0.0.0';
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
-  DATABASE_URL?: string;
+  DATABASE_URL?: string = undefined;
 
   @IsString()
   DATA_DIR = './.data';
@@ -27,7 +27,7 @@ export class EnvSchema {
   EMBEDDED_PG_PORT = 54329;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
-  SMTP_URL?: string;
+  SMTP_URL?: string = undefined;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   DEV_SMTP_PORT = 0;
@@ -36,10 +36,10 @@ export class EnvSchema {
   MAIL_FROM = 'Bürgeramt Terminvergabe <termine@holdfast.localhost>';
 
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
-  PUBLIC_BASE_URL?: string;
+  PUBLIC_BASE_URL?: string = undefined;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32)
-  APP_SECRET?: string;
+  APP_SECRET?: string = undefined;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 60)
   CONFIRM_WINDOW_MINUTES = 60;
@@ -49,7 +49,7 @@ export class EnvSchema {
 
   /** Default: on with the embedded database (try-out), off when DATABASE_URL points at a real one. */
   @Transform(toBool) @IsOptional() @IsBoolean()
-  SEED_DEMO?: boolean;
+  SEED_DEMO?: boolean = undefined;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(365)
   SLOT_HORIZON_DAYS = 14;
@@ -84,6 +84,17 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
   STAFF_SESSION_HOURS = 10;
 
+  @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  PROVIDER_RATE_PER_MINUTE = 300;
+
+  /** `domain=family` pairs, comma separated, e.g. `stadt-bremen.de=united-internet`. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\s*[a-z0-9.-]+=[a-z0-9.-]+\s*(,\s*[a-z0-9.-]+=[a-z0-9.-]+\s*)*$/i, { message: 'PROVIDER_FAMILY_OVERRIDES must be domain=family pairs, comma separated' })
+  PROVIDER_FAMILY_OVERRIDES?: string = undefined;
+
+  /** Default: on when mail goes out for real (SMTP_URL or direct), off with the development catcher. */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  MX_LOOKUP?: boolean = undefined;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -114,6 +125,9 @@ export interface AppConfig {
   sweepIntervalMs: number;
   staffSessionHours: number;
   logFormat: 'log' | 'json';
+  providerRatePerMinute: number;
+  providerFamilyOverrides: Record<string, string>;
+  mxLookup: boolean;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
 }
@@ -123,7 +137,7 @@ export class ConfigError extends Error {}
 /** Validates raw environment variables and returns the typed configuration, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvSchema());
-  const picked = Object.fromEntries(Object.entries(env).filter(([k]) => known.includes(k) || k === 'DATABASE_URL' || k === 'SMTP_URL' || k === 'PUBLIC_BASE_URL' || k === 'APP_SECRET'));
+  const picked = Object.fromEntries(Object.entries(env).filter(([k]) => known.includes(k)));
   const schema = plainToInstance(EnvSchema, picked);
   const errors = validateSync(schema, { whitelist: true });
   if (errors.length > 0) {
@@ -156,6 +170,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     sweepIntervalMs: schema.SWEEP_INTERVAL_MS,
     staffSessionHours: schema.STAFF_SESSION_HOURS,
     logFormat: schema.LOG_FORMAT,
+    providerRatePerMinute: schema.PROVIDER_RATE_PER_MINUTE,
+    providerFamilyOverrides: Object.fromEntries(
+      (schema.PROVIDER_FAMILY_OVERRIDES ?? '').split(',').filter((p) => p.includes('=')).map((p) => p.trim().toLowerCase().split('=') as [string, string]),
+    ),
+    mxLookup: schema.MX_LOOKUP ?? !!schema.SMTP_URL,
     devMail: !schema.SMTP_URL,
   };
 }

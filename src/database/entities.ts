@@ -1,5 +1,6 @@
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { BookingEntity, ConfirmationTokenEntity, IdempotencyKeyEntity } from '../bookings/booking.entity';
+import { DeliveryEventEntity, ProviderCircuitEntity } from '../mail-delivery/mail-delivery.entities';
 import { MailAttemptEntity, OutboxMessageEntity } from '../notifications/outbox.entities';
 import { LocationEntity, OpeningHoursEntity, ServiceEntity, SlotEntity } from '../scheduling/scheduling.entities';
 import { StaffSessionEntity, StaffUserEntity } from '../staff/staff.entities';
@@ -9,4 +10,5 @@ export const ENTITIES = [
   BookingEntity, IdempotencyKeyEntity, ConfirmationTokenEntity,
   OutboxMessageEntity, MailAttemptEntity,
   StaffUserEntity, StaffSessionEntity, AuditEntryEntity,
+  ProviderCircuitEntity, DeliveryEventEntity,
 ];

@@ -118,6 +118,11 @@ function recentHits(hits: ReadonlyArray<number>, at: number, o: CircuitOptions):
     .slice(-o.rateLimitThreshold);
 }
 
+function withoutProbe(s: CircuitState): CircuitState {
+  const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
+  return rest;
+}
+
 function probeIsStale(s: CircuitState, at: number, o: CircuitOptions): boolean {
   return s.probeStartedAt === undefined || at - s.probeStartedAt >= o.probeTimeoutMs;
 }
@@ -134,8 +139,7 @@ function advanceTime(s: CircuitState, at: number, o: CircuitOptions): { state: C
     }
     case 'open': {
       if (s.pausedBy !== undefined || s.openUntil === undefined || at < s.openUntil) return { state: s };
-      const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
-      return { state: { ...rest, state: 'half_open', rateLimitHits: [] }, effect: 'half_opened' };
+      return { state: { ...withoutProbe(s), state: 'half_open', rateLimitHits: [] }, effect: 'half_opened' };
     }
     case 'half_open':
       return { state: s };
@@ -154,8 +158,9 @@ function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { 
       return { state: s };
 
     case 'pause': {
-      const { openUntil: _until, probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
-      const paused: CircuitState = { ...rest, state: 'open', openedAt: s.state === 'open' ? (s.openedAt ?? event.at) : event.at, pausedBy: event.by };
+      const { openUntil: _indefinitely, ...rest } = withoutProbe(s);
+      const openedAt = s.state === 'open' ? (s.openedAt ?? event.at) : event.at;
+      const paused: CircuitState = { ...rest, state: 'open', openedAt, rateLimitHits: [], pausedBy: event.by };
       return { state: paused, effect: s.state === 'open' ? undefined : 'opened' };
     }
 
@@ -209,8 +214,7 @@ function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { 
       if (event.ok) return { state: closedState(s, o), effect: 'closed' };
       if (event.category === undefined) {
         // A failure without a reason is no verdict on the provider: free the slot for another probe.
-        const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
-        return { state: rest };
+        return { state: withoutProbe(s) };
       }
       if (PROVIDER_CATEGORIES.has(event.category)) {
         const period = Math.min(s.openPeriodMs * 2, o.maxOpenMs);

@@ -1,17 +1,24 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
-import { classifySendError } from './send-outcome';
+import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
+import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
+import { classifySendError, SendVerdict } from './send-outcome';
 import { MailTransport } from './mail-transport';
 import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { retryDelaySeconds } from './retry-policy';
 
+const FAMILY_BATCH = 200;
+
 /**
  * Sends what the outbox holds. Claims rows with SKIP LOCKED and a lease, so several instances
- * share the work and a crashed worker's rows come back; records every attempt.
+ * share the work and a crashed worker's rows come back; records every attempt. Per provider
+ * family: a circuit that stops sending while the provider blocks us, one probe per open period,
+ * and a send rate.
  */
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +32,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly tx: TransactionRunner,
     private readonly outbox: OutboxRepository,
     private readonly transport: MailTransport,
+    private readonly circuits: ProviderCircuitsService,
+    private readonly families: ProviderFamilyResolver,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -51,40 +60,72 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }, delayMs);
   }
 
-  /** One round: claim a batch, send it, record each result. Returns how many were claimed. */
+  /** One round: families, circuits, probes, then a batch; each result recorded. Returns how many were sent. */
   async dispatchOnce(owner = this.workerId): Promise<number> {
-    const claimed = await this.claim(owner);
+    await this.resolveFamilies();
+    await this.circuits.tick();
+    const probes: ClaimedMessage[] = [];
+    await this.circuits.claimProbes(async (m, id) => {
+      const probe = await this.outbox.claimProbe(m, id, { now: this.clock.now().toJSDate(), owner, leaseSeconds: this.config.outboxLeaseSeconds });
+      if (probe) probes.push(probe);
+    });
+    const claimed = [...probes, ...(await this.claim(owner))];
     await Promise.all(claimed.map((message) => this.deliver(message, owner)));
     return claimed.length;
   }
 
   claim(owner = this.workerId, limit = this.config.dispatchBatchSize): Promise<ClaimedMessage[]> {
-    return this.outbox.claim(this.tx.manager, { now: this.clock.now().toJSDate(), limit, owner, leaseSeconds: this.config.outboxLeaseSeconds });
+    return this.outbox.claim(this.tx.manager, {
+      now: this.clock.now().toJSDate(), limit, owner, leaseSeconds: this.config.outboxLeaseSeconds, ratePerMinute: this.config.providerRatePerMinute,
+    });
+  }
+
+  /** Families the domain table did not know at booking time: MX lookup (cached), else the domain. */
+  async resolveFamilies(): Promise<void> {
+    const unresolved = await this.outbox.unresolvedFamilies(this.tx.manager, FAMILY_BATCH);
+    if (unresolved.length === 0) return;
+    const resolved = await Promise.all(unresolved.map(async (u) => ({ id: u.id, family: await this.families.familyOf(u.recipient) })));
+    await this.outbox.setFamilies(this.tx.manager, resolved);
   }
 
   async deliver(message: ClaimedMessage, owner = this.workerId): Promise<AttemptResult> {
     const startedAt = this.clock.now().toJSDate();
-    let result: AttemptResult;
+    let verdict: SendVerdict | undefined;
+    let acceptance: { replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' } | undefined;
     try {
-      const accepted = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId });
-      result = { outcome: 'accepted', startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: accepted.replyCode, reply: accepted.reply, errorCode: null, category: null };
+      acceptance = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
     } catch (err) {
-      const verdict = classifySendError(err);
-      const giveUp = !verdict.temporary || message.attempts >= this.config.outboxMaxAttempts;
-      const finishedAt = this.clock.now();
-      result = {
-        outcome: giveUp ? 'failed' : 'deferred',
-        startedAt,
-        finishedAt: finishedAt.toJSDate(),
-        replyCode: verdict.replyCode,
-        reply: verdict.reply,
-        errorCode: verdict.errorCode,
-        category: verdict.category,
-        nextAttemptAt: giveUp ? undefined : finishedAt.plus({ seconds: retryDelaySeconds(message.attempts, { baseSeconds: this.config.retryBaseSeconds, maxSeconds: this.config.retryMaxSeconds }) }).toJSDate(),
-      };
+      verdict = classifySendError(err);
     }
-    const recorded = await this.outbox.complete(this.tx.manager, message.id, owner, result);
-    if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
-    return result;
+    const finishedAt = this.clock.now();
+    return this.tx.run(async (m) => {
+      const result = acceptance
+        ? { outcome: 'accepted' as const, startedAt, finishedAt: finishedAt.toJSDate(), replyCode: acceptance.replyCode, reply: acceptance.reply, errorCode: null, category: null, acceptedBy: acceptance.acceptedBy }
+        : await this.failure(m, message, verdict!, startedAt);
+      if (acceptance && message.isProbe) {
+        await this.circuits.apply(m, message.family, { type: 'probe_result', messageId: message.id, ok: true, at: finishedAt.toMillis() });
+      }
+      const recorded = await this.outbox.complete(m, message.id, owner, result);
+      if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
+      return result;
+    });
+  }
+
+  /** What a refusal means for this message and for its provider family. */
+  private async failure(m: EntityManager, message: ClaimedMessage, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
+    const finishedAt = this.clock.now();
+    const at = finishedAt.toMillis();
+    const base = { startedAt, finishedAt: finishedAt.toJSDate(), replyCode: verdict.replyCode, reply: verdict.reply, errorCode: verdict.errorCode, category: verdict.category };
+    const circuit = message.isProbe
+      ? await this.circuits.apply(m, message.family, { type: 'probe_result', messageId: message.id, ok: false, category: verdict.category, at })
+      : verdict.category === 'provider_block' || verdict.category === 'rate_limit'
+        ? await this.circuits.apply(m, message.family, { type: 'reply', category: verdict.category, at })
+        : undefined;
+    // While the provider blocks us the mail waits for the circuit, however long: no attempts are used up.
+    if (circuit && circuit.state.state !== 'closed') return { ...base, outcome: 'held' };
+    if (verdict.category === 'mailbox_unknown' && !verdict.temporary) return { ...base, outcome: 'bounced' };
+    if (!verdict.temporary || message.attempts >= this.config.outboxMaxAttempts) return { ...base, outcome: 'failed' };
+    const delay = retryDelaySeconds(message.attempts, { baseSeconds: this.config.retryBaseSeconds, maxSeconds: this.config.retryMaxSeconds });
+    return { ...base, outcome: 'deferred', nextAttemptAt: finishedAt.plus({ seconds: delay }).toJSDate() };
   }
 }

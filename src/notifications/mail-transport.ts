@@ -10,11 +10,13 @@ export interface OutgoingMail {
   text: string;
   html?: string;
   messageId: string;
+  outboxId: string;
 }
 
 export interface SmtpAcceptance {
   replyCode: number | null;
   reply: string;
+  acceptedBy: 'relay' | 'mx';
 }
 
 /**
@@ -56,7 +58,7 @@ export class MailTransport implements OnModuleDestroy {
     });
     const reply = String(info.response ?? '');
     const code = Number.parseInt(reply.slice(0, 3), 10);
-    return { replyCode: Number.isFinite(code) ? code : null, reply };
+    return { replyCode: Number.isFinite(code) ? code : null, reply, acceptedBy: 'relay' };
   }
 
   onModuleDestroy(): void {

@@ -1,8 +1,9 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { BookingEntity } from '../bookings/booking.entity';
 
-export type OutboxState = 'queued' | 'sending' | 'deferred' | 'accepted' | 'failed' | 'cancelled';
-export type AttemptOutcome = 'accepted' | 'deferred' | 'failed' | 'lease_expired';
+export const OUTBOX_STATES = ['queued', 'sending', 'deferred', 'held_provider_blocked', 'accepted', 'delayed', 'bounced', 'failed', 'cancelled'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'failed' | 'lease_expired';
 
 @Entity('outbox_messages')
 @Unique('uq_outbox_message_id', ['messageId'])
@@ -13,6 +14,9 @@ export type AttemptOutcome = 'accepted' | 'deferred' | 'failed' | 'lease_expired
 @Index('ix_outbox_due', { synchronize: false })
 @Index('ix_outbox_leased', { synchronize: false })
 @Index('ix_outbox_booking', { synchronize: false })
+@Index('ix_outbox_family_waiting', { synchronize: false })
+@Index('ix_outbox_unresolved', { synchronize: false })
+@Check('outbox_messages_accepted_by_check', "accepted_by IN ('relay', 'mx')")
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
@@ -33,11 +37,15 @@ export class OutboxMessageEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
   @Column({ name: 'failed_at', type: 'timestamptz', nullable: true }) failedAt: Date | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) family: string | null;
+  @Column({ name: 'accepted_by', type: 'varchar', length: 8, nullable: true }) acceptedBy: 'relay' | 'mx' | null;
+  @Column({ name: 'is_probe', type: 'boolean', default: false }) isProbe: boolean;
 }
 
 @Entity('mail_attempts')
-@Check('mail_attempts_outcome_check', "outcome IN ('accepted', 'deferred', 'failed', 'lease_expired')")
+@Check('mail_attempts_outcome_check', "outcome IN ('accepted', 'deferred', 'held', 'bounced', 'failed', 'lease_expired')")
 @Index('ix_mail_attempts_message', { synchronize: false })
+@Index('ix_mail_attempts_family_time', { synchronize: false })
 export class MailAttemptEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid' }) messageId: string;
@@ -51,4 +59,5 @@ export class MailAttemptEntity {
   @Column({ name: 'error_code', type: 'varchar', length: 40, nullable: true }) errorCode: string | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) category: string | null;
   @Column({ type: 'varchar', length: 100 }) worker: string;
+  @Column({ type: 'varchar', length: 64, nullable: true }) family: string | null;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sql } from '../database/sql';
+import { sql, sqlOne } from '../database/sql';
 import { AttemptOutcome, OutboxState } from './outbox.entities';
 
 export interface ClaimedMessage {
@@ -11,7 +11,17 @@ export interface ClaimedMessage {
   channel: 'email' | 'sms';
   payload: { to: string; subject: string; text: string; html?: string };
   attempts: number;
+  family: string;
+  isProbe: boolean;
 }
+
+const STATE_OF_OUTCOME: Record<AttemptResult['outcome'], OutboxState> = {
+  accepted: 'accepted',
+  deferred: 'deferred',
+  held: 'held_provider_blocked',
+  bounced: 'bounced',
+  failed: 'failed',
+};
 
 export interface AttemptResult {
   outcome: Exclude<AttemptOutcome, 'lease_expired'>;
@@ -24,6 +34,8 @@ export interface AttemptResult {
   category: string | null;
   /** For `deferred`: when to try again. */
   nextAttemptAt?: Date;
+  /** For `accepted`: our relay, or the recipient's MX (direct delivery). */
+  acceptedBy?: 'relay' | 'mx';
 }
 
 export interface MessageView {
@@ -56,30 +68,64 @@ export class OutboxRepository {
   /**
    * Claims due messages, and messages whose sender's lease ran out (a crashed or stalled
    * worker), with SKIP LOCKED so instances never claim the same row. A run-out lease is
-   * recorded as an attempt of its own before the message is tried again.
+   * recorded as an attempt of its own before the message is tried again. Families whose
+   * circuit is not closed are left alone (their probe is claimed separately), and no family
+   * gets more than `ratePerMinute` attempts a minute, so a burst of bookings cannot itself
+   * trip a provider's spam limits.
    */
-  claim(m: EntityManager, q: { now: Date; limit: number; owner: string; leaseSeconds: number }): Promise<ClaimedMessage[]> {
+  claim(m: EntityManager, q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number }): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
       m,
-      `WITH picked AS (
-         SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until
-           FROM outbox_messages
-          WHERE (state IN ('queued', 'deferred') AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until <= $1)
-          ORDER BY next_attempt_at
+      `WITH recent AS (
+         SELECT family, count(*)::int AS n FROM mail_attempts
+          WHERE finished_at > $1::timestamptz - interval '1 minute' AND family IS NOT NULL GROUP BY family
+       ), in_flight AS (
+         SELECT family, count(*)::int AS n FROM outbox_messages WHERE state = 'sending' AND lease_until > $1 GROUP BY family
+       ), due AS (
+         SELECT o.id, o.family, row_number() OVER (PARTITION BY o.family ORDER BY o.next_attempt_at) AS rn
+           FROM outbox_messages o
+          WHERE ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
+            AND o.family IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = o.family AND c.state <> 'closed')
+          ORDER BY o.next_attempt_at
+          LIMIT $2 * 4
+       ), allowed AS (
+         SELECT due.id FROM due
+           LEFT JOIN recent r ON r.family = due.family
+           LEFT JOIN in_flight f ON f.family = due.family
+          WHERE due.rn <= $5 - COALESCE(r.n, 0) - COALESCE(f.n, 0)
+       ), picked AS (
+         SELECT o.id, o.state AS prev_state, o.lease_owner AS prev_owner, o.lease_until AS prev_lease_until
+           FROM outbox_messages o
+          WHERE o.id IN (SELECT id FROM allowed)
+            AND ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
+          ORDER BY o.next_attempt_at
           LIMIT $2
           FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE outbox_messages o
-            SET state = 'sending', lease_owner = $3, lease_until = $1::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1
+            SET state = 'sending', lease_owner = $3, lease_until = $1::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1, is_probe = false
            FROM picked WHERE o.id = picked.id
-         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, picked.prev_state, picked.prev_owner, picked.prev_lease_until
+         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, picked.prev_state, picked.prev_owner, picked.prev_lease_until
        ), lost AS (
-         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker)
-         SELECT id, attempts - 1, prev_lease_until, $1, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
+         SELECT id, attempts - 1, prev_lease_until, $1, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
            FROM claimed WHERE prev_state = 'sending'
        )
-       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts FROM claimed`,
-      [q.now, q.limit, q.owner, q.leaseSeconds],
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe" FROM claimed`,
+      [q.now, q.limit, q.owner, q.leaseSeconds, q.ratePerMinute],
+    );
+  }
+
+  /** Claims one given message (a circuit's probe), already locked by the caller's transaction. */
+  async claimProbe(m: EntityManager, id: string, q: { now: Date; owner: string; leaseSeconds: number }): Promise<ClaimedMessage | undefined> {
+    return sqlOne<ClaimedMessage>(
+      m,
+      `UPDATE outbox_messages
+          SET state = 'sending', lease_owner = $3, lease_until = $2::timestamptz + make_interval(secs => $4), attempts = attempts + 1, is_probe = true
+        WHERE id = $1 AND state IN ('held_provider_blocked', 'queued', 'deferred')
+        RETURNING id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe"`,
+      [id, q.now, q.owner, q.leaseSeconds],
     );
   }
 
@@ -92,19 +138,34 @@ export class OutboxRepository {
       m,
       `WITH done AS (
          UPDATE outbox_messages
-            SET state = $3::varchar, lease_owner = NULL, lease_until = NULL,
+            SET state = $11::varchar, lease_owner = NULL, lease_until = NULL, is_probe = false,
                 last_reply_code = $4, last_reply = $5, last_reply_category = $10,
-                accepted_at = CASE WHEN $3::varchar = 'accepted' THEN $7::timestamptz ELSE accepted_at END,
-                failed_at = CASE WHEN $3::varchar = 'failed' THEN $7::timestamptz ELSE failed_at END,
+                accepted_at = CASE WHEN $11::varchar = 'accepted' THEN $7::timestamptz ELSE accepted_at END,
+                accepted_by = CASE WHEN $11::varchar = 'accepted' THEN $12::varchar ELSE accepted_by END,
+                failed_at = CASE WHEN $11::varchar IN ('failed', 'bounced') THEN $7::timestamptz ELSE failed_at END,
                 next_attempt_at = COALESCE($8, next_attempt_at)
           WHERE id = $1 AND lease_owner = $2 AND state = 'sending'
-         RETURNING id, attempts
+         RETURNING id, attempts, family
        )
-       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker)
-       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar FROM done RETURNING id`,
-      [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode, r.category],
+       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker, family)
+       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family FROM done RETURNING id`,
+      [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode, r.category, STATE_OF_OUTCOME[r.outcome], r.acceptedBy ?? null],
     );
     return rows.length === 1;
+  }
+
+  /** Messages whose provider family is not known yet (the domain table had no answer). */
+  unresolvedFamilies(m: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
+    return sql(m, `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ('queued', 'deferred') ORDER BY created_at LIMIT $1`, [limit]);
+  }
+
+  async setFamilies(m: EntityManager, families: Array<{ id: string; family: string }>): Promise<void> {
+    if (families.length === 0) return;
+    await sql(
+      m,
+      `UPDATE outbox_messages o SET family = f.family FROM unnest($1::uuid[], $2::varchar[]) AS f(id, family) WHERE o.id = f.id AND o.family IS NULL`,
+      [families.map((f) => f.id), families.map((f) => f.family)],
+    );
   }
 
   async messagesOfBooking(m: EntityManager, bookingId: string): Promise<MessageView[]> {

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/common/clock';
 import { createApp, RunningApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase } from './test-database';
+import { MxResolver } from '../../src/mail-delivery/provider-families';
 
 export interface TestApp extends RunningApp {
   clock: ManualClock;
@@ -16,11 +17,13 @@ export interface TestApp extends RunningApp {
  * real SMTP to the in-process catcher. Background loops are off; tests drive the dispatcher
  * and the sweeper and move the injected clock.
  */
-export async function startTestApp(opts: { env?: Record<string, string>; clockStart?: string } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', PUBLIC_BASE_URL: 'http://holdfast.test', ...opts.env });
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
-  const running = await createApp(config, { clock, databaseUrl: database.url, logger: false });
+  // No DNS in tests: unknown domains have no MX unless a test says otherwise.
+  const mxResolver = opts.mxResolver ?? { resolveMx: async () => [] };
+  const running = await createApp(config, { clock, databaseUrl: database.url, logger: false, mxResolver });
   const db = new Pool({ connectionString: database.url, max: 4 });
   return {
     ...running,

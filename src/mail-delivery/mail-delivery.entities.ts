@@ -1,0 +1,39 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { OutboxMessageEntity } from '../notifications/outbox.entities';
+
+@Entity('provider_circuits')
+@Check('provider_circuits_state_check', "state IN ('closed', 'open', 'half_open')")
+export class ProviderCircuitEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) family: string;
+  @Column({ type: 'varchar', length: 12, default: 'closed' }) state: 'closed' | 'open' | 'half_open';
+  @Column({ type: 'timestamptz' }) since: Date;
+  @Column({ name: 'open_until', type: 'timestamptz', nullable: true }) openUntil: Date | null;
+  /** The pure circuit state (provider-circuit.ts), as JSON. */
+  @Column({ type: 'jsonb' }) circuit: unknown;
+  @Column({ name: 'paused_by', type: 'varchar', length: 254, nullable: true }) pausedBy: string | null;
+  @Column({ name: 'pause_reason', type: 'text', nullable: true }) pauseReason: string | null;
+  @Column({ name: 'last_category', type: 'varchar', length: 32, nullable: true }) lastCategory: string | null;
+  @Column({ name: 'last_reply', type: 'text', nullable: true }) lastReply: string | null;
+  @Column({ name: 'last_reply_at', type: 'timestamptz', nullable: true }) lastReplyAt: Date | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}
+
+@Entity('delivery_events')
+@Check('delivery_events_source_check', "source IN ('smtp', 'dsn', 'webhook', 'staff')")
+@Index('ix_delivery_events_message', { synchronize: false })
+export class DeliveryEventEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
+  @Column({ name: 'message_id', type: 'uuid', nullable: true }) messageId: string | null;
+  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'delivery_events_message_id_fkey' }) message?: OutboxMessageEntity;
+  @Column({ type: 'timestamptz' }) at: Date;
+  @Column({ type: 'varchar', length: 8 }) source: 'smtp' | 'dsn' | 'webhook' | 'staff';
+  @Column({ type: 'varchar', length: 24 }) kind: string;
+  @Column({ name: 'state_after', type: 'varchar', length: 24, nullable: true }) stateAfter: string | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) category: string | null;
+  @Column({ type: 'varchar', length: 16, nullable: true }) status: string | null;
+  @Column({ type: 'text', nullable: true }) reply: string | null;
+  @Column({ name: 'remote_mta', type: 'varchar', length: 255, nullable: true }) remoteMta: string | null;
+  @Column({ type: 'varchar', length: 254, nullable: true }) recipient: string | null;
+  @Column({ name: 'unmatched_reason', type: 'varchar', length: 64, nullable: true }) unmatchedReason: string | null;
+  @Column({ type: 'text', nullable: true }) raw: string | null;
+}

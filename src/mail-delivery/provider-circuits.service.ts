@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { CircuitEvent, CircuitState, mayAttempt, transitionCircuit } from './provider-circuit';
+import { ProviderCircuitsRepository } from './provider-circuits.repository';
+
+/**
+ * The circuit of each provider family, kept in PostgreSQL so every instance sees the same one.
+ * Events are applied under the circuit row's lock; an opening holds the family's waiting mail,
+ * a closing releases it.
+ */
+@Injectable()
+export class ProviderCircuitsService {
+  private readonly logger = new Logger('ProviderCircuits');
+
+  constructor(
+    private readonly repo: ProviderCircuitsRepository,
+    private readonly tx: TransactionRunner,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Applies one event inside the caller's transaction; returns the circuit after it. */
+  async apply(m: EntityManager, family: string, event: CircuitEvent, extra: { pauseReason?: string | null } = {}): Promise<{ state: CircuitState; effect?: string }> {
+    const now = new Date(event.at);
+    const before = await this.repo.lock(m, family, now);
+    const t = transitionCircuit(before, event);
+    if (!t.changed) return { state: before };
+    await this.repo.save(m, t.state, now, before.state !== t.state.state || t.effect !== undefined, extra);
+    switch (t.effect) {
+      case 'opened':
+      case 'reopened': {
+        const held = await this.repo.holdFamily(m, family);
+        this.logger.warn(`circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`);
+        break;
+      }
+      case 'closed': {
+        const released = await this.repo.releaseFamily(m, family, now);
+        this.logger.log(`circuit ${family} closed; ${released} held mails released`);
+        break;
+      }
+      case 'half_opened':
+      case undefined:
+        break;
+    }
+    return { state: t.state, effect: t.effect };
+  }
+
+  /** Time passes: open circuits whose period ran out become half-open; stragglers are held. */
+  async tick(): Promise<void> {
+    const now = this.clock.now().toMillis();
+    for (const c of await this.repo.notClosed(this.tx.manager)) {
+      if (c.state === 'open' && c.openUntil !== undefined && c.openUntil <= now && !c.pausedBy) {
+        await this.tx.run((m) => this.apply(m, c.family, { type: 'tick', at: now }));
+      }
+    }
+    await this.repo.holdStragglers(this.tx.manager);
+  }
+
+  /**
+   * For every half-open family: one message becomes its probe, claimed like any other send.
+   * Exactly one per open period, across instances: the circuit row's lock decides.
+   */
+  async claimProbes(claim: (m: EntityManager, messageId: string) => Promise<void>): Promise<void> {
+    const now = this.clock.now().toMillis();
+    for (const c of await this.repo.notClosed(this.tx.manager)) {
+      if (c.state !== 'half_open' || !mayAttempt(c, now)) continue;
+      await this.tx.run(async (m) => {
+        const current = await this.repo.lock(m, c.family, new Date(now));
+        if (!mayAttempt(current, now)) return;
+        const candidate = await this.repo.pickProbeCandidate(m, c.family);
+        if (!candidate) return;
+        const started = await this.apply(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
+        if (started.state.probeMessageId !== candidate.id) return;
+        await claim(m, candidate.id);
+      });
+    }
+  }
+}
