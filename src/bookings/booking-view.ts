@@ -33,6 +33,8 @@ export function bookingView(b: BookingRow, messages: MessageView[]) {
       channel: m.channel,
       recipient: m.recipient,
       state: m.state,
+      family: m.family,
+      acceptedBy: m.acceptedBy,
       attempts: m.attempts,
       nextAttemptAt: m.state === 'queued' || m.state === 'deferred' ? isoInZone(m.nextAttemptAt, z) : null,
       acceptedAt: at(m.acceptedAt, z),

@@ -3,6 +3,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MxResolver, ProviderFamilyResolver, systemMxResolver } from './provider-families';
 import { ProviderCircuitsRepository } from './provider-circuits.repository';
 import { ProviderCircuitsService } from './provider-circuits.service';
+import { ProvidersController } from './providers.controller';
+import { ProvidersService } from './providers.service';
+import { StaffModule } from '../staff/staff.module';
 
 export const MX_RESOLVER = Symbol('MX_RESOLVER');
 
@@ -15,7 +18,10 @@ export class MailDeliveryModule {
     return {
       module: MailDeliveryModule,
       global: true,
+      imports: [StaffModule],
+      controllers: [ProvidersController],
       providers: [
+        ProvidersService,
         { provide: MX_RESOLVER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver) },
         {
           provide: ProviderFamilyResolver,

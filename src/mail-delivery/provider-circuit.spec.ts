@@ -120,6 +120,12 @@ describe('transitionCircuit: opening from closed', () => {
       effects: ['opened'],
     },
     {
+      name: 'a report arriving far out of order does not pull hits of another window together',
+      events: [reply('rate_limit', 100), reply('rate_limit', 101), reply('rate_limit', 0)],
+      phase: 'closed',
+      effects: [],
+    },
+    {
       name: 'threshold and window are configurable',
       options: { rateLimitThreshold: 2, rateLimitWindowMs: 1 * MIN },
       events: [reply('rate_limit', 0), reply('rate_limit', 0.5)],
@@ -182,7 +188,7 @@ describe('transitionCircuit: opening from closed', () => {
     expect(state).toStrictEqual(initialCircuit(FAMILY));
   });
 
-  it('keeps only as many rate-limit hits as it takes to open, so the stored state stays small', () => {
+  it('keeps only the rate-limit hits inside the window, so the stored state stays small', () => {
     const { state } = run([reply('rate_limit', 0), reply('rate_limit', 1)], { rateLimitThreshold: 3 });
     expect(state.rateLimitHits).toEqual([t(0), t(1)]);
     const many = run(

@@ -109,10 +109,15 @@ function openState(s: CircuitState, at: number, periodMs: number, failedProbes: 
   return { family: s.family, state: 'open', openedAt: at, openUntil: at + periodMs, openPeriodMs: periodMs, rateLimitHits: [], failedProbes };
 }
 
-/** Rate-limit hits still inside the window at `at`. Later hits (events arriving out of order) count too. */
+/**
+ * Rate-limit hits inside the window that ends at the latest time known, `at` or a later hit:
+ * workers report out of order, and a late report must neither be dropped nor pull old hits back in.
+ */
 function recentHits(hits: ReadonlyArray<number>, at: number, o: CircuitOptions): number[] {
-  return hits
-    .filter((h) => Number.isFinite(h) && at - h < o.rateLimitWindowMs)
+  const known = hits.filter((h) => Number.isFinite(h));
+  const latest = Math.max(at, ...known);
+  return known
+    .filter((h) => latest - h < o.rateLimitWindowMs)
     .sort((a, b) => a - b)
     // Only as many as it takes to open: the stored state stays bounded however hard a provider throttles.
     .slice(-o.rateLimitThreshold);

@@ -70,8 +70,36 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       if (probe) probes.push(probe);
     });
     const claimed = [...probes, ...(await this.claim(owner))];
-    await Promise.all(claimed.map((message) => this.deliver(message, owner)));
+    await this.deliverBatch(claimed, owner);
     return claimed.length;
+  }
+
+  /**
+   * Sends a claimed batch family by family: the first mail of a family alone, the rest on
+   * SMTP_POOL_SIZE lanes once it went through. When a family's provider blocks us mid-batch, its
+   * remaining mail is held without being tried: we stop hammering at the first refusal.
+   */
+  async deliverBatch(claimed: ClaimedMessage[], owner = this.workerId): Promise<void> {
+    const byFamily = new Map<string, ClaimedMessage[]>();
+    for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
+    await Promise.all(
+      [...byFamily.values()].map(async (queue) => {
+        let blocked = false;
+        const next = async (): Promise<void> => {
+          for (let message = queue.shift(); message; message = queue.shift()) {
+            if (blocked) {
+              await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
+              continue;
+            }
+            const result = await this.deliver(message, owner);
+            if (result.outcome === 'held') blocked = true;
+          }
+        };
+        const first = queue.shift()!;
+        blocked = (await this.deliver(first, owner)).outcome === 'held';
+        await Promise.all(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, next));
+      }),
+    );
   }
 
   claim(owner = this.workerId, limit = this.config.dispatchBatchSize): Promise<ClaimedMessage[]> {

@@ -49,6 +49,8 @@ export interface MessageView {
   lastReplyCode: number | null;
   lastReply: string | null;
   lastReplyCategory: string | null;
+  family: string | null;
+  acceptedBy: 'relay' | 'mx' | null;
   createdAt: Date;
   acceptedAt: Date | null;
   failedAt: Date | null;
@@ -154,6 +156,16 @@ export class OutboxRepository {
     return rows.length === 1;
   }
 
+  /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
+  async holdUnsent(m: EntityManager, id: string, owner: string): Promise<void> {
+    await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'held_provider_blocked', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, is_probe = false
+        WHERE id = $1 AND lease_owner = $2 AND state = 'sending'`,
+      [id, owner],
+    );
+  }
+
   /** Messages whose provider family is not known yet (the domain table had no answer). */
   unresolvedFamilies(m: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
     return sql(m, `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ('queued', 'deferred') ORDER BY created_at LIMIT $1`, [limit]);
@@ -172,7 +184,7 @@ export class OutboxRepository {
     const messages = await sql<Omit<MessageView, 'history'>>(
       m,
       `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
-              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
+              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
          FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
       [bookingId],
     );

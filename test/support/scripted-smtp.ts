@@ -14,6 +14,8 @@ export class ScriptedSmtpServer {
   readonly received: Array<{ to: string[]; raw: string; messageId: string | null }> = [];
   readonly rcptReplies = new Map<string, ScriptedReply>();
   rcptAttempts = 0;
+  /** Every RCPT TO address, in order, whatever the answer. */
+  readonly rcptLog: string[] = [];
   private server?: SMTPServer;
   port = 0;
 
@@ -24,6 +26,7 @@ export class ScriptedSmtpServer {
       logger: false,
       onRcptTo: (address, _session, callback) => {
         this.rcptAttempts += 1;
+        this.rcptLog.push(address.address);
         const reply = this.rcptReplies.get(address.address.split('@')[1]);
         if (!reply) return callback();
         const err = Object.assign(new Error(reply.message), { responseCode: reply.code });

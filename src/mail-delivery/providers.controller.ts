@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { RequireRole } from '../staff/roles';
+import { StaffGuard, StaffRequest } from '../staff/staff.guard';
+import { ProvidersService } from './providers.service';
+
+export class ProviderActionDto {
+  @ApiProperty({ example: 'GMX blockt seit 10:42, Ticket beim Postmaster offen' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @MinLength(3) @MaxLength(1000)
+  reason: string;
+}
+
+@ApiTags('mail')
+@ApiBearerAuth()
+@Controller('api/v1/mail/providers')
+@UseGuards(StaffGuard)
+export class ProvidersController {
+  constructor(private readonly providers: ProvidersService) {}
+
+  @Get()
+  @RequireRole('clerk')
+  @ApiOperation({ summary: 'Per provider family: circuit state and since when, waiting mail and the oldest one\'s age, reply categories in the last hour and day, the last reply' })
+  @ApiOkResponse({ description: 'ProviderView[]' })
+  list() {
+    return this.providers.list();
+  }
+
+  @Post(':family/pause')
+  @HttpCode(200)
+  @RequireRole('supervisor')
+  @ApiOperation({ summary: 'Stop sending to a provider family until resumed (audited)' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN for clerks' })
+  pause(@Param('family') family: string, @Body() dto: ProviderActionDto, @Req() req: StaffRequest) {
+    return this.providers.pause(family, dto.reason, { id: req.staff!.id, label: req.staff!.email });
+  }
+
+  @Post(':family/resume')
+  @HttpCode(200)
+  @RequireRole('supervisor')
+  @ApiOperation({ summary: 'Send to the family again; held mail goes out (audited)' })
+  resume(@Param('family') family: string, @Body() dto: ProviderActionDto, @Req() req: StaffRequest) {
+    return this.providers.resume(family, dto.reason, { id: req.staff!.id, label: req.staff!.email });
+  }
+}

@@ -1,0 +1,129 @@
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { GMX_IP_BLOCK } from './support/provider-replies';
+import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+/**
+ * The Bremen/Mülheim case through a relay that passes the provider's refusal on: GMX blocks
+ * our IP; the united-internet family (gmx.de, web.de, gmx.net) stops at the first refusal and
+ * is probed once per open period; gmail.com and t-online.de keep flowing; when the block lifts
+ * every held mail goes out exactly once.
+ */
+describe('provider circuit: one family blocked, the others flowing', () => {
+  const relay = new ScriptedSmtpServer();
+  let app: TestApp;
+  let dispatcher: DispatcherService;
+  let staffToken: string;
+  const bookings: Array<{ id: string; statusToken: string; email: string }> = [];
+
+  const UI = ['gmx.de', 'web.de', 'gmx.net'];
+  const OTHERS = ['gmail.com', 't-online.de'];
+  const rcptTo = (domains: string[]) => relay.rcptLog.filter((a) => domains.includes(a.split('@')[1])).length;
+  const deliveredTo = (email: string) => relay.received.filter((r) => r.to.includes(email)).length;
+  const stateOf = async (id: string) => (await app.db.query(`SELECT state, family FROM outbox_messages WHERE booking_id = $1`, [id])).rows[0];
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    for (const d of ['gmx.de', 'web.de', 'gmx.net']) relay.rcptReplies.set(d, GMX_IP_BLOCK);
+    app = await startTestApp({ env: { SMTP_URL: smtpUrl, DISPATCH_BATCH_SIZE: '100' } });
+    dispatcher = app.app.get(DispatcherService);
+    const { StaffService } = await import('../src/staff/staff.service');
+    await app.app.get(StaffService).create({ email: 'aufsicht@test.example', role: 'supervisor', password: 'supervisor-password' }, { id: null, label: 'test' });
+    staffToken = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'aufsicht@test.example', password: 'supervisor-password' } })).body.token;
+    const { slotId } = await createSlot(app.db, { capacity: 50, startsAt: '2026-06-03T08:00:00Z' });
+    for (const domain of [...UI, ...UI, ...OTHERS, ...OTHERS, ...OTHERS]) {
+      const who = citizen();
+      const email = who.email.replace('example.org', domain);
+      const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } });
+      expect(res.status).toBe(201);
+      bookings.push({ ...res.body, email });
+    }
+  });
+  afterAll(async () => {
+    await app.close();
+    await relay.stop();
+  });
+
+  it('opens at the first refusal; only one united-internet mail reached the provider; the others were delivered', async () => {
+    await dispatcher.dispatchOnce();
+    expect(rcptTo(UI)).toBe(1);
+    for (const b of bookings.filter((x) => OTHERS.includes(x.email.split('@')[1]))) expect(deliveredTo(b.email)).toBe(1);
+    const ui = bookings.filter((x) => UI.includes(x.email.split('@')[1]));
+    for (const b of ui) expect(await stateOf(b.id)).toEqual({ state: 'held_provider_blocked', family: 'united-internet' });
+
+    const view = await http(app, 'GET', `/api/v1/bookings/${ui[0].id}`, { headers: { 'x-booking-token': ui[0].statusToken } });
+    expect(view.body.status).toBe('pending');
+    expect(view.body.messages[0]).toMatchObject({ state: 'held_provider_blocked', family: 'united-internet' });
+
+    const providers = await http(app, 'GET', '/api/v1/mail/providers', { headers: { authorization: `Bearer ${staffToken}` } });
+    const family = providers.body.find((p: any) => p.family === 'united-internet');
+    expect(family.circuit.state).toBe('open');
+    expect(family.waiting.held).toBe(6);
+    expect(family.lastReply.category).toBe('provider_block');
+    expect(family.lastHour.provider_block).toBe(1);
+    expect(providers.body.find((p: any) => p.family === 'google').circuit.state).toBe('closed');
+  });
+
+  it('while open, nothing is tried; after the open period exactly one probe goes, and a refusal doubles the period', async () => {
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    expect(rcptTo(UI)).toBe(1);
+    app.clock.advance({ minutes: 16 });
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    expect(rcptTo(UI)).toBe(2);
+    const { rows } = await app.db.query(`SELECT state, open_until FROM provider_circuits WHERE family = 'united-internet'`);
+    expect(rows[0].state).toBe('open');
+    const openForMinutes = (new Date(rows[0].open_until).getTime() - app.clock.now().toMillis()) / 60000;
+    expect(openForMinutes).toBeCloseTo(30, 0);
+  });
+
+  it('when the block lifts, the probe closes the circuit and every held mail is delivered exactly once', async () => {
+    for (const d of UI) relay.rcptReplies.delete(d);
+    app.clock.advance({ minutes: 31 });
+    await dispatcher.dispatchOnce(); // the probe
+    await dispatcher.dispatchOnce(); // the released mail
+    await dispatcher.dispatchOnce(); // nothing left
+    for (const b of bookings) {
+      expect(deliveredTo(b.email)).toBe(1);
+      expect((await stateOf(b.id)).state).toBe('accepted');
+    }
+    const { rows } = await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'united-internet'`);
+    expect(rows[0].state).toBe('closed');
+    const lost = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE state NOT IN ('accepted')`);
+    expect(lost.rows[0].n).toBe(0);
+  });
+
+  it('a supervisor pauses and resumes a family by hand, audited; a clerk may not', async () => {
+    const { StaffService } = await import('../src/staff/staff.service');
+    await app.app.get(StaffService).create({ email: 'sachbearbeitung@test.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
+    const clerk = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'sachbearbeitung@test.example', password: 'clerk-password-1' } })).body.token;
+    const refused = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: { reason: 'test' }, headers: { authorization: `Bearer ${clerk}` } });
+    expect(refused.status).toBe(403);
+    const noReason = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: {}, headers: { authorization: `Bearer ${staffToken}` } });
+    expect(noReason.status).toBe(400);
+
+    const pause = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: { reason: 'Gmail meldet Spam-Verdacht' }, headers: { authorization: `Bearer ${staffToken}` } });
+    expect(pause.status).toBe(200);
+    expect(pause.body).toMatchObject({ state: 'open', pausedBy: 'aufsicht@test.example' });
+    const { slotId } = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-04T08:00:00Z' });
+    const who = citizen();
+    const b = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', 'gmail.com') } })).body;
+    const before = relay.rcptLog.length;
+    app.clock.advance({ hours: 5 });
+    await dispatcher.dispatchOnce();
+    expect(relay.rcptLog.length).toBe(before);
+    expect((await stateOf(b.id)).state).toBe('held_provider_blocked');
+
+    const resume = await http(app, 'POST', '/api/v1/mail/providers/google/resume', { body: { reason: 'Gmail nimmt wieder an' }, headers: { authorization: `Bearer ${staffToken}` } });
+    expect(resume.body.state).toBe('closed');
+    await dispatcher.dispatchOnce();
+    expect((await stateOf(b.id)).state).toBe('accepted');
+    const audit = await app.db.query(`SELECT action, reason, actor_label FROM audit_entries WHERE action LIKE 'provider.%' ORDER BY id`);
+    expect(audit.rows).toEqual([
+      { action: 'provider.pause', reason: 'Gmail meldet Spam-Verdacht', actor_label: 'aufsicht@test.example' },
+      { action: 'provider.resume', reason: 'Gmail nimmt wieder an', actor_label: 'aufsicht@test.example' },
+    ]);
+  });
+});
