@@ -70,7 +70,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, databaseUrl: database.url, clock: opts.clock ?? new SystemClock(), devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined, mxResolver: opts.mxResolver }),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { logger: logger === false ? false : logger, abortOnError: false },
+    { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
   configureHttp(app);
   app.enableShutdownHooks();

@@ -29,6 +29,11 @@ export class SecretsService implements OnModuleInit {
     this.secret = row!.secret;
   }
 
+  /** The key that signs VERP bounce addresses, derived so it never equals another key. */
+  verpKey(): string {
+    return hmacToken(this.secret, 'verp', 'v1');
+  }
+
   statusToken(bookingId: string, version: number): string {
     return hmacToken(this.secret, `booking-status:v${version}`, bookingId);
   }

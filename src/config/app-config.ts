@@ -95,6 +95,21 @@ export class EnvSchema {
   @Transform(toBool) @IsOptional() @IsBoolean()
   MX_LOOKUP?: boolean = undefined;
 
+  /** Domain of the VERP envelope sender `bounces+<id>.<hmac>@BOUNCE_DOMAIN`. Default: the domain of MAIL_FROM. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i, { message: 'BOUNCE_DOMAIN must be a domain name' })
+  BOUNCE_DOMAIN?: string = undefined;
+
+  /** Port of the inbound SMTP listener for delivery reports (DSNs). Unset: no listener; 0: any free port. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  BOUNCE_SMTP_PORT?: number = undefined;
+
+  @IsString() @MinLength(1)
+  BOUNCE_SMTP_HOST = '0.0.0.0';
+
+  /** Shared secret for `POST /api/v1/mail/events` (HMAC-SHA256 of the body). Unset: the webhook refuses everything. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16)
+  MAIL_WEBHOOK_SECRET?: string = undefined;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -128,6 +143,10 @@ export interface AppConfig {
   providerRatePerMinute: number;
   providerFamilyOverrides: Record<string, string>;
   mxLookup: boolean;
+  bounceDomain: string;
+  bounceSmtpPort?: number;
+  bounceSmtpHost: string;
+  mailWebhookSecret?: string;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
 }
@@ -175,6 +194,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       (schema.PROVIDER_FAMILY_OVERRIDES ?? '').split(',').filter((p) => p.includes('=')).map((p) => p.trim().toLowerCase().split('=') as [string, string]),
     ),
     mxLookup: schema.MX_LOOKUP ?? !!schema.SMTP_URL,
+    bounceDomain: (schema.BOUNCE_DOMAIN ?? /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ?? 'holdfast.localhost').toLowerCase(),
+    bounceSmtpPort: schema.BOUNCE_SMTP_PORT,
+    bounceSmtpHost: schema.BOUNCE_SMTP_HOST,
+    mailWebhookSecret: schema.MAIL_WEBHOOK_SECRET,
     devMail: !schema.SMTP_URL,
   };
 }

@@ -4,6 +4,9 @@ import { MxResolver, ProviderFamilyResolver, systemMxResolver } from './provider
 import { ProviderCircuitsRepository } from './provider-circuits.repository';
 import { ProviderCircuitsService } from './provider-circuits.service';
 import { ProvidersController } from './providers.controller';
+import { BounceListenerService } from './bounce-listener.service';
+import { DeliveryReportsService } from './delivery-reports.service';
+import { MailEventsController, WebhookSignatureGuard } from './mail-events.controller';
 import { ProvidersService } from './providers.service';
 import { StaffModule } from '../staff/staff.module';
 
@@ -19,9 +22,12 @@ export class MailDeliveryModule {
       module: MailDeliveryModule,
       global: true,
       imports: [StaffModule],
-      controllers: [ProvidersController],
+      controllers: [ProvidersController, MailEventsController],
       providers: [
         ProvidersService,
+        DeliveryReportsService,
+        BounceListenerService,
+        WebhookSignatureGuard,
         { provide: MX_RESOLVER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver) },
         {
           provide: ProviderFamilyResolver,
@@ -31,7 +37,7 @@ export class MailDeliveryModule {
         ProviderCircuitsRepository,
         ProviderCircuitsService,
       ],
-      exports: [MX_RESOLVER, ProviderFamilyResolver, ProviderCircuitsRepository, ProviderCircuitsService],
+      exports: [MX_RESOLVER, ProviderFamilyResolver, ProviderCircuitsRepository, ProviderCircuitsService, DeliveryReportsService, BounceListenerService],
     };
   }
 }

@@ -153,6 +153,32 @@ function advanceTime(s: CircuitState, at: number, o: CircuitOptions): { state: C
   }
 }
 
+/** A reply while closed: only evidence about the provider counts toward opening. */
+function applyReply(s: CircuitState, category: ReplyCategory, at: number, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
+  switch (category) {
+    case 'provider_block':
+      return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+    case 'rate_limit': {
+      const hits = recentHits([...s.rateLimitHits, at], at, o);
+      if (hits.length >= o.rateLimitThreshold) return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+      return { state: { ...s, rateLimitHits: hits } };
+    }
+    case 'greylist':
+    case 'sender_config':
+    case 'content_reject':
+    case 'mailbox_unknown':
+    case 'mailbox_full':
+    case 'relay_limit':
+    case 'network':
+    case 'unknown_temporary':
+    case 'unknown_permanent':
+      // About one mailbox, one message, our own relay or our own setup: pausing the provider cannot help.
+      return { state: s };
+    default:
+      return assertNever(category);
+  }
+}
+
 /** The event applied to a state whose time is already advanced to the event's. */
 function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
   // A supervisor's pause outranks everything the mail traffic says, until they resume.
@@ -177,28 +203,7 @@ function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { 
       // Only while closed: while open or half_open nothing but the probe is sent, and the probe's
       // outcome arrives as probe_result; replies from mail sent before the opening are old news.
       if (s.state !== 'closed') return { state: s };
-      switch (event.category) {
-        case 'provider_block':
-          return { state: openState(s, event.at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
-        case 'rate_limit': {
-          const hits = recentHits([...s.rateLimitHits, event.at], event.at, o);
-          if (hits.length >= o.rateLimitThreshold) return { state: openState(s, event.at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
-          return { state: { ...s, rateLimitHits: hits } };
-        }
-        case 'greylist':
-        case 'sender_config':
-        case 'content_reject':
-        case 'mailbox_unknown':
-        case 'mailbox_full':
-        case 'relay_limit':
-        case 'network':
-        case 'unknown_temporary':
-        case 'unknown_permanent':
-          // About one mailbox, one message, our own relay or our own setup: pausing the provider cannot help.
-          return { state: s };
-        default:
-          return assertNever(event.category);
-      }
+      return applyReply(s, event.category, event.at, o);
 
     case 'accepted':
       // The probe's message was accepted: that is the probe succeeding, however it is reported.

@@ -213,6 +213,12 @@ const OWN_CASES: OwnCase[] = [
     reply: r(554, 'DATA', '554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation visit https://postmaster.gmx.net/en/case?c=hi'),
   },
   {
+    rule: 'ui.service-refused',
+    category: 'provider_block',
+    note: 'the Diagnostic-Code of ../shared/fixtures/dsn/delayed-webde.eml',
+    reply: r(421, 'CONN', '421 web.de (mxweb113) Nemesis ESMTP Service not available Service unavailable Reject due to policy restrictions Please try again later.'),
+  },
+  {
     rule: 'ui.too-many-messages',
     category: 'rate_limit',
     reply: r(

@@ -89,6 +89,13 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   { id: 'ui.case.rdns', category: 'sender_config', test: (r) => r.nemesisCase === 'rdns' },
   { id: 'ui.case.header', category: 'content_reject', test: (r) => r.nemesisCase === 'hi' },
   { id: 'ui.too-many-messages', category: 'rate_limit', test: (r) => r.family === UI && /too many messages|reduce the sending rate/.test(r.lower) },
+  // A Nemesis server that will not talk to us at all "due to policy restrictions" has judged our IP,
+  // not a mailbox or a message (seen as the 421 greeting behind the 2021 delays): a block.
+  {
+    id: 'ui.service-refused',
+    category: 'provider_block',
+    test: (r) => r.family === UI && /service not available|no smtp service/.test(r.lower) && /policy restrictions|block ?list|blocked/.test(r.lower),
+  },
 
   // Microsoft (outlook.com, hotmail, live, Exchange Online): the (Sxxx) codes name the reason.
   {

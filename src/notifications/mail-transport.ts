@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecretsService } from '../common/secrets.service';
+import { verpAddress } from '../mail-delivery/verp';
 
 export const DEV_SMTP_URL = Symbol('DEV_SMTP_URL');
 
@@ -31,6 +33,7 @@ export class MailTransport implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DEV_SMTP_URL) devSmtpUrl: string | null,
+    private readonly secrets: SecretsService,
   ) {
     const url = config.smtpUrl ?? devSmtpUrl;
     // A command-line context (seed, staff) has neither and never sends.
@@ -55,6 +58,10 @@ export class MailTransport implements OnModuleDestroy {
       html: mail.html,
       messageId: mail.messageId,
       headers: { 'Auto-Submitted': 'auto-generated' },
+      // VERP: a bounce names the message it is about, signed so a forged one is refused.
+      envelope: { from: verpAddress(mail.outboxId, this.secrets.verpKey(), this.config.bounceDomain), to: [mail.to] },
+      // Asked for only where the relay offers DSN: report failures and delays, with our id (ENVID).
+      dsn: { id: mail.outboxId, return: 'headers', notify: ['failure', 'delay'], recipient: mail.to },
     });
     const reply = String(info.response ?? '');
     const code = Number.parseInt(reply.slice(0, 3), 10);

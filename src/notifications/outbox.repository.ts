@@ -55,6 +55,8 @@ export interface MessageView {
   acceptedAt: Date | null;
   failedAt: Date | null;
   history: Array<{ attempt: number; startedAt: Date; finishedAt: Date; outcome: AttemptOutcome; replyCode: number | null; reply: string | null; errorCode: string | null; category: string | null }>;
+  /** Reports after the relay's 250: DSNs and webhook events. */
+  reports: Array<{ at: Date; source: string; kind: string; status: string | null; category: string | null; reply: string | null; remoteMta: string | null; stateAfter: string | null }>;
 }
 
 @Injectable()
@@ -196,6 +198,16 @@ export class OutboxRepository {
          FROM mail_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
       [messages.map((x) => x.id)],
     );
-    return messages.map((x) => ({ ...x, history: attempts.filter((a) => a.messageId === x.id).map(({ messageId, ...a }) => a) }));
+    const reports = await sql<MessageView['reports'][number] & { messageId: string }>(
+      m,
+      `SELECT message_id AS "messageId", at, source, kind, status, category, reply, remote_mta AS "remoteMta", state_after AS "stateAfter"
+         FROM delivery_events WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
+      [messages.map((x) => x.id)],
+    );
+    return messages.map((x) => ({
+      ...x,
+      history: attempts.filter((a) => a.messageId === x.id).map(({ messageId, ...a }) => a),
+      reports: reports.filter((r) => r.messageId === x.id).map(({ messageId, ...r }) => r),
+    }));
   }
 }

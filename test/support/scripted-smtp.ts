@@ -11,7 +11,7 @@ export interface ScriptedReply {
  * (a test's stand-in for a provider's MX or a city relay). Accepted mails are kept.
  */
 export class ScriptedSmtpServer {
-  readonly received: Array<{ to: string[]; raw: string; messageId: string | null }> = [];
+  readonly received: Array<{ from: string; to: string[]; raw: string; messageId: string | null }> = [];
   readonly rcptReplies = new Map<string, ScriptedReply>();
   rcptAttempts = 0;
   /** Every RCPT TO address, in order, whatever the answer. */
@@ -37,7 +37,7 @@ export class ScriptedSmtpServer {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null });
+          this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null });
           callback();
         });
       },

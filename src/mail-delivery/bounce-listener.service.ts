@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { SecretsService } from '../common/secrets.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DeliveryReportsService } from './delivery-reports.service';
+import { DEFAULT_DSN_MAX_BYTES, parseDsn, smtpReplyForRecipient } from './dsn-parser';
+import { parseVerpAddress } from './verp';
+
+/**
+ * The inbound SMTP listener for delivery reports. Accepts mail only for valid, signed VERP
+ * addresses; parses RFC 3464 reports and applies them to the message the address names.
+ * Anything else is refused at RCPT or recorded as unmatched; nothing here can crash the app.
+ */
+@Injectable()
+export class BounceListenerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('BounceListener');
+  private server?: SMTPServer;
+  port?: number;
+
+  constructor(
+    private readonly reports: DeliveryReportsService,
+    private readonly secrets: SecretsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.bounceSmtpPort === undefined) return;
+    this.server = new SMTPServer({
+      name: this.config.bounceDomain,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      size: DEFAULT_DSN_MAX_BYTES,
+      maxClients: 50,
+      logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const parsed = parseVerpAddress(address.address, this.secrets.verpKey(), this.config.bounceDomain);
+        if ('error' in parsed) return callback(Object.assign(new Error('5.1.1 no such bounce address'), { responseCode: 550 }));
+        return callback();
+      },
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= DEFAULT_DSN_MAX_BYTES) chunks.push(c);
+        });
+        stream.on('end', () => {
+          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || size > DEFAULT_DSN_MAX_BYTES) {
+            return callback(Object.assign(new Error('5.3.4 message too big for a delivery report'), { responseCode: 552 }));
+          }
+          const rcpt = session.envelope.rcptTo.map((r) => parseVerpAddress(r.address, this.secrets.verpKey(), this.config.bounceDomain));
+          const ids = rcpt.flatMap((p) => ('messageId' in p ? [p.messageId] : []));
+          this.handle(Buffer.concat(chunks), ids)
+            .then(() => callback())
+            .catch((err: Error) => {
+              this.logger.error(`delivery report not recorded: ${err.message}`);
+              callback(Object.assign(new Error('4.3.0 try again later'), { responseCode: 451 }));
+            });
+        });
+      },
+    });
+    this.server.on('error', (err) => this.logger.warn(`bounce listener: ${err.message}`));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.bounceSmtpPort, this.config.bounceSmtpHost, () => resolve());
+    });
+    this.port = (this.server.server.address() as AddressInfo).port;
+    this.logger.log(`listening for delivery reports on ${this.config.bounceSmtpHost}:${this.port} (bounces+…@${this.config.bounceDomain})`);
+  }
+
+  /** One report mail, addressed (by VERP) to the messages in `outboxIds`. */
+  async handle(raw: Buffer, outboxIds: string[]): Promise<void> {
+    const parsed = parseDsn(raw);
+    if (!parsed.ok) {
+      // Kept for a human to read (an auto-reply, a broken report), never applied.
+      await this.reports.recordUnmatched('dsn', parsed.error, raw.toString('utf8').slice(0, 64 * 1024), null);
+      return;
+    }
+    for (const outboxId of outboxIds) {
+      for (const recipient of parsed.report.recipients) {
+        await this.reports.apply({
+          source: 'dsn',
+          messageRef: { outboxId },
+          action: recipient.action,
+          status: recipient.status,
+          reply: recipient.diagnosticCode ? smtpReplyForRecipient(recipient) : undefined,
+          remoteMta: recipient.remoteMta,
+          recipient: recipient.finalRecipient,
+          raw: recipient.diagnosticCode,
+        });
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

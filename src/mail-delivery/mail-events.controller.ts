@@ -1,0 +1,80 @@
+import { Body, CanActivate, Controller, ExecutionContext, HttpCode, Inject, Injectable, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { createHmac } from 'node:crypto';
+import { DomainError } from '../common/domain-error';
+import { safeEqual } from '../common/ids';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DeliveryReportsService } from './delivery-reports.service';
+import { smtpReplyFromDiagnostic } from './dsn-parser';
+
+const EVENTS = ['delivered', 'delayed', 'deferred', 'bounced', 'failed'] as const;
+
+export class MailEventDto {
+  @ApiPropertyOptional({ description: 'Our message id (the outbox id, also the DSN ENVID)', format: 'uuid' })
+  @IsOptional() @IsString() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i) id?: string;
+  @ApiPropertyOptional({ description: 'Or the Message-ID header, e.g. <uuid@termine.stadt.example>' })
+  @IsOptional() @IsString() @MaxLength(200) messageId?: string;
+  @ApiProperty({ enum: EVENTS }) @IsIn(EVENTS) event: (typeof EVENTS)[number];
+  @ApiPropertyOptional({ example: '5.1.1' }) @IsOptional() @Matches(/^[245]\.\d{1,3}\.\d{1,3}$/) status?: string;
+  @ApiPropertyOptional({ example: '550 5.1.1 <x@example.org>: Recipient address rejected: User unknown' }) @IsOptional() @IsString() @MaxLength(4000) diagnostic?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(255) remoteMta?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) recipient?: string;
+}
+
+/**
+ * Delivery events from relays and mail services that report by HTTP. The body must be signed:
+ * `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body with MAIL_WEBHOOK_SECRET>`.
+ */
+@Injectable()
+export class WebhookSignatureGuard implements CanActivate {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<{ rawBody?: Buffer; headers: Record<string, string | undefined> }>();
+    if (!verifyWebhookSignature(this.config.mailWebhookSecret, req.rawBody, req.headers['x-holdfast-signature'])) {
+      throw new DomainError('WEBHOOK_SIGNATURE_INVALID', 'Missing or wrong X-Holdfast-Signature; nothing was recorded.');
+    }
+    return true;
+  }
+}
+
+@ApiTags('mail')
+@Controller('api/v1/mail/events')
+@UseGuards(WebhookSignatureGuard)
+export class MailEventsController {
+  constructor(
+    private readonly reports: DeliveryReportsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A delivery event for one of our messages (signed webhook)' })
+  @ApiHeader({ name: 'X-Holdfast-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body>' })
+  @ApiOkResponse({ description: '{ matched, state }' })
+  @ApiUnauthorizedResponse({ description: 'WEBHOOK_SIGNATURE_INVALID: nothing was recorded' })
+  async receive(@Body() dto: MailEventDto, @Req() req: { rawBody?: Buffer }) {
+    if (!dto.id && !dto.messageId) throw new DomainError('VALIDATION_FAILED', 'Give `id` or `messageId`.', [{ field: 'id', problems: ['id or messageId is required'] }]);
+    const action = dto.event === 'bounced' || dto.event === 'failed' ? 'failed' : dto.event === 'deferred' ? 'delayed' : dto.event;
+    const status = dto.status ?? (dto.event === 'bounced' ? '5.0.0' : dto.event === 'deferred' || dto.event === 'delayed' ? '4.0.0' : dto.event === 'delivered' ? '2.0.0' : undefined);
+    const outcome = await this.reports.apply({
+      source: 'webhook',
+      messageRef: { outboxId: dto.id, messageIdHeader: dto.messageId },
+      action,
+      status,
+      reply: dto.diagnostic ? smtpReplyFromDiagnostic(dto.diagnostic, status ?? '', { remoteHost: dto.remoteMta }) : undefined,
+      remoteMta: dto.remoteMta,
+      recipient: dto.recipient,
+      raw: req.rawBody?.toString('utf8'),
+    });
+    return { matched: outcome.matched, state: outcome.stateAfter ?? null };
+  }
+}
+
+/** Checked before the body is parsed or validated: an unsigned request records nothing. */
+export function verifyWebhookSignature(secret: string | undefined, rawBody: Buffer | undefined, header: string | undefined): boolean {
+  if (!secret || !rawBody || !header) return false;
+  const expected = `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+  return safeEqual(expected, header.trim().toLowerCase());
+}

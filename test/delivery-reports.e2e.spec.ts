@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createTransport } from 'nodemailer';
+import { BounceListenerService } from '../src/mail-delivery/bounce-listener.service';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+const FIXTURES = resolve(__dirname, '../../shared/fixtures/dsn');
+const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
+
+/**
+ * After the relay said 250: the relay (a real SMTP server here) accepts every mail, and later
+ * reports back to the VERP envelope sender with RFC 3464 reports, as Postfix does; a mail
+ * service reports by signed webhook.
+ */
+describe('delivery reports: DSNs at the bounce listener, signed webhook', () => {
+  const relay = new ScriptedSmtpServer();
+  let app: TestApp;
+  let bouncePort: number;
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    app = await startTestApp({ env: { SMTP_URL: smtpUrl, BOUNCE_SMTP_PORT: '0', BOUNCE_SMTP_HOST: '127.0.0.1', BOUNCE_DOMAIN: 'bounce.stadt.example', MAIL_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    bouncePort = app.app.get(BounceListenerService).port!;
+  });
+  afterAll(async () => {
+    await app.close();
+    await relay.stop();
+  });
+
+  async function bookAndSend(domain: string) {
+    const { slotId } = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-08T08:00:00Z' });
+    const who = citizen();
+    const email = who.email.replace('example.org', domain);
+    const booking = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } })).body;
+    await app.app.get(DispatcherService).dispatchOnce();
+    const mail = relay.received.find((r) => r.to.includes(email))!;
+    const { rows: [message] } = await app.db.query(`SELECT id, message_id, state FROM outbox_messages WHERE booking_id = $1`, [booking.id]);
+    expect(message.state).toBe('accepted');
+    return { booking, email, returnPath: mail.from, outboxId: message.id as string, messageIdHeader: message.message_id as string };
+  }
+
+  /** The relay's report, from a fixture, sent over SMTP to the bounce listener. */
+  async function sendReport(fixture: string, sent: { returnPath: string; outboxId: string; messageIdHeader: string }, to = sent.returnPath) {
+    const raw = readFileSync(resolve(FIXTURES, fixture), 'utf8')
+      .replaceAll('{{RETURN_PATH}}', sent.returnPath)
+      .replaceAll('{{ENVID}}', sent.outboxId)
+      .replaceAll('{{MESSAGE_ID}}', sent.messageIdHeader)
+      .replace(/\r?\n/g, '\r\n');
+    const transport = createTransport({ host: '127.0.0.1', port: bouncePort, secure: false, ignoreTLS: true });
+    try {
+      return await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
+    } finally {
+      transport.close();
+    }
+  }
+
+  const state = async (outboxId: string) => (await app.db.query(`SELECT state FROM outbox_messages WHERE id = $1`, [outboxId])).rows[0].state;
+  const events = async (outboxId: string) => (await app.db.query(`SELECT source, kind, status, category, state_after FROM delivery_events WHERE message_id = $1 ORDER BY id`, [outboxId])).rows;
+
+  it('sends with a signed VERP envelope sender and asks for DSNs', async () => {
+    const sent = await bookAndSend('example.org');
+    expect(sent.returnPath).toMatch(/^bounces\+[0-9a-f]{32}\.[0-9a-f]{20}@bounce\.stadt\.example$/);
+  });
+
+  it('a delay warning moves an accepted mail back to undelivered, and the booking shows it', async () => {
+    const sent = await bookAndSend('web.de');
+    await sendReport('delayed-webde.eml', sent);
+    expect(await state(sent.outboxId)).toBe('delayed');
+    expect(await events(sent.outboxId)).toEqual([{ source: 'dsn', kind: 'delayed', status: '4.0.0', category: 'provider_block', state_after: 'delayed' }]);
+    const view = await http(app, 'GET', `/api/v1/bookings/${sent.booking.id}`, { headers: { 'x-booking-token': sent.booking.statusToken } });
+    expect(view.body.messages[0]).toMatchObject({ state: 'delayed', family: 'united-internet' });
+    expect(view.body.messages[0].reports[0]).toMatchObject({ source: 'dsn', kind: 'delayed', category: 'provider_block' });
+  });
+
+  it('a relay that gave up on a GMX block (failed, 4.x.x) is not a bad address: the mail is taken back and held', async () => {
+    // The web.de delay above opened the family's circuit; a supervisor lifts it so the next mail goes out.
+    const { ProvidersService } = await import('../src/mail-delivery/providers.service');
+    await app.app.get(ProvidersService).resume('united-internet', 'test: start clean', { id: null, label: 'test' });
+    const sent = await bookAndSend('gmx.de');
+    await sendReport('failed-gmx-block.eml', sent);
+    expect(await state(sent.outboxId)).toBe('held_provider_blocked');
+    expect((await events(sent.outboxId))[0]).toMatchObject({ kind: 'failed', category: 'provider_block', state_after: 'held_provider_blocked' });
+    const { rows } = await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'united-internet'`);
+    expect(rows[0].state).toBe('open');
+  });
+
+  it('a failure for an unknown mailbox bounces the mail', async () => {
+    const sent = await bookAndSend('example.org');
+    await sendReport('failed-user-unknown.eml', sent);
+    expect(await state(sent.outboxId)).toBe('bounced');
+    expect((await events(sent.outboxId))[0]).toMatchObject({ kind: 'failed', status: '5.1.1', category: 'mailbox_unknown', state_after: 'bounced' });
+  });
+
+  it('refuses a forged bounce address at RCPT and records nothing', async () => {
+    const sent = await bookAndSend('example.org');
+    const forged = sent.returnPath.replace(/\.[0-9a-f]{20}@/, '.0000000000aaaaaaaaaa@');
+    await expect(sendReport('failed-user-unknown.eml', sent, forged)).rejects.toThrow(/550/);
+    expect(await state(sent.outboxId)).toBe('accepted');
+    expect(await events(sent.outboxId)).toEqual([]);
+  });
+
+  it('a malformed report, a plain mail or binary junk to a valid address is recorded as unmatched and changes nothing', async () => {
+    const sent = await bookAndSend('example.org');
+    const before = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`)).rows[0].n;
+    const transport = createTransport({ host: '127.0.0.1', port: bouncePort, ignoreTLS: true });
+    try {
+      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: 'From: a@b.example\r\nSubject: Urlaub\r\n\r\nIch bin im Urlaub.\r\n' });
+      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)) });
+      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: 'Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\nAction: exploded\r\n--x--\r\n' });
+      await expect(transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: `Subject: big\r\n\r\n${'x'.repeat(400 * 1024)}\r\n` })).rejects.toThrow(/552/);
+    } finally {
+      transport.close();
+    }
+    expect(await state(sent.outboxId)).toBe('accepted');
+    const after = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`)).rows[0].n;
+    expect(after - before).toBe(3);
+  });
+
+  const sign = (body: string, secret = WEBHOOK_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const webhook = (body: string, signature?: string) =>
+    http(app, 'POST', '/api/v1/mail/events', { raw: body, headers: { 'content-type': 'application/json', ...(signature ? { 'x-holdfast-signature': signature } : {}) } });
+
+  it('webhook: unsigned or wrongly signed is 401 and records nothing', async () => {
+    const sent = await bookAndSend('example.org');
+    const body = JSON.stringify({ id: sent.outboxId, event: 'bounced', status: '5.1.1', diagnostic: '550 5.1.1 User unknown' });
+    const unsigned = await webhook(body);
+    const wrong = await webhook(body, sign(body, 'another-secret-entirely-xyz'));
+    const tampered = await webhook(body.replace('bounced', 'delivered'), sign(body));
+    for (const res of [unsigned, wrong, tampered]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
+    }
+    expect(await state(sent.outboxId)).toBe('accepted');
+    expect(await events(sent.outboxId)).toEqual([]);
+  });
+
+  it('webhook: a signed bounce by Message-ID bounces the mail; an unknown id is recorded as unmatched', async () => {
+    const sent = await bookAndSend('example.org');
+    const body = JSON.stringify({ messageId: sent.messageIdHeader, event: 'bounced', status: '5.1.1', diagnostic: '550 5.1.1 <x@example.org>: User unknown', remoteMta: 'mx.example.org' });
+    const res = await webhook(body, sign(body));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ matched: true, state: 'bounced' });
+    expect(await state(sent.outboxId)).toBe('bounced');
+    const unknownBody = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', event: 'delivered' });
+    const unknown = await webhook(unknownBody, sign(unknownBody));
+    expect(unknown.body).toEqual({ matched: false, state: null });
+    const bad = JSON.stringify({ id: sent.outboxId, event: 'exploded' });
+    expect((await webhook(bad, sign(bad))).status).toBe(400);
+  });
+
+  it('webhook: delivered by the recipient\'s MX records who accepted it', async () => {
+    const sent = await bookAndSend('example.org');
+    const body = JSON.stringify({ id: sent.outboxId, event: 'delivered', remoteMta: 'mx.example.org' });
+    expect((await webhook(body, sign(body))).body).toEqual({ matched: true, state: 'accepted' });
+    const { rows } = await app.db.query(`SELECT accepted_by FROM outbox_messages WHERE id = $1`, [sent.outboxId]);
+    expect(rows[0].accepted_by).toBe('mx');
+  });
+});
