@@ -27,4 +27,14 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
   });
+
+  it('refuses direct delivery together with a relay, and half a DKIM setup', () => {
+    expect(() => loadConfig({ MAIL_TRANSPORT: 'direct', SMTP_URL: 'smtp://relay:25' })).toThrow(/exclude each other/);
+    expect(() => loadConfig({ DKIM_DOMAIN: 'stadt.example' })).toThrow(/DKIM needs/);
+    expect(() => loadConfig({ DKIM_DOMAIN: 'stadt.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'not a key' })).toThrow(/PEM/);
+  });
+
+  it('direct delivery looks up MX hosts and has no development catcher', () => {
+    expect(loadConfig({ MAIL_TRANSPORT: 'direct' })).toMatchObject({ devMail: false, mxLookup: true, mailTransport: 'direct', directSmtpPort: 25 });
+  });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -110,6 +111,30 @@ export class EnvSchema {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16)
   MAIL_WEBHOOK_SECRET?: string = undefined;
 
+  /** `relay`: everything through SMTP_URL. `direct`: to the recipient's MX hosts, DKIM-signed. */
+  @IsIn(['relay', 'direct'])
+  MAIL_TRANSPORT: 'relay' | 'direct' = 'relay';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  DIRECT_SMTP_PORT = 25;
+
+  /** Our name in EHLO for direct delivery; it should match the sending IP's reverse DNS. Default: BOUNCE_DOMAIN. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i)
+  HELO_NAME?: string = undefined;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i)
+  DKIM_DOMAIN?: string = undefined;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9._-]+$/i)
+  DKIM_SELECTOR?: string = undefined;
+
+  /** PEM text of the DKIM private key (or DKIM_PRIVATE_KEY_FILE: a path to it). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  DKIM_PRIVATE_KEY?: string = undefined;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  DKIM_PRIVATE_KEY_FILE?: string = undefined;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -147,6 +172,10 @@ export interface AppConfig {
   bounceSmtpPort?: number;
   bounceSmtpHost: string;
   mailWebhookSecret?: string;
+  mailTransport: 'relay' | 'direct';
+  directSmtpPort: number;
+  heloName: string;
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
 }
@@ -163,6 +192,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const bounceDomain = (schema.BOUNCE_DOMAIN ?? /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ?? 'holdfast.localhost').toLowerCase();
+  if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL) throw new ConfigError('Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.');
   return {
     port: schema.PORT,
     host: schema.HOST,
@@ -193,13 +224,35 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     providerFamilyOverrides: Object.fromEntries(
       (schema.PROVIDER_FAMILY_OVERRIDES ?? '').split(',').filter((p) => p.includes('=')).map((p) => p.trim().toLowerCase().split('=') as [string, string]),
     ),
-    mxLookup: schema.MX_LOOKUP ?? !!schema.SMTP_URL,
-    bounceDomain: (schema.BOUNCE_DOMAIN ?? /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ?? 'holdfast.localhost').toLowerCase(),
+    mxLookup: schema.MX_LOOKUP ?? (!!schema.SMTP_URL || schema.MAIL_TRANSPORT === 'direct'),
+    bounceDomain,
     bounceSmtpPort: schema.BOUNCE_SMTP_PORT,
     bounceSmtpHost: schema.BOUNCE_SMTP_HOST,
     mailWebhookSecret: schema.MAIL_WEBHOOK_SECRET,
-    devMail: !schema.SMTP_URL,
+    mailTransport: schema.MAIL_TRANSPORT,
+    directSmtpPort: schema.DIRECT_SMTP_PORT,
+    heloName: schema.HELO_NAME ?? bounceDomain,
+    dkim: dkimConfig(schema),
+    devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
   };
+}
+
+function dkimConfig(schema: EnvSchema): AppConfig['dkim'] {
+  const key = schema.DKIM_PRIVATE_KEY ?? (schema.DKIM_PRIVATE_KEY_FILE ? readKeyFile(schema.DKIM_PRIVATE_KEY_FILE) : undefined);
+  if (!schema.DKIM_DOMAIN && !schema.DKIM_SELECTOR && !key) return undefined;
+  if (!schema.DKIM_DOMAIN || !schema.DKIM_SELECTOR || !key) {
+    throw new ConfigError('Invalid configuration:\n  DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) throw new ConfigError('Invalid configuration:\n  DKIM_PRIVATE_KEY is not a PEM private key.');
+  return { domainName: schema.DKIM_DOMAIN.toLowerCase(), keySelector: schema.DKIM_SELECTOR, privateKey: key.replace(/\\n/g, '\n') };
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  DKIM_PRIVATE_KEY_FILE=${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -10,7 +10,9 @@ import { MailEventsController, WebhookSignatureGuard } from './mail-events.contr
 import { ProvidersService } from './providers.service';
 import { StaffModule } from '../staff/staff.module';
 
-export const MX_RESOLVER = Symbol('MX_RESOLVER');
+import { MX_RESOLVER } from './mx-resolver.token';
+
+export { MX_RESOLVER };
 
 /** A resolver that knows no MX: the development catcher needs no DNS. */
 const noMxResolver: MxResolver = { resolveMx: async () => [] };

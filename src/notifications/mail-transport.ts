@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { createTransport, Transporter } from 'nodemailer';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { SecretsService } from '../common/secrets.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MX_RESOLVER } from '../mail-delivery/mx-resolver.token';
+import { domainOf, MxResolver } from '../mail-delivery/provider-families';
 import { verpAddress } from '../mail-delivery/verp';
 
 export const DEV_SMTP_URL = Symbol('DEV_SMTP_URL');
@@ -19,38 +21,49 @@ export interface SmtpAcceptance {
   replyCode: number | null;
   reply: string;
   acceptedBy: 'relay' | 'mx';
+  /** For direct delivery: the MX host that took it. */
+  remoteHost?: string;
 }
 
+/** Errors where the host never answered: the next MX host is tried. A reply from an MX is final. */
+const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
+const MAX_MX_HOSTS = 5;
+
 /**
- * Real SMTP through nodemailer's pooled transport: the city's relay (SMTP_URL), or the
- * in-process development catcher on loopback. Throws nodemailer's error on refusal.
+ * Real SMTP through nodemailer's pooled transports. `relay`: the city's relay (SMTP_URL) or the
+ * in-process development catcher. `direct`: the recipient's MX hosts in priority order, one pool
+ * per host, DKIM-signed, so a provider's refusal is seen at once. Throws nodemailer's error on
+ * refusal (with `remoteHost` added for direct delivery).
  */
 @Injectable()
 export class MailTransport implements OnModuleDestroy {
   private readonly logger = new Logger('MailTransport');
-  private readonly transporter?: Transporter;
+  private readonly relay?: Transporter;
+  private readonly mxPools = new Map<string, Transporter>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DEV_SMTP_URL) devSmtpUrl: string | null,
     private readonly secrets: SecretsService,
+    @Inject(MX_RESOLVER) private readonly mx: MxResolver,
   ) {
+    if (config.mailTransport === 'direct') return;
     const url = config.smtpUrl ?? devSmtpUrl;
     // A command-line context (seed, staff) has neither and never sends.
     if (!url) return;
-    this.transporter = createTransport(url, {
-      pool: true,
-      maxConnections: config.smtpPoolSize,
-      maxMessages: 1000,
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 30_000,
-    } as never);
+    this.relay = createTransport(url, { pool: true, maxConnections: config.smtpPoolSize, maxMessages: 1000, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dkim: config.dkim } as never);
   }
 
   async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
-    if (!this.transporter) throw new Error('no SMTP_URL and no development mail catcher: this process cannot send mail');
-    const info = await this.transporter.sendMail({
+    const options = this.message(mail);
+    if (this.config.mailTransport === 'direct') return this.sendDirect(mail, options);
+    if (!this.relay) throw new Error('no SMTP_URL and no development mail catcher: this process cannot send mail');
+    const info = await this.relay.sendMail(options);
+    return { ...parseReply(info.response), acceptedBy: 'relay' };
+  }
+
+  private message(mail: OutgoingMail): SendMailOptions {
+    return {
       from: this.config.mailFrom,
       to: mail.to,
       subject: mail.subject,
@@ -60,15 +73,66 @@ export class MailTransport implements OnModuleDestroy {
       headers: { 'Auto-Submitted': 'auto-generated' },
       // VERP: a bounce names the message it is about, signed so a forged one is refused.
       envelope: { from: verpAddress(mail.outboxId, this.secrets.verpKey(), this.config.bounceDomain), to: [mail.to] },
-      // Asked for only where the relay offers DSN: report failures and delays, with our id (ENVID).
+      // Asked for only where the server offers DSN: report failures and delays, with our id (ENVID).
       dsn: { id: mail.outboxId, return: 'headers', notify: ['failure', 'delay'], recipient: mail.to },
-    });
-    const reply = String(info.response ?? '');
-    const code = Number.parseInt(reply.slice(0, 3), 10);
-    return { replyCode: Number.isFinite(code) ? code : null, reply, acceptedBy: 'relay' };
+    };
+  }
+
+  private async sendDirect(mail: OutgoingMail, options: SendMailOptions): Promise<SmtpAcceptance> {
+    const domain = domainOf(mail.to);
+    let hosts: string[];
+    try {
+      const records = await this.mx.resolveMx(domain);
+      // No MX: the domain itself is the mail host (RFC 5321, 5.1).
+      hosts = records.length ? [...records].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) : [domain];
+    } catch (err) {
+      throw Object.assign(new Error(`MX lookup for ${domain} failed: ${(err as Error).message}`), { code: 'EDNS', command: 'CONN' });
+    }
+    let lastError: unknown;
+    for (const host of hosts.slice(0, MAX_MX_HOSTS)) {
+      try {
+        const info = await this.pool(host).sendMail(options);
+        return { ...parseReply(info.response), acceptedBy: 'mx', remoteHost: host };
+      } catch (err) {
+        lastError = Object.assign(err as object, { remoteHost: host });
+        const e = err as { code?: string; responseCode?: number };
+        if (e.responseCode || !CONNECTION_ERRORS.has(e.code ?? '')) throw lastError;
+        this.logger.warn(`MX ${host} of ${domain} not reachable (${e.code}); trying the next one`);
+      }
+    }
+    throw lastError;
+  }
+
+  private pool(host: string): Transporter {
+    let transporter = this.mxPools.get(host);
+    if (!transporter) {
+      transporter = createTransport({
+        host,
+        port: this.config.directSmtpPort,
+        name: this.config.heloName,
+        pool: true,
+        maxConnections: 2,
+        maxMessages: 100,
+        opportunisticTLS: true,
+        tls: { rejectUnauthorized: false },
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 30_000,
+        dkim: this.config.dkim,
+      } as never);
+      this.mxPools.set(host, transporter);
+    }
+    return transporter;
   }
 
   onModuleDestroy(): void {
-    this.transporter?.close();
+    this.relay?.close();
+    for (const t of this.mxPools.values()) t.close();
   }
+}
+
+function parseReply(response: unknown): { replyCode: number | null; reply: string } {
+  const reply = String(response ?? '');
+  const code = Number.parseInt(reply.slice(0, 3), 10);
+  return { replyCode: Number.isFinite(code) ? code : null, reply };
 }

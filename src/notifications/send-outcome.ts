@@ -14,9 +14,11 @@ export interface SendVerdict {
  * our IP, is retried; only evidence against the message or the mailbox is final. Pure.
  */
 export function classifySendError(err: unknown): SendVerdict {
+  const e = err as { code?: unknown; remoteHost?: unknown };
   const reply = replyFromNodemailerError(err);
+  // Direct delivery names the MX that answered: its host name tells the provider.
+  if (!reply.remoteHost && typeof e?.remoteHost === 'string') reply.remoteHost = e.remoteHost;
   const verdict = classifySmtpReply(reply);
-  const e = err as { code?: unknown };
   return {
     temporary: verdict.temporary || verdict.category === 'provider_block',
     category: verdict.category,

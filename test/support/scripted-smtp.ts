@@ -19,11 +19,20 @@ export class ScriptedSmtpServer {
   private server?: SMTPServer;
   port = 0;
 
-  async start(): Promise<string> {
+  /** Set: every connection is refused with this greeting (a provider blocking our IP). */
+  connReply?: ScriptedReply;
+  connections = 0;
+
+  async start(listen: { host?: string; port?: number } = {}): Promise<string> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.connections += 1;
+        if (!this.connReply) return callback();
+        return callback(Object.assign(new Error(this.connReply.message), { responseCode: this.connReply.code }));
+      },
       onRcptTo: (address, _session, callback) => {
         this.rcptAttempts += 1;
         this.rcptLog.push(address.address);
@@ -42,9 +51,13 @@ export class ScriptedSmtpServer {
         });
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    const host = listen.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(listen.port ?? 0, host, () => resolve());
+    });
     this.port = (this.server.server.address() as AddressInfo).port;
-    return `smtp://127.0.0.1:${this.port}`;
+    return `smtp://${host}:${this.port}`;
   }
 
   stop(): Promise<void> {
