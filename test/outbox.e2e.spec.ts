@@ -33,6 +33,14 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     (await app.db.query(`SELECT a.* FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`, [bookingId])).rows;
   const deliveredTo = (email: string) => relay.received.filter((r) => r.to.includes(email));
 
+  it('sends through a pool: many mails, few connections', async () => {
+    const before = relay.connections;
+    for (let i = 0; i < 12; i++) await book();
+    await dispatcher.dispatchOnce();
+    expect(relay.received.length).toBeGreaterThanOrEqual(12);
+    expect(relay.connections - before).toBeLessThanOrEqual(5);
+  });
+
   it('has no /dev routes when SMTP_URL is set', async () => {
     expect((await http(app, 'GET', '/dev/mailbox.json')).status).toBe(404);
   });

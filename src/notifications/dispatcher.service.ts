@@ -78,28 +78,56 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * Sends a claimed batch family by family: the first mail of a family alone, the rest on
    * SMTP_POOL_SIZE lanes once it went through. When a family's provider blocks us mid-batch, its
    * remaining mail is held without being tried: we stop hammering at the first refusal.
+   * Acceptances are recorded together at the end (one commit per batch); refusals one by one,
+   * with their circuit, as they come.
    */
   async deliverBatch(claimed: ClaimedMessage[], owner = this.workerId): Promise<void> {
+    const accepted: Parameters<OutboxRepository['completeAccepted']>[2] = [];
     const byFamily = new Map<string, ClaimedMessage[]>();
     for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
-    await Promise.all(
-      [...byFamily.values()].map(async (queue) => {
-        let blocked = false;
-        const next = async (): Promise<void> => {
-          for (let message = queue.shift(); message; message = queue.shift()) {
-            if (blocked) {
-              await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
-              continue;
+    try {
+      await Promise.all(
+        [...byFamily.values()].map(async (queue) => {
+          let blocked = false;
+          const one = async (message: ClaimedMessage) => {
+            const result = await this.attempt(message, owner, accepted);
+            if (result?.outcome === 'held') blocked = true;
+          };
+          const lane = async (): Promise<void> => {
+            for (let message = queue.shift(); message; message = queue.shift()) {
+              if (blocked) await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
+              else await one(message);
             }
-            const result = await this.deliver(message, owner);
-            if (result.outcome === 'held') blocked = true;
-          }
-        };
-        const first = queue.shift()!;
-        blocked = (await this.deliver(first, owner)).outcome === 'held';
-        await Promise.all(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, next));
-      }),
-    );
+          };
+          await one(queue.shift()!);
+          await Promise.all(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, lane));
+        }),
+      );
+    } finally {
+      const recorded = await this.outbox.completeAccepted(this.tx.manager, owner, accepted);
+      if (recorded < accepted.length) this.logger.warn(`${accepted.length - recorded} acceptances came after their lease ran out; another worker owns them`);
+    }
+  }
+
+  /** Sends one message; refusals (and probes) are recorded at once, plain acceptances collected. */
+  private async attempt(message: ClaimedMessage, owner: string, accepted: Parameters<OutboxRepository['completeAccepted']>[2]): Promise<AttemptResult | undefined> {
+    if (message.isProbe) return this.deliver(message, owner);
+    const startedAt = this.clock.now().toJSDate();
+    try {
+      const a = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
+      accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: a.replyCode, reply: a.reply, acceptedBy: a.acceptedBy });
+      return undefined;
+    } catch (err) {
+      return this.recordFailure(message, owner, classifySendError(err), startedAt);
+    }
+  }
+
+  private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
+    return this.tx.run(async (m) => {
+      const result = await this.failure(m, message, verdict, startedAt);
+      if (!(await this.outbox.complete(m, message.id, owner, result))) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
+      return result;
+    });
   }
 
   claim(owner = this.workerId, limit = this.config.dispatchBatchSize): Promise<ClaimedMessage[]> {

@@ -51,7 +51,8 @@ export class MailTransport implements OnModuleDestroy {
     const url = config.smtpUrl ?? devSmtpUrl;
     // A command-line context (seed, staff) has neither and never sends.
     if (!url) return;
-    this.relay = createTransport(url, { pool: true, maxConnections: config.smtpPoolSize, maxMessages: 1000, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dkim: config.dkim } as never);
+    // One options object: a second argument to createTransport would be message defaults, not transport options.
+    this.relay = createTransport({ url, pool: true, maxConnections: config.smtpPoolSize, maxMessages: 1000, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dkim: config.dkim } as never);
   }
 
   async send(mail: OutgoingMail): Promise<SmtpAcceptance> {

@@ -80,24 +80,30 @@ export class OutboxRepository {
   claim(m: EntityManager, q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number }): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
       m,
-      `WITH recent AS (
+      `WITH due AS (
+         (SELECT o.id, o.family, o.next_attempt_at FROM outbox_messages o
+           WHERE o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1 AND o.family IS NOT NULL
+           ORDER BY o.next_attempt_at LIMIT $2 * 4)
+         UNION ALL
+         (SELECT o.id, o.family, o.next_attempt_at FROM outbox_messages o
+           WHERE o.state = 'sending' AND o.lease_until <= $1 AND o.family IS NOT NULL
+           ORDER BY o.lease_until LIMIT $2)
+       ), open_families AS (
+         SELECT family FROM provider_circuits WHERE state <> 'closed'
+       ), ranked AS (
+         SELECT due.id, due.family, row_number() OVER (PARTITION BY due.family ORDER BY due.next_attempt_at) AS rn
+           FROM due WHERE due.family NOT IN (SELECT family FROM open_families)
+       ), recent AS (
          SELECT family, count(*)::int AS n FROM mail_attempts
-          WHERE finished_at > $1::timestamptz - interval '1 minute' AND family IS NOT NULL GROUP BY family
+          WHERE finished_at > $1::timestamptz - interval '1 minute' AND family IN (SELECT DISTINCT family FROM ranked) GROUP BY family
        ), in_flight AS (
-         SELECT family, count(*)::int AS n FROM outbox_messages WHERE state = 'sending' AND lease_until > $1 GROUP BY family
-       ), due AS (
-         SELECT o.id, o.family, row_number() OVER (PARTITION BY o.family ORDER BY o.next_attempt_at) AS rn
-           FROM outbox_messages o
-          WHERE ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
-            AND o.family IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = o.family AND c.state <> 'closed')
-          ORDER BY o.next_attempt_at
-          LIMIT $2 * 4
+         SELECT family, count(*)::int AS n FROM outbox_messages
+          WHERE state = 'sending' AND lease_until > $1 AND family IN (SELECT DISTINCT family FROM ranked) GROUP BY family
        ), allowed AS (
-         SELECT due.id FROM due
-           LEFT JOIN recent r ON r.family = due.family
-           LEFT JOIN in_flight f ON f.family = due.family
-          WHERE due.rn <= $5 - COALESCE(r.n, 0) - COALESCE(f.n, 0)
+         SELECT ranked.id FROM ranked
+           LEFT JOIN recent r ON r.family = ranked.family
+           LEFT JOIN in_flight f ON f.family = ranked.family
+          WHERE ranked.rn <= $5 - COALESCE(r.n, 0) - COALESCE(f.n, 0)
        ), picked AS (
          SELECT o.id, o.state AS prev_state, o.lease_owner AS prev_owner, o.lease_until AS prev_lease_until
            FROM outbox_messages o
@@ -156,6 +162,31 @@ export class OutboxRepository {
       [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode, r.category, STATE_OF_OUTCOME[r.outcome], r.acceptedBy ?? null],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Many acceptances in one statement (the common case, so the hot path commits once per batch
+   * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
+   */
+  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' }>): Promise<number> {
+    if (done.length === 0) return 0;
+    const rows = await sql(
+      m,
+      `WITH r AS (
+         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[]) AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
+       ), done AS (
+         UPDATE outbox_messages o
+            SET state = 'accepted', lease_owner = NULL, lease_until = NULL, is_probe = false,
+                last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
+                accepted_at = r.finished_at, accepted_by = r.accepted_by
+           FROM r WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'sending'
+         RETURNING o.id, o.attempts, o.family
+       )
+       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
+       SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id RETURNING id`,
+      [owner, done.map((d) => d.id), done.map((d) => d.startedAt), done.map((d) => d.finishedAt), done.map((d) => d.replyCode), done.map((d) => d.reply), done.map((d) => d.acceptedBy)],
+    );
+    return rows.length;
   }
 
   /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
