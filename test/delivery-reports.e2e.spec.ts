@@ -88,6 +88,35 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(rows[0].state).toBe('open');
   });
 
+  it('through the relay, after the block: one probe per open period, then every held mail goes out once more', async () => {
+    const held = (await app.db.query(`SELECT o.id, o.recipient FROM outbox_messages o WHERE o.state = 'held_provider_blocked'`)).rows;
+    expect(held).toHaveLength(1);
+    // Booked while the circuit is open: held without an attempt.
+    const { slotId } = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-08T08:00:00Z' });
+    const who = citizen();
+    const late = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', 'web.de') } })).body;
+    const dispatcher = app.app.get(DispatcherService);
+    await dispatcher.dispatchOnce();
+    const { rows: [lateMessage] } = await app.db.query(`SELECT id, recipient, state FROM outbox_messages WHERE booking_id = $1`, [late.id]);
+    expect(lateMessage.state).toBe('held_provider_blocked');
+    const receivedBefore = relay.received.length;
+
+    app.clock.advance({ minutes: 16 });
+    try {
+      await dispatcher.dispatchOnce(); // the probe: the relay takes it, the circuit closes, the rest is released
+      expect(relay.received.length - receivedBefore).toBe(1);
+      await dispatcher.dispatchOnce();
+      await dispatcher.dispatchOnce();
+      for (const m of [...held, lateMessage]) {
+        expect(await state(m.id)).toBe('accepted');
+      }
+      expect(relay.received.length - receivedBefore).toBe(2);
+      expect(relay.received.filter((r) => r.to.includes(lateMessage.recipient))).toHaveLength(1);
+    } finally {
+      app.clock.advance({ minutes: -16 });
+    }
+  });
+
   it('a failure for an unknown mailbox bounces the mail', async () => {
     const sent = await bookAndSend('example.org');
     await sendReport('failed-user-unknown.eml', sent);

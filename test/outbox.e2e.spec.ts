@@ -115,6 +115,20 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     expect(view.body.status).toBe('pending');
   });
 
+  it('a DMARC refusal after DATA fails the mail without calling the address bad; a refused sender is retried', async () => {
+    relay.dataReplies.set('strict.example', { code: 550, message: '5.7.26 Unauthenticated email from stadt.example is not accepted due to domain\'s DMARC policy.' });
+    const b = await book('strict.example');
+    await dispatcher.dispatchOnce();
+    expect(await message(b.id)).toMatchObject({ state: 'failed', last_reply_category: 'sender_config' });
+    relay.dataReplies.delete('strict.example');
+
+    relay.mailReply = { code: 451, message: '4.3.0 Temporary sender verification failure' };
+    const c = await book('example.org');
+    await dispatcher.dispatchOnce();
+    relay.mailReply = undefined;
+    expect(await message(c.id)).toMatchObject({ state: 'deferred', last_reply_code: 451 });
+  });
+
   it('gives up after OUTBOX_MAX_ATTEMPTS temporary failures, with every attempt recorded', async () => {
     relay.rcptReplies.set('never.example', { code: 421, message: '4.7.0 Rate limited' });
     const b = await book('never.example');

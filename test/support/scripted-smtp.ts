@@ -13,6 +13,10 @@ export interface ScriptedReply {
 export class ScriptedSmtpServer {
   readonly received: Array<{ from: string; to: string[]; raw: string; messageId: string | null }> = [];
   readonly rcptReplies = new Map<string, ScriptedReply>();
+  /** Per recipient domain: the answer after DATA (content filters, DMARC). */
+  readonly dataReplies = new Map<string, ScriptedReply>();
+  /** Set: MAIL FROM is refused (a relay that will not take our sender). */
+  mailReply?: ScriptedReply;
   rcptAttempts = 0;
   /** Every RCPT TO address, in order, whatever the answer. */
   readonly rcptLog: string[] = [];
@@ -41,10 +45,16 @@ export class ScriptedSmtpServer {
         const err = Object.assign(new Error(reply.message), { responseCode: reply.code });
         return callback(err);
       },
+      onMailFrom: (_address, _session, callback) => {
+        if (!this.mailReply) return callback();
+        return callback(Object.assign(new Error(this.mailReply.message), { responseCode: this.mailReply.code }));
+      },
       onData: (stream, session, callback) => {
+        const dataReply = session.envelope.rcptTo.map((r) => this.dataReplies.get(r.address.split('@')[1])).find(Boolean);
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          if (dataReply) return callback(Object.assign(new Error(dataReply.message), { responseCode: dataReply.code }));
           const raw = Buffer.concat(chunks).toString('utf8');
           this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null });
           callback();
