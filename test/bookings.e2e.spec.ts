@@ -89,6 +89,18 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(await booked(more[2])).toBe(0);
   });
 
+  it('the per-day limit holds under concurrency: 6 parallel bookings by one address on one day give exactly 3', async () => {
+    const { locationId, serviceId } = await slotTomorrow();
+    const { addSlot } = await import('./factories/scheduling.factory');
+    const slots = await Promise.all(['06:00', '06:20', '06:40', '07:20', '07:40', '08:20'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)));
+    const who = citizen();
+    const results = await Promise.all(slots.map((slotId) => book(slotId, who)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual(['BOOKING_LIMIT_DAY', 'BOOKING_LIMIT_DAY', 'BOOKING_LIMIT_DAY']);
+    const { rows } = await app.db.query(`SELECT sum(booked)::int AS n FROM slots WHERE id = ANY($1::uuid[])`, [slots]);
+    expect(rows[0].n).toBe(3);
+  });
+
   it('a slot that has started cannot be booked', async () => {
     const { slotId } = await createSlot(app.db, { startsAt: '2026-06-01T07:59:00Z' });
     const res = await book(slotId);

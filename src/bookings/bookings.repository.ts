@@ -68,21 +68,22 @@ export class BookingsRepository {
     await sql(m, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [key, bookingId, JSON.stringify(response)]);
   }
 
-  /** Serialises bookings by the same address for the rest of the transaction (per-day limit). */
-  async lockAddress(m: EntityManager, email: string): Promise<void> {
-    await sql(m, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
-  }
-
-  /** Takes one unit of capacity if there is one and the slot has not started; one round trip. */
-  reserveCapacity(m: EntityManager, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
+  /**
+   * Takes the address's lock (bookings by one address are serialised for the rest of the
+   * transaction, for the per-day limit) and one unit of the slot's capacity if there is one and
+   * the slot has not started: one round trip. The advisory lock is part of the join, so it is
+   * always taken before the slot's row lock.
+   */
+  reserveCapacity(m: EntityManager, email: string, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
     return sqlOne<ReservedSlot>(
       m,
-      `UPDATE slots s SET booked = s.booked + 1
-         FROM locations l, services sv
-        WHERE s.id = $1 AND s.booked < s.capacity AND s.starts_at > $2 AND l.id = s.location_id AND sv.id = s.service_id
+      `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1))) AS locked)
+       UPDATE slots s SET booked = s.booked + 1
+         FROM locations l, services sv, address_lock
+        WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
         RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
                   l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`,
-      [slotId, notBefore],
+      [email, slotId, notBefore],
     );
   }
 
@@ -94,38 +95,41 @@ export class BookingsRepository {
     await sql(m, `UPDATE slots SET booked = booked - 1 WHERE id = $1`, [slotId]);
   }
 
-  /** Active bookings of this address at this location: in this slot, and on the slot's day. */
-  async activeBookingsOfAddress(m: EntityManager, q: { email: string; locationId: string; slotId: string; dayStart: Date; dayEnd: Date }) {
-    const row = await sqlOne<{ sameSlot: number; sameDay: number }>(
-      m,
-      `SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS "sameSlot", count(*)::int AS "sameDay"
-         FROM bookings b JOIN slots s ON s.id = b.slot_id
-        WHERE lower(b.email) = lower($1) AND b.location_id = $2 AND b.status IN ('pending', 'confirmed')
-          AND s.starts_at >= $4 AND s.starts_at < $5`,
-      [q.email, q.locationId, q.slotId, q.dayStart, q.dayEnd],
-    );
-    return row!;
-  }
-
-  /** The booking, its confirmation token (hash) and its confirmation mail, in one statement. */
-  async insertBookingWithConfirmation(
+  /**
+   * The booking, its confirmation token (hash) and its confirmation mail, in one statement,
+   * written only if the address is within its limits: no other active booking in this slot, fewer
+   * than `maxPerDay` at this office on the slot's day. The statement starts after the address
+   * lock was taken, so its snapshot sees every earlier booking by the address. Returns the counts
+   * and whether the booking was written.
+   */
+  async insertBookingWithinLimits(
     m: EntityManager,
     b: { id: string; reference: string; slotId: string; locationId: string; name: string; email: string; phone: string | null; holdUntil: Date; now: Date },
+    limits: { dayStart: Date; dayEnd: Date; maxPerDay: number },
     token: { hash: Buffer },
     mail: { id: string; messageId: string; payload: unknown; family: string | null },
-  ): Promise<void> {
-    await sql(
+  ): Promise<{ sameSlot: number; sameDay: number; inserted: boolean }> {
+    const row = await sqlOne<{ sameSlot: number; sameDay: number; inserted: boolean }>(
       m,
-      `WITH booking AS (
+      `WITH active AS (
+         SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
+           FROM bookings b JOIN slots s ON s.id = b.slot_id
+          WHERE lower(b.email) = lower($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
+            AND s.starts_at >= $15 AND s.starts_at < $16
+       ), booking AS (
          INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) RETURNING id
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9 FROM active WHERE same_slot = 0 AND same_day < $17
+         RETURNING id
        ), token AS (
          INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
+       ), mail AS (
+         INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+         SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9, $14 FROM booking
        )
-       INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
-       SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9, $14 FROM booking`,
-      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload), mail.family],
+       SELECT same_slot AS "sameSlot", same_day AS "sameDay", EXISTS (SELECT 1 FROM booking) AS inserted FROM active`,
+      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload), mail.family, limits.dayStart, limits.dayEnd, limits.maxPerDay],
     );
+    return row!;
   }
 
   findById(m: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {

@@ -73,22 +73,12 @@ export class BookingsService {
       return { replayed: true, body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking };
     }
 
-    await this.bookings.lockAddress(m, input.email);
-    const slot = await this.bookings.reserveCapacity(m, input.slotId, now.toJSDate());
+    const slot = await this.bookings.reserveCapacity(m, input.email, input.slotId, now.toJSDate());
     if (!slot) {
       const state = await this.bookings.slotState(m, input.slotId);
       if (!state) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
       if (state.startsAt <= now.toJSDate()) throw new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
       throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId: input.slotId });
-    }
-
-    const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
-    const active = await this.bookings.activeBookingsOfAddress(m, {
-      email: input.email, locationId: slot.locationId, slotId: slot.slotId, dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate(),
-    });
-    if (active.sameSlot > 0) throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
-    if (active.sameDay >= this.config.maxBookingsPerLocationDay) {
-      throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
     }
 
     const id = randomUUID();
@@ -101,12 +91,19 @@ export class BookingsService {
       timeZone: slot.timeZone, slotStartsAt: slot.startsAt, holdUntil: holdUntil.toJSDate(),
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${confirmToken}`,
     });
-    await this.bookings.insertBookingWithConfirmation(
+    const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
+    const written = await this.bookings.insertBookingWithinLimits(
       m,
       { id, reference, slotId: slot.slotId, locationId: slot.locationId, name: input.name, email: input.email, phone: input.phone ?? null, holdUntil: holdUntil.toJSDate(), now: now.toJSDate() },
+      { dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate(), maxPerDay: this.config.maxBookingsPerLocationDay },
       { hash: sha256(confirmToken) },
       { id: mailId, messageId: this.outbox.messageIdFor(mailId), payload: { to: input.email, ...mail }, family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null },
     );
+    // Refused by a limit: the exception rolls back the capacity taken above.
+    if (written.sameSlot > 0) throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+    if (!written.inserted) {
+      throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
+    }
 
     const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
     if (key) await this.bookings.completeIdempotencyKey(m, key, id, { ...body, statusTokenVersion: 1 });

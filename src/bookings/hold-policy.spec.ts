@@ -1,0 +1,210 @@
+import { DateTime } from 'luxon';
+import type { OutboxState } from '../notifications/outbox.entities';
+import { computeHold, DeliveredVia, expiryReasonFor, explainHold, HoldDecision, HoldInput, HoldMessage, HoldReason } from './hold-policy';
+
+const utc = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
+const iso = (d: DateTime | undefined) => d?.toUTC().toISO() ?? null;
+
+// Booked Monday 08:00 UTC for a slot four days later: the 72 h limit (Thursday 08:00) binds
+// before the slot cutoff (Friday 07:00) unless a case moves the slot.
+const created = utc('2026-05-04T08:00:00Z');
+const at = (minutesAfterBooking: number) => created.plus({ minutes: minutesAfterBooking });
+const h = 60;
+const settings = { confirmWindowMinutes: 60, holdMaxHours: 72, confirmCutoffMinutes: 60 };
+
+function input(over: Partial<HoldInput> = {}): HoldInput {
+  return {
+    now: created,
+    createdAt: created,
+    slotStartsAt: utc('2026-05-08T08:00:00Z'),
+    currentHoldUntil: at(60),
+    goodwillUntil: null,
+    messages: [{ channel: 'email', state: 'queued' }],
+    settings,
+    ...over,
+  };
+}
+
+const mx = (acceptedAt: DateTime): HoldMessage => ({ channel: 'email', state: 'accepted', acceptedAt, acceptedBy: 'mx' });
+const relay = (acceptedAt: DateTime): HoldMessage => ({ channel: 'email', state: 'accepted', acceptedAt, acceptedBy: 'relay' });
+const email = (state: OutboxState, extra: Partial<HoldMessage> = {}): HoldMessage => ({ channel: 'email', state, ...extra });
+
+interface Case {
+  name: string;
+  in: HoldInput;
+  holdUntil: DateTime;
+  reason: HoldReason;
+  via?: DeliveredVia;
+  deliveredAt?: DateTime;
+}
+
+const cases: Case[] = [
+  // Delivered: the window runs from the delivery, not from now or from the booking.
+  { name: 'MX accepted: delivery + window', in: input({ now: at(30), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
+  { name: 'relay accepted, no later report: delivered', in: input({ now: at(30), messages: [relay(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_relay', deliveredAt: at(5) },
+  { name: 'accepted by an unknown acceptor reads as the relay', in: input({ now: at(30), messages: [email('accepted', { acceptedAt: at(5), acceptedBy: null })] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_relay', deliveredAt: at(5) },
+  { name: 'delivered long ago: the hold lies in the past (due to expire)', in: input({ now: at(4 * h), currentHoldUntil: at(65), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
+
+  // Not delivered: now + window, whatever the reason.
+  { name: 'queued: now + window', in: input({ now: at(0), messages: [email('queued')] }), holdUntil: at(60), reason: 'waiting_for_delivery' },
+  { name: 'sending: now + window', in: input({ now: at(10), messages: [email('sending')] }), holdUntil: at(70), reason: 'waiting_for_delivery' },
+  { name: 'deferred (greylisted): extended', in: input({ now: at(90), currentHoldUntil: at(120), messages: [email('deferred')] }), holdUntil: at(150), reason: 'waiting_for_delivery' },
+  { name: 'held by provider for 6 h: now + window', in: input({ now: at(6 * h), currentHoldUntil: at(6 * h + 30), messages: [email('held_provider_blocked')] }), holdUntil: at(7 * h), reason: 'waiting_for_delivery' },
+  { name: 'relay accepted, then delayed: undelivered, extended', in: input({ now: at(40), currentHoldUntil: at(65), messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })] }), holdUntil: at(100), reason: 'waiting_for_delivery' },
+  { name: 'MX accepted, then delayed: undelivered too', in: input({ now: at(40), currentHoldUntil: at(65), messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'mx' })] }), holdUntil: at(100), reason: 'waiting_for_delivery' },
+  { name: 'failed: not delivered, still waiting', in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('failed')] }), holdUntil: at(180), reason: 'waiting_for_delivery' },
+  { name: 'bounced (bad address): still waiting for a new address', in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('bounced')] }), holdUntil: at(180), reason: 'waiting_for_delivery' },
+  { name: 'cancelled message: not delivered', in: input({ now: at(20), messages: [email('cancelled')] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
+  { name: 'no message at all: waiting', in: input({ now: at(20), messages: [] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
+  { name: 'accepted without a time: no window to start, waiting', in: input({ now: at(20), messages: [email('accepted', { acceptedBy: 'mx' })] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
+  { name: 'SMS sent, no delivery report yet: waiting', in: input({ now: at(20), messages: [{ channel: 'sms', state: 'accepted', acceptedAt: at(10) }] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
+
+  // Never shorter than what the citizen was told.
+  { name: 'monotonic: later current hold is kept over delivery + window', in: input({ now: at(3 * h), currentHoldUntil: at(3 * h + 50), messages: [relay(at(5))] }), holdUntil: at(3 * h + 50), reason: 'kept_previous_hold', via: 'email_relay', deliveredAt: at(5) },
+  { name: 'monotonic: later current hold is kept while waiting', in: input({ now: at(30), currentHoldUntil: at(200), messages: [email('deferred')] }), holdUntil: at(200), reason: 'kept_previous_hold' },
+
+  // Several messages and channels.
+  { name: 'old mail bounced, new address accepted by MX', in: input({ now: at(130), currentHoldUntil: at(150), messages: [email('bounced'), mx(at(125))] }), holdUntil: at(185), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(125) },
+  { name: 'two deliveries: the latest starts the window', in: input({ now: at(70), currentHoldUntil: at(65), messages: [relay(at(5)), mx(at(60))] }), holdUntil: at(120), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(60) },
+  { name: 'SMS delivered while the mail is held: SMS counts', in: input({ now: at(70), currentHoldUntil: at(100), messages: [email('held_provider_blocked'), { channel: 'sms', state: 'accepted', acceptedAt: at(55), deliveredAt: at(60) }] }), holdUntil: at(120), reason: 'window_from_delivery', via: 'sms', deliveredAt: at(60) },
+
+  // Limits.
+  { name: 'cap by 72 h while waiting', in: input({ now: at(71 * h + 30), currentHoldUntil: at(72 * h), messages: [email('held_provider_blocked')] }), holdUntil: at(72 * h), reason: 'capped_by_max_hold' },
+  { name: 'cap by 72 h after a late delivery', in: input({ now: at(71 * h + 40), currentHoldUntil: at(71 * h + 45), messages: [mx(at(71 * h + 30))] }), holdUntil: at(72 * h), reason: 'capped_by_max_hold', via: 'email_mx', deliveredAt: at(71 * h + 30) },
+  { name: 'cap by slot start minus cutoff (slot soon)', in: input({ now: at(60), currentHoldUntil: at(90), slotStartsAt: at(150), messages: [email('deferred')] }), holdUntil: at(90), reason: 'capped_by_slot_start' },
+  { name: 'the cap shortens a hold set past the cutoff (initialHoldUntil cuts at the slot start)', in: input({ now: at(10), currentHoldUntil: at(60), slotStartsAt: at(90), messages: [mx(at(5))] }), holdUntil: at(30), reason: 'capped_by_slot_start', via: 'email_mx', deliveredAt: at(5) },
+  { name: 'booked inside the cutoff: the hold is already over', in: input({ now: at(0), currentHoldUntil: at(30), slotStartsAt: at(30), messages: [email('queued')] }), holdUntil: at(-30), reason: 'capped_by_slot_start' },
+
+  // Goodwill.
+  { name: 'goodwill later than the window: goodwill', in: input({ now: at(30), messages: [mx(at(5))], goodwillUntil: at(4 * h) }), holdUntil: at(4 * h), reason: 'goodwill', via: 'email_mx', deliveredAt: at(5) },
+  { name: 'goodwill beyond 72 h', in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(80 * h), messages: [email('bounced')] }), holdUntil: at(80 * h), reason: 'goodwill' },
+  { name: 'goodwill beyond 72 h limits the waiting hold at itself', in: input({ now: at(79 * h + 30), currentHoldUntil: at(80 * h), goodwillUntil: at(80 * h), messages: [email('deferred')] }), holdUntil: at(80 * h), reason: 'goodwill' },
+  { name: 'goodwill never past slot start minus cutoff', in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(100 * h), messages: [email('deferred')] }), holdUntil: at(95 * h), reason: 'capped_by_slot_start' },
+  { name: 'goodwill earlier than the window changes nothing', in: input({ now: at(30), goodwillUntil: at(20), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
+];
+
+/** Type-checked list of every outbox state, so a new state fails the coverage test below. */
+const EVERY_STATE: Record<OutboxState, true> = {
+  queued: true, sending: true, deferred: true, held_provider_blocked: true, accepted: true, delayed: true, bounced: true, failed: true, cancelled: true,
+};
+
+describe('computeHold', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const d = computeHold(c.in);
+    expect({ holdUntil: iso(d.holdUntil), reason: d.reason, delivered: d.delivered, via: d.deliveredVia ?? null, deliveredAt: iso(d.deliveredAt) }).toEqual({
+      holdUntil: iso(c.holdUntil),
+      reason: c.reason,
+      delivered: c.via !== undefined,
+      via: c.via ?? null,
+      deliveredAt: iso(c.deliveredAt),
+    });
+    // Undelivered decisions say since when; delivered ones do not.
+    expect(iso(d.undeliveredSince)).toBe(c.via === undefined ? iso(created) : null);
+  });
+
+  it('the table exercises every email state', () => {
+    const seen = new Set(cases.flatMap((c) => c.in.messages.filter((m) => m.channel === 'email').map((m) => m.state)));
+    expect([...seen].sort()).toEqual(Object.keys(EVERY_STATE).sort());
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('deciding again on its own result changes nothing: %s', (_name, c) => {
+    const first = computeHold(c.in);
+    const again = computeHold({ ...c.in, currentHoldUntil: first.holdUntil });
+    expect([iso(again.holdUntil), again.reason]).toEqual([iso(first.holdUntil), first.reason]);
+  });
+
+  it('held by the provider for 6 hours: the hold moves along, never shrinks, always >= now + window; then delivery + window', () => {
+    let hold = at(60);
+    for (let minute = 0; minute <= 6 * h; minute += 7) {
+      const now = at(minute);
+      const d = computeHold(input({ now, currentHoldUntil: hold, messages: [email('held_provider_blocked')] }));
+      expect(d.holdUntil >= hold).toBe(true);
+      expect(d.holdUntil >= now.plus({ minutes: 60 })).toBe(true);
+      expect(d.reason).toBe('waiting_for_delivery');
+      hold = d.holdUntil;
+    }
+    expect(iso(hold)).toBe(iso(at(6 * h - 3 + 60)));
+    // Delivered at last, by the MX: a full window from the delivery.
+    const d = computeHold(input({ now: at(6 * h + 5), currentHoldUntil: hold, messages: [mx(at(6 * h + 2))] }));
+    expect([iso(d.holdUntil), d.reason]).toEqual([iso(at(7 * h + 2)), 'window_from_delivery']);
+  });
+
+  it('returns UTC whatever zone the input is in', () => {
+    const d = computeHold(input({ now: at(30).setZone('Europe/Berlin'), messages: [mx(at(5).setZone('Europe/Berlin'))] }));
+    expect(d.holdUntil.zoneName).toBe('UTC');
+    expect(d.holdUntil.toISO()).toBe('2026-05-04T09:05:00.000Z');
+  });
+});
+
+describe('expiryReasonFor', () => {
+  it.each<[string, HoldMessage[], 'not_confirmed' | 'mail_undelivered']>([
+    ['nothing ever delivered', [email('held_provider_blocked'), email('bounced')], 'mail_undelivered'],
+    ['relay accepted, then delayed', [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })], 'mail_undelivered'],
+    ['no messages', [], 'mail_undelivered'],
+    ['delivered by MX, not clicked', [mx(at(5))], 'not_confirmed'],
+    ['SMS delivered, mail bounced', [email('bounced'), { channel: 'sms', state: 'accepted', deliveredAt: at(9) }], 'not_confirmed'],
+  ])('%s -> %s', (_name, messages, expected) => {
+    expect(expiryReasonFor(input({ now: at(5 * h), messages }))).toBe(expected);
+  });
+});
+
+describe('explainHold', () => {
+  const zone = 'Europe/Berlin';
+  const decision = (over: Partial<HoldDecision>): HoldDecision => ({
+    holdUntil: utc('2026-05-04T09:00:00Z'),
+    reason: 'window_from_delivery',
+    delivered: true,
+    upperLimit: utc('2026-05-07T08:00:00Z'),
+    windowMinutes: 60,
+    decidedAt: utc('2026-05-04T08:30:00Z'),
+    ...over,
+  });
+
+  it.each<[string, HoldDecision, { familyLabel?: string; undeliveredSince?: DateTime }, string]>([
+    ['delivered by mail, today', decision({ deliveredVia: 'email_mx' }), {}, 'Bitte bestätigen Sie Ihren Termin bis 11:00 Uhr über den Link in der E-Mail.'],
+    [
+      'delivered by SMS, ends tomorrow',
+      decision({ deliveredVia: 'sms', holdUntil: utc('2026-05-05T07:30:00Z') }),
+      {},
+      'Bitte bestätigen Sie Ihren Termin bis zum 05.05.2026 um 09:30 Uhr über den Link in der SMS.',
+    ],
+    [
+      'provider blocks, hold at the limit',
+      decision({ delivered: false, reason: 'capped_by_slot_start', holdUntil: utc('2026-05-04T16:00:00Z'), upperLimit: utc('2026-05-04T16:00:00Z'), decidedAt: utc('2026-05-04T12:00:00Z') }),
+      { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
+      'Ihr E-Mail-Anbieter (GMX) nimmt unsere Nachrichten seit 10:42 Uhr nicht an. Wir halten Ihren Termin bis 18:00 Uhr.',
+    ],
+    [
+      'waiting, no provider named: the rule and the latest end',
+      decision({ delivered: false, reason: 'waiting_for_delivery', holdUntil: utc('2026-05-04T09:30:00Z'), undeliveredSince: utc('2026-05-04T08:00:00Z') }),
+      {},
+      'Wir versuchen seit 10:00 Uhr, Ihnen die E-Mail mit dem Bestätigungslink zuzustellen. Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann 60 Minuten Zeit zum Bestätigen – längstens bis zum 07.05.2026 um 10:00 Uhr.',
+    ],
+    [
+      'provider named, no time known',
+      decision({ delivered: false, reason: 'waiting_for_delivery', holdUntil: utc('2026-05-04T09:30:00Z') }),
+      { familyLabel: 'Microsoft' },
+      'Ihr E-Mail-Anbieter (Microsoft) nimmt unsere Nachrichten zurzeit nicht an. Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann 60 Minuten Zeit zum Bestätigen – längstens bis zum 07.05.2026 um 10:00 Uhr.',
+    ],
+    [
+      '"today" is the office\'s day, not UTC\'s: 23:30 Berlin, hold to 00:30',
+      decision({ deliveredVia: 'email_relay', decidedAt: utc('2026-05-04T21:30:00Z'), holdUntil: utc('2026-05-04T22:30:00Z') }),
+      {},
+      'Bitte bestätigen Sie Ihren Termin bis zum 05.05.2026 um 00:30 Uhr über den Link in der E-Mail.',
+    ],
+    [
+      'blocked since yesterday',
+      decision({ delivered: false, reason: 'capped_by_max_hold', holdUntil: utc('2026-05-05T10:00:00Z'), upperLimit: utc('2026-05-05T10:00:00Z'), decidedAt: utc('2026-05-05T09:00:00Z') }),
+      { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
+      'Ihr E-Mail-Anbieter (GMX) nimmt unsere Nachrichten seit dem 04.05.2026 um 10:42 Uhr nicht an. Wir halten Ihren Termin bis 12:00 Uhr.',
+    ],
+    ['hold over', decision({ deliveredVia: 'email_mx', holdUntil: utc('2026-05-04T08:30:00Z') }), {}, 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.'],
+  ])('%s', (_name, d, opts, expected) => {
+    expect(explainHold(d, { zone, ...opts })).toBe(expected);
+  });
+
+  it('explains a computed decision end to end', () => {
+    const d = computeHold(input({ now: at(30), messages: [mx(at(5))] }));
+    expect(explainHold(d, { zone })).toBe('Bitte bestätigen Sie Ihren Termin bis 11:05 Uhr über den Link in der E-Mail.');
+  });
+});

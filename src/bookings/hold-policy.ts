@@ -1,0 +1,259 @@
+import { DateTime } from 'luxon';
+import type { OutboxState } from '../notifications/outbox.entities';
+import type { ExpiryReason } from './booking-state';
+
+/**
+ * How long a pending booking holds its slot, as one pure decision: the booking, the delivery
+ * facts of its confirmation messages and the clock go in, the end of the hold and the reason
+ * come out. No I/O; the caller reads the facts, calls this, and writes `holdUntil` back.
+ *
+ * Why this exists: a hold that starts when the booking is made punishes the citizen for our
+ * mail problems. If GMX refuses our IP for six hours, a 60-minute hold expires before the
+ * confirmation link can even be read. So the confirmation window starts when the message
+ * reached the citizen's side, and until then the hold keeps moving, up to a hard limit that
+ * protects the office (other citizens need the slot, the office needs to know who comes).
+ *
+ * The rules, precisely (W = confirmWindowMinutes, all comparisons on instants):
+ *
+ * 1. Delivered. A message counts as delivered, at a time `t`, when
+ *    - email, state `accepted` with `acceptedAt`: accepted by the recipient's MX (`acceptedBy:
+ *      'mx'`), or by our relay (`'relay'`, or unknown) with no later report — a later `delayed`
+ *      or `failed` report moves the state away from `accepted`, so the state alone tells;
+ *    - SMS with `deliveredAt` (a handset delivery report; nothing after that can undo it).
+ *    Every other state (queued, sending, deferred, held_provider_blocked, delayed, bounced,
+ *    failed, cancelled) is not delivered, whatever the reason: a permanent failure (bad
+ *    address) still leaves staff or the citizen time to give another address or a phone number.
+ * 2. Base. Delivered: latest delivery `t` + W (every delivered confirmation promises a full
+ *    window, so a resend that arrives later gives a later end). Not delivered: now + W, so the
+ *    hold keeps moving while nothing can be read and the citizen always gets at least W after
+ *    the mail finally arrives.
+ * 3. Target = max(currentHoldUntil, base, goodwillUntil). The hold is never shortened by this
+ *    rule: once told "bis 11:00", the citizen keeps 11:00 even if a later look at the facts
+ *    would give less (e.g. a relay-accepted mail that was `delayed` and is now delivered
+ *    keeps its original `acceptedAt`).
+ * 4. Upper limit = min(max(createdAt + holdMaxHours, goodwillUntil), slotStartsAt −
+ *    confirmCutoffMinutes). Staff goodwill may pass HOLD_MAX_HOURS but never the cutoff before
+ *    the slot: after the cutoff the office must know who comes, goodwill or not.
+ * 5. holdUntil = min(target, upper limit). The limit is hard: it wins even over a current hold
+ *    that is later (e.g. set by `initialHoldUntil`, which cuts at the slot start, not at the
+ *    cutoff). With fixed settings and goodwill the limit does not move, so after the first
+ *    decision the result is monotonic: never earlier than the current hold.
+ *
+ * The result may lie in the past (delivered long ago, or the limit has passed): the booking is
+ * then due to expire. Callers should recompute right before deciding to expire, because a
+ * stored hold goes stale while a mail is stuck (the rule would have moved it).
+ */
+
+export type MessageChannel = 'email' | 'sms';
+export type MessageState = OutboxState;
+
+export interface HoldMessage {
+  channel: MessageChannel;
+  state: MessageState;
+  acceptedAt?: DateTime | null;
+  acceptedBy?: 'relay' | 'mx' | null;
+  /** SMS: delivery report received */
+  deliveredAt?: DateTime | null;
+}
+
+export interface HoldSettings {
+  confirmWindowMinutes: number;
+  holdMaxHours: number;
+  confirmCutoffMinutes: number;
+}
+
+export interface HoldInput {
+  now: DateTime;
+  createdAt: DateTime;
+  slotStartsAt: DateTime;
+  currentHoldUntil: DateTime;
+  /** An explicit extension granted by staff; may pass HOLD_MAX_HOURS, never the slot cutoff. */
+  goodwillUntil?: DateTime | null;
+  messages: ReadonlyArray<HoldMessage>;
+  settings: HoldSettings;
+}
+
+export type DeliveredVia = 'email_mx' | 'email_relay' | 'sms';
+
+/**
+ * What decided the end of the hold:
+ * - window_from_delivery  latest delivery + window;
+ * - waiting_for_delivery  nothing delivered: now + window, moves on with every decision;
+ * - kept_previous_hold    the current hold was already later than the rule gives now;
+ * - goodwill              staff goodwill: as the later end, or as the limit it raised;
+ * - capped_by_max_hold    createdAt + HOLD_MAX_HOURS;
+ * - capped_by_slot_start  slot start − CONFIRM_CUTOFF_MINUTES.
+ */
+export type HoldReason = 'window_from_delivery' | 'waiting_for_delivery' | 'kept_previous_hold' | 'goodwill' | 'capped_by_max_hold' | 'capped_by_slot_start';
+
+export interface HoldDecision {
+  /** UTC. */
+  holdUntil: DateTime;
+  reason: HoldReason;
+  delivered: boolean;
+  /** Latest delivery, when delivered. */
+  deliveredAt?: DateTime;
+  deliveredVia?: DeliveredVia;
+  /** When nothing is delivered: since the booking was made (the first confirmation is queued then). */
+  undeliveredSince?: DateTime;
+  /** The latest the hold can ever reach with these settings and this goodwill (UTC). */
+  upperLimit: DateTime;
+  windowMinutes: number;
+  /** The `now` of the decision, so an explanation can tell "today" from other days. */
+  decidedAt: DateTime;
+}
+
+interface Delivery {
+  at: DateTime;
+  via: DeliveredVia;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
+
+const later = (a: DateTime, b: DateTime): DateTime => (a.toMillis() >= b.toMillis() ? a : b);
+
+/** Whether and when one message reached the citizen's side. */
+function deliveryOf(m: HoldMessage): Delivery | undefined {
+  switch (m.channel) {
+    case 'email':
+      return emailDelivery(m);
+    case 'sms':
+      // A delivery report comes from the handset's network: the text is on the phone, and no
+      // later state of ours changes that.
+      return m.deliveredAt ? { at: m.deliveredAt, via: 'sms' } : undefined;
+    default:
+      return assertNever(m.channel);
+  }
+}
+
+function emailDelivery(m: HoldMessage): Delivery | undefined {
+  switch (m.state) {
+    case 'accepted':
+      // Without a time there is no window to start; the outbox always writes both, so this only
+      // guards against a half-written row.
+      if (!m.acceptedAt) return undefined;
+      // Only an MX's 250 proves the mailbox side has it. A relay's 250 counts too while no later
+      // report contradicts it (any `delayed`/`failed` report moves the state away from
+      // `accepted`). An unknown acceptor is read as the relay, the weaker claim.
+      return { at: m.acceptedAt, via: m.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
+    // Still on its way: the citizen cannot read it yet.
+    case 'queued':
+    case 'sending':
+    case 'deferred':
+    case 'held_provider_blocked':
+    // A delay report says it is not in the mailbox, even after an MX said 250 (a gateway behind
+    // the MX can still queue it); the citizen gets the longer hold rather than a lapsed one.
+    case 'delayed':
+      return undefined;
+    // Will not arrive, but the hold still waits: a new address or an SMS can still reach them.
+    case 'bounced':
+    case 'failed':
+    case 'cancelled':
+      return undefined;
+    default:
+      return assertNever(m.state);
+  }
+}
+
+/** The latest delivery over all channels; undefined when nothing reached the citizen. */
+function latestDelivery(messages: ReadonlyArray<HoldMessage>): Delivery | undefined {
+  let latest: Delivery | undefined;
+  for (const m of messages) {
+    const d = deliveryOf(m);
+    if (d && (!latest || d.at.toMillis() > latest.at.toMillis())) latest = d;
+  }
+  return latest;
+}
+
+/** The hard limit and the name of what sets it. */
+function upperLimitOf(input: HoldInput): { at: DateTime; reason: HoldReason } {
+  const { createdAt, slotStartsAt, goodwillUntil, settings } = input;
+  const maxHold = createdAt.plus({ hours: settings.holdMaxHours });
+  const slotCutoff = slotStartsAt.minus({ minutes: settings.confirmCutoffMinutes });
+  // Goodwill may lift the limit past HOLD_MAX_HOURS (but only up to itself)...
+  const soft: { at: DateTime; reason: HoldReason } =
+    goodwillUntil && goodwillUntil.toMillis() > maxHold.toMillis() ? { at: goodwillUntil, reason: 'goodwill' } : { at: maxHold, reason: 'capped_by_max_hold' };
+  // ...never past the cutoff before the slot. On a tie the slot is named: it is the harder limit.
+  return slotCutoff.toMillis() <= soft.at.toMillis() ? { at: slotCutoff, reason: 'capped_by_slot_start' } : soft;
+}
+
+export function computeHold(input: HoldInput): HoldDecision {
+  const { now, createdAt, currentHoldUntil, goodwillUntil, settings } = input;
+  const window = { minutes: settings.confirmWindowMinutes };
+  const delivery = latestDelivery(input.messages);
+  const limit = upperLimitOf(input);
+
+  // Candidates in order of precedence on a tie, so a repeated decision on the same facts names
+  // the same reason (the rule before the goodwill before what was stored).
+  let target: { at: DateTime; reason: HoldReason } = delivery
+    ? { at: delivery.at.plus(window), reason: 'window_from_delivery' }
+    : { at: now.plus(window), reason: 'waiting_for_delivery' };
+  if (goodwillUntil && goodwillUntil.toMillis() > target.at.toMillis()) target = { at: goodwillUntil, reason: 'goodwill' };
+  if (currentHoldUntil.toMillis() > target.at.toMillis()) target = { at: currentHoldUntil, reason: 'kept_previous_hold' };
+
+  // Reaching the limit exactly also names the limit: the hold cannot move any further.
+  const final = target.at.toMillis() >= limit.at.toMillis() ? limit : target;
+
+  const decision: HoldDecision = {
+    holdUntil: final.at.toUTC(),
+    reason: final.reason,
+    delivered: delivery !== undefined,
+    upperLimit: limit.at.toUTC(),
+    windowMinutes: settings.confirmWindowMinutes,
+    decidedAt: now.toUTC(),
+  };
+  if (delivery) {
+    decision.deliveredAt = delivery.at.toUTC();
+    decision.deliveredVia = delivery.via;
+  } else {
+    decision.undeliveredSince = createdAt.toUTC();
+  }
+  return decision;
+}
+
+/**
+ * Why a pending booking expired: `mail_undelivered` when no channel ever delivered the
+ * confirmation (the citizen never had a chance to click), else `not_confirmed`.
+ */
+export function expiryReasonFor(input: HoldInput): ExpiryReason {
+  return latestDelivery(input.messages) ? 'not_confirmed' : 'mail_undelivered';
+}
+
+/**
+ * One or two German sentences for the citizen, times in the office's zone. The date is added
+ * when the time is not on the day of the decision (in that zone), so "bis 09:30 Uhr" never
+ * means tomorrow morning by surprise.
+ */
+export function explainHold(decision: HoldDecision, opts: { zone: string; familyLabel?: string; undeliveredSince?: DateTime }): string {
+  const today = decision.decidedAt.setZone(opts.zone);
+  const at = (t: DateTime, article: 'zum' | 'dem'): string => {
+    const local = t.setZone(opts.zone);
+    const time = `${local.toFormat('HH:mm')} Uhr`;
+    return local.hasSame(today, 'day') ? time : `${article} ${local.toFormat('dd.MM.yyyy')} um ${time}`;
+  };
+  const until = (t: DateTime) => `bis ${at(t, 'zum')}`;
+  const since = (t: DateTime) => `seit ${at(t, 'dem')}`;
+
+  if (decision.holdUntil.toMillis() <= decision.decidedAt.toMillis()) return 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.';
+
+  if (decision.delivered) {
+    const medium = decision.deliveredVia === 'sms' ? 'SMS' : 'E-Mail';
+    return `Bitte bestätigen Sie Ihren Termin ${until(decision.holdUntil)} über den Link in der ${medium}.`;
+  }
+
+  const undeliveredSince = opts.undeliveredSince ?? decision.undeliveredSince;
+  const problem = opts.familyLabel
+    ? `Ihr E-Mail-Anbieter (${opts.familyLabel}) nimmt unsere Nachrichten ${undeliveredSince ? since(undeliveredSince) : 'zurzeit'} nicht an.`
+    : undeliveredSince
+      ? `Wir versuchen ${since(undeliveredSince)}, Ihnen die E-Mail mit dem Bestätigungslink zuzustellen.`
+      : 'Die E-Mail mit dem Bestätigungslink ist noch nicht bei Ihnen angekommen.';
+  // At the limit the end is fixed; below it the end still moves while nothing arrives, so the
+  // citizen is told the rule and the latest end rather than a time that will change.
+  const hold =
+    decision.holdUntil.toMillis() >= decision.upperLimit.toMillis()
+      ? `Wir halten Ihren Termin ${until(decision.holdUntil)}.`
+      : `Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann ${decision.windowMinutes} Minuten Zeit zum Bestätigen – längstens ${until(decision.upperLimit)}.`;
+  return `${problem} ${hold}`;
+}
