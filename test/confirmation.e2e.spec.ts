@@ -91,16 +91,26 @@ describe('confirmation through the mailed link (real SMTP to the dev catcher)', 
     }
   });
 
-  it('a booking whose mail never left expires as mail_undelivered', async () => {
+  it('a booking whose mail never left is held while it cannot arrive, then expires as mail_undelivered into the review queue', async () => {
     const { slotId } = await createSlot(app.db, { capacity: 1, startsAt: '2026-06-06T08:00:00Z' });
     const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() } });
-    await app.db.query(`UPDATE outbox_messages SET next_attempt_at = next_attempt_at + interval '1 day' WHERE booking_id = $1`, [res.body.id]);
-    app.clock.advance({ minutes: 61 });
+    await app.db.query(`UPDATE outbox_messages SET next_attempt_at = next_attempt_at + interval '10 days' WHERE booking_id = $1`, [res.body.id]);
+    const start = app.clock.now();
     try {
+      app.clock.advance({ minutes: 61 });
+      await app.app.get(ExpirySweeperService).sweep();
+      const held = await status(res.body);
+      expect(held.status).toBe('pending');
+      // Extended to a full window from now: 09:01Z + 60 min = 12:01 in Berlin.
+      expect(held.holdUntil).toBe('2026-06-01T12:01:00+02:00');
+      // 72 hours after booking the hold ends (HOLD_MAX_HOURS), even though the mail never left.
+      app.clock.set('2026-06-04T08:00:01Z');
       await app.app.get(ExpirySweeperService).sweep();
       expect(await status(res.body)).toMatchObject({ status: 'expired', expiryReason: 'mail_undelivered' });
+      const { rows } = await app.db.query(`SELECT review_status FROM bookings WHERE id = $1`, [res.body.id]);
+      expect(rows[0].review_status).toBe('open');
     } finally {
-      app.clock.advance({ minutes: -61 });
+      app.clock.set(start);
     }
   });
 

@@ -10,6 +10,8 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Index('ix_bookings_email_active', { synchronize: false })
 @Index('ix_bookings_pending_hold', { synchronize: false })
 @Index('ix_bookings_slot', { synchronize: false })
+@Index('ix_bookings_review', { synchronize: false })
+@Check('bookings_review_status_check', "review_status IN ('open', 'closed')")
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -29,6 +31,34 @@ export class BookingEntity {
   @Column({ name: 'expired_at', type: 'timestamptz', nullable: true }) expiredAt: Date | null;
   @Column({ name: 'expiry_reason', type: 'varchar', length: 32, nullable: true }) expiryReason: ExpiryReason | null;
   @Column({ name: 'status_token_version', type: 'integer', default: 1 }) statusTokenVersion: number;
+  @Column({ name: 'goodwill_until', type: 'timestamptz', nullable: true }) goodwillUntil: Date | null;
+  @Column({ name: 'hold_reason', type: 'varchar', length: 32, nullable: true }) holdReason: string | null;
+  @Column({ name: 'review_status', type: 'varchar', length: 8, nullable: true }) reviewStatus: 'open' | 'closed' | null;
+  @Column({ name: 'review_closed_at', type: 'timestamptz', nullable: true }) reviewClosedAt: Date | null;
+}
+
+@Entity('confirmation_codes')
+@Check('confirmation_codes_failed_attempts_check', 'failed_attempts >= 0')
+export class ConfirmationCodeEntity {
+  @PrimaryColumn({ name: 'booking_id', type: 'uuid' }) bookingId: string;
+  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_codes_booking_id_fkey' }) booking?: BookingEntity;
+  @Column({ name: 'code_hash', type: 'bytea' }) codeHash: Buffer;
+  @Column({ name: 'failed_attempts', type: 'integer', default: 0 }) failedAttempts: number;
+  @Column({ name: 'locked_at', type: 'timestamptz', nullable: true }) lockedAt: Date | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}
+
+@Entity('incidents')
+@Index('uq_incidents_open_family', { synchronize: false })
+export class IncidentEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'varchar', length: 64 }) family: string;
+  @Column({ type: 'text' }) reason: string;
+  @Column({ name: 'declared_at', type: 'timestamptz' }) declaredAt: Date;
+  @Column({ name: 'declared_by', type: 'varchar', length: 254 }) declaredBy: string;
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true }) endedAt: Date | null;
+  @Column({ name: 'ended_by', type: 'varchar', length: 254, nullable: true }) endedBy: string | null;
+  @Column({ name: 'end_reason', type: 'text', nullable: true }) endReason: string | null;
 }
 
 @Entity('idempotency_keys')

@@ -156,23 +156,28 @@ export class BookingsRepository {
     return rows.length === 1;
   }
 
+  /** Pending bookings whose stored hold has run out, locked (SKIP LOCKED: instances share the work). */
+  async lockDue(m: EntityManager, now: Date, limit: number): Promise<string[]> {
+    const rows = await sql<{ id: string }>(m, `SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1 ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit]);
+    return rows.map((r) => r.id);
+  }
+
   /**
-   * The expiry sweep as one set-based statement: expires pending bookings whose hold ran out
-   * and gives their capacity back, safe beside other instances (SKIP LOCKED). The reason says
-   * whether the confirmation mail ever reached the citizen's side.
+   * Expires the given pending bookings with their reasons in one statement: capacity released,
+   * unsent mail withdrawn, a mail that never arrived puts the booking in the clerks' review queue.
+   * Nothing is deleted.
    */
-  async expireDue(m: EntityManager, now: Date, limit: number): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
+  async expire(m: EntityManager, now: Date, expiries: Array<{ id: string; reason: ExpiryReason }>): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
+    if (expiries.length === 0) return [];
     return sql(
       m,
-      `WITH due AS (
-         SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1
-          ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED
+      `WITH v AS (
+         SELECT * FROM unnest($2::uuid[], $3::varchar[]) AS t(id, reason)
        ), expired AS (
          UPDATE bookings b
-            SET status = 'expired', expired_at = $1,
-                expiry_reason = CASE WHEN EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.accepted_at IS NOT NULL)
-                                     THEN 'not_confirmed' ELSE 'mail_undelivered' END
-           FROM due WHERE b.id = due.id AND b.status = 'pending'
+            SET status = 'expired', expired_at = $1, expiry_reason = v.reason,
+                review_status = CASE WHEN v.reason = 'mail_undelivered' THEN 'open' ELSE b.review_status END
+           FROM v WHERE b.id = v.id AND b.status = 'pending'
          RETURNING b.id, b.slot_id, b.expiry_reason
        ), released AS (
          UPDATE slots s SET booked = s.booked - e.n
@@ -181,15 +186,15 @@ export class BookingsRepository {
          RETURNING s.id
        ), withdrawn AS (
          UPDATE outbox_messages o SET state = 'cancelled'
-          WHERE o.booking_id IN (SELECT id FROM expired) AND o.state IN ('queued', 'deferred')
+          WHERE o.booking_id IN (SELECT id FROM expired) AND o.state IN ('queued', 'deferred', 'held_provider_blocked')
          RETURNING o.id
        )
        SELECT id, expiry_reason AS "expiryReason" FROM expired`,
-      [now, limit],
+      [now, expiries.map((e) => e.id), expiries.map((e) => e.reason)],
     );
   }
 
   async withdrawUnsentMail(m: EntityManager, bookingId: string): Promise<void> {
-    await sql(m, `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred')`, [bookingId]);
+    await sql(m, `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred', 'held_provider_blocked')`, [bookingId]);
   }
 }

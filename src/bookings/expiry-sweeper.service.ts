@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BookingsRepository } from './bookings.repository';
+import { HoldService } from './hold.service';
 
 const SWEEP_BATCH = 1000;
 
@@ -17,6 +18,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
+    private readonly holds: HoldService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -40,15 +42,29 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
     }, this.config.sweepIntervalMs);
   }
 
-  /** Runs the set-based expiry until nothing is due; returns how many bookings expired. */
+  /**
+   * Bookings whose stored hold ran out are decided again (the mail may still be stuck, and the
+   * hold follows the mail): extended, or expired with the reason. Until nothing is due; returns
+   * how many expired.
+   */
   async sweep(): Promise<number> {
     let total = 0;
+    let extended = 0;
     for (;;) {
-      const expired = await this.bookings.expireDue(this.tx.manager, this.clock.now().toJSDate(), SWEEP_BATCH);
-      total += expired.length;
-      if (expired.length < SWEEP_BATCH) break;
+      const now = this.clock.now();
+      const batch = await this.tx.run(async (m) => {
+        const due = await this.bookings.lockDue(m, now.toJSDate(), SWEEP_BATCH);
+        const outcomes = await this.holds.decide(m, due, now);
+        const keep = outcomes.filter((o) => o.holdUntil > now);
+        await this.holds.store(m, keep);
+        const expired = await this.bookings.expire(m, now.toJSDate(), outcomes.filter((o) => o.holdUntil <= now).map((o) => ({ id: o.id, reason: o.expiryReason })));
+        return { due: due.length, expired: expired.length, extended: keep.length };
+      });
+      total += batch.expired;
+      extended += batch.extended;
+      if (batch.due < SWEEP_BATCH) break;
     }
-    if (total > 0) this.logger.log(`expired ${total} bookings whose hold ran out`);
+    if (total > 0 || extended > 0) this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);
     return total;
   }
 }

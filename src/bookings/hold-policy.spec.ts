@@ -114,7 +114,7 @@ describe('computeHold', () => {
   });
 
   it('held by the provider for 6 hours: the hold moves along, never shrinks, always >= now + window; then delivery + window', () => {
-    let hold = at(60);
+    let hold: DateTime = at(60);
     for (let minute = 0; minute <= 6 * h; minute += 7) {
       const now = at(minute);
       const d = computeHold(input({ now, currentHoldUntil: hold, messages: [email('held_provider_blocked')] }));
@@ -137,13 +137,13 @@ describe('computeHold', () => {
 });
 
 describe('expiryReasonFor', () => {
-  it.each<[string, HoldMessage[], 'not_confirmed' | 'mail_undelivered']>([
-    ['nothing ever delivered', [email('held_provider_blocked'), email('bounced')], 'mail_undelivered'],
-    ['relay accepted, then delayed', [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })], 'mail_undelivered'],
-    ['no messages', [], 'mail_undelivered'],
-    ['delivered by MX, not clicked', [mx(at(5))], 'not_confirmed'],
-    ['SMS delivered, mail bounced', [email('bounced'), { channel: 'sms', state: 'accepted', deliveredAt: at(9) }], 'not_confirmed'],
-  ])('%s -> %s', (_name, messages, expected) => {
+  it.each<[string, 'not_confirmed' | 'mail_undelivered', HoldMessage[]]>([
+    ['nothing ever delivered', 'mail_undelivered', [email('held_provider_blocked'), email('bounced')]],
+    ['relay accepted, then delayed', 'mail_undelivered', [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })]],
+    ['no messages', 'mail_undelivered', []],
+    ['delivered by MX, not clicked', 'not_confirmed', [mx(at(5))]],
+    ['SMS delivered, mail bounced', 'not_confirmed', [email('bounced'), { channel: 'sms', state: 'accepted', deliveredAt: at(9) }]],
+  ])('%s -> %s', (_name, expected, messages) => {
     expect(expiryReasonFor(input({ now: at(5 * h), messages }))).toBe(expected);
   });
 });

@@ -48,6 +48,14 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1) @Max(100)
   MAX_BOOKINGS_PER_LOCATION_DAY = 3;
 
+  /** While the confirmation cannot arrive the hold is extended, up to this long after booking (goodwill may pass it). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  HOLD_MAX_HOURS = 72;
+
+  /** Holds end at the latest this long before the slot starts (extensions and goodwill never pass it). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(24 * 60)
+  CONFIRM_CUTOFF_MINUTES = 60;
+
   /** Default: on with the embedded database (try-out), off when DATABASE_URL points at a real one. */
   @Transform(toBool) @IsOptional() @IsBoolean()
   SEED_DEMO?: boolean = undefined;
@@ -152,6 +160,8 @@ export interface AppConfig {
   appSecret?: string;
   confirmWindowMinutes: number;
   maxBookingsPerLocationDay: number;
+  holdMaxHours: number;
+  confirmCutoffMinutes: number;
   seedDemo: boolean;
   slotHorizonDays: number;
   workersEnabled: boolean;
@@ -207,6 +217,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     appSecret: schema.APP_SECRET,
     confirmWindowMinutes: schema.CONFIRM_WINDOW_MINUTES,
     maxBookingsPerLocationDay: schema.MAX_BOOKINGS_PER_LOCATION_DAY,
+    holdMaxHours: schema.HOLD_MAX_HOURS,
+    confirmCutoffMinutes: schema.CONFIRM_CUTOFF_MINUTES,
     seedDemo: schema.SEED_DEMO ?? !schema.DATABASE_URL,
     slotHorizonDays: schema.SLOT_HORIZON_DAYS,
     workersEnabled: schema.WORKERS_ENABLED,

@@ -6,6 +6,7 @@ import { sha256 } from '../common/ids';
 import { TransactionRunner } from '../database/transaction-runner';
 import { transition } from '../bookings/booking-state';
 import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
+import { HoldService } from '../bookings/hold.service';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -17,6 +18,7 @@ export class ConfirmationsService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
+    private readonly holds: HoldService,
     private readonly clock: Clock,
   ) {}
 
@@ -37,6 +39,11 @@ export class ConfirmationsService {
       const booking = await this.bookings.findByTokenHash(m, sha256(token), true);
       if (!booking) throw invalid();
       const now = this.clock.now();
+      // The stored hold may be stale while the mail was stuck: decide it again before refusing.
+      if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
+        const [fresh] = await this.holds.recompute(m, [booking.id], now);
+        if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
+      }
       const decision = transition(this.facts(booking), { type: 'confirm' }, now);
       if (!decision.ok) throw invalid();
       if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();

@@ -1,5 +1,5 @@
 import { AuditEntryEntity } from '../audit/audit-entry.entity';
-import { BookingEntity, ConfirmationTokenEntity, IdempotencyKeyEntity } from '../bookings/booking.entity';
+import { BookingEntity, ConfirmationCodeEntity, ConfirmationTokenEntity, IdempotencyKeyEntity, IncidentEntity } from '../bookings/booking.entity';
 import { DeliveryEventEntity, ProviderCircuitEntity } from '../mail-delivery/mail-delivery.entities';
 import { MailAttemptEntity, OutboxMessageEntity } from '../notifications/outbox.entities';
 import { LocationEntity, OpeningHoursEntity, ServiceEntity, SlotEntity } from '../scheduling/scheduling.entities';
@@ -11,4 +11,5 @@ export const ENTITIES = [
   OutboxMessageEntity, MailAttemptEntity,
   StaffUserEntity, StaffSessionEntity, AuditEntryEntity,
   ProviderCircuitEntity, DeliveryEventEntity,
+  ConfirmationCodeEntity, IncidentEntity,
 ];

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { HoldService } from '../bookings/hold.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql, sqlOne } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -48,6 +49,7 @@ export class DeliveryReportsService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly circuits: ProviderCircuitsService,
+    private readonly holds: HoldService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,6 +70,8 @@ export class DeliveryReportsService {
         if (state === 'deferred' && circuit.state.state !== 'closed') state = 'held_provider_blocked';
       }
       if (state) await this.move(m, message, state, decision, now, classification?.category ?? null, report);
+      // The hold follows the mail: a delay report extends it, a delivery starts the window.
+      if (state && message.bookingId) await this.holds.recompute(m, [message.bookingId], now);
       await this.record(m, message.id, report, now.toJSDate(), { stateAfter: state ?? message.state, category: classification?.category ?? null, unmatched: null });
       return { matched: true, stateAfter: state ?? message.state, category: classification?.category };
     });
@@ -100,7 +104,10 @@ export class DeliveryReportsService {
       m,
       `UPDATE outbox_messages
           SET state = $2::varchar,
-              accepted_at = CASE WHEN $2::varchar = 'accepted' THEN COALESCE(accepted_at, $3) WHEN $2::varchar = 'delayed' THEN accepted_at ELSE NULL END,
+              -- Delivered after a delay: the mail became readable now, not when the relay first took it.
+              accepted_at = CASE WHEN $2::varchar = 'accepted' AND (state = 'delayed' OR accepted_at IS NULL) THEN $3
+                                 WHEN $2::varchar IN ('accepted', 'delayed') THEN accepted_at ELSE NULL END,
+              delivered_at = CASE WHEN $4::boolean THEN $3 ELSE delivered_at END,
               accepted_by = CASE WHEN $4::boolean THEN 'mx' WHEN $2::varchar IN ('accepted', 'delayed') THEN accepted_by ELSE NULL END,
               failed_at = CASE WHEN $2::varchar IN ('bounced', 'failed') THEN $3 ELSE failed_at END,
               next_attempt_at = COALESCE($5, next_attempt_at),
@@ -113,10 +120,10 @@ export class DeliveryReportsService {
   private findMessage(m: EntityManager, ref: DeliveryReport['messageRef']) {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     if (ref.outboxId && uuid.test(ref.outboxId)) {
-      return sqlOne<{ id: string; state: string; family: string | null; attempts: number }>(m, `SELECT id, state, family, attempts FROM outbox_messages WHERE id = $1 FOR UPDATE`, [ref.outboxId]);
+      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(m, `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE id = $1 FOR UPDATE`, [ref.outboxId]);
     }
     if (ref.messageIdHeader) {
-      return sqlOne<{ id: string; state: string; family: string | null; attempts: number }>(m, `SELECT id, state, family, attempts FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [ref.messageIdHeader.trim()]);
+      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(m, `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [ref.messageIdHeader.trim()]);
     }
     return Promise.resolve(undefined);
   }

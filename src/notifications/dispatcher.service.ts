@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
+import { HoldService } from '../bookings/hold.service';
 import { classifySendError, SendVerdict } from './send-outcome';
 import { MailTransport } from './mail-transport';
 import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.repository';
@@ -34,6 +35,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly transport: MailTransport,
     private readonly circuits: ProviderCircuitsService,
     private readonly families: ProviderFamilyResolver,
+    private readonly holds: HoldService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -104,7 +106,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         }),
       );
     } finally {
-      const recorded = await this.outbox.completeAccepted(this.tx.manager, owner, accepted);
+      // The acceptances and the holds that now run from them, in one transaction.
+      const recorded = await this.tx.run(async (m) => {
+        const done = await this.outbox.completeAccepted(m, owner, accepted);
+        await this.holds.recompute(m, done.map((d) => d.bookingId).filter((id): id is string => !!id), this.clock.now());
+        return done.length;
+      });
       if (recorded < accepted.length) this.logger.warn(`${accepted.length - recorded} acceptances came after their lease ran out; another worker owns them`);
     }
   }
@@ -126,6 +133,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     return this.tx.run(async (m) => {
       const result = await this.failure(m, message, verdict, startedAt);
       if (!(await this.outbox.complete(m, message.id, owner, result))) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
+      if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
       return result;
     });
   }
@@ -163,6 +171,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       }
       const recorded = await this.outbox.complete(m, message.id, owner, result);
       if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
+      if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
       return result;
     });
   }

@@ -16,7 +16,7 @@ export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'fai
 @Index('ix_outbox_booking', { synchronize: false })
 @Index('ix_outbox_family_waiting', { synchronize: false })
 @Index('ix_outbox_unresolved', { synchronize: false })
-@Check('outbox_messages_accepted_by_check', "accepted_by IN ('relay', 'mx')")
+@Check('outbox_messages_accepted_by_check', "accepted_by IN ('relay', 'mx', 'sms_gateway')")
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
@@ -38,7 +38,8 @@ export class OutboxMessageEntity {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
   @Column({ name: 'failed_at', type: 'timestamptz', nullable: true }) failedAt: Date | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) family: string | null;
-  @Column({ name: 'accepted_by', type: 'varchar', length: 8, nullable: true }) acceptedBy: 'relay' | 'mx' | null;
+  @Column({ name: 'accepted_by', type: 'varchar', length: 8, nullable: true }) acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
   @Column({ name: 'is_probe', type: 'boolean', default: false }) isProbe: boolean;
 }
 

@@ -13,6 +13,7 @@ export interface ClaimedMessage {
   attempts: number;
   family: string;
   isProbe: boolean;
+  bookingId: string | null;
 }
 
 const STATE_OF_OUTCOME: Record<AttemptResult['outcome'], OutboxState> = {
@@ -116,13 +117,13 @@ export class OutboxRepository {
          UPDATE outbox_messages o
             SET state = 'sending', lease_owner = $3, lease_until = $1::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1, is_probe = false
            FROM picked WHERE o.id = picked.id
-         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, picked.prev_state, picked.prev_owner, picked.prev_lease_until
+         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id, picked.prev_state, picked.prev_owner, picked.prev_lease_until
        ), lost AS (
          INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
          SELECT id, attempts - 1, prev_lease_until, $1, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
            FROM claimed WHERE prev_state = 'sending'
        )
-       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe" FROM claimed`,
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`,
       [q.now, q.limit, q.owner, q.leaseSeconds, q.ratePerMinute],
     );
   }
@@ -134,7 +135,7 @@ export class OutboxRepository {
       `UPDATE outbox_messages
           SET state = 'sending', lease_owner = $3, lease_until = $2::timestamptz + make_interval(secs => $4), attempts = attempts + 1, is_probe = true
         WHERE id = $1 AND state IN ('held_provider_blocked', 'queued', 'deferred')
-        RETURNING id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe"`,
+        RETURNING id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId"`,
       [id, q.now, q.owner, q.leaseSeconds],
     );
   }
@@ -168,8 +169,8 @@ export class OutboxRepository {
    * Many acceptances in one statement (the common case, so the hot path commits once per batch
    * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
    */
-  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' }>): Promise<number> {
-    if (done.length === 0) return 0;
+  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' }>): Promise<Array<{ id: string; bookingId: string | null }>> {
+    if (done.length === 0) return [];
     const rows = await sql(
       m,
       `WITH r AS (
@@ -180,13 +181,15 @@ export class OutboxRepository {
                 last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
                 accepted_at = r.finished_at, accepted_by = r.accepted_by
            FROM r WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'sending'
-         RETURNING o.id, o.attempts, o.family
+         RETURNING o.id, o.attempts, o.family, o.booking_id
+       ), recorded AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
+         SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id
        )
-       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
-       SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id RETURNING id`,
+       SELECT id, booking_id AS "bookingId" FROM done`,
       [owner, done.map((d) => d.id), done.map((d) => d.startedAt), done.map((d) => d.finishedAt), done.map((d) => d.replyCode), done.map((d) => d.reply), done.map((d) => d.acceptedBy)],
     );
-    return rows.length;
+    return rows as Array<{ id: string; bookingId: string | null }>;
   }
 
   /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
