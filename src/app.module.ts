@@ -15,6 +15,7 @@ import { MxResolver } from './mail-delivery/provider-families';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { StaffModule } from './staff/staff.module';
+import { ReviewModule } from './review/review.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -41,6 +42,7 @@ export class AppModule {
         BookingsModule,
         ConfirmationsModule,
         StaffModule,
+        ReviewModule,
         HealthModule,
         ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
       ],

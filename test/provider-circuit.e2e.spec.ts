@@ -55,6 +55,7 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     const view = await http(app, 'GET', `/api/v1/bookings/${ui[0].id}`, { headers: { 'x-booking-token': ui[0].statusToken } });
     expect(view.body.status).toBe('pending');
     expect(view.body.messages[0]).toMatchObject({ state: 'held_provider_blocked', family: 'united-internet' });
+    expect(view.body.hold.explanation).toMatch(/^Ihr E-Mail-Anbieter \(GMX\) nimmt unsere Nachrichten seit 10:00 Uhr nicht an\. Wir halten Ihren Termin, bis die Nachricht ankommt/);
 
     const providers = await http(app, 'GET', '/api/v1/mail/providers', { headers: { authorization: `Bearer ${staffToken}` } });
     const family = providers.body.find((p: any) => p.family === 'united-internet');

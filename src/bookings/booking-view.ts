@@ -5,13 +5,15 @@ import { BookingRow } from './bookings.repository';
 const at = (d: Date | null, zone: string) => (d ? isoInZone(d, zone) : null);
 
 /** What the holder of a booking sees: times in the office's zone, and where each mail is. */
-export function bookingView(b: BookingRow, messages: MessageView[]) {
+export function bookingView(b: BookingRow, messages: MessageView[], hold?: { reason: string; explanation: string }) {
   const z = b.timeZone;
   return {
     id: b.id,
     reference: b.reference,
     status: b.status,
     holdUntil: b.status === 'pending' ? isoInZone(b.holdUntil, z) : null,
+    /** Why the citizen is waiting, in words (pending bookings only). */
+    hold: b.status === 'pending' && hold ? hold : null,
     createdAt: isoInZone(b.createdAt, z),
     confirmedAt: at(b.confirmedAt, z),
     cancelledAt: at(b.cancelledAt, z),

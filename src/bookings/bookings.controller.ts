@@ -57,8 +57,8 @@ export class BookingsController {
   @ApiOkResponse({ description: 'The booking, its slot, and every message with its delivery state and attempts' })
   @ApiUnauthorizedResponse({ description: 'BOOKING_TOKEN_INVALID' })
   async get(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
-    const { booking, messages } = await this.bookings.getForHolder(id, token);
-    return bookingView(booking, messages);
+    const { booking, messages, hold } = await this.bookings.getForHolder(id, token);
+    return bookingView(booking, messages, hold);
   }
 
   @Post(':id/cancel')

@@ -132,6 +132,11 @@ export class BookingsRepository {
     return row!;
   }
 
+  async circuitSince(m: EntityManager, family: string): Promise<Date | undefined> {
+    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [family]);
+    return row?.since;
+  }
+
   findById(m: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(m, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }

@@ -12,6 +12,10 @@ import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { OutboxRepository } from '../notifications/outbox.repository';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { initialHoldUntil, transition } from './booking-state';
+import { explainHold } from './hold-policy';
+import { HoldService } from './hold.service';
+import { providerLabel } from '../mail-delivery/provider-families';
+import { MessageView } from '../notifications/outbox.repository';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 
 export interface NewBooking {
@@ -36,6 +40,7 @@ export class BookingsService {
     private readonly bookings: BookingsRepository,
     private readonly outbox: OutboxRepository,
     private readonly secrets: SecretsService,
+    private readonly holds: HoldService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -115,7 +120,22 @@ export class BookingsService {
     const booking = await this.bookings.findById(this.tx.manager, id);
     this.assertHolder(booking, id, statusToken);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
-    return { booking: booking!, messages };
+    return { booking: booking!, messages, hold: await this.explainHold(booking!, messages) };
+  }
+
+  /** The hold in words: why the citizen is waiting and until when (read-only). */
+  async explainHold(booking: BookingRow, messages: MessageView[]): Promise<{ reason: string; explanation: string } | undefined> {
+    if (booking.status !== 'pending') return undefined;
+    const [outcome] = await this.holds.decide(this.tx.manager, [booking.id], this.clock.now());
+    if (!outcome) return undefined;
+    const email = [...messages].reverse().find((x) => x.channel === 'email');
+    const blocked = email && (email.state === 'held_provider_blocked' || (email.state === 'delayed' && email.lastReplyCategory === 'provider_block'));
+    const since = blocked && email.family ? await this.bookings.circuitSince(this.tx.manager, email.family) : undefined;
+    const explanation = explainHold(
+      { ...outcome.decision, holdUntil: outcome.holdUntil },
+      { zone: booking.timeZone, familyLabel: blocked ? providerLabel(email.recipient) : undefined, undeliveredSince: since ? DateTime.fromJSDate(since) : undefined },
+    );
+    return { reason: outcome.decision.reason, explanation };
   }
 
   async cancel(id: string, statusToken: string | undefined): Promise<BookingRow> {

@@ -308,3 +308,21 @@ export class ProviderFamilyResolver {
     }
   }
 }
+
+const PROVIDER_LABELS: Array<[RegExp, string]> = [
+  [/^gmx\./, 'GMX'],
+  [/^web\.de$/, 'WEB.DE'],
+  [/^(mail|email|usa|post)\.com$/, 'mail.com'],
+  [/^(t-online|magenta)\.de$/, 'T-Online'],
+  [/^(gmail|googlemail)\.com$/, 'Gmail'],
+  [/^(outlook|hotmail|live|msn)\./, 'Outlook'],
+  [/^(yahoo|ymail)\./, 'Yahoo'],
+  [/^(icloud|me|mac)\.com$/, 'iCloud'],
+  [/^freenet\.de$/, 'freenet'],
+];
+
+/** The name a citizen knows their mail provider by (GMX, WEB.DE, Gmail …), else their domain. */
+export function providerLabel(emailOrDomain: string): string {
+  const d = domainOf(emailOrDomain);
+  return PROVIDER_LABELS.find(([re]) => re.test(d))?.[1] ?? d;
+}

@@ -192,6 +192,16 @@ export class OutboxRepository {
     return rows as Array<{ id: string; bookingId: string | null }>;
   }
 
+  /** A new message in the outbox (sent by the dispatcher, never inside a request). */
+  async enqueue(m: EntityManager, x: { id: string; bookingId: string; kind: string; channel: 'email' | 'sms'; recipient: string; payload: unknown; family: string | null; now: Date }): Promise<void> {
+    await sql(
+      m,
+      `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
+      [x.id, x.bookingId, x.kind, x.channel, x.recipient, this.messageIdFor(x.id), JSON.stringify(x.payload), x.now, x.family],
+    );
+  }
+
   /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
   async holdUnsent(m: EntityManager, id: string, owner: string): Promise<void> {
     await sql(

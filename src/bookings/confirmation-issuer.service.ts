@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { newSecretToken, sha256 } from '../common/ids';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { sql } from '../database/sql';
+import { familyOfDomain } from '../mail-delivery/provider-families';
+import { renderConfirmationMail } from '../notifications/confirmation-mail';
+import { OutboxRepository } from '../notifications/outbox.repository';
+import { BookingRow } from './bookings.repository';
+
+/**
+ * A fresh confirmation for a booking (reinstated, resent, new address): earlier links die, a new
+ * token is stored (hash only) and the mail is queued in the same transaction.
+ */
+@Injectable()
+export class ConfirmationIssuer {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async issue(m: EntityManager, b: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
+    const now = this.clock.now().toJSDate();
+    await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [b.id, now]);
+    const token = newSecretToken();
+    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [b.id, sha256(token), now]);
+    const mail = renderConfirmationMail({
+      name: b.name, reference: b.reference, locationName: b.locationName, locationAddress: b.locationAddress, serviceName: b.serviceName,
+      timeZone: b.timeZone, slotStartsAt: b.slotStartsAt, holdUntil: b.holdUntil, confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${token}`,
+    });
+    const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
+    const id = randomUUID();
+    await this.outbox.enqueue(m, { id, bookingId: b.id, kind: 'booking_confirmation', channel: 'email', recipient: b.email, payload: { to: b.email, ...mail, text }, family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null, now });
+    return { messageId: id };
+  }
+}

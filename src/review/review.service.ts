@@ -1,0 +1,153 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Actor, AuditService } from '../audit/audit.service';
+import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
+import { bookingView } from '../bookings/booking-view';
+import { ConfirmationIssuer } from '../bookings/confirmation-issuer.service';
+import { HoldService } from '../bookings/hold.service';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { isoInZone } from '../common/time';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionRunner } from '../database/transaction-runner';
+import { familyOfDomain } from '../mail-delivery/provider-families';
+import { OutboxRepository } from '../notifications/outbox.repository';
+import { ReviewFilter, ReviewRepository } from './review.repository';
+
+type Snapshot = { status: string; holdUntil: string | null; slotId: string; goodwillUntil?: string | null; reviewStatus?: string | null };
+
+/**
+ * The clerks' review queue: what lapsed because the mail never arrived, and what is still
+ * waiting for it; goodwill extensions, reinstatement, confirmation by phone, closing. Every action
+ * needs a reason and is audited with before/after; a refused action is audited too.
+ */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly repo: ReviewRepository,
+    private readonly bookings: BookingsRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly holds: HoldService,
+    private readonly issuer: ConfirmationIssuer,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async list(f: ReviewFilter) {
+    const { items, total } = await this.repo.list(this.tx.manager, f);
+    return {
+      total,
+      limit: f.limit,
+      offset: f.offset,
+      items: items.map((i) => ({
+        id: i.id, reference: i.reference, status: i.status, expiryReason: i.expiryReason, reviewStatus: i.reviewStatus,
+        name: i.name, email: i.email, phone: i.phone,
+        createdAt: isoInZone(i.createdAt, i.timeZone), expiredAt: i.expiredAt ? isoInZone(i.expiredAt, i.timeZone) : null,
+        holdUntil: i.status === 'pending' ? isoInZone(i.holdUntil, i.timeZone) : null,
+        slotStartsAt: isoInZone(i.slotStartsAt, i.timeZone),
+        location: { id: i.locationId, name: i.locationName }, serviceName: i.serviceName,
+        mail: { family: i.family, state: i.mailState, lastReplyCategory: i.lastReplyCategory },
+      })),
+    };
+  }
+
+  async detail(id: string) {
+    const booking = await this.bookings.findById(this.tx.manager, id);
+    if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+    const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
+    const audit = await this.repo.audit(this.tx.manager, id);
+    return { ...bookingView(booking, messages), reviewStatus: await this.reviewStatus(id), audit };
+  }
+
+  extend(id: string, until: string, reason: string, actor: Actor) {
+    return this.act(id, 'review.extend', reason, actor, async (m, b) => {
+      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, { status: b.status });
+      const untilAt = DateTime.fromISO(until, { setZone: true });
+      const latest = DateTime.fromJSDate(b.slotStartsAt).minus({ minutes: this.config.confirmCutoffMinutes });
+      if (untilAt <= this.clock.now()) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
+      if (untilAt > latest) {
+        throw new DomainError('EXTENSION_INVALID', `A hold can run at most until ${this.config.confirmCutoffMinutes} minutes before the appointment (${isoInZone(latest, b.timeZone)}).`, { latest: isoInZone(latest, b.timeZone) });
+      }
+      await this.repo.setGoodwill(m, b.id, untilAt.toJSDate());
+      await this.holds.recompute(m, [b.id], this.clock.now());
+    });
+  }
+
+  reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {
+    return this.act(id, 'review.reinstate', reason, actor, async (m, b) => {
+      if (b.status !== 'expired') throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${b.status}.`, { status: b.status });
+      const now = this.clock.now();
+      const target = slotId ?? b.slotId;
+      const slot = await this.repo.reserve(m, target, now.toJSDate());
+      if (!slot) {
+        const state = await this.bookings.slotState(m, target);
+        if (!state) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+        if (state.startsAt <= now.toJSDate()) throw new DomainError('SLOT_IN_PAST', 'This slot has already started.');
+        throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId: target });
+      }
+      const startsAt = DateTime.fromJSDate(slot.startsAt);
+      const window = now.plus({ minutes: this.config.confirmWindowMinutes });
+      // A fresh hold: the window from now, and room for the mail to arrive like a new booking.
+      const goodwill = DateTime.min(now.plus({ hours: this.config.holdMaxHours }), startsAt.minus({ minutes: this.config.confirmCutoffMinutes }));
+      await this.repo.reinstate(m, b.id, { slotId: slot.slotId, locationId: slot.locationId, holdUntil: DateTime.min(window, startsAt).toJSDate(), goodwillUntil: DateTime.max(goodwill, now).toJSDate(), now: now.toJSDate() });
+      const fresh = (await this.bookings.findById(m, b.id))!;
+      await this.issuer.issue(m, fresh, { preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.' });
+    });
+  }
+
+  confirm(id: string, reason: string, actor: Actor) {
+    return this.act(id, 'review.confirm', reason, actor, async (m, b) => {
+      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`, { status: b.status });
+      await this.repo.confirmByStaff(m, b.id, this.clock.now().toJSDate());
+    });
+  }
+
+  close(id: string, reason: string, actor: Actor) {
+    return this.act(id, 'review.close', reason, actor, async (m, b) => {
+      if (!(await this.repo.closeReview(m, b.id, this.clock.now().toJSDate()))) {
+        throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', { status: b.status });
+      }
+      const when = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).setLocale('de').toFormat("d. LLLL yyyy 'um' HH:mm 'Uhr'");
+      const text = [
+        `Guten Tag ${b.name},`, '',
+        `leider konnten wir Ihnen die Bestätigung für Ihren Termin am ${when} (${b.reference}) nicht rechtzeitig zustellen, und der Termin ist verfallen.`,
+        '', `Sie können hier einen neuen Termin buchen:`, `${this.config.publicBaseUrl}/`, '', 'Ihr Bürgeramt',
+      ].join('\n');
+      await this.outbox.enqueue(m, { id: randomUUID(), bookingId: b.id, kind: 'booking_closed_notice', channel: 'email', recipient: b.email, payload: { to: b.email, subject: `Ihr Termin ${b.reference} ist verfallen`, text }, family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null, now: this.clock.now().toJSDate() });
+    });
+  }
+
+  /** Load under lock, act, audit before/after; a refusal is audited in a transaction of its own. */
+  private async act(id: string, action: string, reason: string, actor: Actor, work: (m: EntityManager, b: BookingRow) => Promise<void>) {
+    try {
+      await this.tx.run(async (m) => {
+        const b = await this.bookings.findById(m, id, true);
+        if (!b) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+        const before = await this.snapshot(m, b);
+        await work(m, b);
+        const after = await this.snapshot(m, (await this.bookings.findById(m, id))!);
+        await this.audit.record(m, actor, { action, bookingId: id, reason, before, after });
+      });
+    } catch (err) {
+      if (err instanceof DomainError && err.code !== 'BOOKING_NOT_FOUND') {
+        await this.audit.record(this.tx.manager, actor, { action: `${action}.refused`, bookingId: id, reason, after: { code: err.code, message: err.message } });
+      }
+      throw err;
+    }
+    return this.detail(id);
+  }
+
+  private async snapshot(m: EntityManager, b: BookingRow): Promise<Snapshot> {
+    const extra = await m.query(`SELECT goodwill_until AS "goodwillUntil", review_status AS "reviewStatus" FROM bookings WHERE id = $1`, [b.id]);
+    return { status: b.status, holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null, slotId: b.slotId, goodwillUntil: extra[0]?.goodwillUntil ? new Date(extra[0].goodwillUntil).toISOString() : null, reviewStatus: extra[0]?.reviewStatus ?? null };
+  }
+
+  private async reviewStatus(id: string): Promise<string | null> {
+    const rows = await this.tx.manager.query(`SELECT review_status AS "reviewStatus" FROM bookings WHERE id = $1`, [id]);
+    return rows[0]?.reviewStatus ?? null;
+  }
+}
