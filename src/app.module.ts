@@ -16,6 +16,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { StaffModule } from './staff/staff.module';
 import { ReviewModule } from './review/review.module';
+import { IncidentsModule } from './incidents/incidents.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -43,6 +44,7 @@ export class AppModule {
         ConfirmationsModule,
         StaffModule,
         ReviewModule,
+        IncidentsModule,
         HealthModule,
         ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
       ],
