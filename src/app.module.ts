@@ -17,6 +17,7 @@ import { SchedulingModule } from './scheduling/scheduling.module';
 import { StaffModule } from './staff/staff.module';
 import { ReviewModule } from './review/review.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { SmsModule } from './sms/sms.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -45,6 +46,7 @@ export class AppModule {
         StaffModule,
         ReviewModule,
         IncidentsModule,
+        SmsModule,
         HealthModule,
         ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
       ],

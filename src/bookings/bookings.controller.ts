@@ -22,6 +22,18 @@ export class CreateBookingDto {
   phone?: string;
 }
 
+export class ChangeEmailDto {
+  @ApiProperty({ example: 'erika@posteo.de' })
+  @Transform(trim) @IsString() @MaxLength(254) @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  email: string;
+}
+
+export class AddPhoneDto {
+  @ApiProperty({ example: '+49 151 2345678' })
+  @Transform(trim) @IsString() @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  phone: string;
+}
+
 class CreatedBookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'HF-7K3Q-9MPD' }) reference: string;
@@ -58,6 +70,35 @@ export class BookingsController {
   @ApiUnauthorizedResponse({ description: 'BOOKING_TOKEN_INVALID' })
   async get(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
     const { booking, messages, hold } = await this.bookings.getForHolder(id, token);
+    return bookingView(booking, messages, hold);
+  }
+
+  @Post(':id/resend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send the confirmation again (earlier links stop working); once every 5 minutes' })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  resend(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
+    return this.selfService(id, token, 'resend');
+  }
+
+  @Post(':id/change-email')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Use another e-mail address: old links die, a new mail goes out, the hold is recomputed' })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  changeEmail(@Param('id', uuidParam()) id: string, @Body() dto: ChangeEmailDto, @Headers('x-booking-token') token: string | undefined) {
+    return this.selfService(id, token, 'change_email', dto.email);
+  }
+
+  @Post(':id/add-phone')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add a phone number: while the mail cannot be delivered, an SMS with a code and the link goes out' })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  addPhone(@Param('id', uuidParam()) id: string, @Body() dto: AddPhoneDto, @Headers('x-booking-token') token: string | undefined) {
+    return this.selfService(id, token, 'add_phone', dto.phone);
+  }
+
+  private async selfService(id: string, token: string | undefined, action: 'resend' | 'change_email' | 'add_phone', value?: string) {
+    const { booking, messages, hold } = await this.bookings.selfService(id, token, action, value);
     return bookingView(booking, messages, hold);
   }
 

@@ -132,6 +132,19 @@ export class BookingsRepository {
     return row!;
   }
 
+  async recentConfirmations(m: EntityManager, bookingId: string, since: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`, [bookingId, since]);
+    return row!.n;
+  }
+
+  async setEmail(m: EntityManager, id: string, email: string): Promise<void> {
+    await sql(m, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
+  }
+
+  async setPhone(m: EntityManager, id: string, phone: string): Promise<void> {
+    await sql(m, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
+  }
+
   async circuitSince(m: EntityManager, family: string): Promise<Date | undefined> {
     const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [family]);
     return row?.since;

@@ -14,6 +14,10 @@ import { familyOfDomain } from '../mail-delivery/provider-families';
 import { initialHoldUntil, transition } from './booking-state';
 import { explainHold } from './hold-policy';
 import { HoldService } from './hold.service';
+import { ConfirmationIssuer } from './confirmation-issuer.service';
+import { AuditService } from '../audit/audit.service';
+
+const RESEND_INTERVAL_MINUTES = 5;
 import { providerLabel } from '../mail-delivery/provider-families';
 import { MessageView } from '../notifications/outbox.repository';
 import { BookingRow, BookingsRepository } from './bookings.repository';
@@ -41,6 +45,8 @@ export class BookingsService {
     private readonly outbox: OutboxRepository,
     private readonly secrets: SecretsService,
     private readonly holds: HoldService,
+    private readonly issuer: ConfirmationIssuer,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -153,6 +159,49 @@ export class BookingsService {
       }
       return (await this.bookings.findById(m, id))!;
     });
+  }
+
+  /**
+   * Citizen self-service with the status token, for a pending booking: a new confirmation (old
+   * links die), another address (unsent mail to the old one withdrawn, the hold recomputed), a
+   * phone number (the SMS fallback picks it up). Audited with the citizen as actor.
+   */
+  async selfService(id: string, statusToken: string | undefined, action: 'resend' | 'change_email' | 'add_phone', value?: string) {
+    await this.tx.run(async (m) => {
+      const booking = await this.bookings.findById(m, id, true);
+      this.assertHolder(booking, id, statusToken);
+      const b = booking!;
+      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be changed; this one is ${b.status}.`, { status: b.status });
+      const now = this.clock.now();
+      const before = { email: b.email, phone: b.phone };
+      switch (action) {
+        case 'resend': {
+          const recent = await this.bookings.recentConfirmations(m, id, now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate());
+          if (recent > 0) throw new DomainError('RESEND_TOO_SOON', `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`);
+          await this.bookings.withdrawUnsentMail(m, id);
+          await this.issuer.issue(m, b);
+          break;
+        }
+        case 'change_email': {
+          await this.bookings.withdrawUnsentMail(m, id);
+          try {
+            await this.bookings.setEmail(m, id, value!);
+          } catch (err) {
+            if (uniqueViolation(err) === 'uq_bookings_active_email_slot') throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+            throw err;
+          }
+          await this.issuer.issue(m, (await this.bookings.findById(m, id))!);
+          break;
+        }
+        case 'add_phone':
+          await this.bookings.setPhone(m, id, value!);
+          break;
+      }
+      await this.holds.recompute(m, [id], now);
+      const after = await this.bookings.findById(m, id);
+      await this.audit.record(m, { id: null, label: 'citizen' }, { action: `citizen.${action}`, bookingId: id, before, after: { email: after!.email, phone: after!.phone } });
+    });
+    return this.getForHolder(id, statusToken);
   }
 
   private assertHolder(booking: BookingRow | undefined, id: string, statusToken: string | undefined): void {

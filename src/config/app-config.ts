@@ -143,6 +143,17 @@ export class EnvSchema {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   DKIM_PRIVATE_KEY_FILE?: string = undefined;
 
+  /** The SMS gateway (JSON POST with a bearer token). Unset: no SMS fallback. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  SMS_GATEWAY_URL?: string = undefined;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SMS_GATEWAY_TOKEN?: string = undefined;
+
+  /** HMAC-SHA256 key of the gateway's delivery reports (`POST /api/v1/sms/events`). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16)
+  SMS_WEBHOOK_SECRET?: string = undefined;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -186,6 +197,9 @@ export interface AppConfig {
   directSmtpPort: number;
   heloName: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  smsGatewayUrl?: string;
+  smsGatewayToken?: string;
+  smsWebhookSecret?: string;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
 }
@@ -245,6 +259,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
     dkim: dkimConfig(schema),
+    smsGatewayUrl: schema.SMS_GATEWAY_URL,
+    smsGatewayToken: schema.SMS_GATEWAY_TOKEN,
+    smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
     devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
   };
 }

@@ -1,13 +1,15 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '../common/domain-error';
 import { confirmedPage, confirmPage, invalidTokenPage } from './confirm-page';
 import { ConfirmationsService } from './confirmations.service';
 
 export class ConfirmDto {
-  @ApiProperty({ description: 'The token from the mailed link' }) @IsString() @MaxLength(200) token: string;
+  @ApiPropertyOptional({ description: 'The token from the mailed link' }) @IsOptional() @IsString() @MaxLength(200) token?: string;
+  @ApiPropertyOptional({ example: 'HF-7K3Q-9MPD', description: 'With `code`: the booking reference' }) @IsOptional() @IsString() @MaxLength(20) reference?: string;
+  @ApiPropertyOptional({ example: '042917', description: 'The 6-digit code from the SMS; 5 wrong tries lock it' }) @IsOptional() @IsString() @MaxLength(12) code?: string;
 }
 
 const PAGE_HEADERS = {
@@ -43,7 +45,10 @@ export class ConfirmationsController {
   @ApiOkResponse({ description: '{ id, reference, status: "confirmed" }' })
   @ApiNotFoundResponse({ description: 'TOKEN_INVALID: unknown, expired or no longer valid token (one answer for all)' })
   async confirm(@Body() dto: ConfirmDto) {
-    const b = await this.confirmations.confirm(dto.token);
+    if (!dto.token && !(dto.reference && dto.code)) {
+      throw new DomainError('VALIDATION_FAILED', 'Give `token`, or `reference` and `code`.', [{ field: 'token', problems: ['token, or reference and code, required'] }]);
+    }
+    const b = dto.token ? await this.confirmations.confirm(dto.token) : await this.confirmations.confirmWithCode(dto.reference!, dto.code!);
     return { id: b.id, reference: b.reference, status: b.status };
   }
 

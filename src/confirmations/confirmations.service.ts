@@ -2,13 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
-import { sha256 } from '../common/ids';
+import { normalizeReference, sha256 } from '../common/ids';
+import { timingSafeEqual } from 'node:crypto';
+import { sql, sqlOne } from '../database/sql';
+import { codeHash } from '../sms/sms-fallback.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { transition } from '../bookings/booking-state';
 import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import { HoldService } from '../bookings/hold.service';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const MAX_CODE_TRIES = 5;
 
 /** One answer for every token that cannot confirm: unknown, revoked, expired or cancelled. */
 const invalid = () => new DomainError('TOKEN_INVALID', 'This confirmation link is not valid (any more). If your booking expired, please book again.');
@@ -40,6 +44,42 @@ export class ConfirmationsService {
       if (!booking) throw invalid();
       const now = this.clock.now();
       // The stored hold may be stale while the mail was stuck: decide it again before refusing.
+      if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
+        const [fresh] = await this.holds.recompute(m, [booking.id], now);
+        if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
+      }
+      const decision = transition(this.facts(booking), { type: 'confirm' }, now);
+      if (!decision.ok) throw invalid();
+      if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
+      return (await this.bookings.findById(m, booking.id))!;
+    });
+  }
+
+  /**
+   * The SMS way: reference and 6-digit code. Five wrong codes lock it; every failure, whether
+   * the reference exists or not, gets the same answer.
+   */
+  async confirmWithCode(reference: string, code: string): Promise<BookingRow> {
+    const ref = normalizeReference(reference);
+    if (!/^HF-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(ref) || !/^\d{6}$/.test(code.trim())) throw invalid();
+    const failure = await this.tx.run(async (m) => {
+      const row = await sqlOne<{ id: string; codeHash: Buffer; failedAttempts: number; lockedAt: Date | null }>(
+        m,
+        `SELECT b.id, c.code_hash AS "codeHash", c.failed_attempts AS "failedAttempts", c.locked_at AS "lockedAt"
+           FROM bookings b JOIN confirmation_codes c ON c.booking_id = b.id WHERE b.reference = $1 FOR UPDATE OF c`,
+        [ref],
+      );
+      if (!row || row.lockedAt) return { ok: false as const };
+      if (!timingSafeEqual(row.codeHash, codeHash(row.id, code.trim()))) {
+        await sql(m, `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END WHERE booking_id = $1`, [row.id, MAX_CODE_TRIES, this.clock.now().toJSDate()]);
+        return { ok: false as const };
+      }
+      return { ok: true as const, id: row.id };
+    });
+    if (!failure.ok) throw invalid();
+    return this.tx.run(async (m) => {
+      const booking = (await this.bookings.findById(m, failure.id, true))!;
+      const now = this.clock.now();
       if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
         const [fresh] = await this.holds.recompute(m, [booking.id], now);
         if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();

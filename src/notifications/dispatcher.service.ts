@@ -8,6 +8,8 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
 import { HoldService } from '../bookings/hold.service';
+import { SmsGateway, SmsGatewayError } from '../sms/sms-gateway';
+import { SmsFallbackService } from '../sms/sms-fallback.service';
 import { classifySendError, SendVerdict } from './send-outcome';
 import { MailTransport } from './mail-transport';
 import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.repository';
@@ -36,6 +38,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly circuits: ProviderCircuitsService,
     private readonly families: ProviderFamilyResolver,
     private readonly holds: HoldService,
+    private readonly sms: SmsGateway,
+    private readonly smsFallback: SmsFallbackService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -66,6 +70,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   async dispatchOnce(owner = this.workerId): Promise<number> {
     await this.resolveFamilies();
     await this.circuits.tick();
+    await this.tx.run((m) => this.smsFallback.enqueueDue(m));
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (m, id) => {
       const probe = await this.outbox.claimProbe(m, id, { now: this.clock.now().toJSDate(), owner, leaseSeconds: this.config.outboxLeaseSeconds });
@@ -120,6 +125,17 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   private async attempt(message: ClaimedMessage, owner: string, accepted: Parameters<OutboxRepository['completeAccepted']>[2]): Promise<AttemptResult | undefined> {
     if (message.isProbe) return this.deliver(message, owner);
     const startedAt = this.clock.now().toJSDate();
+    if (message.channel === 'sms') {
+      try {
+        const sent = await this.sms.send({ to: message.recipient, text: message.payload.text, reference: message.id });
+        accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: sent.status, reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`, acceptedBy: 'sms_gateway' });
+        return undefined;
+      } catch (err) {
+        const e = err as SmsGatewayError;
+        const temporary = e instanceof SmsGatewayError ? e.temporary : true;
+        return this.recordFailure(message, owner, { temporary, category: temporary ? 'unknown_temporary' : 'unknown_permanent', replyCode: e.status ?? null, reply: e.message, errorCode: null }, startedAt);
+      }
+    }
     try {
       const a = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
       accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: a.replyCode, reply: a.reply, acceptedBy: a.acceptedBy });

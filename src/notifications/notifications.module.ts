@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DispatcherService } from './dispatcher.service';
 import { DEV_SMTP_URL, MailTransport } from './mail-transport';
 import { OutboxRepository } from './outbox.repository';
+import { SmsGateway } from '../sms/sms-gateway';
+import { SmsFallbackService } from '../sms/sms-fallback.service';
 
 @Module({})
 export class NotificationsModule {
@@ -9,8 +11,8 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       global: true,
-      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, DispatcherService],
-      exports: [OutboxRepository, DispatcherService, MailTransport],
+      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, DispatcherService, SmsGateway, SmsFallbackService],
+      exports: [OutboxRepository, DispatcherService, MailTransport, SmsGateway, SmsFallbackService],
     };
   }
 }

@@ -38,7 +38,7 @@ export class OutboxMessageEntity {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true }) acceptedAt: Date | null;
   @Column({ name: 'failed_at', type: 'timestamptz', nullable: true }) failedAt: Date | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) family: string | null;
-  @Column({ name: 'accepted_by', type: 'varchar', length: 8, nullable: true }) acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
+  @Column({ name: 'accepted_by', type: 'varchar', length: 16, nullable: true }) acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
   @Column({ name: 'is_probe', type: 'boolean', default: false }) isProbe: boolean;
 }

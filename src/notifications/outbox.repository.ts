@@ -169,7 +169,7 @@ export class OutboxRepository {
    * Many acceptances in one statement (the common case, so the hot path commits once per batch
    * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
    */
-  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' }>): Promise<Array<{ id: string; bookingId: string | null }>> {
+  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' | 'sms_gateway' }>): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (done.length === 0) return [];
     const rows = await sql(
       m,

@@ -1,0 +1,156 @@
+import { createHmac } from 'node:crypto';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { FakeSmsGateway } from './support/fake-sms-gateway';
+import { GMX_IP_BLOCK } from './support/provider-replies';
+import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+const SMS_SECRET = 'sms-webhook-secret-0123456789';
+
+describe('SMS fallback, confirmation by code, citizen self-service', () => {
+  const relay = new ScriptedSmtpServer();
+  const gateway = new FakeSmsGateway();
+  let app: TestApp;
+  let slotId: string;
+  let dispatcher: DispatcherService;
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    relay.rcptReplies.set('gmx.de', GMX_IP_BLOCK);
+    app = await startTestApp({ env: { SMTP_URL: smtpUrl, SMS_GATEWAY_URL: await gateway.start(), SMS_GATEWAY_TOKEN: 'gateway-token', SMS_WEBHOOK_SECRET: SMS_SECRET } });
+    dispatcher = app.app.get(DispatcherService);
+    slotId = (await createSlot(app.db, { capacity: 10, startsAt: '2026-06-06T08:00:00Z' })).slotId;
+  });
+  afterAll(async () => {
+    await app.close();
+    await relay.stop();
+    await gateway.stop();
+  });
+
+  const book = async (domain: string, phone?: string) => {
+    const who = citizen();
+    const email = who.email.replace('example.org', domain);
+    const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email, ...(phone ? { phone } : {}) } });
+    expect(res.status).toBe(201);
+    return { ...res.body, email };
+  };
+  const view = async (b: { id: string; statusToken: string }) => (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
+  const sign = (body: string) => `sha256=${createHmac('sha256', SMS_SECRET).update(body).digest('hex')}`;
+  const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone);
+
+  it('when GMX holds the mail and a phone is on file, an SMS with a code and a link goes out; its delivery starts the window', async () => {
+    const b = await book('gmx.de', '+49 151 1111111');
+    await dispatcher.dispatchOnce(); // the mail: refused, held
+    await dispatcher.dispatchOnce(); // the SMS
+    const [sms] = smsFor('+49 151 1111111');
+    expect(sms.authorization).toBe('Bearer gateway-token');
+    expect(sms.text).toMatch(/Code \d{6}/);
+    expect(sms.text).toContain('http://holdfast.test/confirm?token=');
+    expect(sms.text).toContain(b.reference);
+    const messages = (await view(b)).messages;
+    expect(messages.map((x: any) => [x.channel, x.state])).toEqual([['email', 'held_provider_blocked'], ['sms', 'accepted']]);
+
+    app.clock.advance({ minutes: 30 });
+    try {
+      const body = JSON.stringify({ reference: sms.reference, status: 'delivered' });
+      expect((await http(app, 'POST', '/api/v1/sms/events', { raw: body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+      const res = await http(app, 'POST', '/api/v1/sms/events', { raw: body, headers: { 'content-type': 'application/json', 'x-holdfast-signature': sign(body) } });
+      expect(res.body).toEqual({ matched: true });
+      const after = await view(b);
+      // 08:30Z + 60 min window = 09:30Z = 11:30 Berlin.
+      expect(after.holdUntil).toBe('2026-06-01T11:30:00+02:00');
+      expect(after.hold.reason).toBe('window_from_delivery');
+      expect(after.hold.explanation).toContain('SMS');
+
+      const code = /Code (\d{6})/.exec(sms.text)![1];
+      const ok = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference.toLowerCase(), code } });
+      expect(ok.body).toEqual({ id: b.id, reference: b.reference, status: 'confirmed' });
+    } finally {
+      app.clock.advance({ minutes: -30 });
+    }
+  });
+
+  it('wrong codes: five tries, then locked; an unknown reference gets the same answer', async () => {
+    const b = await book('gmx.de', '+49 151 2222222');
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    const code = /Code (\d{6})/.exec(smsFor('+49 151 2222222')[0].text)![1];
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code: wrong } }));
+    const unknown = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: 'HF-ZZZZ-ZZZZ', code } });
+    for (const a of answers) expect(a.body).toEqual(unknown.body);
+    expect(unknown.status).toBe(404);
+    const locked = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code } });
+    expect(locked.status).toBe(404);
+    expect(locked.body).toEqual(unknown.body);
+    expect((await view(b)).status).toBe('pending');
+  });
+
+  it('a gateway that fails temporarily is retried; one that refuses is final', async () => {
+    gateway.status = 503;
+    const b = await book('gmx.de', '+49 151 3333333');
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    let sms = (await view(b)).messages.find((x: any) => x.channel === 'sms');
+    expect(sms).toMatchObject({ state: 'deferred', lastReplyCode: 503 });
+    gateway.status = 400;
+    app.clock.advance({ minutes: 5 });
+    try {
+      await dispatcher.dispatchOnce();
+    } finally {
+      app.clock.advance({ minutes: -5 });
+      gateway.status = 202;
+    }
+    sms = (await view(b)).messages.find((x: any) => x.channel === 'sms');
+    expect(sms).toMatchObject({ state: 'failed', lastReplyCode: 400 });
+  });
+
+  it('change-email: the old link dies, the mail goes to the new address, the hold runs from its delivery', async () => {
+    const b = await book('gmx.de');
+    await dispatcher.dispatchOnce();
+    const old = (await app.db.query(`SELECT payload FROM outbox_messages WHERE booking_id = $1`, [b.id])).rows[0].payload.text;
+    const oldToken = /token=([A-Za-z0-9_-]{43})/.exec(old)![1];
+    app.clock.advance({ minutes: 1 });
+    const who = citizen();
+    const newEmail = who.email.replace('example.org', 'posteo.de');
+    const bad = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: 'nope' }, headers: { 'x-booking-token': b.statusToken } });
+    expect(bad.status).toBe(400);
+    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: newEmail }, headers: { 'x-booking-token': b.statusToken } });
+    expect(res.status).toBe(200);
+    expect(res.body.email).toBe(newEmail);
+    expect((await http(app, 'POST', '/api/v1/confirmations', { body: { token: oldToken } })).status).toBe(404);
+    await dispatcher.dispatchOnce();
+    const mail = relay.received.find((r) => r.to.includes(newEmail))!;
+    expect(mail).toBeDefined();
+    const after = await view(b);
+    expect(after.messages.map((x: any) => [x.recipient, x.state])).toEqual([[b.email, 'cancelled'], [newEmail, 'accepted']]);
+    expect(after.hold.reason).toBe('window_from_delivery');
+    const audit = await app.db.query(`SELECT action, actor_label FROM audit_entries WHERE booking_id = $1`, [b.id]);
+    expect(audit.rows).toEqual([{ action: 'citizen.change_email', actor_label: 'citizen' }]);
+    app.clock.advance({ minutes: -1 });
+  });
+
+  it('resend: a new link, at most once every five minutes; add-phone brings the SMS while the mail is held', async () => {
+    const b = await book('gmx.de');
+    await dispatcher.dispatchOnce();
+    app.clock.advance({ minutes: 6 });
+    try {
+      const first = await http(app, 'POST', `/api/v1/bookings/${b.id}/resend`, { headers: { 'x-booking-token': b.statusToken } });
+      expect(first.status).toBe(200);
+      const again = await http(app, 'POST', `/api/v1/bookings/${b.id}/resend`, { headers: { 'x-booking-token': b.statusToken } });
+      expect(again.status).toBe(429);
+      expect(again.body.error.code).toBe('RESEND_TOO_SOON');
+      const phone = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, { body: { phone: '+49 151 4444444' }, headers: { 'x-booking-token': b.statusToken } });
+      expect(phone.body.phone).toBe('+49 151 4444444');
+      await dispatcher.dispatchOnce();
+      await dispatcher.dispatchOnce();
+      expect(smsFor('+49 151 4444444')).toHaveLength(1);
+      const foreign = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, { body: { phone: '+49 151 5555555' }, headers: { 'x-booking-token': 'x'.repeat(43) } });
+      expect(foreign.status).toBe(401);
+    } finally {
+      app.clock.advance({ minutes: -6 });
+    }
+  });
+});
