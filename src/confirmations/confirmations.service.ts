@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { DateTime } from 'luxon';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -42,17 +43,22 @@ export class ConfirmationsService {
     return this.tx.run(async (m) => {
       const booking = await this.bookings.findByTokenHash(m, sha256(token), true);
       if (!booking) throw invalid();
-      const now = this.clock.now();
-      // The stored hold may be stale while the mail was stuck: decide it again before refusing.
-      if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
-        const [fresh] = await this.holds.recompute(m, [booking.id], now);
-        if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
-      }
-      const decision = transition(this.facts(booking), { type: 'confirm' }, now);
-      if (!decision.ok) throw invalid();
-      if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
-      return (await this.bookings.findById(m, booking.id))!;
+      return this.confirmLocked(m, booking);
     });
+  }
+
+  /** Confirms a booking locked by the caller's transaction, deciding a stale hold again first. */
+  private async confirmLocked(m: EntityManager, booking: BookingRow): Promise<BookingRow> {
+    const now = this.clock.now();
+    // The stored hold may be stale while the mail was stuck: decide it again before refusing.
+    if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
+      const [fresh] = await this.holds.recompute(m, [booking.id], now);
+      if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
+    }
+    const decision = transition(this.facts(booking), { type: 'confirm' }, now);
+    if (!decision.ok) throw invalid();
+    if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
+    return (await this.bookings.findById(m, booking.id))!;
   }
 
   /**
@@ -77,18 +83,7 @@ export class ConfirmationsService {
       return { ok: true as const, id: row.id };
     });
     if (!failure.ok) throw invalid();
-    return this.tx.run(async (m) => {
-      const booking = (await this.bookings.findById(m, failure.id, true))!;
-      const now = this.clock.now();
-      if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
-        const [fresh] = await this.holds.recompute(m, [booking.id], now);
-        if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
-      }
-      const decision = transition(this.facts(booking), { type: 'confirm' }, now);
-      if (!decision.ok) throw invalid();
-      if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
-      return (await this.bookings.findById(m, booking.id))!;
-    });
+    return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, failure.id, true))!));
   }
 
   private facts(b: BookingRow) {

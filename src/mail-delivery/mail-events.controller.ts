@@ -26,18 +26,27 @@ export class MailEventDto {
  * Delivery events from relays and mail services that report by HTTP. The body must be signed:
  * `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body with MAIL_WEBHOOK_SECRET>`.
  */
-@Injectable()
-export class WebhookSignatureGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+/**
+ * Checks `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body>` before the body is
+ * parsed or validated, so an unsigned request records nothing. One guard per secret.
+ */
+export function signedWebhookGuard(secretOf: (c: AppConfig) => string | undefined) {
+  @Injectable()
+  class SignedWebhookGuard implements CanActivate {
+    constructor(@Inject(APP_CONFIG) readonly config: AppConfig) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<{ rawBody?: Buffer; headers: Record<string, string | undefined> }>();
-    if (!verifyWebhookSignature(this.config.mailWebhookSecret, req.rawBody, req.headers['x-holdfast-signature'])) {
-      throw new DomainError('WEBHOOK_SIGNATURE_INVALID', 'Missing or wrong X-Holdfast-Signature; nothing was recorded.');
+    canActivate(context: ExecutionContext): boolean {
+      const req = context.switchToHttp().getRequest<{ rawBody?: Buffer; headers: Record<string, string | undefined> }>();
+      if (!verifyWebhookSignature(secretOf(this.config), req.rawBody, req.headers['x-holdfast-signature'])) {
+        throw new DomainError('WEBHOOK_SIGNATURE_INVALID', 'Missing or wrong X-Holdfast-Signature; nothing was recorded.');
+      }
+      return true;
     }
-    return true;
   }
+  return SignedWebhookGuard;
 }
+
+export const WebhookSignatureGuard = signedWebhookGuard((c) => c.mailWebhookSecret);
 
 @ApiTags('mail')
 @Controller('api/v1/mail/events')

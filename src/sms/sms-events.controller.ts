@@ -1,13 +1,11 @@
-import { Body, CanActivate, Controller, ExecutionContext, HttpCode, Inject, Injectable, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, Matches } from 'class-validator';
 import { HoldService } from '../bookings/hold.service';
 import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
-import { verifyWebhookSignature } from '../mail-delivery/mail-events.controller';
+import { signedWebhookGuard } from '../mail-delivery/mail-events.controller';
 
 export class SmsEventDto {
   @ApiProperty({ description: 'The `reference` we sent with the SMS (our message id)', format: 'uuid' })
@@ -15,18 +13,7 @@ export class SmsEventDto {
   @ApiProperty({ enum: ['delivered', 'failed'] }) @IsIn(['delivered', 'failed']) status: 'delivered' | 'failed';
 }
 
-@Injectable()
-export class SmsWebhookGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<{ rawBody?: Buffer; headers: Record<string, string | undefined> }>();
-    if (!verifyWebhookSignature(this.config.smsWebhookSecret, req.rawBody, req.headers['x-holdfast-signature'])) {
-      throw new DomainError('WEBHOOK_SIGNATURE_INVALID', 'Missing or wrong X-Holdfast-Signature; nothing was recorded.');
-    }
-    return true;
-  }
-}
+export const SmsWebhookGuard = signedWebhookGuard((c) => c.smsWebhookSecret);
 
 /** Delivery reports of the SMS gateway (signed like the mail webhook, with SMS_WEBHOOK_SECRET). */
 @ApiTags('sms')
