@@ -64,6 +64,8 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
   it('sends with a signed VERP envelope sender and asks for DSNs', async () => {
     const sent = await bookAndSend('example.org');
     expect(sent.returnPath).toMatch(/^bounces\+[0-9a-f]{32}\.[0-9a-f]{20}@bounce\.stadt\.example$/);
+    const mail = relay.received.find((r) => r.to.includes(sent.email))!;
+    expect(mail.dsn).toEqual({ ret: 'HDRS', envid: sent.outboxId, notify: ['FAILURE', 'DELAY'] });
   });
 
   it('a delay warning moves an accepted mail back to undelivered, and the booking shows it', async () => {
