@@ -55,6 +55,11 @@ describe('provider incidents (supervisor)', () => {
     const again = await http(app, 'POST', '/api/v1/incidents', { body: { family: 'united-internet', reason: 'doppelt' }, headers: as(supervisor) });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('INCIDENT_OPEN');
+    const refusals = await app.db.query(`SELECT action, actor_label, after FROM audit_entries WHERE action LIKE '%refused' ORDER BY id`);
+    expect(refusals.rows.map((r) => [r.action, r.actor_label])).toEqual([
+      ['access.refused', 'clerk@incident.example'],
+      ['incident.declare.refused', 'aufsicht@incident.example'],
+    ]);
   });
 
   it('while the incident lasts the family\'s holds extend; the other family\'s unconfirmed booking lapses as not_confirmed', async () => {
@@ -89,7 +94,7 @@ describe('provider incidents (supervisor)', () => {
     for (const mail of resent) expect(mail.raw).toContain('Entschuldigen Sie bitte die Verz');
     for (const b of gmx) expect((await status(b)).messages[0].state).toBe('accepted');
     const audit = await app.db.query(`SELECT action FROM audit_entries WHERE action LIKE 'incident.%' ORDER BY id`);
-    expect(audit.rows.map((r) => r.action)).toEqual(['incident.declare', 'incident.extend_holds', 'incident.end']);
+    expect(audit.rows.map((r) => r.action)).toEqual(['incident.declare', 'incident.declare.refused', 'incident.extend_holds', 'incident.end']);
     expect((await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, { body: { reason: 'nochmal' }, headers: as(supervisor) })).status).toBe(404);
   });
 });

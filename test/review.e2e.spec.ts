@@ -26,7 +26,7 @@ describe('the clerks\' review queue', () => {
   beforeAll(async () => {
     app = await startTestApp();
     await app.app.get(StaffService).create({ email: 'clerk@review.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
-    slot = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-10T08:00:00Z' });
+    slot = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-10T08:00:00Z' });
     // Three bookings whose mail never leaves (a relay that never answers, here: not due for days).
     lapsed = await book('gmx.de');
     closing = await book('web.de');
@@ -69,14 +69,17 @@ describe('the clerks\' review queue', () => {
     const tooLate = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-10T07:30:00Z', reason: 'Kulanz' }, headers: as(clerk) });
     expect(tooLate.status).toBe(422);
     expect(tooLate.body.error.code).toBe('EXTENSION_INVALID');
+    const spaceForT = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09 12:00:00Z', reason: 'Kulanz' }, headers: as(clerk) });
+    expect(spaceForT.status).toBeGreaterThanOrEqual(400);
+    expect(spaceForT.status).toBeLessThan(500);
     const noReason = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09T12:00:00Z' }, headers: as(clerk) });
     expect(noReason.status).toBe(400);
     const ok = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09T12:00:00Z', reason: 'GMX-Störung, Kulanz bis Dienstag' }, headers: as(clerk) });
     expect(ok.status).toBe(200);
     expect(ok.body.holdUntil).toBe('2026-06-09T14:00:00+02:00');
     const trail = await auditOf(waiting.id);
-    expect(trail.map((t) => t.action)).toEqual(['review.extend.refused', 'review.extend']);
-    expect(trail[1]).toMatchObject({ reason: 'GMX-Störung, Kulanz bis Dienstag', actor_label: 'clerk@review.example', after: { goodwillUntil: '2026-06-09T12:00:00.000Z' } });
+    expect(trail.map((t) => t.action)).toEqual(['review.extend.refused', ...(spaceForT.status === 422 ? ['review.extend.refused'] : []), 'review.extend']);
+    expect(trail.at(-1)).toMatchObject({ reason: 'GMX-Störung, Kulanz bis Dienstag', actor_label: 'clerk@review.example', after: { goodwillUntil: '2026-06-09T12:00:00.000Z' } });
   });
 
   it('reinstates an expired booking with a new confirmation: the old link is dead, the new one confirms', async () => {
@@ -123,6 +126,15 @@ describe('the clerks\' review queue', () => {
     expect(notice.text).toContain('http://holdfast.test/');
     const again = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/close`, { body: { reason: 'nochmal' }, headers: as(clerk) });
     expect(again.status).toBe(409);
+  });
+
+  it('refuses to reinstate when the citizen booked the same slot again meanwhile (409, audited)', async () => {
+    const again = await http(app, 'POST', '/api/v1/bookings', { body: { slotId: slot.slotId, name: 'Neu Gebucht', email: closing.email } });
+    expect(again.status).toBe(201);
+    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, { body: { reason: 'Anruf' }, headers: as(clerk) });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('BOOKING_LIMIT_SLOT');
+    expect((await auditOf(closing.id)).at(-1).action).toBe('review.reinstate.refused');
   });
 
   it('is for staff only', async () => {

@@ -132,6 +132,34 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     app.clock.advance({ minutes: -1 });
   });
 
+  it('a mail accepted for a mistyped address does not count once the citizen changed it', async () => {
+    const b = await book('gmail.com'); // meant gmx.de; the relay takes it
+    await dispatcher.dispatchOnce();
+    expect((await view(b)).hold.reason).toBe('window_from_delivery');
+    app.clock.advance({ minutes: 2 });
+    try {
+      const who = citizen();
+      await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: who.email.replace('example.org', 'gmx.de') }, headers: { 'x-booking-token': b.statusToken } });
+      await dispatcher.dispatchOnce(); // gmx.de: the circuit is open, held
+      const after = await view(b);
+      expect(after.messages.at(-1).state).toBe('held_provider_blocked');
+      expect(after.hold.reason).toBe('waiting_for_delivery');
+    } finally {
+      app.clock.advance({ minutes: -2 });
+    }
+  });
+
+  it('a confirmation that came back deferred after its booking was cancelled is withdrawn, not sent', async () => {
+    const b = await book('posteo.de');
+    await http(app, 'POST', `/api/v1/bookings/${b.id}/cancel`, { headers: { 'x-booking-token': b.statusToken } });
+    // As if a send had been under way during the cancel and failed temporarily afterwards.
+    await app.db.query(`UPDATE outbox_messages SET state = 'deferred', next_attempt_at = now() - interval '1 day' WHERE booking_id = $1`, [b.id]);
+    const before = relay.received.length;
+    await dispatcher.dispatchOnce();
+    expect(relay.received.length).toBe(before);
+    expect((await view(b)).messages[0].state).toBe('cancelled');
+  });
+
   it('resend: a new link, at most once every five minutes; add-phone brings the SMS while the mail is held', async () => {
     const b = await book('gmx.de');
     await dispatcher.dispatchOnce();

@@ -187,6 +187,8 @@ export class BookingsRepository {
    */
   async expire(m: EntityManager, now: Date, expiries: Array<{ id: string; reason: ExpiryReason }>): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
     if (expiries.length === 0) return [];
+    // Slot rows locked in id order first: two sweepers releasing into the same slots cannot deadlock.
+    await sql(m, `SELECT s.id FROM slots s WHERE s.id IN (SELECT slot_id FROM bookings WHERE id = ANY($1::uuid[])) ORDER BY s.id FOR UPDATE OF s`, [expiries.map((e) => e.id)]);
     return sql(
       m,
       `WITH v AS (

@@ -25,6 +25,8 @@ export class ConfirmationIssuer {
   async issue(m: EntityManager, b: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
     const now = this.clock.now().toJSDate();
     await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [b.id, now]);
+    // An SMS code sent earlier dies with the links; a new SMS brings a new one.
+    await sql(m, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [b.id, now]);
     const token = newSecretToken();
     await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [b.id, sha256(token), now]);
     const mail = renderConfirmationMail({

@@ -40,7 +40,9 @@ export class HoldService {
       m,
       `SELECT b.id, b.created_at AS "createdAt", s.starts_at AS "slotStartsAt", b.hold_until AS "holdUntil", b.goodwill_until AS "goodwillUntil",
               (SELECT json_agg(json_build_object('channel', o.channel, 'state', o.state, 'acceptedAt', o.accepted_at, 'acceptedBy', o.accepted_by, 'deliveredAt', o.delivered_at))
-                 FROM outbox_messages o WHERE o.booking_id = b.id AND o.kind IN ('booking_confirmation', 'sms_confirmation')) AS messages
+                 FROM outbox_messages o WHERE o.booking_id = b.id AND o.kind IN ('booking_confirmation', 'sms_confirmation')
+                  -- Mail to an address the citizen has since replaced does not count.
+                  AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))) AS messages
          FROM bookings b JOIN slots s ON s.id = b.slot_id
         WHERE b.id = ANY($1::uuid[]) AND b.status = 'pending'${lock ? ' FOR UPDATE OF b' : ''}`,
       [bookingIds],

@@ -49,13 +49,37 @@ export class IncidentsService {
     return sql<any>(this.tx.manager, `SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 200`).then((rows) => rows.map(view));
   }
 
-  async declare(family: string, reason: string, actor: Actor): Promise<IncidentView & { mailsTreatedAsUndelivered: number }> {
+  declare(family: string, reason: string, actor: Actor) {
+    return this.audited('incident.declare', reason, actor, () => this.declareIn(family, reason, actor));
+  }
+
+  extendHolds(id: string, until: string, reason: string, dryRun: boolean, actor: Actor) {
+    return this.audited('incident.extend_holds', reason, actor, () => this.extendHoldsIn(id, until, reason, dryRun, actor));
+  }
+
+  end(id: string, reason: string, actor: Actor) {
+    return this.audited('incident.end', reason, actor, () => this.endIn(id, reason, actor));
+  }
+
+  /** A refused supervisor action is recorded too. */
+  private async audited<T>(action: string, reason: string, actor: Actor, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof DomainError) await this.audit.record(this.tx.manager, actor, { action: `${action}.refused`, reason, after: { code: err.code, message: err.message } });
+      throw err;
+    }
+  }
+
+  private async declareIn(family: string, reason: string, actor: Actor): Promise<IncidentView & { mailsTreatedAsUndelivered: number }> {
     if (!FAMILY.test(family)) throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [{ field: 'family', problems: ['lower-case letters, digits, dots and dashes'] }]);
     const now = this.clock.now();
     try {
       return await this.tx.run(async (m) => {
         const incident = await sqlOne<any>(m, `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING *`, [family, reason, now.toJSDate(), actor.label]);
         await this.circuits.apply(m, family, { type: 'pause', by: actor.label, at: now.toMillis() }, { pauseReason: `incident: ${reason}` });
+        // Bookings first, in id order (the sweeper's lock order), then their mail.
+        await sql(m, `SELECT b.id FROM bookings b WHERE b.id IN (${PENDING_OF_FAMILY}) ORDER BY b.id FOR UPDATE OF b`, [family]);
         // Accepted by the relay but not confirmed: probably stuck in the relay's queue, so undelivered for the hold.
         const moved = await sql<{ bookingId: string }>(
           m,
@@ -82,7 +106,7 @@ export class IncidentsService {
   }
 
   /** Goodwill for every pending booking of the family: with dryRun, only how many and how. */
-  async extendHolds(id: string, until: string, reason: string, dryRun: boolean, actor: Actor) {
+  private async extendHoldsIn(id: string, until: string, reason: string, dryRun: boolean, actor: Actor) {
     const now = this.clock.now();
     return this.tx.run(async (m) => {
       const incident = await this.open(m, id);
@@ -110,7 +134,7 @@ export class IncidentsService {
     });
   }
 
-  async end(id: string, reason: string, actor: Actor): Promise<IncidentView & { mailsResent: number }> {
+  private async endIn(id: string, reason: string, actor: Actor): Promise<IncidentView & { mailsResent: number }> {
     const now = this.clock.now();
     return this.tx.run(async (m) => {
       const incident = await this.open(m, id);

@@ -16,6 +16,10 @@ import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.reposi
 import { retryDelaySeconds } from './retry-policy';
 
 const FAMILY_BATCH = 200;
+/** Acceptances recorded together: one commit for this many mails. */
+const ACCEPT_FLUSH = 25;
+
+type AcceptedMail = Parameters<OutboxRepository['completeAccepted']>[2][number];
 
 /**
  * Sends what the outbox holds. Claims rows with SKIP LOCKED and a lease, so several instances
@@ -70,6 +74,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   async dispatchOnce(owner = this.workerId): Promise<number> {
     await this.resolveFamilies();
     await this.circuits.tick();
+    await this.outbox.withdrawStale(this.tx.manager);
     await this.tx.run((m) => this.smsFallback.enqueueDue(m));
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (m, id) => {
@@ -85,44 +90,51 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * Sends a claimed batch family by family: the first mail of a family alone, the rest on
    * SMTP_POOL_SIZE lanes once it went through. When a family's provider blocks us mid-batch, its
    * remaining mail is held without being tried: we stop hammering at the first refusal.
-   * Acceptances are recorded together at the end (one commit per batch); refusals one by one,
-   * with their circuit, as they come.
+   * Refusals (and probes) are recorded one by one as they come; acceptances in small groups
+   * (every ACCEPT_FLUSH of them, and at the end), so one commit covers many mails but a slow
+   * family never keeps another family's results unrecorded for long. One failing mail never
+   * stops the others.
    */
   async deliverBatch(claimed: ClaimedMessage[], owner = this.workerId): Promise<void> {
-    const accepted: Parameters<OutboxRepository['completeAccepted']>[2] = [];
-    const byFamily = new Map<string, ClaimedMessage[]>();
-    for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
-    try {
-      await Promise.all(
-        [...byFamily.values()].map(async (queue) => {
-          let blocked = false;
-          const one = async (message: ClaimedMessage) => {
-            const result = await this.attempt(message, owner, accepted);
-            if (result?.outcome === 'held') blocked = true;
-          };
-          const lane = async (): Promise<void> => {
-            for (let message = queue.shift(); message; message = queue.shift()) {
-              if (blocked) await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
-              else await one(message);
-            }
-          };
-          await one(queue.shift()!);
-          await Promise.all(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, lane));
-        }),
-      );
-    } finally {
-      // The acceptances and the holds that now run from them, in one transaction.
+    const accepted: AcceptedMail[] = [];
+    const flush = async () => {
+      const group = accepted.splice(0);
+      if (group.length === 0) return;
       const recorded = await this.tx.run(async (m) => {
-        const done = await this.outbox.completeAccepted(m, owner, accepted);
+        const done = await this.outbox.completeAccepted(m, owner, group);
         await this.holds.recompute(m, done.map((d) => d.bookingId).filter((id): id is string => !!id), this.clock.now());
         return done.length;
       });
-      if (recorded < accepted.length) this.logger.warn(`${accepted.length - recorded} acceptances came after their lease ran out; another worker owns them`);
-    }
+      if (recorded < group.length) this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; another worker owns them`);
+    };
+    const byFamily = new Map<string, ClaimedMessage[]>();
+    for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
+    await Promise.allSettled(
+      [...byFamily.values()].map(async (queue) => {
+        let blocked = false;
+        const one = async (message: ClaimedMessage) => {
+          try {
+            if (blocked) return await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
+            const result = await this.attempt(message, owner, accepted);
+            if (result?.outcome === 'held') blocked = true;
+            if (accepted.length >= ACCEPT_FLUSH) await flush();
+          } catch (err) {
+            // The row stays `sending`; its lease runs out and it is claimed again (and recorded as such).
+            this.logger.error(`message ${message.id}: ${(err as Error).message}`);
+          }
+        };
+        const lane = async (): Promise<void> => {
+          for (let message = queue.shift(); message; message = queue.shift()) await one(message);
+        };
+        await one(queue.shift()!);
+        await Promise.allSettled(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, lane));
+      }),
+    );
+    await flush();
   }
 
   /** Sends one message; refusals (and probes) are recorded at once, plain acceptances collected. */
-  private async attempt(message: ClaimedMessage, owner: string, accepted: Parameters<OutboxRepository['completeAccepted']>[2]): Promise<AttemptResult | undefined> {
+  private async attempt(message: ClaimedMessage, owner: string, accepted: AcceptedMail[]): Promise<AttemptResult | undefined> {
     if (message.isProbe) return this.deliver(message, owner);
     const startedAt = this.clock.now().toJSDate();
     if (message.channel === 'sms') {
@@ -147,6 +159,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
     return this.tx.run(async (m) => {
+      // Lock order booking -> circuit -> outbox rows, as the sweeper takes them: no deadlock.
+      if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
       const result = await this.failure(m, message, verdict, startedAt);
       if (!(await this.outbox.complete(m, message.id, owner, result))) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
       if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
@@ -179,6 +193,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
     const finishedAt = this.clock.now();
     return this.tx.run(async (m) => {
+      if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
       const result = acceptance
         ? { outcome: 'accepted' as const, startedAt, finishedAt: finishedAt.toJSDate(), replyCode: acceptance.replyCode, reply: acceptance.reply, errorCode: null, category: null, acceptedBy: acceptance.acceptedBy }
         : await this.failure(m, message, verdict!, startedAt);

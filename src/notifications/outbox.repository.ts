@@ -192,6 +192,28 @@ export class OutboxRepository {
     return rows as Array<{ id: string; bookingId: string | null }>;
   }
 
+  async lockBooking(m: EntityManager, bookingId: string): Promise<void> {
+    await sql(m, `SELECT 1 FROM bookings WHERE id = $1 FOR UPDATE`, [bookingId]);
+  }
+
+  /**
+   * Confirmations that must not go out any more: their booking is no longer pending (cancelled,
+   * expired, confirmed by hand), or the citizen changed the address since. Also catches mail that
+   * was being sent while the booking changed and came back deferred or held.
+   */
+  async withdrawStale(m: EntityManager): Promise<number> {
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages o SET state = 'cancelled'
+         FROM bookings b
+        WHERE b.id = o.booking_id AND o.state IN ('queued', 'deferred', 'held_provider_blocked')
+          AND o.kind IN ('booking_confirmation', 'sms_confirmation')
+          AND (b.status <> 'pending' OR (o.channel = 'email' AND lower(o.recipient) <> lower(b.email)))
+       RETURNING o.id`,
+    );
+    return rows.length;
+  }
+
   /** A new message in the outbox (sent by the dispatcher, never inside a request). */
   async enqueue(m: EntityManager, x: { id: string; bookingId: string; kind: string; channel: 'email' | 'sms'; recipient: string; payload: unknown; family: string | null; now: Date }): Promise<void> {
     await sql(

@@ -11,7 +11,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { TransactionRunner } from '../database/transaction-runner';
+import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { OutboxRepository } from '../notifications/outbox.repository';
 import { ReviewFilter, ReviewRepository } from './review.repository';
@@ -67,6 +67,7 @@ export class ReviewService {
     return this.act(id, 'review.extend', reason, actor, async (m, b) => {
       if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, { status: b.status });
       const untilAt = DateTime.fromISO(until, { setZone: true });
+      if (!untilAt.isValid) throw new DomainError('EXTENSION_INVALID', '`until` is not a valid ISO-8601 date-time.');
       const latest = DateTime.fromJSDate(b.slotStartsAt).minus({ minutes: this.config.confirmCutoffMinutes });
       if (untilAt <= this.clock.now()) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
       if (untilAt > latest) {
@@ -93,7 +94,13 @@ export class ReviewService {
       const window = now.plus({ minutes: this.config.confirmWindowMinutes });
       // A fresh hold: the window from now, and room for the mail to arrive like a new booking.
       const goodwill = DateTime.min(now.plus({ hours: this.config.holdMaxHours }), startsAt.minus({ minutes: this.config.confirmCutoffMinutes }));
-      await this.repo.reinstate(m, b.id, { slotId: slot.slotId, locationId: slot.locationId, holdUntil: DateTime.min(window, startsAt).toJSDate(), goodwillUntil: DateTime.max(goodwill, now).toJSDate(), now: now.toJSDate() });
+      try {
+        await this.repo.reinstate(m, b.id, { slotId: slot.slotId, locationId: slot.locationId, holdUntil: DateTime.min(window, startsAt).toJSDate(), goodwillUntil: DateTime.max(goodwill, now).toJSDate(), now: now.toJSDate() });
+      } catch (err) {
+        // The citizen booked this slot again meanwhile: one active booking per address and slot.
+        if (uniqueViolation(err) === 'uq_bookings_active_email_slot') throw new DomainError('BOOKING_LIMIT_SLOT', 'This address has another active booking in that slot.');
+        throw err;
+      }
       const fresh = (await this.bookings.findById(m, b.id))!;
       await this.issuer.issue(m, fresh, { preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.' });
     });

@@ -43,6 +43,7 @@ export class SchedulingService {
     const now = this.clock.now();
     const from = q.from ? DateTime.fromISO(q.from, { zone: location.timeZone }) : now;
     const to = q.to ? DateTime.fromISO(q.to, { zone: location.timeZone }) : from.plus({ days: 14 });
+    if (!from.isValid || !to.isValid) throw new DomainError('VALIDATION_FAILED', '`from` and `to` must be ISO-8601 dates or date-times.', [{ field: from.isValid ? 'to' : 'from', problems: ['not a valid ISO-8601 date'] }]);
     if (to <= from) throw new DomainError('VALIDATION_FAILED', '`to` must be after `from`.', [{ field: 'to', problems: ['must be after from'] }]);
     if (to.diff(from, 'days').days > MAX_RANGE_DAYS) {
       throw new DomainError('VALIDATION_FAILED', `The range may span at most ${MAX_RANGE_DAYS} days.`, [{ field: 'to', problems: [`at most ${MAX_RANGE_DAYS} days after from`] }]);

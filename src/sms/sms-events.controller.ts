@@ -39,7 +39,7 @@ export class SmsEventsController {
             SET delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz ELSE delivered_at END,
                 state = CASE WHEN $2 = 'failed' THEN 'failed' ELSE state END,
                 failed_at = CASE WHEN $2 = 'failed' THEN $3::timestamptz ELSE failed_at END
-          WHERE id = $1 AND channel = 'sms' AND state IN ('accepted', 'sending', 'deferred', 'queued')
+          WHERE id = $1 AND channel = 'sms' AND state = 'accepted'
          RETURNING booking_id AS "bookingId", state`,
         [dto.reference, dto.status, now.toJSDate()],
       );

@@ -38,8 +38,9 @@ export class SmsFallbackService {
         WHERE b.status = 'pending' AND b.phone IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
           AND EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
-                        AND o.state IN ('held_provider_blocked', 'delayed', 'bounced', 'failed'))
-          AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'email' AND o.kind = 'booking_confirmation' AND o.state = 'accepted')
+                        AND lower(o.recipient) = lower(b.email) AND o.state IN ('held_provider_blocked', 'delayed', 'bounced', 'failed'))
+          AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
+                        AND lower(o.recipient) = lower(b.email) AND o.state = 'accepted')
         LIMIT $1 FOR UPDATE OF b SKIP LOCKED`,
       [limit],
     );
