@@ -16,7 +16,10 @@ describe('bad input gets a 4xx with a stable code and writes nothing', () => {
     (await app.db.query(`SELECT (SELECT count(*) FROM bookings)::int AS bookings, (SELECT count(*) FROM outbox_messages)::int AS outbox,
       (SELECT count(*) FROM confirmation_tokens)::int AS tokens, (SELECT count(*) FROM idempotency_keys)::int AS keys,
       (SELECT sum(booked) FROM slots)::int AS booked, (SELECT count(*) FROM staff_users)::int AS staff,
-      (SELECT count(*) FROM bookings WHERE status <> 'pending')::int AS changed`)).rows[0];
+      (SELECT count(*) FROM bookings WHERE status <> 'pending')::int AS changed,
+      (SELECT count(*) FROM incidents)::int AS incidents, (SELECT count(*) FROM delivery_events)::int AS events,
+      (SELECT count(*) FROM provider_circuits)::int AS circuits, (SELECT max(hold_until) FROM bookings) AS hold,
+      (SELECT count(*) FROM bookings WHERE goodwill_until IS NOT NULL OR phone IS NOT NULL)::int AS touched`)).rows[0];
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -80,6 +83,25 @@ describe('bad input gets a 4xx with a stable code and writes nothing', () => {
     ['staff: e-mail taken', 'POST', '/api/v1/staff/users', { body: { email: 'CLERK@test.example', role: 'clerk' }, headers: { authorization: `Bearer ${adminToken}` } }, 409, 'STAFF_EMAIL_TAKEN'],
     ['audit: clerk', 'GET', '/api/v1/audit', { headers: { authorization: `Bearer ${clerkToken}` } }, 403, 'FORBIDDEN'],
     ['audit: bad limit', 'GET', '/api/v1/audit?limit=9999', { headers: { authorization: `Bearer ${adminToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['review: no token', 'GET', '/api/v1/review/bookings', {}, 401, 'UNAUTHENTICATED'],
+    ['review: bad reason filter', 'GET', '/api/v1/review/bookings?reason=all', { headers: { authorization: `Bearer ${clerkToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['review: bad day', 'GET', '/api/v1/review/bookings?day=31.12.2026', { headers: { authorization: `Bearer ${clerkToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['review: unknown booking', 'GET', '/api/v1/review/bookings/00000000-0000-4000-8000-000000000000', { headers: { authorization: `Bearer ${clerkToken}` } }, 404, 'BOOKING_NOT_FOUND'],
+    ['review extend: no reason', 'POST', `/api/v1/review/bookings/${booking.id}/extend`, { body: { until: '2026-06-01T20:00:00Z' }, headers: { authorization: `Bearer ${clerkToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['review extend: past the slot', 'POST', `/api/v1/review/bookings/${booking.id}/extend`, { body: { until: '2026-06-02T07:30:00Z', reason: 'Kulanz' }, headers: { authorization: `Bearer ${clerkToken}` } }, 422, 'EXTENSION_INVALID'],
+    ['review extend: in the past', 'POST', `/api/v1/review/bookings/${booking.id}/extend`, { body: { until: '2026-05-01T20:00:00Z', reason: 'Kulanz' }, headers: { authorization: `Bearer ${clerkToken}` } }, 422, 'EXTENSION_INVALID'],
+    ['review reinstate: pending booking', 'POST', `/api/v1/review/bookings/${booking.id}/reinstate`, { body: { reason: 'test' }, headers: { authorization: `Bearer ${clerkToken}` } }, 409, 'INVALID_TRANSITION'],
+    ['review reinstate: bad slot id', 'POST', `/api/v1/review/bookings/${booking.id}/reinstate`, { body: { reason: 'test', slotId: 'x' }, headers: { authorization: `Bearer ${clerkToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['review close: not expired', 'POST', `/api/v1/review/bookings/${booking.id}/close`, { body: { reason: 'test' }, headers: { authorization: `Bearer ${clerkToken}` } }, 409, 'INVALID_TRANSITION'],
+    ['incident: clerk declares', 'POST', '/api/v1/incidents', { body: { family: 'united-internet', reason: 'test' }, headers: { authorization: `Bearer ${clerkToken}` } }, 403, 'FORBIDDEN'],
+    ['incident: bad family', 'POST', '/api/v1/incidents', { body: { family: 'GMX!', reason: 'test' }, headers: { authorization: `Bearer ${adminToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['incident: unknown id', 'POST', '/api/v1/incidents/00000000-0000-4000-8000-000000000000/end', { body: { reason: 'test' }, headers: { authorization: `Bearer ${adminToken}` } }, 404, 'INCIDENT_NOT_FOUND'],
+    ['provider pause: no reason', 'POST', '/api/v1/mail/providers/google/pause', { body: {}, headers: { authorization: `Bearer ${adminToken}` } }, 400, 'VALIDATION_FAILED'],
+    ['self-service: bad phone', 'POST', `/api/v1/bookings/${booking.id}/add-phone`, { body: { phone: 'abc' }, headers: { 'x-booking-token': booking.statusToken } }, 400, 'VALIDATION_FAILED'],
+    ['self-service: foreign token', 'POST', `/api/v1/bookings/${booking.id}/resend`, { headers: { 'x-booking-token': 'y'.repeat(43) } }, 401, 'BOOKING_TOKEN_INVALID'],
+    ['confirm by code: bad code shape', 'POST', '/api/v1/confirmations', { body: { reference: 'HF-AAAA-BBBB', code: '12' } }, 404, 'TOKEN_INVALID'],
+    ['mail webhook: unsigned', 'POST', '/api/v1/mail/events', { body: { id: booking.id, event: 'delivered' } }, 401, 'WEBHOOK_SIGNATURE_INVALID'],
+    ['sms webhook: unsigned', 'POST', '/api/v1/sms/events', { body: { reference: booking.id, status: 'delivered' } }, 401, 'WEBHOOK_SIGNATURE_INVALID'],
     ['unknown route', 'GET', '/api/v1/nothing-here', {}, 404, 'NOT_FOUND'],
   ];
 

@@ -15,6 +15,7 @@ import { TransactionRunner, uniqueViolation } from '../database/transaction-runn
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { OutboxRepository } from '../notifications/outbox.repository';
 import { ReviewFilter, ReviewRepository } from './review.repository';
+import { SmsFallbackService } from '../sms/sms-fallback.service';
 
 type Snapshot = { status: string; holdUntil: string | null; slotId: string; goodwillUntil?: string | null; reviewStatus?: string | null };
 
@@ -32,6 +33,7 @@ export class ReviewService {
     private readonly outbox: OutboxRepository,
     private readonly holds: HoldService,
     private readonly issuer: ConfirmationIssuer,
+    private readonly smsFallback: SmsFallbackService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -102,7 +104,9 @@ export class ReviewService {
         throw err;
       }
       const fresh = (await this.bookings.findById(m, b.id))!;
+      // A new confirmation on every channel the citizen gave.
       await this.issuer.issue(m, fresh, { preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.' });
+      if (fresh.phone && this.smsFallback.enabled) await this.smsFallback.send(m, { id: fresh.id, reference: fresh.reference, phone: fresh.phone, startsAt: fresh.slotStartsAt, timeZone: fresh.timeZone });
     });
   }
 

@@ -28,6 +28,10 @@ export class SmsFallbackService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  get enabled(): boolean {
+    return !!this.config.smsGatewayUrl;
+  }
+
   /** Finds bookings that need the SMS now and queues it; one set-based look, then one SMS each. */
   async enqueueDue(m: EntityManager, limit = 100): Promise<number> {
     if (!this.config.smsGatewayUrl) return 0;

@@ -1,0 +1,71 @@
+import { Pool } from 'pg';
+import { createApp, RunningApp } from '../src/app.factory';
+import { ManualClock } from '../src/common/clock';
+import { loadConfig } from '../src/config/app-config';
+import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { citizen, createSlot } from './factories/scheduling.factory';
+import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { createTestDatabase } from './support/test-database';
+import { http } from './support/test-app';
+
+/** Two instances of the app on one database, as a city runs them: work is shared, never doubled. */
+describe('several instances on one database', () => {
+  const relay = new ScriptedSmtpServer();
+  const clock = new ManualClock('2026-06-01T08:00:00Z');
+  let db: { url: string; drop(): Promise<void> };
+  let a: RunningApp;
+  let b: RunningApp;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    db = await createTestDatabase();
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', SMTP_URL: smtpUrl, MX_LOOKUP: 'false', PUBLIC_BASE_URL: 'http://holdfast.test' });
+    a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    pool = new Pool({ connectionString: db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await a.close();
+    await b.close();
+    await db.drop();
+    await relay.stop();
+  });
+
+  it('bookings through both, dispatched by both at once: every mail goes out exactly once', async () => {
+    const { slotId } = await createSlot(pool, { capacity: 200, startsAt: '2026-06-02T08:00:00Z' });
+    const emails: string[] = [];
+    await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => {
+        const who = citizen();
+        emails.push(who.email);
+        const res = await http(i % 2 ? a : b, 'POST', '/api/v1/bookings', { body: { slotId, ...who } });
+        expect(res.status).toBe(201);
+      }),
+    );
+    const da = a.app.get(DispatcherService);
+    const dbb = b.app.get(DispatcherService);
+    for (let round = 0; round < 6; round++) await Promise.all([da.dispatchOnce(), dbb.dispatchOnce()]);
+    for (const email of emails) expect(relay.received.filter((r) => r.to.includes(email))).toHaveLength(1);
+    const { rows } = await pool.query(`SELECT worker, count(*)::int AS n FROM mail_attempts GROUP BY worker`);
+    expect(rows.length).toBe(2); // both instances did part of the work
+    expect(rows.reduce((s, r) => s + r.n, 0)).toBe(120);
+  });
+
+  it('two sweepers at once expire each booking once and give back each place once', async () => {
+    const { slotId } = await createSlot(pool, { capacity: 50, startsAt: '2026-06-03T08:00:00Z' });
+    for (let i = 0; i < 40; i++) await http(a, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() } });
+    await Promise.all([a.app.get(DispatcherService).dispatchOnce(), b.app.get(DispatcherService).dispatchOnce()]);
+    await Promise.all([a.app.get(DispatcherService).dispatchOnce(), b.app.get(DispatcherService).dispatchOnce()]);
+    clock.advance({ minutes: 61 });
+    const [x, y] = await Promise.all([a.app.get(ExpirySweeperService).sweep(), b.app.get(ExpirySweeperService).sweep()]);
+    // These 40 and the 120 above: each expired by exactly one of the two.
+    expect(x + y).toBe(160);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n, sum(booked)::int AS booked FROM slots`);
+    expect(rows[0]).toEqual({ n: 2, booked: 0 });
+    const expired = await pool.query(`SELECT count(*)::int AS n FROM bookings WHERE status = 'expired' AND expiry_reason = 'not_confirmed'`);
+    expect(expired.rows[0].n).toBe(160);
+  });
+});
