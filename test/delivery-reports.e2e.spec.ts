@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
-import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { BounceListenerService } from '../src/mail-delivery/bounce-listener.service';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
+import { sendDsn } from './support/dsn';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { http, startTestApp, TestApp } from './support/test-app';
 
-const FIXTURES = resolve(__dirname, '../../shared/fixtures/dsn');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 
 /**
@@ -44,19 +42,8 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
   }
 
   /** The relay's report, from a fixture, sent over SMTP to the bounce listener. */
-  async function sendReport(fixture: string, sent: { returnPath: string; outboxId: string; messageIdHeader: string }, to = sent.returnPath) {
-    const raw = readFileSync(resolve(FIXTURES, fixture), 'utf8')
-      .replaceAll('{{RETURN_PATH}}', sent.returnPath)
-      .replaceAll('{{ENVID}}', sent.outboxId)
-      .replaceAll('{{MESSAGE_ID}}', sent.messageIdHeader)
-      .replace(/\r?\n/g, '\r\n');
-    const transport = createTransport({ host: '127.0.0.1', port: bouncePort, secure: false, ignoreTLS: true });
-    try {
-      return await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
-    } finally {
-      transport.close();
-    }
-  }
+  const sendReport = (fixture: string, sent: { returnPath: string; outboxId: string; messageIdHeader: string }, to?: string) =>
+    sendDsn(bouncePort, fixture, { returnPath: sent.returnPath, envid: sent.outboxId, messageIdHeader: sent.messageIdHeader }, to);
 
   const state = async (outboxId: string) => (await app.db.query(`SELECT state FROM outbox_messages WHERE id = $1`, [outboxId])).rows[0].state;
   const events = async (outboxId: string) => (await app.db.query(`SELECT source, kind, status, category, state_after FROM delivery_events WHERE message_id = $1 ORDER BY id`, [outboxId])).rows;
