@@ -30,9 +30,6 @@ export class MailDelivery1764290000000 implements MigrationInterface {
       circuit jsonb NOT NULL,
       paused_by varchar(254),
       pause_reason text,
-      last_category varchar(32),
-      last_reply text,
-      last_reply_at timestamptz,
       updated_at timestamptz NOT NULL
     )`);
 

@@ -5,8 +5,3 @@ export function isoInZone(instant: Date | DateTime, zone: string): string {
   const dt = instant instanceof Date ? DateTime.fromJSDate(instant) : instant;
   return dt.setZone(zone).toISO({ suppressMilliseconds: true }) as string;
 }
-
-export function isoUtc(instant: Date | DateTime): string {
-  const dt = instant instanceof Date ? DateTime.fromJSDate(instant) : instant;
-  return dt.toUTC().toISO() as string;
-}

@@ -12,9 +12,6 @@ export class ProviderCircuitEntity {
   @Column({ type: 'jsonb' }) circuit: unknown;
   @Column({ name: 'paused_by', type: 'varchar', length: 254, nullable: true }) pausedBy: string | null;
   @Column({ name: 'pause_reason', type: 'text', nullable: true }) pauseReason: string | null;
-  @Column({ name: 'last_category', type: 'varchar', length: 32, nullable: true }) lastCategory: string | null;
-  @Column({ name: 'last_reply', type: 'text', nullable: true }) lastReply: string | null;
-  @Column({ name: 'last_reply_at', type: 'timestamptz', nullable: true }) lastReplyAt: Date | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
 

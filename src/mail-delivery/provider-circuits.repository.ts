@@ -28,10 +28,6 @@ export class ProviderCircuitsRepository {
     );
   }
 
-  async noteReply(m: EntityManager, family: string, r: { category: string | null; reply: string | null; at: Date }): Promise<void> {
-    await sql(m, `UPDATE provider_circuits SET last_category = $2, last_reply = $3, last_reply_at = $4 WHERE family = $1`, [family, r.category, r.reply, r.at]);
-  }
-
   /** Families whose circuit is not closed (few; read without lock). */
   notClosed(m: EntityManager): Promise<CircuitState[]> {
     return sql<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE state <> 'closed'`).then((rows) => rows.map((r) => r.circuit));

@@ -107,10 +107,6 @@ export class ReviewRepository {
     return rows.length === 1;
   }
 
-  async revokeTokens(m: EntityManager, bookingId: string, now: Date): Promise<void> {
-    await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [bookingId, now]);
-  }
-
   async confirmByStaff(m: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(m, `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`, [id, now]);
     return rows.length === 1;
