@@ -112,7 +112,6 @@ function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
 
-const later = (a: DateTime, b: DateTime): DateTime => (a.toMillis() >= b.toMillis() ? a : b);
 
 /** Whether and when one message reached the citizen's side. */
 function deliveryOf(m: HoldMessage): Delivery | undefined {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { sql, sqlOne } from '../database/sql';
+import { sql } from '../database/sql';
 import { GeneratedSlot, WeeklyOpening } from './slot-generation';
 
 export interface LocationRow { id: string; name: string; address: string; timeZone: string }
