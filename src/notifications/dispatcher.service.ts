@@ -8,10 +8,9 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
 import { HoldService } from '../bookings/hold.service';
-import { SmsGateway, SmsGatewayError } from '../sms/sms-gateway';
 import { SmsFallbackService } from '../sms/sms-fallback.service';
-import { classifySendError, SendVerdict } from './send-outcome';
-import { MailTransport } from './mail-transport';
+import { SendVerdict } from './send-outcome';
+import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
 import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { retryDelaySeconds } from './retry-policy';
 
@@ -38,11 +37,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly tx: TransactionRunner,
     private readonly outbox: OutboxRepository,
-    private readonly transport: MailTransport,
+    private readonly emailChannel: EmailChannel,
+    private readonly smsChannel: SmsChannel,
     private readonly circuits: ProviderCircuitsService,
     private readonly families: ProviderFamilyResolver,
     private readonly holds: HoldService,
-    private readonly sms: SmsGateway,
     private readonly smsFallback: SmsFallbackService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -133,28 +132,24 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     await flush();
   }
 
+  /** Hands one message to its channel: the acceptance, or what the refusal means. */
+  private async send(message: ClaimedMessage): Promise<{ acceptance: Acceptance } | { verdict: SendVerdict }> {
+    const channel: NotificationChannel = message.channel === 'sms' ? this.smsChannel : this.emailChannel;
+    try {
+      return { acceptance: await channel.send(message) };
+    } catch (err) {
+      return { verdict: channel.classify(err) };
+    }
+  }
+
   /** Sends one message; refusals (and probes) are recorded at once, plain acceptances collected. */
   private async attempt(message: ClaimedMessage, owner: string, accepted: AcceptedMail[]): Promise<AttemptResult | undefined> {
     if (message.isProbe) return this.deliver(message, owner);
     const startedAt = this.clock.now().toJSDate();
-    if (message.channel === 'sms') {
-      try {
-        const sent = await this.sms.send({ to: message.recipient, text: message.payload.text, reference: message.id });
-        accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: sent.status, reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`, acceptedBy: 'sms_gateway' });
-        return undefined;
-      } catch (err) {
-        const e = err as SmsGatewayError;
-        const temporary = e instanceof SmsGatewayError ? e.temporary : true;
-        return this.recordFailure(message, owner, { temporary, category: temporary ? 'unknown_temporary' : 'unknown_permanent', replyCode: e.status ?? null, reply: e.message, errorCode: null }, startedAt);
-      }
-    }
-    try {
-      const a = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
-      accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), replyCode: a.replyCode, reply: a.reply, acceptedBy: a.acceptedBy });
-      return undefined;
-    } catch (err) {
-      return this.recordFailure(message, owner, classifySendError(err), startedAt);
-    }
+    const sent = await this.send(message);
+    if ('verdict' in sent) return this.recordFailure(message, owner, sent.verdict, startedAt);
+    accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), ...sent.acceptance });
+    return undefined;
   }
 
   private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
@@ -182,15 +177,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     await this.outbox.setFamilies(this.tx.manager, resolved);
   }
 
+  /** Sends one message and records its result with its circuit and hold, in one transaction. */
   async deliver(message: ClaimedMessage, owner = this.workerId): Promise<AttemptResult> {
     const startedAt = this.clock.now().toJSDate();
-    let verdict: SendVerdict | undefined;
-    let acceptance: { replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' } | undefined;
-    try {
-      acceptance = await this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
-    } catch (err) {
-      verdict = classifySendError(err);
-    }
+    const sent = await this.send(message);
+    const acceptance = 'acceptance' in sent ? sent.acceptance : undefined;
+    const verdict = 'verdict' in sent ? sent.verdict : undefined;
     const finishedAt = this.clock.now();
     return this.tx.run(async (m) => {
       if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);

@@ -4,6 +4,7 @@ import { DEV_SMTP_URL, MailTransport } from './mail-transport';
 import { OutboxRepository } from './outbox.repository';
 import { SmsGateway } from '../sms/sms-gateway';
 import { SmsFallbackService } from '../sms/sms-fallback.service';
+import { EmailChannel, SmsChannel } from './channel';
 
 @Module({})
 export class NotificationsModule {
@@ -11,7 +12,7 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       global: true,
-      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, DispatcherService, SmsGateway, SmsFallbackService],
+      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, EmailChannel, SmsChannel, DispatcherService, SmsGateway, SmsFallbackService],
       exports: [OutboxRepository, DispatcherService, MailTransport, SmsGateway, SmsFallbackService],
     };
   }

@@ -35,8 +35,8 @@ export interface AttemptResult {
   category: string | null;
   /** For `deferred`: when to try again. */
   nextAttemptAt?: Date;
-  /** For `accepted`: our relay, or the recipient's MX (direct delivery). */
-  acceptedBy?: 'relay' | 'mx';
+  /** For `accepted`: our relay, the recipient's MX (direct delivery), or the SMS gateway. */
+  acceptedBy?: 'relay' | 'mx' | 'sms_gateway';
 }
 
 export interface MessageView {
