@@ -62,6 +62,22 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(await booked(slotId)).toBe(1);
   });
 
+  it('idempotency keys are forgotten after a week; the booking stays', async () => {
+    const { slotId } = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-20T07:00:00Z' });
+    const key = `key-${Date.now()}-old`;
+    const first = await book(slotId, citizen(), { 'idempotency-key': key });
+    const start = app.clock.now();
+    try {
+      app.clock.advance({ days: 8 });
+      const { ExpirySweeperService } = await import('../src/bookings/expiry-sweeper.service');
+      await app.app.get(ExpirySweeperService).sweep();
+    } finally {
+      app.clock.set(start);
+    }
+    expect((await app.db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key])).rows[0].n).toBe(0);
+    expect((await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE id = $1`, [first.body.id])).rows[0].n).toBe(1);
+  });
+
   it('concurrent repeats of one Idempotency-Key make one booking', async () => {
     const { slotId } = await slotTomorrow();
     const who = citizen();

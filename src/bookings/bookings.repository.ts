@@ -132,6 +132,12 @@ export class BookingsRepository {
     return row!;
   }
 
+  /** Old idempotency keys (a retry comes within minutes, not a week) and ended staff sessions. */
+  async housekeeping(m: EntityManager, now: Date): Promise<void> {
+    await sql(m, `DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '7 days'`, [now]);
+    await sql(m, `DELETE FROM staff_sessions WHERE expires_at < $1`, [now]);
+  }
+
   async recentConfirmations(m: EntityManager, bookingId: string, since: Date): Promise<number> {
     const row = await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`, [bookingId, since]);
     return row!.n;

@@ -64,6 +64,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
       extended += batch.extended;
       if (batch.due < SWEEP_BATCH) break;
     }
+    await this.bookings.housekeeping(this.tx.manager, this.clock.now().toJSDate());
     if (total > 0 || extended > 0) this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);
     return total;
   }

@@ -23,6 +23,7 @@ describe('configuration', () => {
     [{ PUBLIC_BASE_URL: 'termine.stadt.example' }, 'PUBLIC_BASE_URL'],
     [{ APP_SECRET: 'short' }, 'APP_SECRET'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    [{ SMTP_URL: 'relay.stadt.example:25' }, 'SMTP_URL'],
   ])('refuses %j with a message naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));

@@ -27,7 +27,7 @@ export class EnvSchema {
   @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://host:port or smtps://user:password@host:465' })
   SMTP_URL?: string = undefined;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
