@@ -53,6 +53,23 @@ describe('staff accounts, roles and the audit log', () => {
     }
   });
 
+  it('five wrong passwords lock the account for 15 minutes, audited; the right one is refused meanwhile', async () => {
+    const { StaffService } = await import('../src/staff/staff.service');
+    await app.app.get(StaffService).create({ email: 'gezielt@test.example', role: 'clerk', password: 'the-right-password' }, { id: null, label: 'test' });
+    for (let i = 0; i < 5; i++) expect((await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'gezielt@test.example', password: `guess-${i}` } })).status).toBe(401);
+    const locked = await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'gezielt@test.example', password: 'the-right-password' } });
+    expect(locked.status).toBe(429);
+    expect(locked.body.error.code).toBe('LOGIN_THROTTLED');
+    app.clock.advance({ minutes: 16 });
+    try {
+      expect((await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'gezielt@test.example', password: 'the-right-password' } })).status).toBe(200);
+    } finally {
+      app.clock.advance({ minutes: -16 });
+    }
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = 'gezielt@test.example'`);
+    expect(rows[0].n).toBe(5);
+  });
+
   it('health: live and ready', async () => {
     expect((await http(app, 'GET', '/health')).body).toEqual({ status: 'ok' });
     expect((await http(app, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up' });

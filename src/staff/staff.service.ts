@@ -16,6 +16,9 @@ export interface StaffPrincipal {
   role: StaffRole;
 }
 
+const MAX_LOGIN_FAILURES = 5;
+const LOGIN_WINDOW_MINUTES = 15;
+
 @Injectable()
 export class StaffService {
   constructor(
@@ -50,13 +53,22 @@ export class StaffService {
 
   /** Password login; the same answer (and about the same time) for unknown e-mail and wrong password. */
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
+    const label = email.trim().toLowerCase().slice(0, 254);
+    const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
+    const failures = await sqlOne<{ n: number }>(this.tx.manager, `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`, [label, since]);
+    if (failures!.n >= MAX_LOGIN_FAILURES) {
+      throw new DomainError('LOGIN_THROTTLED', `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`);
+    }
     const user = await sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
       this.tx.manager,
       `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt" FROM staff_users WHERE lower(email) = lower($1)`,
       [email],
     );
     const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
-    if (!user || !ok || user.disabledAt) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
+    if (!user || !ok || user.disabledAt) {
+      await this.audit.record(this.tx.manager, { id: null, label }, { action: 'staff.login.failed' });
+      throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
+    }
     const token = newSecretToken();
     const now = this.clock.now();
     const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
