@@ -10,6 +10,7 @@ import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
+import { migrateLocked } from './database/migrate';
 import { DemoSeedService } from './scheduling/demo-seed.service';
 import { MxResolver } from './mail-delivery/provider-families';
 import { generatePassword } from './staff/passwords';
@@ -61,6 +62,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
   const log = new Logger('Bootstrap');
   const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
+  await migrateLocked(database.url);
   let catcher: DevMailCatcher | undefined;
   let devSmtpUrl: string | undefined;
   if (config.devMail) {

@@ -36,7 +36,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...o.config })] }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl), migrationsRun: true }),
+        // Migrations ran before (migrateLocked); the app's own data source never migrates.
+        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl), migrationsRun: false }),
         CoreModule.forRoot(o.config, o.clock),
         MailDeliveryModule.forRoot(o.mxResolver),
         NotificationsModule.forRoot(o.devMail?.url ?? null),

@@ -16,6 +16,23 @@ describe('migrations and entities', () => {
     }
   });
 
+  it('instances starting together on an empty database migrate one after the other', async () => {
+    const { migrateLocked } = await import('../src/database/migrate');
+    const { adminQuery } = await import('./support/test-database');
+    const name = `holdfast_empty_${process.pid}_${Date.now()}`;
+    await adminQuery(process.env.HOLDFAST_TEST_ADMIN_URL!, `CREATE DATABASE "${name}"`);
+    const url = new URL(process.env.HOLDFAST_TEST_ADMIN_URL!);
+    url.pathname = `/${name}`;
+    try {
+      const results = await Promise.all([migrateLocked(url.toString()), migrateLocked(url.toString()), migrateLocked(url.toString())]);
+      const applied = results.map((r) => r.length).sort();
+      expect(applied.slice(0, 2)).toEqual([0, 0]);
+      expect(applied[2]).toBeGreaterThanOrEqual(3);
+    } finally {
+      await adminQuery(process.env.HOLDFAST_TEST_ADMIN_URL!, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+
   it('reverts every migration and applies it again', async () => {
     const db = await createTestDatabase();
     const ds = new DataSource(dataSourceOptions(db.url));

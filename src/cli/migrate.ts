@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { resolveDatabase } from '../app.factory';
 import { loadConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
+import { migrateLocked } from '../database/migrate';
 
 /**
  * `npm run migration:run | migration:revert | migration:generate -- <Name>` against
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   try {
     switch (command) {
       case 'run': {
-        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        const applied = await migrateLocked(database.url);
         console.log(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}` : 'database is up to date');
         break;
       }
