@@ -15,6 +15,7 @@ export class MailDelivery1764290000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT ck_outbox_state`);
     await q.query(`ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_state CHECK (state IN ('queued', 'sending', 'deferred', 'held_provider_blocked', 'accepted', 'delayed', 'bounced', 'failed', 'cancelled'))`);
     await q.query(`CREATE INDEX ix_outbox_family_waiting ON outbox_messages (family, created_at) WHERE state IN ('queued', 'deferred', 'held_provider_blocked', 'delayed')`);
+    await q.query(`CREATE INDEX ix_outbox_family_due ON outbox_messages (family, next_attempt_at) WHERE state IN ('queued', 'deferred')`);
     await q.query(`CREATE INDEX ix_outbox_unresolved ON outbox_messages (created_at) WHERE family IS NULL AND state IN ('queued', 'deferred')`);
 
     await q.query(`ALTER TABLE mail_attempts ADD COLUMN family varchar(64)`);
@@ -61,6 +62,7 @@ export class MailDelivery1764290000000 implements MigrationInterface {
     await q.query(`ALTER TABLE mail_attempts DROP CONSTRAINT mail_attempts_outcome_check`);
     await q.query(`ALTER TABLE mail_attempts ADD CONSTRAINT mail_attempts_outcome_check CHECK (outcome IN ('accepted', 'deferred', 'failed', 'lease_expired'))`);
     await q.query(`DROP INDEX ix_outbox_unresolved`);
+    await q.query(`DROP INDEX ix_outbox_family_due`);
     await q.query(`DROP INDEX ix_outbox_family_waiting`);
     await q.query(`UPDATE outbox_messages SET state = 'deferred' WHERE state IN ('held_provider_blocked', 'delayed')`);
     await q.query(`UPDATE outbox_messages SET state = 'failed' WHERE state = 'bounced'`);

@@ -12,7 +12,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
 
   beforeAll(async () => {
     const smtpUrl = await relay.start();
-    app = await startTestApp({ env: { SMTP_URL: smtpUrl, OUTBOX_LEASE_SECONDS: '30', RETRY_BASE_SECONDS: '60', OUTBOX_MAX_ATTEMPTS: '3' } });
+    app = await startTestApp({ env: { SMTP_URL: smtpUrl, OUTBOX_LEASE_SECONDS: '30', RETRY_BASE_SECONDS: '60', OUTBOX_MAX_ATTEMPTS: '3', PROVIDER_RATE_PER_MINUTE: '20', DISPATCH_BATCH_SIZE: '10' } });
     dispatcher = app.app.get(DispatcherService);
   });
   afterAll(async () => {
@@ -37,8 +37,37 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     const before = relay.connections;
     for (let i = 0; i < 12; i++) await book();
     await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce(); // batches of 10
     expect(relay.received.length).toBeGreaterThanOrEqual(12);
     expect(relay.connections - before).toBeLessThanOrEqual(5);
+  });
+
+  it('a family at its send rate waits; the other families do not wait behind it', async () => {
+    const { slotId } = await createSlot(app.db, { capacity: 90, startsAt: '2026-06-10T08:00:00Z' });
+    const rate = app.config.providerRatePerMinute;
+    const sendToFamily = async (domain: string, n: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const who = citizen();
+        ids.push((await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', domain) } })).body.id);
+      }
+      return ids;
+    };
+    // More due mail of one family than a claim looks at (4 x the batch of 10).
+    const busy = await sendToFamily('throttled.example', 80);
+    app.clock.advance({ seconds: 1 });
+    const quiet = await sendToFamily('quiet.example', 3);
+    try {
+      await dispatcher.resolveFamilies();
+      for (let round = 0; round < 4; round++) await dispatcher.dispatchOnce();
+      const states = async (ids: string[]) => (await app.db.query(`SELECT state, count(*)::int AS n FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) GROUP BY state ORDER BY state`, [ids])).rows;
+      expect(await states(busy)).toEqual([{ state: 'accepted', n: rate }, { state: 'queued', n: 80 - rate }]);
+      expect(await states(quiet)).toEqual([{ state: 'accepted', n: 3 }]);
+    } finally {
+      app.clock.advance({ seconds: -1 });
+      // The throttled backlog would go first in the tests below (oldest first): take it out of the way.
+      await app.db.query(`UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = ANY($1::uuid[]) AND state = 'queued'`, [busy]);
+    }
   });
 
   it('has no /dev routes when SMTP_URL is set', async () => {

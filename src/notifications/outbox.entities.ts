@@ -16,6 +16,7 @@ export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'fai
 @Index('ix_outbox_booking', { synchronize: false })
 @Index('ix_outbox_family_waiting', { synchronize: false })
 @Index('ix_outbox_unresolved', { synchronize: false })
+@Index('ix_outbox_family_due', { synchronize: false })
 @Check('outbox_messages_accepted_by_check', "accepted_by IN ('relay', 'mx', 'sms_gateway')")
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;

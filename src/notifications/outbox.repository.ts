@@ -81,30 +81,23 @@ export class OutboxRepository {
   claim(m: EntityManager, q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number }): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
       m,
-      `WITH due AS (
-         (SELECT o.id, o.family, o.next_attempt_at FROM outbox_messages o
-           WHERE o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1 AND o.family IS NOT NULL
-           ORDER BY o.next_attempt_at LIMIT $2 * 4)
-         UNION ALL
-         (SELECT o.id, o.family, o.next_attempt_at FROM outbox_messages o
-           WHERE o.state = 'sending' AND o.lease_until <= $1 AND o.family IS NOT NULL
-           ORDER BY o.lease_until LIMIT $2)
-       ), open_families AS (
-         SELECT family FROM provider_circuits WHERE state <> 'closed'
-       ), ranked AS (
-         SELECT due.id, due.family, row_number() OVER (PARTITION BY due.family ORDER BY due.next_attempt_at) AS rn
-           FROM due WHERE due.family NOT IN (SELECT family FROM open_families)
-       ), recent AS (
-         SELECT family, count(*)::int AS n FROM mail_attempts
-          WHERE finished_at > $1::timestamptz - interval '1 minute' AND family IN (SELECT DISTINCT family FROM ranked) GROUP BY family
-       ), in_flight AS (
-         SELECT family, count(*)::int AS n FROM outbox_messages
-          WHERE state = 'sending' AND lease_until > $1 AND family IN (SELECT DISTINCT family FROM ranked) GROUP BY family
+      `WITH due_families AS (
+         SELECT DISTINCT o.family FROM outbox_messages o
+          WHERE o.family IS NOT NULL AND ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
+       ), quota AS (
+         -- What each family may still get this minute; a family whose circuit is not closed gets nothing here.
+         SELECT f.family,
+                $5 - (SELECT count(*) FROM mail_attempts a WHERE a.family = f.family AND a.finished_at > $1::timestamptz - interval '1 minute')
+                   - (SELECT count(*) FROM outbox_messages s WHERE s.family = f.family AND s.state = 'sending' AND s.lease_until > $1) AS n
+           FROM due_families f
+          WHERE NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = f.family AND c.state <> 'closed')
        ), allowed AS (
-         SELECT ranked.id FROM ranked
-           LEFT JOIN recent r ON r.family = ranked.family
-           LEFT JOIN in_flight f ON f.family = ranked.family
-          WHERE ranked.rn <= $5 - COALESCE(r.n, 0) - COALESCE(f.n, 0)
+         -- Per family, its oldest due mail up to its quota: a throttled family cannot crowd out the others.
+         SELECT x.id FROM quota q CROSS JOIN LATERAL (
+           SELECT o.id FROM outbox_messages o
+            WHERE o.family = q.family AND ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
+            ORDER BY o.next_attempt_at LIMIT GREATEST(LEAST(q.n, $2), 0)
+         ) x
        ), picked AS (
          SELECT o.id, o.state AS prev_state, o.lease_owner AS prev_owner, o.lease_until AS prev_lease_until
            FROM outbox_messages o
