@@ -160,6 +160,22 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect((await view(b)).messages[0].state).toBe('cancelled');
   });
 
+  it('change-email keeps the per-day limit of the new address', async () => {
+    const full = citizen();
+    const target = full.email.replace('example.org', 'posteo.de');
+    const { addSlot } = await import('./factories/scheduling.factory');
+    const { rows: [s] } = await app.db.query(`SELECT location_id AS "locationId", service_id AS "serviceId" FROM slots WHERE id = $1`, [slotId]);
+    for (const t of ['09:00', '09:20', '09:40']) {
+      const other = await addSlot(app.db, s, `2026-06-06T${t}:00Z`);
+      expect((await http(app, 'POST', '/api/v1/bookings', { body: { slotId: other, name: full.name, email: target } })).status).toBe(201);
+    }
+    const b = await book('gmail.com');
+    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: target }, headers: { 'x-booking-token': b.statusToken } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('BOOKING_LIMIT_DAY');
+    expect((await view(b)).email).toBe(b.email);
+  });
+
   it('resend: a new link, at most once every five minutes; add-phone brings the SMS while the mail is held', async () => {
     const b = await book('gmx.de');
     await dispatcher.dispatchOnce();

@@ -143,6 +143,22 @@ export class BookingsRepository {
     return row!.n;
   }
 
+  /**
+   * The new address's active bookings at this office on this booking's day, under the address
+   * lock (the same lock and limit as a new booking).
+   */
+  async activeOnDayOfAddress(m: EntityManager, email: string, b: { id: string; locationId: string; dayStart: Date; dayEnd: Date }): Promise<number> {
+    await sql(m, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
+    const row = await sqlOne<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM bookings x JOIN slots s ON s.id = x.slot_id
+        WHERE lower(x.email) = lower($1) AND x.location_id = $2 AND x.status IN ('pending', 'confirmed') AND x.id <> $3
+          AND s.starts_at >= $4 AND s.starts_at < $5`,
+      [email, b.locationId, b.id, b.dayStart, b.dayEnd],
+    );
+    return row!.n;
+  }
+
   async setEmail(m: EntityManager, id: string, email: string): Promise<void> {
     await sql(m, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
   }

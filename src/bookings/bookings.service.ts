@@ -183,6 +183,11 @@ export class BookingsService {
           break;
         }
         case 'change_email': {
+          const day = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).startOf('day');
+          const sameDay = await this.bookings.activeOnDayOfAddress(m, value!, { id, locationId: b.locationId, dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate() });
+          if (sameDay >= this.config.maxBookingsPerLocationDay) {
+            throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
+          }
           await this.bookings.withdrawUnsentMail(m, id);
           try {
             await this.bookings.setEmail(m, id, value!);
