@@ -37,12 +37,15 @@ export class HoldsAndReview1764300000000 implements MigrationInterface {
       ended_by varchar(254),
       end_reason text
     )`);
+    // Login throttling counts recent failures per account.
+    await q.query(`CREATE INDEX ix_audit_login_failures ON audit_entries (actor_label, at) WHERE action = 'staff.login.failed'`);
     // One open incident per family.
     await q.query(`CREATE UNIQUE INDEX uq_incidents_open_family ON incidents (family) WHERE ended_at IS NULL`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE incidents`);
+    await q.query(`DROP INDEX ix_audit_login_failures`);
     await q.query(`DROP TABLE confirmation_codes`);
     await q.query(`UPDATE outbox_messages SET accepted_by = NULL WHERE accepted_by = 'sms_gateway'`);
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT outbox_messages_accepted_by_check`);

@@ -62,7 +62,12 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
   const log = new Logger('Bootstrap');
   const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
-  await migrateLocked(database.url);
+  try {
+    await migrateLocked(database.url);
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
   let catcher: DevMailCatcher | undefined;
   let devSmtpUrl: string | undefined;
   if (config.devMail) {

@@ -106,6 +106,21 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     }
   });
 
+  it('a report about a mail that is being sent right now is refused for later (451 / 503), then applied', async () => {
+    const sent = await bookAndSend('example.org');
+    // The same mail is being sent again (as after a taken-back failure): its row is `sending`.
+    await app.db.query(`UPDATE outbox_messages SET state = 'sending', lease_owner = 'other-worker', lease_until = '2026-06-01T09:00:00Z' WHERE id = $1`, [sent.outboxId]);
+    await expect(sendReport('failed-user-unknown.eml', sent)).rejects.toThrow(/451/);
+    const body = JSON.stringify({ id: sent.outboxId, event: 'bounced', status: '5.1.1' });
+    const early = await webhook(body, sign(body));
+    expect(early.status).toBe(503);
+    expect(early.body.error.code).toBe('REPORT_TOO_EARLY');
+    expect(await events(sent.outboxId)).toEqual([]);
+    await app.db.query(`UPDATE outbox_messages SET state = 'accepted', lease_owner = NULL, lease_until = NULL WHERE id = $1`, [sent.outboxId]);
+    await sendReport('failed-user-unknown.eml', sent);
+    expect(await state(sent.outboxId)).toBe('bounced');
+  });
+
   it('a failure for an unknown mailbox bounces the mail', async () => {
     const sent = await bookAndSend('example.org');
     await sendReport('failed-user-unknown.eml', sent);

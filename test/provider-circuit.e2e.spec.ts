@@ -96,6 +96,32 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     expect(lost.rows[0].n).toBe(0);
   });
 
+  it('a probe whose worker died is probed again, even when it is the family\'s only mail', async () => {
+    const { ProviderCircuitsService } = await import('../src/mail-delivery/provider-circuits.service');
+    const { OutboxRepository } = await import('../src/notifications/outbox.repository');
+    relay.rcptReplies.set('lonely.example', GMX_IP_BLOCK);
+    const { slotId } = await createSlot(app.db, { capacity: 2, startsAt: '2026-06-05T08:00:00Z' });
+    const who = citizen();
+    const email = who.email.replace('example.org', 'lonely.example');
+    const b = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } })).body;
+    await dispatcher.dispatchOnce();
+    expect(await stateOf(b.id)).toEqual({ state: 'held_provider_blocked', family: 'lonely.example' });
+    relay.rcptReplies.delete('lonely.example');
+    app.clock.advance({ minutes: 16 });
+    // The probe is claimed by a worker that dies before sending.
+    await app.app.get(ProviderCircuitsService).tick();
+    await app.app.get(ProviderCircuitsService).claimProbes(async (m, id) => {
+      await app.app.get(OutboxRepository).claimProbe(m, id, { now: app.clock.now().toJSDate(), owner: 'crashed-worker', leaseSeconds: 60 });
+    });
+    expect((await stateOf(b.id)).state).toBe('sending');
+    app.clock.advance({ minutes: 3 });
+    await dispatcher.dispatchOnce(); // the probe again: accepted, the circuit closes
+    expect((await stateOf(b.id)).state).toBe('accepted');
+    const attempts = await app.db.query(`SELECT a.outcome, a.worker FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`, [b.id]);
+    expect(attempts.rows.map((r) => r.outcome)).toEqual(['held', 'lease_expired', 'accepted']);
+    expect((await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'lonely.example'`)).rows[0].state).toBe('closed');
+  });
+
   it('a supervisor pauses and resumes a family by hand, audited; a clerk may not', async () => {
     const { StaffService } = await import('../src/staff/staff.service');
     await app.app.get(StaffService).create({ email: 'sachbearbeitung@test.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });

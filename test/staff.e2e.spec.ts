@@ -70,6 +70,14 @@ describe('staff accounts, roles and the audit log', () => {
     expect(rows[0].n).toBe(5);
   });
 
+  it('parallel guesses cannot pass the throttle: of ten at once, five are checked and five refused', async () => {
+    const { StaffService } = await import('../src/staff/staff.service');
+    await app.app.get(StaffService).create({ email: 'parallel@test.example', role: 'clerk', password: 'the-right-password' }, { id: null, label: 'test' });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => http(app, 'POST', '/api/v1/auth/login', { body: { email: 'parallel@test.example', password: `guess-${i}` } })));
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(5);
+  });
+
   it('health: live and ready', async () => {
     expect((await http(app, 'GET', '/health')).body).toEqual({ status: 'ok' });
     expect((await http(app, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up' });

@@ -4,6 +4,7 @@ import { StaffUserEntity } from '../staff/staff.entities';
 
 @Entity('audit_entries')
 @Index('ix_audit_booking', { synchronize: false })
+@Index('ix_audit_login_failures', { synchronize: false })
 export class AuditEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ type: 'timestamptz' }) at: Date;

@@ -33,6 +33,7 @@ export const ERROR_STATUS = {
   WEBHOOK_SIGNATURE_INVALID: 401,
   INTERNAL: 500,
   NOT_READY: 503,
+  REPORT_TOO_EARLY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
 import { HoldService } from '../bookings/hold.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql, sqlOne } from '../database/sql';
@@ -11,6 +12,12 @@ import { ProviderCircuitsService } from './provider-circuits.service';
 import { classifySmtpReply, ReplyCategory, SmtpReply } from './smtp-reply-classifier';
 
 export type ReportSource = 'dsn' | 'webhook';
+
+export class ReportTooEarly extends DomainError {
+  constructor(messageId: string) {
+    super('REPORT_TOO_EARLY', `Message ${messageId} is being sent right now; send the report again later.`);
+  }
+}
 
 /** PostgreSQL text holds no NUL; binary junk is kept readable enough for a human. */
 const printable = (s: string) => s.replace(/\u0000/g, '\uFFFD');
@@ -63,6 +70,9 @@ export class DeliveryReportsService {
         await this.record(m, null, report, now.toJSDate(), { stateAfter: null, category: classification?.category ?? null, unmatched: 'unknown_message' });
         return { matched: false };
       }
+      // The message is being sent (again) right now: its acceptance is not recorded yet. The
+      // report is refused for now (DSN: 451, webhook: 503) and applied when the sender retries.
+      if (message.state === 'sending') throw new ReportTooEarly(message.id);
       const decision = this.decide(report, message.state, classification?.category, classification?.temporary, report.status);
       let state = decision.state;
       if (classification && (classification.category === 'provider_block' || classification.category === 'rate_limit') && message.family) {

@@ -56,12 +56,14 @@ export class ProviderCircuitsRepository {
   }
 
   /** One waiting message of the family to probe with, locked; the oldest first. */
-  pickProbeCandidate(m: EntityManager, family: string): Promise<{ id: string } | undefined> {
+  pickProbeCandidate(m: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
     return sqlOne(
       m,
-      `SELECT id FROM outbox_messages WHERE family = $1 AND state IN ('held_provider_blocked', 'queued', 'deferred')
+      // A probe whose worker died (lease run out) is a candidate too, or the family could wait forever.
+      `SELECT id FROM outbox_messages
+        WHERE family = $1 AND (state IN ('held_provider_blocked', 'queued', 'deferred') OR (state = 'sending' AND lease_until <= $2))
         ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [family],
+      [family, now],
     );
   }
 }

@@ -68,7 +68,7 @@ export class ProviderCircuitsService {
       await this.tx.run(async (m) => {
         const current = await this.repo.lock(m, c.family, new Date(now));
         if (!mayAttempt(current, now)) return;
-        const candidate = await this.repo.pickProbeCandidate(m, c.family);
+        const candidate = await this.repo.pickProbeCandidate(m, c.family, new Date(now));
         if (!candidate) return;
         const started = await this.apply(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
         if (started.state.probeMessageId !== candidate.id) return;

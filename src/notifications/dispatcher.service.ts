@@ -17,6 +17,7 @@ import { retryDelaySeconds } from './retry-policy';
 const FAMILY_BATCH = 200;
 /** Acceptances recorded together: one commit for this many mails. */
 const ACCEPT_FLUSH = 25;
+const ACCEPT_FLUSH_MS = 1000;
 
 type AcceptedMail = Parameters<OutboxRepository['completeAccepted']>[2][number];
 
@@ -96,7 +97,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    */
   async deliverBatch(claimed: ClaimedMessage[], owner = this.workerId): Promise<void> {
     const accepted: AcceptedMail[] = [];
+    let oldest = 0;
     const flush = async () => {
+      oldest = 0;
       const group = accepted.splice(0);
       if (group.length === 0) return;
       const recorded = await this.tx.run(async (m) => {
@@ -116,7 +119,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
             if (blocked) return await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
             const result = await this.attempt(message, owner, accepted);
             if (result?.outcome === 'held') blocked = true;
-            if (accepted.length >= ACCEPT_FLUSH) await flush();
+            if (accepted.length > 0 && oldest === 0) oldest = performance.now();
+            // By count, or by age: an acceptance never waits long enough for its lease to run out.
+            if (accepted.length >= ACCEPT_FLUSH || (oldest > 0 && performance.now() - oldest > ACCEPT_FLUSH_MS)) await flush();
           } catch (err) {
             // The row stays `sending`; its lease runs out and it is claimed again (and recorded as such).
             this.logger.error(`message ${message.id}: ${(err as Error).message}`);

@@ -125,10 +125,20 @@ export class OutboxRepository {
   async claimProbe(m: EntityManager, id: string, q: { now: Date; owner: string; leaseSeconds: number }): Promise<ClaimedMessage | undefined> {
     return sqlOne<ClaimedMessage>(
       m,
-      `UPDATE outbox_messages
-          SET state = 'sending', lease_owner = $3, lease_until = $2::timestamptz + make_interval(secs => $4), attempts = attempts + 1, is_probe = true
-        WHERE id = $1 AND state IN ('held_provider_blocked', 'queued', 'deferred')
-        RETURNING id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId"`,
+      `WITH prev AS (
+         SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages WHERE id = $1
+       ), claimed AS (
+         UPDATE outbox_messages o
+            SET state = 'sending', lease_owner = $3, lease_until = $2::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1, is_probe = true
+           FROM prev
+          WHERE o.id = prev.id AND (o.state IN ('held_provider_blocked', 'queued', 'deferred') OR (o.state = 'sending' AND o.lease_until <= $2))
+         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id, prev.prev_state, prev.prev_owner, prev.prev_lease_until
+       ), lost AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
+         SELECT id, attempts - 1, prev_lease_until, $2, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
+           FROM claimed WHERE prev_state = 'sending'
+       )
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`,
       [id, q.now, q.owner, q.leaseSeconds],
     );
   }

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { sql } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import { signedWebhookGuard } from '../mail-delivery/mail-events.controller';
+import { ReportTooEarly } from '../mail-delivery/delivery-reports.service';
 
 export class SmsEventDto {
   @ApiProperty({ description: 'The `reference` we sent with the SMS (our message id)', format: 'uuid' })
@@ -33,6 +34,8 @@ export class SmsEventsController {
   async receive(@Body() dto: SmsEventDto) {
     const now = this.clock.now();
     return this.tx.run(async (m) => {
+      const current = await sql<{ state: string }>(m, `SELECT state FROM outbox_messages WHERE id = $1 AND channel = 'sms' FOR UPDATE`, [dto.reference]);
+      if (current[0]?.state === 'sending') throw new ReportTooEarly(dto.reference);
       const rows = await sql<{ bookingId: string | null; state: string }>(
         m,
         `UPDATE outbox_messages

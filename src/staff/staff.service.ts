@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { newSecretToken, sha256 } from '../common/ids';
@@ -54,21 +55,17 @@ export class StaffService {
   /** Password login; the same answer (and about the same time) for unknown e-mail and wrong password. */
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
     const label = email.trim().toLowerCase().slice(0, 254);
-    const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-    const failures = await sqlOne<{ n: number }>(this.tx.manager, `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`, [label, since]);
-    if (failures!.n >= MAX_LOGIN_FAILURES) {
-      throw new DomainError('LOGIN_THROTTLED', `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`);
-    }
-    const user = await sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
-      this.tx.manager,
-      `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt" FROM staff_users WHERE lower(email) = lower($1)`,
-      [email],
-    );
-    const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
-    if (!user || !ok || user.disabledAt) {
-      await this.audit.record(this.tx.manager, { id: null, label }, { action: 'staff.login.failed' });
-      throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
-    }
+    // Check, verify and record under one lock per account: parallel guesses cannot all pass the count.
+    const outcome = await this.tx.run(async (m) => {
+      await sql(m, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
+      const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
+      const failures = await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`, [label, since]);
+      if (failures!.n >= MAX_LOGIN_FAILURES) return { throttled: true as const };
+      return { throttled: false as const, user: await this.verify(m, email, password, label) };
+    });
+    if (outcome.throttled) throw new DomainError('LOGIN_THROTTLED', `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`);
+    if (!outcome.user) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
+    const user = outcome.user;
     const token = newSecretToken();
     const now = this.clock.now();
     const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
@@ -78,6 +75,21 @@ export class StaffService {
     });
     const { passwordHash, disabledAt, ...staff } = user;
     return { token, expiresAt, staff };
+  }
+
+  /** The account if the password is right; a failure is recorded (and counts for throttling). */
+  private async verify(m: EntityManager, email: string, password: string, label: string) {
+    const user = await sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
+      m,
+      `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt" FROM staff_users WHERE lower(email) = lower($1)`,
+      [email],
+    );
+    const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
+    if (!user || !ok || user.disabledAt) {
+      await this.audit.record(m, { id: null, label }, { action: 'staff.login.failed' });
+      return undefined;
+    }
+    return user;
   }
 
   async authenticate(token: string): Promise<StaffPrincipal | undefined> {
