@@ -92,11 +92,13 @@ export class OutboxRepository {
            FROM due_families f
           WHERE NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = f.family AND c.state <> 'closed')
        ), allowed AS (
-         -- Per family, its oldest due mail up to its quota: a throttled family cannot crowd out the others.
+         -- Per family, its oldest due mail up to its quota: a throttled family cannot crowd out the
+         -- others. Up to 4 batches of candidates, so a second instance claiming at the same moment
+         -- skips the rows the first one locked and still finds work.
          SELECT x.id FROM quota q CROSS JOIN LATERAL (
            SELECT o.id FROM outbox_messages o
             WHERE o.family = q.family AND ((o.state IN ('queued', 'deferred') AND o.next_attempt_at <= $1) OR (o.state = 'sending' AND o.lease_until <= $1))
-            ORDER BY o.next_attempt_at LIMIT GREATEST(LEAST(q.n, $2), 0)
+            ORDER BY o.next_attempt_at LIMIT GREATEST(LEAST(q.n, $2 * 4), 0)
          ) x
        ), picked AS (
          SELECT o.id, o.state AS prev_state, o.lease_owner AS prev_owner, o.lease_until AS prev_lease_until
