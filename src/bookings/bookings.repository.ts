@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { DomainError } from '../common/domain-error';
 import { sql, sqlOne } from '../database/sql';
 import { BookingStatus, ExpiryReason } from './booking-state';
 
@@ -30,6 +31,8 @@ export interface BookingRow {
   expiredAt: Date | null;
   expiryReason: ExpiryReason | null;
   statusTokenVersion: number;
+  goodwillUntil: Date | null;
+  reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
   slotEndsAt: Date;
   serviceId: string;
@@ -43,7 +46,7 @@ const BOOKING_SELECT = `
   SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
-         b.status_token_version AS "statusTokenVersion",
+         b.status_token_version AS "statusTokenVersion", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
          s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
@@ -87,8 +90,12 @@ export class BookingsRepository {
     );
   }
 
-  slotState(m: EntityManager, slotId: string) {
-    return sqlOne<{ startsAt: Date; capacity: number; booked: number }>(m, `SELECT starts_at AS "startsAt", capacity, booked FROM slots WHERE id = $1`, [slotId]);
+  /** Why no place could be taken in this slot: unknown, started, or full. */
+  async whyNotReservable(m: EntityManager, slotId: string, now: Date): Promise<DomainError> {
+    const state = await sqlOne<{ startsAt: Date }>(m, `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`, [slotId]);
+    if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+    if (state.startsAt <= now) return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
+    return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
   }
 
   async releaseCapacity(m: EntityManager, slotId: string): Promise<void> {

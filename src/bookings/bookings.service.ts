@@ -85,12 +85,7 @@ export class BookingsService {
     }
 
     const slot = await this.bookings.reserveCapacity(m, input.email, input.slotId, now.toJSDate());
-    if (!slot) {
-      const state = await this.bookings.slotState(m, input.slotId);
-      if (!state) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
-      if (state.startsAt <= now.toJSDate()) throw new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
-      throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId: input.slotId });
-    }
+    if (!slot) throw await this.bookings.whyNotReservable(m, input.slotId, now.toJSDate());
 
     const id = randomUUID();
     const reference = newBookingReference();

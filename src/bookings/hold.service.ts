@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql } from '../database/sql';
 import type { OutboxState } from '../notifications/outbox.entities';
 import { computeHold, expiryReasonFor, HoldDecision, HoldInput } from './hold-policy';
-import type { ExpiryReason } from './booking-state';
+import { ExpiryReason, initialHoldUntil } from './booking-state';
 
 interface HoldFacts {
   id: string;
@@ -87,7 +87,7 @@ export class HoldService {
     const decision = computeHold(input);
     // A booking made at short notice keeps the window it was promised (cut at the slot start),
     // even where the cutoff leaves no room for extensions.
-    const promised = DateTime.min(input.createdAt.plus({ minutes: this.config.confirmWindowMinutes }), input.slotStartsAt);
+    const promised = initialHoldUntil(input.createdAt, input.slotStartsAt, this.config.confirmWindowMinutes);
     const holdUntil = decision.holdUntil < promised ? promised : decision.holdUntil;
     return { id: r.id, decision, holdUntil, expiryReason: expiryReasonFor(input) };
   }

@@ -60,6 +60,27 @@ export interface MessageView {
   reports: Array<{ at: Date; source: string; kind: string; status: string | null; category: string | null; reply: string | null; remoteMta: string | null; stateAfter: string | null }>;
 }
 
+/**
+ * The end of both claim statements: the rows of `source` (id, prev_state, prev_owner,
+ * prev_lease_until) become `sending` under this worker's lease, and a lease that had run out is
+ * recorded as an attempt of its own (a crashed or stalled worker) before the message goes again.
+ */
+function takeLease(p: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
+  return `claimed AS (
+         UPDATE outbox_messages o
+            SET state = 'sending', lease_owner = ${p.owner}, lease_until = ${p.now}::timestamptz + make_interval(secs => ${p.leaseSeconds}),
+                attempts = o.attempts + 1, is_probe = ${p.probe}
+           FROM ${p.source} WHERE o.id = ${p.source}.id
+         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id,
+                   ${p.source}.prev_state, ${p.source}.prev_owner, ${p.source}.prev_lease_until
+       ), lost AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
+         SELECT id, attempts - 1, prev_lease_until, ${p.now}, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
+           FROM claimed WHERE prev_state = 'sending'
+       )
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`;
+}
+
 @Injectable()
 export class OutboxRepository {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -108,17 +129,7 @@ export class OutboxRepository {
           ORDER BY o.next_attempt_at
           LIMIT $2
           FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE outbox_messages o
-            SET state = 'sending', lease_owner = $3, lease_until = $1::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1, is_probe = false
-           FROM picked WHERE o.id = picked.id
-         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id, picked.prev_state, picked.prev_owner, picked.prev_lease_until
-       ), lost AS (
-         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
-         SELECT id, attempts - 1, prev_lease_until, $1, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
-           FROM claimed WHERE prev_state = 'sending'
-       )
-       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`,
+       ), ${takeLease({ source: 'picked', now: '$1', owner: '$3', leaseSeconds: '$4', probe: false })}`,
       [q.now, q.limit, q.owner, q.leaseSeconds, q.ratePerMinute],
     );
   }
@@ -128,19 +139,9 @@ export class OutboxRepository {
     return sqlOne<ClaimedMessage>(
       m,
       `WITH prev AS (
-         SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages WHERE id = $1
-       ), claimed AS (
-         UPDATE outbox_messages o
-            SET state = 'sending', lease_owner = $3, lease_until = $2::timestamptz + make_interval(secs => $4), attempts = o.attempts + 1, is_probe = true
-           FROM prev
-          WHERE o.id = prev.id AND (o.state IN ('held_provider_blocked', 'queued', 'deferred') OR (o.state = 'sending' AND o.lease_until <= $2))
-         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id, prev.prev_state, prev.prev_owner, prev.prev_lease_until
-       ), lost AS (
-         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
-         SELECT id, attempts - 1, prev_lease_until, $2, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
-           FROM claimed WHERE prev_state = 'sending'
-       )
-       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`,
+         SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages
+          WHERE id = $1 AND (state IN ('held_provider_blocked', 'queued', 'deferred') OR (state = 'sending' AND lease_until <= $2))
+       ), ${takeLease({ source: 'prev', now: '$2', owner: '$3', leaseSeconds: '$4', probe: true })}`,
       [id, q.now, q.owner, q.leaseSeconds],
     );
   }

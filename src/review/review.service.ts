@@ -62,7 +62,7 @@ export class ReviewService {
     if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.repo.audit(this.tx.manager, id);
-    return { ...bookingView(booking, messages), reviewStatus: await this.reviewStatus(id), audit };
+    return { ...bookingView(booking, messages), reviewStatus: booking.reviewStatus, audit };
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {
@@ -86,12 +86,7 @@ export class ReviewService {
       const now = this.clock.now();
       const target = slotId ?? b.slotId;
       const slot = await this.repo.reserve(m, target, now.toJSDate());
-      if (!slot) {
-        const state = await this.bookings.slotState(m, target);
-        if (!state) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
-        if (state.startsAt <= now.toJSDate()) throw new DomainError('SLOT_IN_PAST', 'This slot has already started.');
-        throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId: target });
-      }
+      if (!slot) throw await this.bookings.whyNotReservable(m, target, now.toJSDate());
       const startsAt = DateTime.fromJSDate(slot.startsAt);
       const window = now.plus({ minutes: this.config.confirmWindowMinutes });
       // A fresh hold: the window from now, and room for the mail to arrive like a new booking.
@@ -138,9 +133,9 @@ export class ReviewService {
       await this.tx.run(async (m) => {
         const b = await this.bookings.findById(m, id, true);
         if (!b) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
-        const before = await this.snapshot(m, b);
+        const before = this.snapshot(b);
         await work(m, b);
-        const after = await this.snapshot(m, (await this.bookings.findById(m, id))!);
+        const after = this.snapshot((await this.bookings.findById(m, id))!);
         await this.audit.record(m, actor, { action, bookingId: id, reason, before, after });
       });
     } catch (err) {
@@ -152,13 +147,7 @@ export class ReviewService {
     return this.detail(id);
   }
 
-  private async snapshot(m: EntityManager, b: BookingRow): Promise<Snapshot> {
-    const extra = await m.query(`SELECT goodwill_until AS "goodwillUntil", review_status AS "reviewStatus" FROM bookings WHERE id = $1`, [b.id]);
-    return { status: b.status, holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null, slotId: b.slotId, goodwillUntil: extra[0]?.goodwillUntil ? new Date(extra[0].goodwillUntil).toISOString() : null, reviewStatus: extra[0]?.reviewStatus ?? null };
-  }
-
-  private async reviewStatus(id: string): Promise<string | null> {
-    const rows = await this.tx.manager.query(`SELECT review_status AS "reviewStatus" FROM bookings WHERE id = $1`, [id]);
-    return rows[0]?.reviewStatus ?? null;
+  private snapshot(b: BookingRow): Snapshot {
+    return { status: b.status, holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null, slotId: b.slotId, goodwillUntil: b.goodwillUntil ? b.goodwillUntil.toISOString() : null, reviewStatus: b.reviewStatus };
   }
 }
