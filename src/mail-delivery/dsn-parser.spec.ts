@@ -12,7 +12,7 @@ import {
 import { classifySmtpReply, SmtpStage } from './smtp-reply-classifier';
 
 // ---------------------------------------------------------------------------------------------
-// Shared fixtures (see /work/shared/fixtures/README.md)
+// Fixtures: real delivery reports (see test/fixtures/README.md)
 // ---------------------------------------------------------------------------------------------
 
 const RETURN_PATH = 'bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.2c5f2d048e2a559bd4a4@bounce.holdfast.example';
@@ -23,7 +23,7 @@ type FixtureName = 'delayed-webde.eml' | 'failed-gmx-block.eml' | 'failed-user-u
 
 /** A fixture with its placeholders filled in, LF as stored or CRLF as on the wire. */
 function fixture(name: FixtureName, lineEnding: 'LF' | 'CRLF' = 'LF'): string {
-  const raw = readFileSync(path.resolve(__dirname, '../../../shared/fixtures/dsn', name), 'utf8')
+  const raw = readFileSync(path.resolve(__dirname, '../../test/fixtures/dsn', name), 'utf8')
     .replace(/\{\{RETURN_PATH\}\}/g, RETURN_PATH)
     .replace(/\{\{ENVID\}\}/g, ENVID)
     .replace(/\{\{MESSAGE_ID\}\}/g, MESSAGE_ID);
@@ -105,7 +105,7 @@ const INPUT_FORMS: Array<{ form: string; make: (name: FixtureName) => string | B
   { form: 'CRLF Buffer', make: (n) => Buffer.from(fixture(n, 'CRLF'), 'utf8') },
 ];
 
-describe('parseDsn on the shared fixtures', () => {
+describe('parseDsn on the fixtures of real reports', () => {
   const table = FIXTURE_CASES.flatMap((c) => INPUT_FORMS.map((f) => ({ ...c, ...f })));
 
   it.each(table)('$name as $form', ({ name, make, recipient, arrivalAt }) => {

@@ -12,7 +12,7 @@ import {
 } from './smtp-reply-classifier';
 
 // ---------------------------------------------------------------------------------------------
-// Shared fixture: replies seen in the wild (see /work/shared/fixtures/README.md)
+// Fixture: replies seen in the wild (see test/fixtures/README.md)
 // ---------------------------------------------------------------------------------------------
 
 interface FixtureRow {
@@ -23,7 +23,7 @@ interface FixtureRow {
   reply: string;
 }
 
-const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/smtp-replies.tsv');
+const FIXTURE = path.resolve(__dirname, '../../test/fixtures/smtp-replies.tsv');
 
 function readFixture(): FixtureRow[] {
   const lines = readFileSync(FIXTURE, 'utf8').split(/\r?\n/);
@@ -52,7 +52,7 @@ function fixtureRow(pattern: RegExp): FixtureRow {
   return row;
 }
 
-describe('classifySmtpReply on the shared fixture', () => {
+describe('classifySmtpReply on the fixture of real replies', () => {
   it('reads every row of the fixture', () => {
     expect(fixtureRows.length).toBeGreaterThanOrEqual(17);
     for (const row of fixtureRows) {
@@ -215,7 +215,7 @@ const OWN_CASES: OwnCase[] = [
   {
     rule: 'ui.service-refused',
     category: 'provider_block',
-    note: 'the Diagnostic-Code of ../shared/fixtures/dsn/delayed-webde.eml',
+    note: 'the Diagnostic-Code of test/fixtures/dsn/delayed-webde.eml',
     reply: r(421, 'CONN', '421 web.de (mxweb113) Nemesis ESMTP Service not available Service unavailable Reject due to policy restrictions Please try again later.'),
   },
   {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 
-const FIXTURES = resolve(__dirname, '../../../shared/fixtures/dsn');
+const FIXTURES = resolve(__dirname, '../fixtures/dsn');
 
 /** What a relay sends back to the envelope sender: a fixture report, filled in, over real SMTP. */
 export async function sendDsn(port: number, fixture: string, sent: { returnPath: string; envid: string; messageIdHeader: string }, to = sent.returnPath): Promise<void> {

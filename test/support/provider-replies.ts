@@ -1,4 +1,4 @@
-/** Real provider replies (from ../shared/fixtures/smtp-replies.tsv), as a fake MX or relay gives them. */
+/** Real provider replies (from test/fixtures/smtp-replies.tsv), as a fake MX or relay gives them. */
 export const GMX_IP_BLOCK = {
   code: 554,
   message:
