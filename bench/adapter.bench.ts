@@ -17,7 +17,14 @@ import { createValidationPipe } from '../src/common/validation';
 class EchoController {
   @Post('bookings')
   create(@Body() dto: CreateBookingDto) {
-    return { id: '00000000-0000-4000-8000-000000000000', reference: 'HF-7K3Q-9MPD', status: 'pending', holdUntil: '2026-12-01T09:30:00+01:00', statusToken: 'x'.repeat(43), name: dto.name };
+    return {
+      id: '00000000-0000-4000-8000-000000000000',
+      reference: 'HF-7K3Q-9MPD',
+      status: 'pending',
+      holdUntil: '2026-12-01T09:30:00+01:00',
+      statusToken: 'x'.repeat(43),
+      name: dto.name,
+    };
   }
 }
 
@@ -36,15 +43,29 @@ async function load(url: string): Promise<{ rps: number; p50: number; p99: numbe
 
 async function runLoad(url: string) {
   const autocannon = require('autocannon') as (o: object) => Promise<any>;
-  const body = JSON.stringify({ slotId: '6f1c1f5e-9a59-4a53-8a2e-0b1b6c1f0a11', name: 'Erika Mustermann', email: 'erika@example.org' });
-  const r = await autocannon({ url: `${url}/api/v1/bookings`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 32, duration: SECONDS });
+  const body = JSON.stringify({
+    slotId: '6f1c1f5e-9a59-4a53-8a2e-0b1b6c1f0a11',
+    name: 'Erika Mustermann',
+    email: 'erika@example.org',
+  });
+  const r = await autocannon({
+    url: `${url}/api/v1/bookings`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 32,
+    duration: SECONDS,
+  });
   process.send!({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx });
 }
 
 async function main() {
   if (process.argv[2] === '--load') return runLoad(process.argv[3]);
   const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
-  for (const [name, adapter] of [['fastify', () => new FastifyAdapter()], ['express', () => new ExpressAdapter()]] as const) {
+  for (const [name, adapter] of [
+    ['fastify', () => new FastifyAdapter()],
+    ['express', () => new ExpressAdapter()],
+  ] as const) {
     const app = await NestFactory.create(EchoModule, adapter() as never, { logger: false });
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new HttpErrorFilter());
@@ -55,7 +76,10 @@ async function main() {
     await app.close();
   }
   console.log(`adapter   req/s    p50 ms  p99 ms  non-2xx   (${SECONDS} s, 32 connections, validated JSON POST)`);
-  for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(9)} ${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.non2xx).padStart(8)}`);
+  for (const [name, r] of Object.entries(results))
+    console.log(
+      `${name.padEnd(9)} ${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.non2xx).padStart(8)}`,
+    );
   console.log(`fastify / express = ${(results.fastify.rps / results.express.rps).toFixed(2)}`);
 }
 

@@ -17,12 +17,41 @@ import { loadConfig } from '../src/config/app-config';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { renderConfirmationMail } from '../src/notifications/confirmation-mail';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10), CONNECTIONS = 32, SPREAD_SLOTS = 20_000, PGBENCH_SLOTS = 20_000, PGBENCH = '/usr/bin/pgbench';
-const TZ = 'Europe/Berlin', OFFICE = 'Bench Office', ADDRESS = 'Benchstraße 1, 10115 Berlin', SERVICE = 'Bench Service';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10),
+  CONNECTIONS = 32,
+  SPREAD_SLOTS = 20_000,
+  PGBENCH_SLOTS = 20_000,
+  PGBENCH = '/usr/bin/pgbench';
+const TZ = 'Europe/Berlin',
+  OFFICE = 'Bench Office',
+  ADDRESS = 'Benchstraße 1, 10115 Berlin',
+  SERVICE = 'Bench Service';
 
-interface Latency { p50: number; p97_5: number; p99: number }
-interface LoadJob { url: string; slots: string[]; start: number; tag: string; seconds: number; overallRate?: number; paced?: boolean }
-interface LoadResult extends Latency { seconds: number; total: number; sent: number; status: Record<string, number>; slotFull: number; errors: number; loadCpu: number; appCpu: number; hostBusy: number }
+interface Latency {
+  p50: number;
+  p97_5: number;
+  p99: number;
+}
+interface LoadJob {
+  url: string;
+  slots: string[];
+  start: number;
+  tag: string;
+  seconds: number;
+  overallRate?: number;
+  paced?: boolean;
+}
+interface LoadResult extends Latency {
+  seconds: number;
+  total: number;
+  sent: number;
+  status: Record<string, number>;
+  slotFull: number;
+  errors: number;
+  loadCpu: number;
+  appCpu: number;
+  hostBusy: number;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentiles = (ms: number[]): Latency => {
@@ -35,34 +64,52 @@ const percentiles = (ms: number[]): Latency => {
 const autocannon = require('autocannon') as (opts: object) => Promise<{ errors: number; timeouts: number; latency: Latency }>;
 async function runLoad(job: LoadJob): Promise<Omit<LoadResult, 'appCpu' | 'hostBusy'>> {
   const status: Record<string, number> = {};
-  let sent = 0, slotFull = 0, errors = 0;
+  let sent = 0,
+    slotFull = 0,
+    errors = 0;
   const body = () => {
     const i = sent++; // every request: the next slot, an e-mail address of its own
-    return JSON.stringify({ slotId: job.slots[(job.start + i) % job.slots.length], name: 'Bench User', email: `b${job.tag}-${i}@bench.example.org` });
+    return JSON.stringify({
+      slotId: job.slots[(job.start + i) % job.slots.length],
+      name: 'Bench User',
+      email: `b${job.tag}-${i}@bench.example.org`,
+    });
   };
   const onResponse = (code: number, text: string) => {
     status[code] = (status[code] ?? 0) + 1;
     if (code === 409 && text.includes('SLOT_FULL')) slotFull++;
   };
-  const cpu0 = process.cpuUsage(), t0 = performance.now();
+  const cpu0 = process.cpuUsage(),
+    t0 = performance.now();
   let latency: Latency;
   if (job.paced) {
     latency = await paced(job, body, onResponse, () => errors++);
   } else {
     const result = await autocannon({
-      url: job.url, connections: CONNECTIONS, duration: job.seconds, overallRate: job.overallRate,
+      url: job.url,
+      connections: CONNECTIONS,
+      duration: job.seconds,
+      overallRate: job.overallRate,
       // autocannon 9 corrects with an expected interval of Math.ceil(1 / rate) = 1 ms: synthetic samples, so off.
       ignoreCoordinatedOmission: job.overallRate !== undefined,
-      requests: [{
-        method: 'POST', path: '/api/v1/bookings', headers: { 'content-type': 'application/json' },
-        setupRequest: (req: { body?: string }) => { req.body = body(); return req; },
-        onResponse,
-      }],
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/bookings',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req: { body?: string }) => {
+            req.body = body();
+            return req;
+          },
+          onResponse,
+        },
+      ],
     });
     errors = result.errors + result.timeouts;
     latency = result.latency;
   }
-  const seconds = (performance.now() - t0) / 1000, { user, system } = process.cpuUsage(cpu0);
+  const seconds = (performance.now() - t0) / 1000,
+    { user, system } = process.cpuUsage(cpu0);
   const total = Object.values(status).reduce((a, b) => a + b, 0);
   return { ...latency, seconds, total, sent, status, slotFull, errors, loadCpu: (user + system) / 1e4 / seconds };
 }
@@ -72,17 +119,52 @@ async function runLoad(job: LoadJob): Promise<Omit<LoadResult, 'appCpu' | 'hostB
  * start of the second): request i is due at t0 + i/rate and its latency counts from then, so waiting
  * for one of the CONNECTIONS sockets is included (no coordinated omission).
  */
-async function paced(job: LoadJob, body: () => string, onResponse: (code: number, text: string) => void, onError: () => void): Promise<Latency> {
+async function paced(
+  job: LoadJob,
+  body: () => string,
+  onResponse: (code: number, text: string) => void,
+  onError: () => void,
+): Promise<Latency> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const { hostname, port } = new URL(job.url), interval = 1000 / job.overallRate!, t0 = performance.now(), ms: number[] = [], pending: Array<Promise<void>> = [];
-  const fire = (due: number) => new Promise<void>((done) => {
-    const req = request({ agent, hostname, port, path: '/api/v1/bookings', method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => { ms.push(performance.now() - due); onResponse(res.statusCode ?? 0, text); done(); });
+  const { hostname, port } = new URL(job.url),
+    interval = 1000 / job.overallRate!,
+    t0 = performance.now(),
+    ms: number[] = [],
+    pending: Array<Promise<void>> = [];
+  const fire = (due: number) =>
+    new Promise<void>((done) => {
+      const req = request(
+        {
+          agent,
+          hostname,
+          port,
+          path: '/api/v1/bookings',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          timeout: 10_000,
+        },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (text += c))
+            .on('end', () => {
+              ms.push(performance.now() - due);
+              onResponse(res.statusCode ?? 0, text);
+              done();
+            });
+        },
+      );
+      req
+        .on('timeout', () => req.destroy(new Error('timeout')))
+        .on('error', () => {
+          onError();
+          done();
+        })
+        .end(body());
     });
-    req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', () => { onError(); done(); }).end(body());
-  });
-  const count = Math.ceil((job.seconds * 1000) / interval), due = (i: number) => t0 + i * interval;
+  const count = Math.ceil((job.seconds * 1000) / interval),
+    due = (i: number) => t0 + i * interval;
   for (let i = 0; i < count; await sleep(1)) {
     while (i < count && due(i) <= performance.now()) pending.push(fire(due(i++)));
   }
@@ -92,13 +174,26 @@ async function paced(job: LoadJob, body: () => string, onResponse: (code: number
 }
 
 // ---- parent ---------------------------------------------------------------------------------------
-const hostTicks = () => os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, all: 0 });
+const hostTicks = () =>
+  os
+    .cpus()
+    .reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
+      idle: 0,
+      all: 0,
+    });
 /** Runs `work`; reports this (the app's) process CPU in % of one core and the machine's busy share. */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; appCpu: number; hostBusy: number }> {
-  const c0 = process.cpuUsage(), h0 = hostTicks(), t0 = performance.now();
+  const c0 = process.cpuUsage(),
+    h0 = hostTicks(),
+    t0 = performance.now();
   const value = await work();
-  const { user, system } = process.cpuUsage(c0), h1 = hostTicks();
-  return { value, appCpu: (user + system) / 10 / (performance.now() - t0), hostBusy: 100 * (1 - (h1.idle - h0.idle) / (h1.all - h0.all)) };
+  const { user, system } = process.cpuUsage(c0),
+    h1 = hostTicks();
+  return {
+    value,
+    appCpu: (user + system) / 10 / (performance.now() - t0),
+    hostBusy: 100 * (1 - (h1.idle - h0.idle) / (h1.all - h0.all)),
+  };
 }
 
 /** One child for all runs, started first: it keeps working when a concurrent `nest build` empties dist/. */
@@ -106,10 +201,11 @@ function loadGenerator() {
   const child = fork(__filename, ['--load'], { stdio: 'inherit' });
   let failed: (err: Error) => void = () => undefined;
   child.on('exit', (code) => failed(new Error(`load generator exited with ${code}`)));
-  const run = (job: LoadJob) => new Promise<Omit<LoadResult, 'appCpu' | 'hostBusy'>>((resolve, reject) => {
-    failed = reject;
-    child.once('message', (m) => resolve(m as LoadResult)).send(job);
-  });
+  const run = (job: LoadJob) =>
+    new Promise<Omit<LoadResult, 'appCpu' | 'hostBusy'>>((resolve, reject) => {
+      failed = reject;
+      child.once('message', (m) => resolve(m as LoadResult)).send(job);
+    });
   return {
     load: async (job: LoadJob): Promise<LoadResult> => {
       const { value, appCpu, hostBusy } = await measured(() => run(job));
@@ -119,37 +215,65 @@ function loadGenerator() {
   };
 }
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer().once('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 
 async function adminQuery(url: string, text: string): Promise<void> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  try { await c.query(text); } finally { await c.end(); }
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Own embedded PostgreSQL in a temp dir, or a database of its own on DATABASE_URL's (loopback) server. */
 async function database(): Promise<{ url: string; where: string; stop(): Promise<void> }> {
   const admin = process.env.DATABASE_URL;
   if (admin) {
-    const u = new URL(admin), name = `holdfast_bench_${randomBytes(4).toString('hex')}`;
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new Error(`DATABASE_URL must point to this machine (127.0.0.1), not ${u.hostname}`);
+    const u = new URL(admin),
+      name = `holdfast_bench_${randomBytes(4).toString('hex')}`;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))
+      throw new Error(`DATABASE_URL must point to this machine (127.0.0.1), not ${u.hostname}`);
     await adminQuery(admin, `CREATE DATABASE "${name}"`);
     u.pathname = `/${name}`;
-    return { url: u.toString(), where: `DATABASE_URL server, database ${name}`, stop: () => adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+    return {
+      url: u.toString(),
+      where: `DATABASE_URL server, database ${name}`,
+      stop: () => adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-bench-'));
   chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort(), database: 'holdfast_bench', persistent: false });
-  return { url: pg.url, where: `embedded PostgreSQL in ${dir}`, stop: async () => { await pg.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(dir, 'data'),
+    port: await freePort(),
+    database: 'holdfast_bench',
+    persistent: false,
+  });
+  return {
+    url: pg.url,
+    where: `embedded PostgreSQL in ${dir}`,
+    stop: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Waits (at most 10 s) until no connection of the app's pool matches `condition`. */
 async function settled(db: Pool, condition: string): Promise<void> {
   for (let i = 0; i < 100; i++, await sleep(100)) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'holdfast' AND ${condition}`);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'holdfast' AND ${condition}`,
+    );
     if (rows[0].n === 0) return;
   }
   throw new Error(`app connections still ${condition} after 10 s`);
@@ -157,20 +281,34 @@ async function settled(db: Pool, condition: string): Promise<void> {
 
 async function seed(db: Pool) {
   const id = async (text: string, params: unknown[]) => (await db.query(text, params)).rows[0].id as string;
-  const location = await id(`INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3) RETURNING id`, [OFFICE, ADDRESS, TZ]);
-  const pgbOffice = await id(`INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3) RETURNING id`, [`${OFFICE} pgbench`, ADDRESS, TZ]);
+  const location = await id(`INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3) RETURNING id`, [
+    OFFICE,
+    ADDRESS,
+    TZ,
+  ]);
+  const pgbOffice = await id(`INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3) RETURNING id`, [
+    `${OFFICE} pgbench`,
+    ADDRESS,
+    TZ,
+  ]);
   const service = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 5) RETURNING id`, [SERVICE]);
   const hotService = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 5) RETURNING id`, ['Bench Rush']);
-  const slots = (ids: string, step: string, n: number, capacity: number, serviceId: string, locationId: string) => db.query(
-    `INSERT INTO slots (id, location_id, service_id, starts_at, ends_at, capacity)
+  const slots = (ids: string, step: string, n: number, capacity: number, serviceId: string, locationId: string) =>
+    db.query(
+      `INSERT INTO slots (id, location_id, service_id, starts_at, ends_at, capacity)
      SELECT ${ids}, $1, $2, date_trunc('hour', now()) + interval '1 day' + g * interval '${step}',
             date_trunc('hour', now()) + interval '1 day' + g * interval '${step}' + interval '5 minutes', $4
-       FROM generate_series(1, $3::int) g RETURNING id`, [locationId, serviceId, n, capacity]);
-  const spread = (await slots('gen_random_uuid()', '5 minutes', SPREAD_SLOTS, 3, service, location)).rows.map((r) => r.id as string);
+       FROM generate_series(1, $3::int) g RETURNING id`,
+      [locationId, serviceId, n, capacity],
+    );
+  const spread = (await slots('gen_random_uuid()', '5 minutes', SPREAD_SLOTS, 3, service, location)).rows.map(
+    (r) => r.id as string,
+  );
   // pgbench's slots: ids derived from the slot number (no lookup in its script), capacity it never exhausts.
   await slots(`md5('hf-pgbench-' || g)::uuid`, '5 minutes', PGBENCH_SLOTS, 1000, service, pgbOffice);
   await db.query('ANALYZE');
-  const hotSlots = (capacity: number) => slots('gen_random_uuid()', '1 hour', 5, capacity, hotService, location).then((r) => r.rows.map((x) => x.id as string));
+  const hotSlots = (capacity: number) =>
+    slots('gen_random_uuid()', '1 hour', 5, capacity, hotService, location).then((r) => r.rows.map((x) => x.id as string));
   return { spread, hotSlots };
 }
 
@@ -211,8 +349,14 @@ COMMIT;
 /** A real confirmation mail as the outbox payload (same size as the app's), given to pgbench as a parameter. */
 function samplePayload(): string {
   const mail = renderConfirmationMail({
-    name: 'Bench User', reference: 'HF-7K3Q-9MPD', locationName: OFFICE, locationAddress: ADDRESS, serviceName: SERVICE, timeZone: TZ,
-    slotStartsAt: new Date(Date.now() + 86_400_000), holdUntil: new Date(Date.now() + 3_600_000),
+    name: 'Bench User',
+    reference: 'HF-7K3Q-9MPD',
+    locationName: OFFICE,
+    locationAddress: ADDRESS,
+    serviceName: SERVICE,
+    timeZone: TZ,
+    slotStartsAt: new Date(Date.now() + 86_400_000),
+    holdUntil: new Date(Date.now() + 3_600_000),
     confirmUrl: `http://localhost:0/confirm?token=${randomBytes(32).toString('base64url')}`,
   });
   return JSON.stringify({ to: 'x@bench.example.org', ...mail });
@@ -220,20 +364,52 @@ function samplePayload(): string {
 
 /** pgbench with a per-transaction log (-l) in a temp dir, so its percentiles are computed like the HTTP ones. */
 async function pgbench(url: string): Promise<(Latency & { tps: number; processed: number; failed: string }) | string> {
-  try { accessSync(PGBENCH, constants.X_OK); } catch { return `not found at ${PGBENCH}: skipped, no ratio`; }
+  try {
+    accessSync(PGBENCH, constants.X_OK);
+  } catch {
+    return `not found at ${PGBENCH}: skipped, no ratio`;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-pgbench-'));
   try {
     writeFileSync(join(dir, 'booking.sql'), pgbenchScript());
-    const args = ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-l', `--log-prefix=${join(dir, 'tx')}`,
-      '-D', `payload=${samplePayload()}`, '-f', join(dir, 'booking.sql'), url];
-    const out = await new Promise<string>((resolve) => execFile(PGBENCH, args, { timeout: (SECONDS + 30) * 1000 }, (err, stdout, stderr) =>
-      resolve(`${stdout}\n${err ? `${err.message}\n` : ''}${stderr.trim().split('\n').slice(0, 5).join('\n')}`)));
-    const tps = /tps = ([\d.]+)/.exec(out), processed = /actually processed: (\d+)/.exec(out);
+    const args = [
+      '-n',
+      '-M',
+      'extended',
+      '-c',
+      String(CONNECTIONS),
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+      '-l',
+      `--log-prefix=${join(dir, 'tx')}`,
+      '-D',
+      `payload=${samplePayload()}`,
+      '-f',
+      join(dir, 'booking.sql'),
+      url,
+    ];
+    const out = await new Promise<string>((resolve) =>
+      execFile(PGBENCH, args, { timeout: (SECONDS + 30) * 1000 }, (err, stdout, stderr) =>
+        resolve(`${stdout}\n${err ? `${err.message}\n` : ''}${stderr.trim().split('\n').slice(0, 5).join('\n')}`),
+      ),
+    );
+    const tps = /tps = ([\d.]+)/.exec(out),
+      processed = /actually processed: (\d+)/.exec(out);
     if (!tps || !processed) return `failed:\n${out}`;
     // log lines: client_id transaction_no latency_us script_no epoch epoch_us
-    const ms = readdirSync(dir).filter((f) => f.startsWith('tx.')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-      .map((l) => Number(l.split(' ')[2]) / 1000).filter((n) => Number.isFinite(n));
-    return { tps: Number(tps[1]), processed: Number(processed[1]), failed: /number of failed transactions: (\d+)/.exec(out)?.[1] ?? '?', ...percentiles(ms) };
+    const ms = readdirSync(dir)
+      .filter((f) => f.startsWith('tx.'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+      .map((l) => Number(l.split(' ')[2]) / 1000)
+      .filter((n) => Number.isFinite(n));
+    return {
+      tps: Number(tps[1]),
+      processed: Number(processed[1]),
+      failed: /number of failed transactions: (\d+)/.exec(out)?.[1] ?? '?',
+      ...percentiles(ms),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -241,29 +417,54 @@ async function pgbench(url: string): Promise<(Latency & { tps: number; processed
 
 const fmt = (n: number, d = 0) => n.toFixed(d);
 const created = (r: LoadResult) => r.status['201'] ?? 0;
-const nonCreated = (r: LoadResult) => Object.entries(r.status).filter(([c]) => c !== '201').map(([c, n]) => `${c}×${n}`).concat(r.errors ? [`conn-errors×${r.errors}`] : []).join(' ') || '-';
-const row = (name: string, cells: string[], tail: string) => console.log(`${name.padEnd(11)}${cells.map((c) => c.padStart(9)).join('')}  ${tail}`);
+const nonCreated = (r: LoadResult) =>
+  Object.entries(r.status)
+    .filter(([c]) => c !== '201')
+    .map(([c, n]) => `${c}×${n}`)
+    .concat(r.errors ? [`conn-errors×${r.errors}`] : [])
+    .join(' ') || '-';
+const row = (name: string, cells: string[], tail: string) =>
+  console.log(`${name.padEnd(11)}${cells.map((c) => c.padStart(9)).join('')}  ${tail}`);
 
 async function main(): Promise<number> {
-  const started = Date.now(), generator = loadGenerator(), load = generator.load, db = await database();
+  const started = Date.now(),
+    generator = loadGenerator(),
+    load = generator.load,
+    db = await database();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', LOG_FORMAT: 'log' });
-  const running = await createApp(config, { databaseUrl: db.url, logger: false }).catch(async (err) => { await db.stop(); throw err; });
+  const running = await createApp(config, { databaseUrl: db.url, logger: false }).catch(async (err) => {
+    await db.stop();
+    throw err;
+  });
   const pool = new Pool({ connectionString: db.url, max: 2 });
   try {
-    console.log(`holdfast booking bench: ${db.where}; app at ${running.url} with WORKERS_ENABLED=false (no mail is sent during the runs)`);
-    console.log(`${CONNECTIONS} connections, ${SECONDS} s per run; load generator in a child process; the app's DB pool has 20 connections`);
+    console.log(
+      `holdfast booking bench: ${db.where}; app at ${running.url} with WORKERS_ENABLED=false (no mail is sent during the runs)`,
+    );
+    console.log(
+      `${CONNECTIONS} connections, ${SECONDS} s per run; load generator in a child process; the app's DB pool has 20 connections`,
+    );
     const { spread, hotSlots } = await seed(pool);
     const idle = await measured(() => sleep(1000));
-    if (idle.hostBusy > 20) console.log(`WARNING: the machine is ${fmt(idle.hostBusy)}% busy before the runs (other processes): numbers are noisy`);
-    const job = (tag: string, over: Partial<LoadJob> = {}): LoadJob => ({ url: running.url, slots: spread, start: 0, tag, seconds: SECONDS, ...over });
+    if (idle.hostBusy > 20)
+      console.log(`WARNING: the machine is ${fmt(idle.hostBusy)}% busy before the runs (other processes): numbers are noisy`);
+    const job = (tag: string, over: Partial<LoadJob> = {}): LoadJob => ({
+      url: running.url,
+      slots: spread,
+      start: 0,
+      tag,
+      seconds: SECONDS,
+      ...over,
+    });
 
     const warm = await load(job('W', { seconds: 2 }));
     const a = await load(job('A', { start: warm.sent }));
-    const peak = a.total / a.seconds, half = Math.max(1, Math.floor(peak / 2));
+    const peak = a.total / a.seconds,
+      half = Math.max(1, Math.floor(peak / 2));
     console.log(`A spread: ${fmt(peak)} req/s; pgbench next ...`);
     const pgb = await measured(() => pgbench(db.url));
     // Rush: 5 hot slots sized to be full after ~40% of the run at A's rate; SLOT_FULL after that.
-    const capacity = Math.max(50, Math.round((created(a) / a.seconds) * SECONDS * 0.4 / 5));
+    const capacity = Math.max(50, Math.round(((created(a) / a.seconds) * SECONDS * 0.4) / 5));
     const hot = await hotSlots(capacity);
     const b = await load(job('B', { slots: hot }));
     const h = await load(job('H', { start: warm.sent + a.sent, overallRate: half }));
@@ -280,26 +481,63 @@ async function main(): Promise<number> {
             OR (SELECT count(*) FROM confirmation_tokens t WHERE t.booking_id = b.id) <> 1)::int AS orphans,
         (SELECT count(*) FROM bookings WHERE email LIKE 'b%@bench.example.org')::int AS http_rows,
         (SELECT count(*) FROM bookings WHERE email LIKE 'pgb-%')::int AS pgbench_rows`); // one snapshot
-    const fill = await one<{ n: number; s: number; full: number }>(`SELECT count(*)::int AS n, extract(epoch FROM max(created_at) - min(created_at))::float AS s,
-        (SELECT count(*)::int FROM slots WHERE id = ANY($1::uuid[]) AND booked = capacity) AS full FROM bookings WHERE slot_id = ANY($1::uuid[])`, [hot]);
-    const http201 = runs.reduce((s, r) => s + created(r), 0), unanswered = runs.reduce((s, r) => s + r.sent - r.total, 0);
+    const fill = await one<{ n: number; s: number; full: number }>(
+      `SELECT count(*)::int AS n, extract(epoch FROM max(created_at) - min(created_at))::float AS s,
+        (SELECT count(*)::int FROM slots WHERE id = ANY($1::uuid[]) AND booked = capacity) AS full FROM bookings WHERE slot_id = ANY($1::uuid[])`,
+      [hot],
+    );
+    const http201 = runs.reduce((s, r) => s + created(r), 0),
+      unanswered = runs.reduce((s, r) => s + r.sent - r.total, 0);
 
     console.log('');
     row('scenario', ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'host'], 'errors / non-201');
-    for (const [name, r] of [['A spread', a], ['B rush', b], ['half/ac', h], ['half/paced', hp]] as const) {
-      row(name, [fmt(r.total / r.seconds), fmt(created(r) / r.seconds), fmt(r.p50, 1), fmt(r.p97_5, 1), fmt(r.p99, 1), `${fmt(r.appCpu)}%`, `${fmt(r.loadCpu)}%`, `${fmt(r.hostBusy)}%`], nonCreated(r));
+    for (const [name, r] of [
+      ['A spread', a],
+      ['B rush', b],
+      ['half/ac', h],
+      ['half/paced', hp],
+    ] as const) {
+      row(
+        name,
+        [
+          fmt(r.total / r.seconds),
+          fmt(created(r) / r.seconds),
+          fmt(r.p50, 1),
+          fmt(r.p97_5, 1),
+          fmt(r.p99, 1),
+          `${fmt(r.appCpu)}%`,
+          `${fmt(r.loadCpu)}%`,
+          `${fmt(r.hostBusy)}%`,
+        ],
+        nonCreated(r),
+      );
     }
     const p = pgb.value;
-    if (typeof p !== 'string') row('pgbench', [fmt(p.tps), fmt(p.tps), fmt(p.p50, 1), fmt(p.p97_5, 1), fmt(p.p99, 1), '-', '-', `${fmt(pgb.hostBusy)}%`], `failed ${p.failed}`);
-    console.log(`(app / load CPU: % of one core used by the app process / the load generator; host: % of all ${os.cpus().length} cores busy)`);
-    console.log(`B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${b.slotFull} × 409 SLOT_FULL`);
-    console.log(`half = ${half} req/s (A's peak ${fmt(peak)} / 2). half/ac: autocannon overallRate (sends each second's quota as a burst);`);
-    console.log(`  half/paced: steady arrivals, latency from the due time. p99 goal < 50 ms: paced ${fmt(hp.p99, 1)} ms ${hp.p99 < 50 ? 'MET' : 'NOT MET'}, autocannon ${fmt(h.p99, 1)} ms ${h.p99 < 50 ? 'MET' : 'NOT MET'}`);
+    if (typeof p !== 'string')
+      row(
+        'pgbench',
+        [fmt(p.tps), fmt(p.tps), fmt(p.p50, 1), fmt(p.p97_5, 1), fmt(p.p99, 1), '-', '-', `${fmt(pgb.hostBusy)}%`],
+        `failed ${p.failed}`,
+      );
+    console.log(
+      `(app / load CPU: % of one core used by the app process / the load generator; host: % of all ${os.cpus().length} cores busy)`,
+    );
+    console.log(
+      `B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${b.slotFull} × 409 SLOT_FULL`,
+    );
+    console.log(
+      `half = ${half} req/s (A's peak ${fmt(peak)} / 2). half/ac: autocannon overallRate (sends each second's quota as a burst);`,
+    );
+    console.log(
+      `  half/paced: steady arrivals, latency from the due time. p99 goal < 50 ms: paced ${fmt(hp.p99, 1)} ms ${hp.p99 < 50 ? 'MET' : 'NOT MET'}, autocannon ${fmt(h.p99, 1)} ms ${h.p99 < 50 ? 'MET' : 'NOT MET'}`,
+    );
     if (typeof p === 'string') console.log(`pgbench: ${p}`);
     else {
       const ratio = created(a) / a.seconds / p.tps;
       console.log(`pgbench: the SQL of one HTTP booking, -M extended -c ${CONNECTIONS} -j 2 -T ${SECONDS}, same database`);
-      console.log(`ratio HTTP bookings/s ÷ pgbench tps = ${fmt(created(a) / a.seconds)} / ${fmt(p.tps)} = ${fmt(ratio, 2)} -> goal >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+      console.log(
+        `ratio HTTP bookings/s ÷ pgbench tps = ${fmt(created(a) / a.seconds)} / ${fmt(p.tps)} = ${fmt(ratio, 2)} -> goal >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
+      );
     }
 
     const checks: Array<[string, boolean]> = [
@@ -307,9 +545,16 @@ async function main(): Promise<number> {
       [`sum(slots.booked) ${facts.booked} = active bookings ${facts.active}`, facts.booked === facts.active],
       [`every booking has exactly one confirmation token and one outbox row (violations: ${facts.orphans})`, facts.orphans === 0],
       // Requests in flight when a run's time is up may commit without their response being counted.
-      [`HTTP booking rows ${facts.http_rows} within 201 responses ${http201} .. + ${unanswered} unanswered at run ends`, facts.http_rows >= http201 && facts.http_rows <= http201 + unanswered],
+      [
+        `HTTP booking rows ${facts.http_rows} within 201 responses ${http201} .. + ${unanswered} unanswered at run ends`,
+        facts.http_rows >= http201 && facts.http_rows <= http201 + unanswered,
+      ],
     ];
-    if (typeof p !== 'string') checks.push([`pgbench booking rows ${facts.pgbench_rows} = transactions processed ${p.processed}`, facts.pgbench_rows === p.processed]);
+    if (typeof p !== 'string')
+      checks.push([
+        `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${p.processed}`,
+        facts.pgbench_rows === p.processed,
+      ]);
     console.log('\nintegrity:');
     for (const [text, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'} ${text}`);
     const pass = checks.every(([, ok]) => ok);
@@ -325,8 +570,22 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[2] === '--load') {
-  process.on('message', (job) => runLoad(job as LoadJob).then((r) => process.send!(r), (err) => { console.error(err); process.exit(1); }));
+  process.on('message', (job) =>
+    runLoad(job as LoadJob).then(
+      (r) => process.send!(r),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    ),
+  );
   process.on('disconnect', () => process.exit(0));
 } else {
-  main().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

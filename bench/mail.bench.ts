@@ -25,7 +25,8 @@ const FAMILIES = [
   { family: 'yahoo', domain: 'yahoo.de' },
   { family: 'united-internet', domain: 'gmx.de' },
 ];
-const GMX_BLOCK = 'gmx.net (mxgmx104) Nemesis ESMTP Service not available\n554-IP address is block listed.\n554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip';
+const GMX_BLOCK =
+  'gmx.net (mxgmx104) Nemesis ESMTP Service not available\n554-IP address is block listed.\n554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip';
 const TIME_LIMIT_MS = 120_000;
 
 async function freePort(): Promise<number> {
@@ -38,7 +39,9 @@ async function freePort(): Promise<number> {
 }
 
 /** The sink: accepts everything, reads nothing it need not; refuses blocked domains at RCPT. */
-function startSink(blocked: Set<string>): Promise<{ url: string; accepted: () => number; refused: () => number; close: () => Promise<void> }> {
+function startSink(
+  blocked: Set<string>,
+): Promise<{ url: string; accepted: () => number; refused: () => number; close: () => Promise<void> }> {
   let accepted = 0;
   let refused = 0;
   const server = new SMTPServer({
@@ -63,14 +66,22 @@ function startSink(blocked: Set<string>): Promise<{ url: string; accepted: () =>
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, accepted: () => accepted, refused: () => refused, close: () => new Promise((r) => server.close(() => r())) }),
+      resolve({
+        url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+        accepted: () => accepted,
+        refused: () => refused,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
     ),
   );
 }
 
 async function enqueue(db: Pool, count: number, tag: string): Promise<void> {
   const ids = Array.from({ length: count }, () => randomUUID());
-  const payload = JSON.stringify({ subject: 'Bitte bestätigen Sie Ihren Termin (HF-BENC-HMRK)', text: 'Guten Tag,\n\nbitte bestätigen Sie: http://localhost/confirm?token=x\n'.repeat(8) });
+  const payload = JSON.stringify({
+    subject: 'Bitte bestätigen Sie Ihren Termin (HF-BENC-HMRK)',
+    text: 'Guten Tag,\n\nbitte bestätigen Sie: http://localhost/confirm?token=x\n'.repeat(8),
+  });
   await db.query(
     `INSERT INTO outbox_messages (id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
      SELECT id, 'booking_confirmation', 'email', 'b' || $2 || n || '@' || (ARRAY[${FAMILIES.map((f) => `'${f.domain}'`).join(',')}])[1 + n % ${FAMILIES.length}],
@@ -81,7 +92,9 @@ async function enqueue(db: Pool, count: number, tag: string): Promise<void> {
 }
 
 async function waitingByFamily(db: Pool): Promise<Record<string, number>> {
-  const { rows } = await db.query(`SELECT family, count(*)::int AS n FROM outbox_messages WHERE state IN ('queued', 'deferred', 'sending') GROUP BY family`);
+  const { rows } = await db.query(
+    `SELECT family, count(*)::int AS n FROM outbox_messages WHERE state IN ('queued', 'deferred', 'sending') GROUP BY family`,
+  );
   return Object.fromEntries(rows.map((r) => [r.family, r.n]));
 }
 
@@ -110,7 +123,12 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'holdfast-bench-mail-'));
     chmodSync(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort(), database: 'holdfast_bench_mail', persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dir, 'data'),
+      port: await freePort(),
+      database: 'holdfast_bench_mail',
+      persistent: false,
+    });
     databaseUrl = pg.url;
     stopPg = pg.stop;
   } else {
@@ -133,15 +151,25 @@ async function main(): Promise<void> {
   const blocked = new Set<string>();
   const sink = await startSink(blocked);
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', SMTP_URL: sink.url, WORKERS_ENABLED: 'false', SEED_DEMO: 'false', MX_LOOKUP: 'false',
-    DISPATCH_BATCH_SIZE: '200', SMTP_POOL_SIZE: '10', PROVIDER_RATE_PER_MINUTE: '100000', LOG_FORMAT: 'log',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SMTP_URL: sink.url,
+    WORKERS_ENABLED: 'false',
+    SEED_DEMO: 'false',
+    MX_LOOKUP: 'false',
+    DISPATCH_BATCH_SIZE: '200',
+    SMTP_POOL_SIZE: '10',
+    PROVIDER_RATE_PER_MINUTE: '100000',
+    LOG_FORMAT: 'log',
   });
   const running = await createApp(config, { databaseUrl, logger: false, listen: false });
   const db = new Pool({ connectionString: databaseUrl, max: 2 });
   const dispatcher = running.app.get(DispatcherService);
   const others = FAMILIES.filter((f) => f.family !== 'united-internet').map((f) => f.family);
   try {
-    console.log(`holdfast bench:mail — ${MAILS} mails per run, ${FAMILIES.length} provider families, SMTP sink on loopback, 2 dispatch loops, pool 10`);
+    console.log(
+      `holdfast bench:mail — ${MAILS} mails per run, ${FAMILIES.length} provider families, SMTP sink on loopback, 2 dispatch loops, pool 10`,
+    );
     // Warm-up: connections, JIT, plans.
     await enqueue(db, 500, 'w');
     await drain([dispatcher, dispatcher], async () => Object.keys(await waitingByFamily(db)).length === 0);
@@ -163,8 +191,14 @@ async function main(): Promise<void> {
     const sentB = sink.accepted() - acceptedBeforeB;
     const rateOthersA = rateA * othersShare;
     const rateOthersB = sentB / secondsB;
-    const { rows: [held] } = await db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE state = 'held_provider_blocked'`);
-    const { rows: [over] } = await db.query(`SELECT count(*)::int AS n FROM (SELECT message_id FROM mail_attempts WHERE outcome = 'accepted' GROUP BY message_id HAVING count(*) > 1) x`);
+    const {
+      rows: [held],
+    } = await db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE state = 'held_provider_blocked'`);
+    const {
+      rows: [over],
+    } = await db.query(
+      `SELECT count(*)::int AS n FROM (SELECT message_id FROM mail_attempts WHERE outcome = 'accepted' GROUP BY message_id HAVING count(*) > 1) x`,
+    );
 
     const row = (k: string, v: string) => console.log(`${k.padEnd(52)} ${v}`);
     console.log('');

@@ -85,8 +85,12 @@ export class BookingCore1764280000000 implements MigrationInterface {
       )
     )`);
     // One active booking per address and slot; the per-day limit is checked under an advisory lock.
-    await q.query(`CREATE UNIQUE INDEX uq_bookings_active_email_slot ON bookings (slot_id, lower(email)) WHERE status IN ('pending', 'confirmed')`);
-    await q.query(`CREATE INDEX ix_bookings_email_active ON bookings (lower(email), location_id) WHERE status IN ('pending', 'confirmed')`);
+    await q.query(
+      `CREATE UNIQUE INDEX uq_bookings_active_email_slot ON bookings (slot_id, lower(email)) WHERE status IN ('pending', 'confirmed')`,
+    );
+    await q.query(
+      `CREATE INDEX ix_bookings_email_active ON bookings (lower(email), location_id) WHERE status IN ('pending', 'confirmed')`,
+    );
     await q.query(`CREATE INDEX ix_bookings_pending_hold ON bookings (hold_until) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX ix_bookings_slot ON bookings (slot_id)`);
 
@@ -196,7 +200,21 @@ export class BookingCore1764280000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    for (const table of ['audit_entries', 'staff_sessions', 'staff_users', 'mail_attempts', 'outbox_messages', 'confirmation_tokens', 'idempotency_keys', 'bookings', 'slots', 'opening_hours', 'services', 'locations', 'installation']) {
+    for (const table of [
+      'audit_entries',
+      'staff_sessions',
+      'staff_users',
+      'mail_attempts',
+      'outbox_messages',
+      'confirmation_tokens',
+      'idempotency_keys',
+      'bookings',
+      'slots',
+      'opening_hours',
+      'services',
+      'locations',
+      'installation',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await q.query(`DROP FUNCTION IF EXISTS audit_entries_append_only()`);

@@ -13,14 +13,24 @@ export class MailDelivery1764290000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox_messages ADD COLUMN accepted_by varchar(8) CHECK (accepted_by IN ('relay', 'mx'))`);
     await q.query(`ALTER TABLE outbox_messages ADD COLUMN is_probe boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT ck_outbox_state`);
-    await q.query(`ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_state CHECK (state IN ('queued', 'sending', 'deferred', 'held_provider_blocked', 'accepted', 'delayed', 'bounced', 'failed', 'cancelled'))`);
-    await q.query(`CREATE INDEX ix_outbox_family_waiting ON outbox_messages (family, created_at) WHERE state IN ('queued', 'deferred', 'held_provider_blocked', 'delayed')`);
-    await q.query(`CREATE INDEX ix_outbox_family_due ON outbox_messages (family, next_attempt_at) WHERE state IN ('queued', 'deferred')`);
-    await q.query(`CREATE INDEX ix_outbox_unresolved ON outbox_messages (created_at) WHERE family IS NULL AND state IN ('queued', 'deferred')`);
+    await q.query(
+      `ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_state CHECK (state IN ('queued', 'sending', 'deferred', 'held_provider_blocked', 'accepted', 'delayed', 'bounced', 'failed', 'cancelled'))`,
+    );
+    await q.query(
+      `CREATE INDEX ix_outbox_family_waiting ON outbox_messages (family, created_at) WHERE state IN ('queued', 'deferred', 'held_provider_blocked', 'delayed')`,
+    );
+    await q.query(
+      `CREATE INDEX ix_outbox_family_due ON outbox_messages (family, next_attempt_at) WHERE state IN ('queued', 'deferred')`,
+    );
+    await q.query(
+      `CREATE INDEX ix_outbox_unresolved ON outbox_messages (created_at) WHERE family IS NULL AND state IN ('queued', 'deferred')`,
+    );
 
     await q.query(`ALTER TABLE mail_attempts ADD COLUMN family varchar(64)`);
     await q.query(`ALTER TABLE mail_attempts DROP CONSTRAINT mail_attempts_outcome_check`);
-    await q.query(`ALTER TABLE mail_attempts ADD CONSTRAINT mail_attempts_outcome_check CHECK (outcome IN ('accepted', 'deferred', 'held', 'bounced', 'failed', 'lease_expired'))`);
+    await q.query(
+      `ALTER TABLE mail_attempts ADD CONSTRAINT mail_attempts_outcome_check CHECK (outcome IN ('accepted', 'deferred', 'held', 'bounced', 'failed', 'lease_expired'))`,
+    );
     await q.query(`CREATE INDEX ix_mail_attempts_family_time ON mail_attempts (family, finished_at)`);
 
     await q.query(`CREATE TABLE provider_circuits (
@@ -60,14 +70,18 @@ export class MailDelivery1764290000000 implements MigrationInterface {
     await q.query(`UPDATE mail_attempts SET outcome = 'deferred' WHERE outcome = 'held'`);
     await q.query(`UPDATE mail_attempts SET outcome = 'failed' WHERE outcome = 'bounced'`);
     await q.query(`ALTER TABLE mail_attempts DROP CONSTRAINT mail_attempts_outcome_check`);
-    await q.query(`ALTER TABLE mail_attempts ADD CONSTRAINT mail_attempts_outcome_check CHECK (outcome IN ('accepted', 'deferred', 'failed', 'lease_expired'))`);
+    await q.query(
+      `ALTER TABLE mail_attempts ADD CONSTRAINT mail_attempts_outcome_check CHECK (outcome IN ('accepted', 'deferred', 'failed', 'lease_expired'))`,
+    );
     await q.query(`DROP INDEX ix_outbox_unresolved`);
     await q.query(`DROP INDEX ix_outbox_family_due`);
     await q.query(`DROP INDEX ix_outbox_family_waiting`);
     await q.query(`UPDATE outbox_messages SET state = 'deferred' WHERE state IN ('held_provider_blocked', 'delayed')`);
     await q.query(`UPDATE outbox_messages SET state = 'failed' WHERE state = 'bounced'`);
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT ck_outbox_state`);
-    await q.query(`ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_state CHECK (state IN ('queued', 'sending', 'deferred', 'accepted', 'failed', 'cancelled'))`);
+    await q.query(
+      `ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_state CHECK (state IN ('queued', 'sending', 'deferred', 'accepted', 'failed', 'cancelled'))`,
+    );
     await q.query(`ALTER TABLE outbox_messages DROP COLUMN is_probe`);
     await q.query(`ALTER TABLE outbox_messages DROP COLUMN accepted_by`);
     await q.query(`ALTER TABLE outbox_messages DROP COLUMN family`);

@@ -17,7 +17,9 @@ export class HoldsAndReview1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox_messages ADD COLUMN delivered_at timestamptz`);
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT outbox_messages_accepted_by_check`);
     await q.query(`ALTER TABLE outbox_messages ALTER COLUMN accepted_by TYPE varchar(16)`);
-    await q.query(`ALTER TABLE outbox_messages ADD CONSTRAINT outbox_messages_accepted_by_check CHECK (accepted_by IN ('relay', 'mx', 'sms_gateway'))`);
+    await q.query(
+      `ALTER TABLE outbox_messages ADD CONSTRAINT outbox_messages_accepted_by_check CHECK (accepted_by IN ('relay', 'mx', 'sms_gateway'))`,
+    );
 
     await q.query(`CREATE TABLE confirmation_codes (
       booking_id uuid PRIMARY KEY REFERENCES bookings(id),
@@ -50,9 +52,12 @@ export class HoldsAndReview1764300000000 implements MigrationInterface {
     await q.query(`UPDATE outbox_messages SET accepted_by = NULL WHERE accepted_by = 'sms_gateway'`);
     await q.query(`ALTER TABLE outbox_messages DROP CONSTRAINT outbox_messages_accepted_by_check`);
     await q.query(`ALTER TABLE outbox_messages ALTER COLUMN accepted_by TYPE varchar(8)`);
-    await q.query(`ALTER TABLE outbox_messages ADD CONSTRAINT outbox_messages_accepted_by_check CHECK (accepted_by IN ('relay', 'mx'))`);
+    await q.query(
+      `ALTER TABLE outbox_messages ADD CONSTRAINT outbox_messages_accepted_by_check CHECK (accepted_by IN ('relay', 'mx'))`,
+    );
     await q.query(`ALTER TABLE outbox_messages DROP COLUMN delivered_at`);
     await q.query(`DROP INDEX ix_bookings_review`);
-    for (const c of ['review_closed_at', 'review_status', 'hold_reason', 'goodwill_until']) await q.query(`ALTER TABLE bookings DROP COLUMN ${c}`);
+    for (const c of ['review_closed_at', 'review_status', 'hold_reason', 'goodwill_until'])
+      await q.query(`ALTER TABLE bookings DROP COLUMN ${c}`);
   }
 }

@@ -37,7 +37,12 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function resolveDatabase(config: AppConfig, log?: (line: string) => void): Promise<EmbeddedDatabase> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  return startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPgPort, database: 'holdfast', log });
+  return startEmbeddedPostgres({
+    dataDir: join(config.dataDir, 'postgres'),
+    port: config.embeddedPgPort,
+    database: 'holdfast',
+    log,
+  });
 }
 
 export function configureHttp(app: NestFastifyApplication): void {
@@ -49,7 +54,9 @@ export function configureHttp(app: NestFastifyApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('holdfast API')
-      .setDescription('Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"? } }`.')
+      .setDescription(
+        'Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"? } }`.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),
@@ -75,7 +82,13 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     devSmtpUrl = await catcher.start(config.devSmtpPort);
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, databaseUrl: database.url, clock: opts.clock ?? new SystemClock(), devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined, mxResolver: opts.mxResolver }),
+    AppModule.forRoot({
+      config,
+      databaseUrl: database.url,
+      clock: opts.clock ?? new SystemClock(),
+      devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined,
+      mxResolver: opts.mxResolver,
+    }),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
@@ -114,6 +127,9 @@ async function createDevAdmin(app: INestApplication, log: Logger): Promise<void>
   const staff = app.get(StaffService);
   if ((await staff.count()) > 0) return;
   const password = generatePassword();
-  await staff.create({ email: 'admin@holdfast.localhost', displayName: 'Dev Admin', role: 'admin', password }, { id: null, label: 'system:dev-setup' });
+  await staff.create(
+    { email: 'admin@holdfast.localhost', displayName: 'Dev Admin', role: 'admin', password },
+    { id: null, label: 'system:dev-setup' },
+  );
   log.log(`development admin created: admin@holdfast.localhost / ${password} (shown once)`);
 }

@@ -9,8 +9,10 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
   afterAll(() => app.close());
 
   const slotTomorrow = () => createSlot(app.db, { capacity: 3, startsAt: '2026-06-02T07:00:00Z' });
-  const book = (slotId: string, who = citizen(), headers: Record<string, string> = {}) => http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who }, headers });
-  const booked = async (slotId: string) => (await app.db.query('SELECT booked FROM slots WHERE id = $1', [slotId])).rows[0].booked;
+  const book = (slotId: string, who = citizen(), headers: Record<string, string> = {}) =>
+    http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who }, headers });
+  const booked = async (slotId: string) =>
+    (await app.db.query('SELECT booked FROM slots WHERE id = $1', [slotId])).rows[0].booked;
 
   it('50 concurrent bookings for a slot of capacity 3 give exactly 3 bookings and 47 SLOT_FULL', async () => {
     const { slotId } = await slotTomorrow();
@@ -22,7 +24,10 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(await booked(slotId)).toBe(3);
     const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE slot_id = $1`, [slotId]);
     expect(rows[0].n).toBe(3);
-    const mails = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id WHERE b.slot_id = $1`, [slotId]);
+    const mails = await app.db.query(
+      `SELECT count(*)::int AS n FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id WHERE b.slot_id = $1`,
+      [slotId],
+    );
     expect(mails.rows[0].n).toBe(3);
   });
 
@@ -34,7 +39,9 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(res.body.status).toBe('pending');
     // 08:00Z + 60 min window = 09:00Z = 11:00 in Berlin summer time.
     expect(res.body.holdUntil).toBe('2026-06-01T11:00:00+02:00');
-    const view = await http(app, 'GET', `/api/v1/bookings/${res.body.id}`, { headers: { 'x-booking-token': res.body.statusToken } });
+    const view = await http(app, 'GET', `/api/v1/bookings/${res.body.id}`, {
+      headers: { 'x-booking-token': res.body.statusToken },
+    });
     expect(view.status).toBe(200);
     expect(view.body.slot.startsAt).toBe('2026-06-02T09:00:00+02:00');
     expect(view.body.messages).toEqual([expect.objectContaining({ kind: 'booking_confirmation', state: 'queued', attempts: 0 })]);
@@ -96,7 +103,9 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(twice.status).toBe(409);
     expect(twice.body.error.code).toBe('BOOKING_LIMIT_SLOT');
     const { addSlot } = await import('./factories/scheduling.factory');
-    const more = await Promise.all(['08:00', '09:00', '10:00'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)));
+    const more = await Promise.all(
+      ['08:00', '09:00', '10:00'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)),
+    );
     expect((await book(more[0], who)).status).toBe(201);
     expect((await book(more[1], who)).status).toBe(201);
     const fourth = await book(more[2], who);
@@ -108,11 +117,19 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
   it('the per-day limit holds under concurrency: 6 parallel bookings by one address on one day give exactly 3', async () => {
     const { locationId, serviceId } = await slotTomorrow();
     const { addSlot } = await import('./factories/scheduling.factory');
-    const slots = await Promise.all(['06:00', '06:20', '06:40', '07:20', '07:40', '08:20'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)));
+    const slots = await Promise.all(
+      ['06:00', '06:20', '06:40', '07:20', '07:40', '08:20'].map((t) =>
+        addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`),
+      ),
+    );
     const who = citizen();
     const results = await Promise.all(slots.map((slotId) => book(slotId, who)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
-    expect(results.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual(['BOOKING_LIMIT_DAY', 'BOOKING_LIMIT_DAY', 'BOOKING_LIMIT_DAY']);
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual([
+      'BOOKING_LIMIT_DAY',
+      'BOOKING_LIMIT_DAY',
+      'BOOKING_LIMIT_DAY',
+    ]);
     const { rows } = await app.db.query(`SELECT sum(booked)::int AS n FROM slots WHERE id = ANY($1::uuid[])`, [slots]);
     expect(rows[0].n).toBe(3);
   });
@@ -127,26 +144,40 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
   it('cancelling releases the place; a wrong status token reads and changes nothing', async () => {
     const { slotId } = await slotTomorrow();
     const res = await book(slotId);
-    const wrong = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': 'x'.repeat(43) } });
+    const wrong = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, {
+      headers: { 'x-booking-token': 'x'.repeat(43) },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('BOOKING_TOKEN_INVALID');
     expect(await booked(slotId)).toBe(1);
-    const cancel = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': res.body.statusToken } });
+    const cancel = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, {
+      headers: { 'x-booking-token': res.body.statusToken },
+    });
     expect(cancel.status).toBe(200);
     expect(cancel.body.status).toBe('cancelled');
     expect(cancel.body.messages[0].state).toBe('cancelled');
     expect(await booked(slotId)).toBe(0);
-    const again = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, { headers: { 'x-booking-token': res.body.statusToken } });
+    const again = await http(app, 'POST', `/api/v1/bookings/${res.body.id}/cancel`, {
+      headers: { 'x-booking-token': res.body.statusToken },
+    });
     expect(again.status).toBe(200);
     expect(await booked(slotId)).toBe(0);
   });
 
   it('lists only slots with free places, in the office zone', async () => {
     const { slotId, locationId, serviceId } = await createSlot(app.db, { capacity: 1, startsAt: '2026-06-03T07:00:00Z' });
-    const before = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`);
+    const before = await http(
+      app,
+      'GET',
+      `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`,
+    );
     expect(before.body).toEqual([expect.objectContaining({ id: slotId, startsAt: '2026-06-03T09:00:00+02:00', available: 1 })]);
     expect((await book(slotId)).status).toBe(201);
-    const after = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`);
+    const after = await http(
+      app,
+      'GET',
+      `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-06-03&to=2026-06-04`,
+    );
     expect(after.body).toEqual([]);
   });
 });

@@ -38,7 +38,10 @@ describe('confirmation through the mailed link (real SMTP to the dev catcher)', 
 
   it('GET and HEAD of the link change nothing; the page escapes and sends no referrer', async () => {
     const { booking, token } = await bookAndDeliver();
-    await app.db.query(`UPDATE services SET name = '<script>alert(1)</script>' WHERE id = (SELECT s.service_id FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1)`, [booking.id]);
+    await app.db.query(
+      `UPDATE services SET name = '<script>alert(1)</script>' WHERE id = (SELECT s.service_id FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1)`,
+      [booking.id],
+    );
     for (const method of ['GET', 'HEAD', 'GET']) {
       const res = await http(app, method, `/confirm?token=${token}`);
       expect(res.status).toBe(200);
@@ -54,7 +57,10 @@ describe('confirmation through the mailed link (real SMTP to the dev catcher)', 
 
   it('the form POST confirms; confirming twice answers confirmed again', async () => {
     const { booking, token } = await bookAndDeliver();
-    const form = await http(app, 'POST', '/confirm', { raw: `token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await http(app, 'POST', '/confirm', {
+      raw: `token=${encodeURIComponent(token)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(200);
     expect(form.text).toContain('Ihr Termin ist bestätigt');
     expect((await status(booking)).status).toBe('confirmed');
@@ -94,7 +100,10 @@ describe('confirmation through the mailed link (real SMTP to the dev catcher)', 
   it('a booking whose mail never left is held while it cannot arrive, then expires as mail_undelivered into the review queue', async () => {
     const { slotId } = await createSlot(app.db, { capacity: 1, startsAt: '2026-06-06T08:00:00Z' });
     const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() } });
-    await app.db.query(`UPDATE outbox_messages SET next_attempt_at = next_attempt_at + interval '10 days' WHERE booking_id = $1`, [res.body.id]);
+    await app.db.query(
+      `UPDATE outbox_messages SET next_attempt_at = next_attempt_at + interval '10 days' WHERE booking_id = $1`,
+      [res.body.id],
+    );
     const start = app.clock.now();
     try {
       app.clock.advance({ minutes: 61 });

@@ -21,7 +21,15 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
 
   beforeAll(async () => {
     const smtpUrl = await relay.start();
-    app = await startTestApp({ env: { SMTP_URL: smtpUrl, BOUNCE_SMTP_PORT: '0', BOUNCE_SMTP_HOST: '127.0.0.1', BOUNCE_DOMAIN: 'bounce.stadt.example', MAIL_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    app = await startTestApp({
+      env: {
+        SMTP_URL: smtpUrl,
+        BOUNCE_SMTP_PORT: '0',
+        BOUNCE_SMTP_HOST: '127.0.0.1',
+        BOUNCE_DOMAIN: 'bounce.stadt.example',
+        MAIL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
+    });
     bouncePort = app.app.get(BounceListenerService).port!;
   });
   afterAll(async () => {
@@ -36,17 +44,37 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const booking = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } })).body;
     await app.app.get(DispatcherService).dispatchOnce();
     const mail = relay.received.find((r) => r.to.includes(email))!;
-    const { rows: [message] } = await app.db.query(`SELECT id, message_id, state FROM outbox_messages WHERE booking_id = $1`, [booking.id]);
+    const {
+      rows: [message],
+    } = await app.db.query(`SELECT id, message_id, state FROM outbox_messages WHERE booking_id = $1`, [booking.id]);
     expect(message.state).toBe('accepted');
-    return { booking, email, returnPath: mail.from, outboxId: message.id as string, messageIdHeader: message.message_id as string };
+    return {
+      booking,
+      email,
+      returnPath: mail.from,
+      outboxId: message.id as string,
+      messageIdHeader: message.message_id as string,
+    };
   }
 
   /** The relay's report, from a fixture, sent over SMTP to the bounce listener. */
   const sendReport = (fixture: string, sent: { returnPath: string; outboxId: string; messageIdHeader: string }, to?: string) =>
-    sendDsn(bouncePort, fixture, { returnPath: sent.returnPath, envid: sent.outboxId, messageIdHeader: sent.messageIdHeader }, to);
+    sendDsn(
+      bouncePort,
+      fixture,
+      { returnPath: sent.returnPath, envid: sent.outboxId, messageIdHeader: sent.messageIdHeader },
+      to,
+    );
 
-  const state = async (outboxId: string) => (await app.db.query(`SELECT state FROM outbox_messages WHERE id = $1`, [outboxId])).rows[0].state;
-  const events = async (outboxId: string) => (await app.db.query(`SELECT source, kind, status, category, state_after FROM delivery_events WHERE message_id = $1 ORDER BY id`, [outboxId])).rows;
+  const state = async (outboxId: string) =>
+    (await app.db.query(`SELECT state FROM outbox_messages WHERE id = $1`, [outboxId])).rows[0].state;
+  const events = async (outboxId: string) =>
+    (
+      await app.db.query(
+        `SELECT source, kind, status, category, state_after FROM delivery_events WHERE message_id = $1 ORDER BY id`,
+        [outboxId],
+      )
+    ).rows;
 
   it('sends with a signed VERP envelope sender and asks for DSNs', async () => {
     const sent = await bookAndSend('example.org');
@@ -59,8 +87,12 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const sent = await bookAndSend('web.de');
     await sendReport('delayed-webde.eml', sent);
     expect(await state(sent.outboxId)).toBe('delayed');
-    expect(await events(sent.outboxId)).toEqual([{ source: 'dsn', kind: 'delayed', status: '4.0.0', category: 'provider_block', state_after: 'delayed' }]);
-    const view = await http(app, 'GET', `/api/v1/bookings/${sent.booking.id}`, { headers: { 'x-booking-token': sent.booking.statusToken } });
+    expect(await events(sent.outboxId)).toEqual([
+      { source: 'dsn', kind: 'delayed', status: '4.0.0', category: 'provider_block', state_after: 'delayed' },
+    ]);
+    const view = await http(app, 'GET', `/api/v1/bookings/${sent.booking.id}`, {
+      headers: { 'x-booking-token': sent.booking.statusToken },
+    });
     expect(view.body.messages[0]).toMatchObject({ state: 'delayed', family: 'united-internet' });
     expect(view.body.messages[0].reports[0]).toMatchObject({ source: 'dsn', kind: 'delayed', category: 'provider_block' });
   });
@@ -72,21 +104,30 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const sent = await bookAndSend('gmx.de');
     await sendReport('failed-gmx-block.eml', sent);
     expect(await state(sent.outboxId)).toBe('held_provider_blocked');
-    expect((await events(sent.outboxId))[0]).toMatchObject({ kind: 'failed', category: 'provider_block', state_after: 'held_provider_blocked' });
+    expect((await events(sent.outboxId))[0]).toMatchObject({
+      kind: 'failed',
+      category: 'provider_block',
+      state_after: 'held_provider_blocked',
+    });
     const { rows } = await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'united-internet'`);
     expect(rows[0].state).toBe('open');
   });
 
   it('through the relay, after the block: one probe per open period, then every held mail goes out once more', async () => {
-    const held = (await app.db.query(`SELECT o.id, o.recipient FROM outbox_messages o WHERE o.state = 'held_provider_blocked'`)).rows;
+    const held = (await app.db.query(`SELECT o.id, o.recipient FROM outbox_messages o WHERE o.state = 'held_provider_blocked'`))
+      .rows;
     expect(held).toHaveLength(1);
     // Booked while the circuit is open: held without an attempt.
     const { slotId } = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-08T08:00:00Z' });
     const who = citizen();
-    const late = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', 'web.de') } })).body;
+    const late = (
+      await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', 'web.de') } })
+    ).body;
     const dispatcher = app.app.get(DispatcherService);
     await dispatcher.dispatchOnce();
-    const { rows: [lateMessage] } = await app.db.query(`SELECT id, recipient, state FROM outbox_messages WHERE booking_id = $1`, [late.id]);
+    const {
+      rows: [lateMessage],
+    } = await app.db.query(`SELECT id, recipient, state FROM outbox_messages WHERE booking_id = $1`, [late.id]);
     expect(lateMessage.state).toBe('held_provider_blocked');
     const receivedBefore = relay.received.length;
 
@@ -109,14 +150,19 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
   it('a report about a mail that is being sent right now is refused for later (451 / 503), then applied', async () => {
     const sent = await bookAndSend('example.org');
     // The same mail is being sent again (as after a taken-back failure): its row is `sending`.
-    await app.db.query(`UPDATE outbox_messages SET state = 'sending', lease_owner = 'other-worker', lease_until = '2026-06-01T09:00:00Z' WHERE id = $1`, [sent.outboxId]);
+    await app.db.query(
+      `UPDATE outbox_messages SET state = 'sending', lease_owner = 'other-worker', lease_until = '2026-06-01T09:00:00Z' WHERE id = $1`,
+      [sent.outboxId],
+    );
     await expect(sendReport('failed-user-unknown.eml', sent)).rejects.toThrow(/451/);
     const body = JSON.stringify({ id: sent.outboxId, event: 'bounced', status: '5.1.1' });
     const early = await webhook(body, sign(body));
     expect(early.status).toBe(503);
     expect(early.body.error.code).toBe('REPORT_TOO_EARLY');
     expect(await events(sent.outboxId)).toEqual([]);
-    await app.db.query(`UPDATE outbox_messages SET state = 'accepted', lease_owner = NULL, lease_until = NULL WHERE id = $1`, [sent.outboxId]);
+    await app.db.query(`UPDATE outbox_messages SET state = 'accepted', lease_owner = NULL, lease_until = NULL WHERE id = $1`, [
+      sent.outboxId,
+    ]);
     await sendReport('failed-user-unknown.eml', sent);
     expect(await state(sent.outboxId)).toBe('bounced');
   });
@@ -125,7 +171,12 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const sent = await bookAndSend('example.org');
     await sendReport('failed-user-unknown.eml', sent);
     expect(await state(sent.outboxId)).toBe('bounced');
-    expect((await events(sent.outboxId))[0]).toMatchObject({ kind: 'failed', status: '5.1.1', category: 'mailbox_unknown', state_after: 'bounced' });
+    expect((await events(sent.outboxId))[0]).toMatchObject({
+      kind: 'failed',
+      status: '5.1.1',
+      category: 'mailbox_unknown',
+      state_after: 'bounced',
+    });
   });
 
   it('refuses a forged bounce address at RCPT and records nothing', async () => {
@@ -138,24 +189,43 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
 
   it('a malformed report, a plain mail or binary junk to a valid address is recorded as unmatched and changes nothing', async () => {
     const sent = await bookAndSend('example.org');
-    const before = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`)).rows[0].n;
+    const before = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`))
+      .rows[0].n;
     const transport = createTransport({ host: '127.0.0.1', port: bouncePort, ignoreTLS: true });
     try {
-      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: 'From: a@b.example\r\nSubject: Urlaub\r\n\r\nIch bin im Urlaub.\r\n' });
-      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)) });
-      await transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: 'Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\nAction: exploded\r\n--x--\r\n' });
-      await expect(transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: `Subject: big\r\n\r\n${'x'.repeat(400 * 1024)}\r\n` })).rejects.toThrow(/552/);
+      await transport.sendMail({
+        envelope: { from: '', to: [sent.returnPath] },
+        raw: 'From: a@b.example\r\nSubject: Urlaub\r\n\r\nIch bin im Urlaub.\r\n',
+      });
+      await transport.sendMail({
+        envelope: { from: '', to: [sent.returnPath] },
+        raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+      });
+      await transport.sendMail({
+        envelope: { from: '', to: [sent.returnPath] },
+        raw: 'Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\nAction: exploded\r\n--x--\r\n',
+      });
+      await expect(
+        transport.sendMail({
+          envelope: { from: '', to: [sent.returnPath] },
+          raw: `Subject: big\r\n\r\n${'x'.repeat(400 * 1024)}\r\n`,
+        }),
+      ).rejects.toThrow(/552/);
     } finally {
       transport.close();
     }
     expect(await state(sent.outboxId)).toBe('accepted');
-    const after = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`)).rows[0].n;
+    const after = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`))
+      .rows[0].n;
     expect(after - before).toBe(3);
   });
 
   const sign = (body: string, secret = WEBHOOK_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
   const webhook = (body: string, signature?: string) =>
-    http(app, 'POST', '/api/v1/mail/events', { raw: body, headers: { 'content-type': 'application/json', ...(signature ? { 'x-holdfast-signature': signature } : {}) } });
+    http(app, 'POST', '/api/v1/mail/events', {
+      raw: body,
+      headers: { 'content-type': 'application/json', ...(signature ? { 'x-holdfast-signature': signature } : {}) },
+    });
 
   it('webhook: unsigned or wrongly signed is 401 and records nothing', async () => {
     const sent = await bookAndSend('example.org');
@@ -173,7 +243,13 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
 
   it('webhook: a signed bounce by Message-ID bounces the mail; an unknown id is recorded as unmatched', async () => {
     const sent = await bookAndSend('example.org');
-    const body = JSON.stringify({ messageId: sent.messageIdHeader, event: 'bounced', status: '5.1.1', diagnostic: '550 5.1.1 <x@example.org>: User unknown', remoteMta: 'mx.example.org' });
+    const body = JSON.stringify({
+      messageId: sent.messageIdHeader,
+      event: 'bounced',
+      status: '5.1.1',
+      diagnostic: '550 5.1.1 <x@example.org>: User unknown',
+      remoteMta: 'mx.example.org',
+    });
     const res = await webhook(body, sign(body));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ matched: true, state: 'bounced' });
@@ -185,7 +261,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect((await webhook(bad, sign(bad))).status).toBe(400);
   });
 
-  it('webhook: delivered by the recipient\'s MX records who accepted it', async () => {
+  it("webhook: delivered by the recipient's MX records who accepted it", async () => {
     const sent = await bookAndSend('example.org');
     const body = JSON.stringify({ id: sent.outboxId, event: 'delivered', remoteMta: 'mx.example.org' });
     expect((await webhook(body, sign(body))).body).toEqual({ matched: true, state: 'accepted' });

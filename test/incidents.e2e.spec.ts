@@ -19,23 +19,36 @@ describe('provider incidents (supervisor)', () => {
   let gmail: { id: string; statusToken: string; email: string };
 
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
-  const status = async (b: { id: string; statusToken: string }) => (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
+  const status = async (b: { id: string; statusToken: string }) =>
+    (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
 
   beforeAll(async () => {
     app = await startTestApp({ env: { SMTP_URL: await relay.start() } });
     const staff = app.app.get(StaffService);
-    await staff.create({ email: 'aufsicht@incident.example', role: 'supervisor', password: 'supervisor-pass-1' }, { id: null, label: 'test' });
-    await staff.create({ email: 'clerk@incident.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
+    await staff.create(
+      { email: 'aufsicht@incident.example', role: 'supervisor', password: 'supervisor-pass-1' },
+      { id: null, label: 'test' },
+    );
+    await staff.create(
+      { email: 'clerk@incident.example', role: 'clerk', password: 'clerk-password-1' },
+      { id: null, label: 'test' },
+    );
     const { slotId } = await createSlot(app.db, { capacity: 10, startsAt: '2026-06-05T08:00:00Z' });
     for (const domain of ['gmx.de', 'web.de', 'gmx.net', 'gmx.de', 'gmail.com']) {
       const who = citizen();
       const email = who.email.replace('example.org', domain);
       const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } });
-      (domain === 'gmail.com' ? (gmail = { ...res.body, email }) : gmx.push({ ...res.body, email }));
+      domain === 'gmail.com' ? (gmail = { ...res.body, email }) : gmx.push({ ...res.body, email });
     }
     await app.app.get(DispatcherService).dispatchOnce();
-    supervisor = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'aufsicht@incident.example', password: 'supervisor-pass-1' } })).body.token;
-    clerk = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'clerk@incident.example', password: 'clerk-password-1' } })).body.token;
+    supervisor = (
+      await http(app, 'POST', '/api/v1/auth/login', {
+        body: { email: 'aufsicht@incident.example', password: 'supervisor-pass-1' },
+      })
+    ).body.token;
+    clerk = (
+      await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'clerk@incident.example', password: 'clerk-password-1' } })
+    ).body.token;
   });
   afterAll(async () => {
     await app.close();
@@ -44,25 +57,36 @@ describe('provider incidents (supervisor)', () => {
 
   it('a clerk may not declare; a supervisor does: relay-accepted, unconfirmed mail counts as undelivered again', async () => {
     expect((await status(gmx[0])).messages[0]).toMatchObject({ state: 'accepted', acceptedBy: 'relay' });
-    const refused = await http(app, 'POST', '/api/v1/incidents', { body: { family: 'united-internet', reason: 'Relay-Queue wächst' }, headers: as(clerk) });
+    const refused = await http(app, 'POST', '/api/v1/incidents', {
+      body: { family: 'united-internet', reason: 'Relay-Queue wächst' },
+      headers: as(clerk),
+    });
     expect(refused.status).toBe(403);
-    const res = await http(app, 'POST', '/api/v1/incidents', { body: { family: 'united-internet', reason: 'GMX/Web.de lehnen seit 10:42 ab, Relay-Queue wächst' }, headers: as(supervisor) });
+    const res = await http(app, 'POST', '/api/v1/incidents', {
+      body: { family: 'united-internet', reason: 'GMX/Web.de lehnen seit 10:42 ab, Relay-Queue wächst' },
+      headers: as(supervisor),
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ family: 'united-internet', mailsTreatedAsUndelivered: 4, endedAt: null });
     incidentId = res.body.id;
     for (const b of gmx) expect((await status(b)).messages[0].state).toBe('delayed');
     expect((await status(gmail)).messages[0].state).toBe('accepted');
-    const again = await http(app, 'POST', '/api/v1/incidents', { body: { family: 'united-internet', reason: 'doppelt' }, headers: as(supervisor) });
+    const again = await http(app, 'POST', '/api/v1/incidents', {
+      body: { family: 'united-internet', reason: 'doppelt' },
+      headers: as(supervisor),
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('INCIDENT_OPEN');
-    const refusals = await app.db.query(`SELECT action, actor_label, after FROM audit_entries WHERE action LIKE '%refused' ORDER BY id`);
+    const refusals = await app.db.query(
+      `SELECT action, actor_label, after FROM audit_entries WHERE action LIKE '%refused' ORDER BY id`,
+    );
     expect(refusals.rows.map((r) => [r.action, r.actor_label])).toEqual([
       ['access.refused', 'clerk@incident.example'],
       ['incident.declare.refused', 'aufsicht@incident.example'],
     ]);
   });
 
-  it('while the incident lasts the family\'s holds extend; the other family\'s unconfirmed booking lapses as not_confirmed', async () => {
+  it("while the incident lasts the family's holds extend; the other family's unconfirmed booking lapses as not_confirmed", async () => {
     app.clock.advance({ hours: 2 });
     await app.app.get(ExpirySweeperService).sweep();
     for (const b of gmx) {
@@ -75,17 +99,26 @@ describe('provider incidents (supervisor)', () => {
 
   it('a bulk goodwill extension: dry run first, then for every pending booking of the family', async () => {
     const until = '2026-06-03T18:00:00+02:00';
-    const dry = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, { body: { until, reason: 'Kulanz wegen GMX-Störung' }, headers: as(supervisor) });
+    const dry = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, {
+      body: { until, reason: 'Kulanz wegen GMX-Störung' },
+      headers: as(supervisor),
+    });
     expect(dry.body).toMatchObject({ bookings: 4, dryRun: true, cappedAtSlotStart: 0 });
     expect((await status(gmx[0])).holdUntil).not.toBe(until);
-    const done = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, { body: { until, reason: 'Kulanz wegen GMX-Störung', dryRun: false }, headers: as(supervisor) });
+    const done = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, {
+      body: { until, reason: 'Kulanz wegen GMX-Störung', dryRun: false },
+      headers: as(supervisor),
+    });
     expect(done.body).toMatchObject({ bookings: 4, dryRun: false });
     for (const b of gmx) expect((await status(b)).holdUntil).toBe(until);
   });
 
   it('ending it resumes the family and sends the mail again with an apology; nothing is lost', async () => {
     const before = relay.received.length;
-    const res = await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, { body: { reason: 'GMX nimmt wieder an' }, headers: as(supervisor) });
+    const res = await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, {
+      body: { reason: 'GMX nimmt wieder an' },
+      headers: as(supervisor),
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ mailsResent: 4, endedBy: 'aufsicht@incident.example' });
     await app.app.get(DispatcherService).dispatchOnce();
@@ -94,7 +127,15 @@ describe('provider incidents (supervisor)', () => {
     for (const mail of resent) expect(mail.raw).toContain('Entschuldigen Sie bitte die Verz');
     for (const b of gmx) expect((await status(b)).messages[0].state).toBe('accepted');
     const audit = await app.db.query(`SELECT action FROM audit_entries WHERE action LIKE 'incident.%' ORDER BY id`);
-    expect(audit.rows.map((r) => r.action)).toEqual(['incident.declare', 'incident.declare.refused', 'incident.extend_holds', 'incident.end']);
-    expect((await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, { body: { reason: 'nochmal' }, headers: as(supervisor) })).status).toBe(404);
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'incident.declare',
+      'incident.declare.refused',
+      'incident.extend_holds',
+      'incident.end',
+    ]);
+    expect(
+      (await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, { body: { reason: 'nochmal' }, headers: as(supervisor) }))
+        .status,
+    ).toBe(404);
   });
 });

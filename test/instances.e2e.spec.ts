@@ -21,7 +21,15 @@ describe('several instances on one database', () => {
   beforeAll(async () => {
     const smtpUrl = await relay.start();
     db = await createTestDatabase();
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', SMTP_URL: smtpUrl, MX_LOOKUP: 'false', PUBLIC_BASE_URL: 'http://holdfast.test' });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WORKERS_ENABLED: 'false',
+      SEED_DEMO: 'false',
+      SMTP_URL: smtpUrl,
+      MX_LOOKUP: 'false',
+      PUBLIC_BASE_URL: 'http://holdfast.test',
+    });
     a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
     b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
     pool = new Pool({ connectionString: db.url, max: 2 });
@@ -65,7 +73,9 @@ describe('several instances on one database', () => {
     expect(x + y).toBe(160);
     const { rows } = await pool.query(`SELECT count(*)::int AS n, sum(booked)::int AS booked FROM slots`);
     expect(rows[0]).toEqual({ n: 2, booked: 0 });
-    const expired = await pool.query(`SELECT count(*)::int AS n FROM bookings WHERE status = 'expired' AND expiry_reason = 'not_confirmed'`);
+    const expired = await pool.query(
+      `SELECT count(*)::int AS n FROM bookings WHERE status = 'expired' AND expiry_reason = 'not_confirmed'`,
+    );
     expect(expired.rows[0].n).toBe(160);
   });
 });

@@ -22,7 +22,13 @@ const BLOCK_HOURS = 6;
 const RUN_HOURS = 10;
 const START = '2026-06-01T06:00:00Z';
 
-interface Citizen { id: string; statusToken: string; email: string; ui: boolean; confirmed: boolean }
+interface Citizen {
+  id: string;
+  statusToken: string;
+  email: string;
+  ui: boolean;
+  confirmed: boolean;
+}
 
 async function replay(mode: 'relay' | 'direct') {
   const uiMx = new ScriptedSmtpServer(); // the provider's MX, or the relay
@@ -37,7 +43,16 @@ async function replay(mode: 'relay' | 'direct') {
 
   if (mode === 'relay') {
     await uiMx.start();
-    app = await startTestApp({ clockStart: START, env: { SMTP_URL: `smtp://127.0.0.1:${uiMx.port}`, BOUNCE_SMTP_PORT: '0', BOUNCE_SMTP_HOST: '127.0.0.1', BOUNCE_DOMAIN: 'bounce.stadt.example', PROVIDER_RATE_PER_MINUTE: '1000' } });
+    app = await startTestApp({
+      clockStart: START,
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${uiMx.port}`,
+        BOUNCE_SMTP_PORT: '0',
+        BOUNCE_SMTP_HOST: '127.0.0.1',
+        BOUNCE_DOMAIN: 'bounce.stadt.example',
+        PROVIDER_RATE_PER_MINUTE: '1000',
+      },
+    });
   } else {
     await uiMx.start({ host: '127.0.0.3' });
     await otherMx.start({ host: '127.0.0.4', port: uiMx.port });
@@ -59,7 +74,9 @@ async function replay(mode: 'relay' | 'direct') {
       const to = mail.to[0];
       if (isUi(to) && blocked()) {
         stuckAtRelay.push({ raw: mail.raw, to });
-        const envid = /^bounces\+([0-9a-f]{32})\./.exec(mail.from)![1].replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+        const envid = /^bounces\+([0-9a-f]{32})\./
+          .exec(mail.from)![1]
+          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
         await sendDsn(bouncePort, 'delayed-webde.eml', { returnPath: mail.from, envid, messageIdHeader: mail.messageId ?? '' });
       } else {
         inbox.push({ raw: mail.raw, to });
@@ -70,7 +87,14 @@ async function replay(mode: 'relay' | 'direct') {
 
   try {
     const slot = await createSlot(app.db, { capacity: 10, startsAt: '2026-06-03T07:00:00Z' });
-    const slots = [slot.slotId, ...(await Promise.all(Array.from({ length: 34 }, (_, i) => addSlot(app.db, slot, new Date(Date.parse('2026-06-03T07:20:00Z') + i * 20 * 60_000).toISOString(), 10))))];
+    const slots = [
+      slot.slotId,
+      ...(await Promise.all(
+        Array.from({ length: 34 }, (_, i) =>
+          addSlot(app.db, slot, new Date(Date.parse('2026-06-03T07:20:00Z') + i * 20 * 60_000).toISOString(), 10),
+        ),
+      )),
+    ];
     const citizens: Citizen[] = [];
     let confirmedLinks = 0;
     const steps = (RUN_HOURS * 60) / STEP_MINUTES;
@@ -91,7 +115,11 @@ async function replay(mode: 'relay' | 'direct') {
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
       if (mode === 'relay') await relayWork();
-      else inbox.push(...uiMx.received.splice(0).map((r) => ({ raw: r.raw, to: r.to[0] })), ...otherMx.received.splice(0).map((r) => ({ raw: r.raw, to: r.to[0] })));
+      else
+        inbox.push(
+          ...uiMx.received.splice(0).map((r) => ({ raw: r.raw, to: r.to[0] })),
+          ...otherMx.received.splice(0).map((r) => ({ raw: r.raw, to: r.to[0] })),
+        );
       // Citizens click the link in whatever reached them.
       for (const mail of inbox.splice(0)) {
         const text = (await simpleParser(mail.raw)).text ?? '';
@@ -112,14 +140,20 @@ async function replay(mode: 'relay' | 'direct') {
     const byId = new Map(bookings.map((b) => [b.id, b]));
     const ui = citizens.filter((c) => c.ui);
     const others = citizens.filter((c) => !c.ui);
-    const { rows: [dup] } = await app.db.query(
+    const {
+      rows: [dup],
+    } = await app.db.query(
       `SELECT count(*)::int AS n FROM (SELECT message_id FROM mail_attempts WHERE outcome = 'accepted' GROUP BY message_id HAVING count(*) > 1) x`,
     );
-    const { rows: [lost] } = await app.db.query(
+    const {
+      rows: [lost],
+    } = await app.db.query(
       `SELECT (SELECT count(*) FROM bookings b WHERE NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id))::int AS without_mail,
               (SELECT count(*) FROM outbox_messages WHERE state = 'sending')::int AS in_flight`,
     );
-    const { rows: attempts } = await app.db.query(`SELECT family, outcome, count(*)::int AS n FROM mail_attempts GROUP BY family, outcome ORDER BY family, outcome`);
+    const { rows: attempts } = await app.db.query(
+      `SELECT family, outcome, count(*)::int AS n FROM mail_attempts GROUP BY family, outcome ORDER BY family, outcome`,
+    );
     const counts = {
       mode,
       bookings: citizens.length,

@@ -12,7 +12,16 @@ describe('outbox dispatcher against a real SMTP relay', () => {
 
   beforeAll(async () => {
     const smtpUrl = await relay.start();
-    app = await startTestApp({ env: { SMTP_URL: smtpUrl, OUTBOX_LEASE_SECONDS: '30', RETRY_BASE_SECONDS: '60', OUTBOX_MAX_ATTEMPTS: '3', PROVIDER_RATE_PER_MINUTE: '20', DISPATCH_BATCH_SIZE: '10' } });
+    app = await startTestApp({
+      env: {
+        SMTP_URL: smtpUrl,
+        OUTBOX_LEASE_SECONDS: '30',
+        RETRY_BASE_SECONDS: '60',
+        OUTBOX_MAX_ATTEMPTS: '3',
+        PROVIDER_RATE_PER_MINUTE: '20',
+        DISPATCH_BATCH_SIZE: '10',
+      },
+    });
     dispatcher = app.app.get(DispatcherService);
   });
   afterAll(async () => {
@@ -28,9 +37,15 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     expect(res.status).toBe(201);
     return { ...res.body, email };
   }
-  const message = async (bookingId: string) => (await app.db.query(`SELECT * FROM outbox_messages WHERE booking_id = $1`, [bookingId])).rows[0];
+  const message = async (bookingId: string) =>
+    (await app.db.query(`SELECT * FROM outbox_messages WHERE booking_id = $1`, [bookingId])).rows[0];
   const attempts = async (bookingId: string) =>
-    (await app.db.query(`SELECT a.* FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`, [bookingId])).rows;
+    (
+      await app.db.query(
+        `SELECT a.* FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`,
+        [bookingId],
+      )
+    ).rows;
   const deliveredTo = (email: string) => relay.received.filter((r) => r.to.includes(email));
 
   it('sends through a pool: many mails, few connections', async () => {
@@ -49,7 +64,13 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const who = citizen();
-        ids.push((await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', domain) } })).body.id);
+        ids.push(
+          (
+            await http(app, 'POST', '/api/v1/bookings', {
+              body: { slotId, ...who, email: who.email.replace('example.org', domain) },
+            })
+          ).body.id,
+        );
       }
       return ids;
     };
@@ -60,13 +81,25 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     try {
       await dispatcher.resolveFamilies();
       for (let round = 0; round < 4; round++) await dispatcher.dispatchOnce();
-      const states = async (ids: string[]) => (await app.db.query(`SELECT state, count(*)::int AS n FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) GROUP BY state ORDER BY state`, [ids])).rows;
-      expect(await states(busy)).toEqual([{ state: 'accepted', n: rate }, { state: 'queued', n: 80 - rate }]);
+      const states = async (ids: string[]) =>
+        (
+          await app.db.query(
+            `SELECT state, count(*)::int AS n FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) GROUP BY state ORDER BY state`,
+            [ids],
+          )
+        ).rows;
+      expect(await states(busy)).toEqual([
+        { state: 'accepted', n: rate },
+        { state: 'queued', n: 80 - rate },
+      ]);
       expect(await states(quiet)).toEqual([{ state: 'accepted', n: 3 }]);
     } finally {
       app.clock.advance({ seconds: -1 });
       // The throttled backlog would go first in the tests below (oldest first): take it out of the way.
-      await app.db.query(`UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = ANY($1::uuid[]) AND state = 'queued'`, [busy]);
+      await app.db.query(
+        `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = ANY($1::uuid[]) AND state = 'queued'`,
+        [busy],
+      );
     }
   });
 
@@ -90,9 +123,22 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       expect(deliveredTo(b.email)).toHaveLength(1);
       const m = await message(b.id);
       expect(m).toMatchObject({ state: 'accepted', attempts: 2, lease_owner: null });
-      expect((await attempts(b.id)).map((a) => [a.outcome, a.worker])).toEqual([['lease_expired', 'crashed-worker'], ['accepted', 'worker-b']]);
+      expect((await attempts(b.id)).map((a) => [a.outcome, a.worker])).toEqual([
+        ['lease_expired', 'crashed-worker'],
+        ['accepted', 'worker-b'],
+      ]);
       // The crashed worker coming back cannot overwrite the result: its lease is gone.
-      const late = await app.app.get(OutboxRepository).complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', { outcome: 'failed', startedAt: new Date(), finishedAt: new Date(), replyCode: 554, reply: 'late', errorCode: null, category: 'unknown_permanent' });
+      const late = await app.app
+        .get(OutboxRepository)
+        .complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', {
+          outcome: 'failed',
+          startedAt: new Date(),
+          finishedAt: new Date(),
+          replyCode: 554,
+          reply: 'late',
+          errorCode: null,
+          category: 'unknown_permanent',
+        });
       expect(late).toBe(false);
       expect((await message(b.id)).state).toBe('accepted');
       // Nothing is due any more: running the dispatcher again sends nothing twice.
@@ -115,7 +161,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     expect(delay).toBeLessThanOrEqual(60);
     // Not due yet: nothing is attempted.
     await dispatcher.dispatchOnce();
-    expect((await attempts(b.id))).toHaveLength(1);
+    expect(await attempts(b.id)).toHaveLength(1);
     relay.rcptReplies.delete('busy.example');
     app.clock.advance({ seconds: 61 });
     try {
@@ -128,7 +174,10 @@ describe('outbox dispatcher against a real SMTP relay', () => {
     expect((await attempts(b.id)).map((a) => a.outcome)).toEqual(['deferred', 'accepted']);
     expect(deliveredTo(b.email)).toHaveLength(1);
     const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });
-    expect(view.body.messages[0].history.map((h: any) => [h.outcome, h.replyCode])).toEqual([['deferred', 451], ['accepted', 250]]);
+    expect(view.body.messages[0].history.map((h: any) => [h.outcome, h.replyCode])).toEqual([
+      ['deferred', 451],
+      ['accepted', 250],
+    ]);
   });
 
   it('a 5xx for an unknown mailbox bounces the mail at once; the booking stays pending', async () => {
@@ -145,7 +194,10 @@ describe('outbox dispatcher against a real SMTP relay', () => {
   });
 
   it('a DMARC refusal after DATA fails the mail without calling the address bad; a refused sender is retried', async () => {
-    relay.dataReplies.set('strict.example', { code: 550, message: '5.7.26 Unauthenticated email from stadt.example is not accepted due to domain\'s DMARC policy.' });
+    relay.dataReplies.set('strict.example', {
+      code: 550,
+      message: "5.7.26 Unauthenticated email from stadt.example is not accepted due to domain's DMARC policy.",
+    });
     const b = await book('strict.example');
     await dispatcher.dispatchOnce();
     expect(await message(b.id)).toMatchObject({ state: 'failed', last_reply_category: 'sender_config' });

@@ -21,7 +21,8 @@ describe('provider circuit: one family blocked, the others flowing', () => {
   const OTHERS = ['gmail.com', 't-online.de'];
   const rcptTo = (domains: string[]) => relay.rcptLog.filter((a) => domains.includes(a.split('@')[1])).length;
   const deliveredTo = (email: string) => relay.received.filter((r) => r.to.includes(email)).length;
-  const stateOf = async (id: string) => (await app.db.query(`SELECT state, family FROM outbox_messages WHERE booking_id = $1`, [id])).rows[0];
+  const stateOf = async (id: string) =>
+    (await app.db.query(`SELECT state, family FROM outbox_messages WHERE booking_id = $1`, [id])).rows[0];
 
   beforeAll(async () => {
     const smtpUrl = await relay.start();
@@ -29,8 +30,15 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     app = await startTestApp({ env: { SMTP_URL: smtpUrl, DISPATCH_BATCH_SIZE: '100' } });
     dispatcher = app.app.get(DispatcherService);
     const { StaffService } = await import('../src/staff/staff.service');
-    await app.app.get(StaffService).create({ email: 'aufsicht@test.example', role: 'supervisor', password: 'supervisor-password' }, { id: null, label: 'test' });
-    staffToken = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'aufsicht@test.example', password: 'supervisor-password' } })).body.token;
+    await app.app
+      .get(StaffService)
+      .create(
+        { email: 'aufsicht@test.example', role: 'supervisor', password: 'supervisor-password' },
+        { id: null, label: 'test' },
+      );
+    staffToken = (
+      await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'aufsicht@test.example', password: 'supervisor-password' } })
+    ).body.token;
     const { slotId } = await createSlot(app.db, { capacity: 50, startsAt: '2026-06-03T08:00:00Z' });
     for (const domain of [...UI, ...UI, ...OTHERS, ...OTHERS, ...OTHERS]) {
       const who = citizen();
@@ -55,7 +63,9 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     const view = await http(app, 'GET', `/api/v1/bookings/${ui[0].id}`, { headers: { 'x-booking-token': ui[0].statusToken } });
     expect(view.body.status).toBe('pending');
     expect(view.body.messages[0]).toMatchObject({ state: 'held_provider_blocked', family: 'united-internet' });
-    expect(view.body.hold.explanation).toMatch(/^Ihr E-Mail-Anbieter \(GMX\) nimmt unsere Nachrichten seit 10:00 Uhr nicht an\. Wir halten Ihren Termin, bis die Nachricht ankommt/);
+    expect(view.body.hold.explanation).toMatch(
+      /^Ihr E-Mail-Anbieter \(GMX\) nimmt unsere Nachrichten seit 10:00 Uhr nicht an\. Wir halten Ihren Termin, bis die Nachricht ankommt/,
+    );
 
     const providers = await http(app, 'GET', '/api/v1/mail/providers', { headers: { authorization: `Bearer ${staffToken}` } });
     const family = providers.body.find((p: any) => p.family === 'united-internet');
@@ -96,7 +106,7 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     expect(lost.rows[0].n).toBe(0);
   });
 
-  it('a probe whose worker died is probed again, even when it is the family\'s only mail', async () => {
+  it("a probe whose worker died is probed again, even when it is the family's only mail", async () => {
     const { ProviderCircuitsService } = await import('../src/mail-delivery/provider-circuits.service');
     const { OutboxRepository } = await import('../src/notifications/outbox.repository');
     relay.rcptReplies.set('lonely.example', GMX_IP_BLOCK);
@@ -111,43 +121,77 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     // The probe is claimed by a worker that dies before sending.
     await app.app.get(ProviderCircuitsService).tick();
     await app.app.get(ProviderCircuitsService).claimProbes(async (m, id) => {
-      await app.app.get(OutboxRepository).claimProbe(m, id, { now: app.clock.now().toJSDate(), owner: 'crashed-worker', leaseSeconds: 60 });
+      await app.app
+        .get(OutboxRepository)
+        .claimProbe(m, id, { now: app.clock.now().toJSDate(), owner: 'crashed-worker', leaseSeconds: 60 });
     });
     expect((await stateOf(b.id)).state).toBe('sending');
     app.clock.advance({ minutes: 3 });
     await dispatcher.dispatchOnce(); // the probe again: accepted, the circuit closes
     expect((await stateOf(b.id)).state).toBe('accepted');
-    const attempts = await app.db.query(`SELECT a.outcome, a.worker FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`, [b.id]);
+    const attempts = await app.db.query(
+      `SELECT a.outcome, a.worker FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`,
+      [b.id],
+    );
     expect(attempts.rows.map((r) => r.outcome)).toEqual(['held', 'lease_expired', 'accepted']);
-    expect((await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'lonely.example'`)).rows[0].state).toBe('closed');
+    expect((await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'lonely.example'`)).rows[0].state).toBe(
+      'closed',
+    );
   });
 
   it('a supervisor pauses and resumes a family by hand, audited; a clerk may not', async () => {
     const { StaffService } = await import('../src/staff/staff.service');
-    await app.app.get(StaffService).create({ email: 'sachbearbeitung@test.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
-    const clerk = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'sachbearbeitung@test.example', password: 'clerk-password-1' } })).body.token;
-    const refused = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: { reason: 'test' }, headers: { authorization: `Bearer ${clerk}` } });
+    await app.app
+      .get(StaffService)
+      .create(
+        { email: 'sachbearbeitung@test.example', role: 'clerk', password: 'clerk-password-1' },
+        { id: null, label: 'test' },
+      );
+    const clerk = (
+      await http(app, 'POST', '/api/v1/auth/login', {
+        body: { email: 'sachbearbeitung@test.example', password: 'clerk-password-1' },
+      })
+    ).body.token;
+    const refused = await http(app, 'POST', '/api/v1/mail/providers/google/pause', {
+      body: { reason: 'test' },
+      headers: { authorization: `Bearer ${clerk}` },
+    });
     expect(refused.status).toBe(403);
-    const noReason = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: {}, headers: { authorization: `Bearer ${staffToken}` } });
+    const noReason = await http(app, 'POST', '/api/v1/mail/providers/google/pause', {
+      body: {},
+      headers: { authorization: `Bearer ${staffToken}` },
+    });
     expect(noReason.status).toBe(400);
 
-    const pause = await http(app, 'POST', '/api/v1/mail/providers/google/pause', { body: { reason: 'Gmail meldet Spam-Verdacht' }, headers: { authorization: `Bearer ${staffToken}` } });
+    const pause = await http(app, 'POST', '/api/v1/mail/providers/google/pause', {
+      body: { reason: 'Gmail meldet Spam-Verdacht' },
+      headers: { authorization: `Bearer ${staffToken}` },
+    });
     expect(pause.status).toBe(200);
     expect(pause.body).toMatchObject({ state: 'open', pausedBy: 'aufsicht@test.example' });
     const { slotId } = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-04T08:00:00Z' });
     const who = citizen();
-    const b = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email: who.email.replace('example.org', 'gmail.com') } })).body;
+    const b = (
+      await http(app, 'POST', '/api/v1/bookings', {
+        body: { slotId, ...who, email: who.email.replace('example.org', 'gmail.com') },
+      })
+    ).body;
     const before = relay.rcptLog.length;
     app.clock.advance({ hours: 5 });
     await dispatcher.dispatchOnce();
     expect(relay.rcptLog.length).toBe(before);
     expect((await stateOf(b.id)).state).toBe('held_provider_blocked');
 
-    const resume = await http(app, 'POST', '/api/v1/mail/providers/google/resume', { body: { reason: 'Gmail nimmt wieder an' }, headers: { authorization: `Bearer ${staffToken}` } });
+    const resume = await http(app, 'POST', '/api/v1/mail/providers/google/resume', {
+      body: { reason: 'Gmail nimmt wieder an' },
+      headers: { authorization: `Bearer ${staffToken}` },
+    });
     expect(resume.body.state).toBe('closed');
     await dispatcher.dispatchOnce();
     expect((await stateOf(b.id)).state).toBe('accepted');
-    const audit = await app.db.query(`SELECT action, reason, actor_label FROM audit_entries WHERE action LIKE 'provider.%' ORDER BY id`);
+    const audit = await app.db.query(
+      `SELECT action, reason, actor_label FROM audit_entries WHERE action LIKE 'provider.%' ORDER BY id`,
+    );
     expect(audit.rows).toEqual([
       { action: 'provider.pause', reason: 'Gmail meldet Spam-Verdacht', actor_label: 'aufsicht@test.example' },
       { action: 'provider.resume', reason: 'Gmail nimmt wieder an', actor_label: 'aufsicht@test.example' },

@@ -4,7 +4,7 @@ import { StaffService } from '../src/staff/staff.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { http, startTestApp, TestApp } from './support/test-app';
 
-describe('the clerks\' review queue', () => {
+describe("the clerks' review queue", () => {
   let app: TestApp;
   let clerk: string;
   let slot: { slotId: string; locationId: string; serviceId: string };
@@ -20,23 +20,39 @@ describe('the clerks\' review queue', () => {
     expect(res.status).toBe(201);
     return { ...res.body, email };
   };
-  const status = async (b: { id: string; statusToken: string }) => (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
-  const auditOf = async (id: string) => (await app.db.query(`SELECT action, reason, actor_label, before, after FROM audit_entries WHERE booking_id = $1 ORDER BY id`, [id])).rows;
+  const status = async (b: { id: string; statusToken: string }) =>
+    (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
+  const auditOf = async (id: string) =>
+    (
+      await app.db.query(
+        `SELECT action, reason, actor_label, before, after FROM audit_entries WHERE booking_id = $1 ORDER BY id`,
+        [id],
+      )
+    ).rows;
 
   beforeAll(async () => {
     app = await startTestApp();
-    await app.app.get(StaffService).create({ email: 'clerk@review.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
+    await app.app
+      .get(StaffService)
+      .create({ email: 'clerk@review.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
     slot = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-10T08:00:00Z' });
     // Three bookings whose mail never leaves (a relay that never answers, here: not due for days).
     lapsed = await book('gmx.de');
     closing = await book('web.de');
-    await app.db.query(`UPDATE outbox_messages SET next_attempt_at = '2026-07-01' WHERE booking_id = ANY($1::uuid[])`, [[lapsed.id, closing.id]]);
+    await app.db.query(`UPDATE outbox_messages SET next_attempt_at = '2026-07-01' WHERE booking_id = ANY($1::uuid[])`, [
+      [lapsed.id, closing.id],
+    ]);
     app.clock.set('2026-06-04T08:00:01Z'); // 72 h later: the hold's upper limit
     await app.app.get(ExpirySweeperService).sweep();
-    clerk = (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'clerk@review.example', password: 'clerk-password-1' } })).body.token;
+    clerk = (
+      await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'clerk@review.example', password: 'clerk-password-1' } })
+    ).body.token;
     app.clock.advance({ minutes: 5 });
     waiting = await book('gmx.de');
-    await app.db.query(`UPDATE outbox_messages SET state = 'held_provider_blocked', family = 'united-internet' WHERE booking_id = $1`, [waiting.id]);
+    await app.db.query(
+      `UPDATE outbox_messages SET state = 'held_provider_blocked', family = 'united-internet' WHERE booking_id = $1`,
+      [waiting.id],
+    );
   });
   afterAll(() => app.close());
 
@@ -48,7 +64,12 @@ describe('the clerks\' review queue', () => {
     const lapsedOnly = await http(app, 'GET', '/api/v1/review/bookings?reason=mail_undelivered', { headers: as(clerk) });
     expect(lapsedOnly.body.items.map((i: any) => i.id).sort()).toEqual([lapsed.id, closing.id].sort());
     expect(lapsedOnly.body.items[0]).toMatchObject({ status: 'expired', expiryReason: 'mail_undelivered', reviewStatus: 'open' });
-    const held = await http(app, 'GET', `/api/v1/review/bookings?reason=held_for_mail&family=united-internet&locationId=${slot.locationId}&day=2026-06-10`, { headers: as(clerk) });
+    const held = await http(
+      app,
+      'GET',
+      `/api/v1/review/bookings?reason=held_for_mail&family=united-internet&locationId=${slot.locationId}&day=2026-06-10`,
+      { headers: as(clerk) },
+    );
     expect(held.body.items.map((i: any) => i.id)).toEqual([waiting.id]);
     expect(held.body.items[0].mail).toMatchObject({ state: 'held_provider_blocked', family: 'united-internet' });
     const page = await http(app, 'GET', '/api/v1/review/bookings?limit=1&offset=1', { headers: as(clerk) });
@@ -60,32 +81,61 @@ describe('the clerks\' review queue', () => {
   it('shows a booking with its delivery history and audit trail', async () => {
     const detail = await http(app, 'GET', `/api/v1/review/bookings/${lapsed.id}`, { headers: as(clerk) });
     expect(detail.status).toBe(200);
-    expect(detail.body).toMatchObject({ id: lapsed.id, status: 'expired', expiryReason: 'mail_undelivered', reviewStatus: 'open' });
+    expect(detail.body).toMatchObject({
+      id: lapsed.id,
+      status: 'expired',
+      expiryReason: 'mail_undelivered',
+      reviewStatus: 'open',
+    });
     expect(detail.body.messages[0]).toMatchObject({ channel: 'email', state: 'cancelled' });
     expect(Array.isArray(detail.body.audit)).toBe(true);
   });
 
   it('a goodwill extension: refused past the slot (audited), granted within it, beyond the 72 hours', async () => {
-    const tooLate = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-10T07:30:00Z', reason: 'Kulanz' }, headers: as(clerk) });
+    const tooLate = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, {
+      body: { until: '2026-06-10T07:30:00Z', reason: 'Kulanz' },
+      headers: as(clerk),
+    });
     expect(tooLate.status).toBe(422);
     expect(tooLate.body.error.code).toBe('EXTENSION_INVALID');
-    const spaceForT = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09 12:00:00Z', reason: 'Kulanz' }, headers: as(clerk) });
+    const spaceForT = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, {
+      body: { until: '2026-06-09 12:00:00Z', reason: 'Kulanz' },
+      headers: as(clerk),
+    });
     expect(spaceForT.status).toBeGreaterThanOrEqual(400);
     expect(spaceForT.status).toBeLessThan(500);
-    const noReason = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09T12:00:00Z' }, headers: as(clerk) });
+    const noReason = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, {
+      body: { until: '2026-06-09T12:00:00Z' },
+      headers: as(clerk),
+    });
     expect(noReason.status).toBe(400);
-    const ok = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, { body: { until: '2026-06-09T12:00:00Z', reason: 'GMX-Störung, Kulanz bis Dienstag' }, headers: as(clerk) });
+    const ok = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/extend`, {
+      body: { until: '2026-06-09T12:00:00Z', reason: 'GMX-Störung, Kulanz bis Dienstag' },
+      headers: as(clerk),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.holdUntil).toBe('2026-06-09T14:00:00+02:00');
     const trail = await auditOf(waiting.id);
-    expect(trail.map((t) => t.action)).toEqual(['review.extend.refused', ...(spaceForT.status === 422 ? ['review.extend.refused'] : []), 'review.extend']);
-    expect(trail.at(-1)).toMatchObject({ reason: 'GMX-Störung, Kulanz bis Dienstag', actor_label: 'clerk@review.example', after: { goodwillUntil: '2026-06-09T12:00:00.000Z' } });
+    expect(trail.map((t) => t.action)).toEqual([
+      'review.extend.refused',
+      ...(spaceForT.status === 422 ? ['review.extend.refused'] : []),
+      'review.extend',
+    ]);
+    expect(trail.at(-1)).toMatchObject({
+      reason: 'GMX-Störung, Kulanz bis Dienstag',
+      actor_label: 'clerk@review.example',
+      after: { goodwillUntil: '2026-06-09T12:00:00.000Z' },
+    });
   });
 
   it('reinstates an expired booking with a new confirmation: the old link is dead, the new one confirms', async () => {
-    const oldMessage = (await app.db.query(`SELECT payload FROM outbox_messages WHERE booking_id = $1`, [lapsed.id])).rows[0].payload;
+    const oldMessage = (await app.db.query(`SELECT payload FROM outbox_messages WHERE booking_id = $1`, [lapsed.id])).rows[0]
+      .payload;
     const oldToken = /token=([A-Za-z0-9_-]{43})/.exec(oldMessage.text)![1];
-    const res = await http(app, 'POST', `/api/v1/review/bookings/${lapsed.id}/reinstate`, { body: { reason: 'Bürger rief an, Mail kam nie an' }, headers: as(clerk) });
+    const res = await http(app, 'POST', `/api/v1/review/bookings/${lapsed.id}/reinstate`, {
+      body: { reason: 'Bürger rief an, Mail kam nie an' },
+      headers: as(clerk),
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'pending', reviewStatus: 'closed', expiryReason: null });
     expect((await http(app, 'POST', '/api/v1/confirmations', { body: { token: oldToken } })).status).toBe(404);
@@ -101,7 +151,10 @@ describe('the clerks\' review queue', () => {
 
   it('refuses to reinstate into a full slot, and audits the refusal', async () => {
     const full = await createSlot(app.db, { capacity: 0, startsAt: '2026-06-11T08:00:00Z' });
-    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, { body: { slotId: full.slotId, reason: 'anderer Termin' }, headers: as(clerk) });
+    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, {
+      body: { slotId: full.slotId, reason: 'anderer Termin' },
+      headers: as(clerk),
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('SLOT_FULL');
     expect((await status(closing)).status).toBe('expired');
@@ -109,29 +162,50 @@ describe('the clerks\' review queue', () => {
   });
 
   it('confirms by hand a pending booking; refuses an expired one', async () => {
-    const wrong = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/confirm`, { body: { reason: 'Anruf' }, headers: as(clerk) });
+    const wrong = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/confirm`, {
+      body: { reason: 'Anruf' },
+      headers: as(clerk),
+    });
     expect(wrong.status).toBe(409);
     expect(wrong.body.error.code).toBe('INVALID_TRANSITION');
-    const ok = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/confirm`, { body: { reason: 'Bürgerin rief an: HF-Nummer genannt' }, headers: as(clerk) });
+    const ok = await http(app, 'POST', `/api/v1/review/bookings/${waiting.id}/confirm`, {
+      body: { reason: 'Bürgerin rief an: HF-Nummer genannt' },
+      headers: as(clerk),
+    });
     expect(ok.body.status).toBe('confirmed');
-    expect((await auditOf(waiting.id)).at(-1)).toMatchObject({ action: 'review.confirm', before: { status: 'pending' }, after: { status: 'confirmed' } });
+    expect((await auditOf(waiting.id)).at(-1)).toMatchObject({
+      action: 'review.confirm',
+      before: { status: 'pending' },
+      after: { status: 'confirmed' },
+    });
   });
 
   it('closes a review: the citizen is told, with a link to book again', async () => {
-    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/close`, { body: { reason: 'Bürger nicht erreichbar' }, headers: as(clerk) });
+    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/close`, {
+      body: { reason: 'Bürger nicht erreichbar' },
+      headers: as(clerk),
+    });
     expect(res.status).toBe(200);
     expect(res.body.reviewStatus).toBe('closed');
     await app.app.get(DispatcherService).dispatchOnce();
     const notice = app.catcher!.list().find((x) => x.to.includes(closing.email) && x.subject.includes('verfallen'))!;
     expect(notice.text).toContain('http://holdfast.test/');
-    const again = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/close`, { body: { reason: 'nochmal' }, headers: as(clerk) });
+    const again = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/close`, {
+      body: { reason: 'nochmal' },
+      headers: as(clerk),
+    });
     expect(again.status).toBe(409);
   });
 
   it('refuses to reinstate when the citizen booked the same slot again meanwhile (409, audited)', async () => {
-    const again = await http(app, 'POST', '/api/v1/bookings', { body: { slotId: slot.slotId, name: 'Neu Gebucht', email: closing.email } });
+    const again = await http(app, 'POST', '/api/v1/bookings', {
+      body: { slotId: slot.slotId, name: 'Neu Gebucht', email: closing.email },
+    });
     expect(again.status).toBe(201);
-    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, { body: { reason: 'Anruf' }, headers: as(clerk) });
+    const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, {
+      body: { reason: 'Anruf' },
+      headers: as(clerk),
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('BOOKING_LIMIT_SLOT');
     expect((await auditOf(closing.id)).at(-1).action).toBe('review.reinstate.refused');

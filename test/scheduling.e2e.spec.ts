@@ -13,7 +13,12 @@ describe('slots from weekly opening hours, stored and served', () => {
   it('an 08:00 slot stays 08:00 Berlin time across both DST switches of 2026', async () => {
     const scheduling = app.app.get(SchedulingService);
     const everyDay = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, opens: '08:00', closes: '09:00', counters: 2 }));
-    const locationId = await scheduling.createLocation({ name: 'Bürgeramt Sonntag', address: 'Am Markt 1', timeZone: 'Europe/Berlin', openings: everyDay });
+    const locationId = await scheduling.createLocation({
+      name: 'Bürgeramt Sonntag',
+      address: 'Am Markt 1',
+      timeZone: 'Europe/Berlin',
+      openings: everyDay,
+    });
     const serviceId = await scheduling.createService({ name: 'Beglaubigung', durationMinutes: 30 });
     for (const at of ['2026-03-27T10:00:00Z', '2026-10-23T10:00:00Z']) {
       app.clock.set(at);
@@ -26,10 +31,18 @@ describe('slots from weekly opening hours, stored and served', () => {
     );
     const utc = rows.map((r) => r.utc);
     expect(utc).toEqual(expect.arrayContaining(['2026-03-28T07:00', '2026-03-29T06:00', '2026-10-24T06:00', '2026-10-25T07:00']));
-    const march = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-03-29&to=2026-03-30`);
+    const march = await http(
+      app,
+      'GET',
+      `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-03-29&to=2026-03-30`,
+    );
     expect(march.body.map((s: any) => s.startsAt)).toEqual(['2026-03-29T08:00:00+02:00', '2026-03-29T08:30:00+02:00']);
     app.clock.set('2026-10-23T10:00:00Z');
-    const october = await http(app, 'GET', `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-10-25&to=2026-10-26`);
+    const october = await http(
+      app,
+      'GET',
+      `/api/v1/slots?locationId=${locationId}&serviceId=${serviceId}&from=2026-10-25&to=2026-10-26`,
+    );
     expect(october.body.map((s: any) => s.startsAt)).toEqual(['2026-10-25T08:00:00+01:00', '2026-10-25T08:30:00+01:00']);
     expect(october.body.every((s: any) => s.capacity === 2)).toBe(true);
     app.clock.set('2026-03-27T10:00:00Z');
@@ -37,7 +50,12 @@ describe('slots from weekly opening hours, stored and served', () => {
 
   it('generating twice creates no duplicate slots', async () => {
     const scheduling = app.app.get(SchedulingService);
-    const locationId = await scheduling.createLocation({ name: 'Bürgeramt Doppelt', address: 'Am Markt 2', timeZone: 'Europe/Berlin', openings: [{ weekday: 1, opens: '08:00', closes: '10:00', counters: 1 }] });
+    const locationId = await scheduling.createLocation({
+      name: 'Bürgeramt Doppelt',
+      address: 'Am Markt 2',
+      timeZone: 'Europe/Berlin',
+      openings: [{ weekday: 1, opens: '08:00', closes: '10:00', counters: 1 }],
+    });
     const first = await scheduling.generateForLocation(locationId, 14);
     const second = await scheduling.generateForLocation(locationId, 14);
     expect(first).toBeGreaterThan(0);
@@ -52,7 +70,9 @@ describe('slots from weekly opening hours, stored and served', () => {
     expect(result.slots).toBeGreaterThan(500);
     const locations = (await http(app, 'GET', '/api/v1/locations')).body;
     expect(locations.map((l: any) => l.name)).toEqual(expect.arrayContaining(['Bürgeramt Mitte', 'Bürgeramt Nord']));
-    const { rows } = await app.db.query(`SELECT DISTINCT s.capacity FROM slots s JOIN locations l ON l.id = s.location_id WHERE l.name = 'Bürgeramt Mitte'`);
+    const { rows } = await app.db.query(
+      `SELECT DISTINCT s.capacity FROM slots s JOIN locations l ON l.id = s.location_id WHERE l.name = 'Bürgeramt Mitte'`,
+    );
     expect(rows).toEqual([{ capacity: 3 }]);
     expect((await seed.seed(14)).slots).toBe(0);
   });

@@ -24,7 +24,11 @@ describe('migrations and entities', () => {
     const url = new URL(process.env.HOLDFAST_TEST_ADMIN_URL!);
     url.pathname = `/${name}`;
     try {
-      const results = await Promise.all([migrateLocked(url.toString()), migrateLocked(url.toString()), migrateLocked(url.toString())]);
+      const results = await Promise.all([
+        migrateLocked(url.toString()),
+        migrateLocked(url.toString()),
+        migrateLocked(url.toString()),
+      ]);
       const applied = results.map((r) => r.length).sort();
       expect(applied.slice(0, 2)).toEqual([0, 0]);
       expect(applied[2]).toBeGreaterThanOrEqual(3);
@@ -40,7 +44,11 @@ describe('migrations and entities', () => {
     try {
       const count = ds.migrations.length;
       for (let i = 0; i < count; i++) await ds.undoLastMigration();
-      const { rows } = await ds.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'bookings'`).then((r: any[]) => ({ rows: r }));
+      const { rows } = await ds
+        .query(
+          `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'bookings'`,
+        )
+        .then((r: any[]) => ({ rows: r }));
       expect(rows[0].n).toBe(0);
       const applied = await ds.runMigrations();
       expect(applied).toHaveLength(count);

@@ -18,7 +18,14 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
   beforeAll(async () => {
     const smtpUrl = await relay.start();
     relay.rcptReplies.set('gmx.de', GMX_IP_BLOCK);
-    app = await startTestApp({ env: { SMTP_URL: smtpUrl, SMS_GATEWAY_URL: await gateway.start(), SMS_GATEWAY_TOKEN: 'gateway-token', SMS_WEBHOOK_SECRET: SMS_SECRET } });
+    app = await startTestApp({
+      env: {
+        SMTP_URL: smtpUrl,
+        SMS_GATEWAY_URL: await gateway.start(),
+        SMS_GATEWAY_TOKEN: 'gateway-token',
+        SMS_WEBHOOK_SECRET: SMS_SECRET,
+      },
+    });
     dispatcher = app.app.get(DispatcherService);
     slotId = (await createSlot(app.db, { capacity: 10, startsAt: '2026-06-06T08:00:00Z' })).slotId;
   });
@@ -35,7 +42,8 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect(res.status).toBe(201);
     return { ...res.body, email };
   };
-  const view = async (b: { id: string; statusToken: string }) => (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
+  const view = async (b: { id: string; statusToken: string }) =>
+    (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
   const sign = (body: string) => `sha256=${createHmac('sha256', SMS_SECRET).update(body).digest('hex')}`;
   const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone);
 
@@ -49,13 +57,21 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect(sms.text).toContain('http://holdfast.test/confirm?token=');
     expect(sms.text).toContain(b.reference);
     const messages = (await view(b)).messages;
-    expect(messages.map((x: any) => [x.channel, x.state])).toEqual([['email', 'held_provider_blocked'], ['sms', 'accepted']]);
+    expect(messages.map((x: any) => [x.channel, x.state])).toEqual([
+      ['email', 'held_provider_blocked'],
+      ['sms', 'accepted'],
+    ]);
 
     app.clock.advance({ minutes: 30 });
     try {
       const body = JSON.stringify({ reference: sms.reference, status: 'delivered' });
-      expect((await http(app, 'POST', '/api/v1/sms/events', { raw: body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
-      const res = await http(app, 'POST', '/api/v1/sms/events', { raw: body, headers: { 'content-type': 'application/json', 'x-holdfast-signature': sign(body) } });
+      expect(
+        (await http(app, 'POST', '/api/v1/sms/events', { raw: body, headers: { 'content-type': 'application/json' } })).status,
+      ).toBe(401);
+      const res = await http(app, 'POST', '/api/v1/sms/events', {
+        raw: body,
+        headers: { 'content-type': 'application/json', 'x-holdfast-signature': sign(body) },
+      });
       expect(res.body).toEqual({ matched: true });
       const after = await view(b);
       // 08:30Z + 60 min window = 09:30Z = 11:30 Berlin.
@@ -78,7 +94,8 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     const code = /Code (\d{6})/.exec(smsFor('+49 151 2222222')[0].text)![1];
     const wrong = code === '000000' ? '111111' : '000000';
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code: wrong } }));
+    for (let i = 0; i < 5; i++)
+      answers.push(await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code: wrong } }));
     const unknown = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: 'HF-ZZZZ-ZZZZ', code } });
     for (const a of answers) expect(a.body).toEqual(unknown.body);
     expect(unknown.status).toBe(404);
@@ -115,9 +132,15 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     app.clock.advance({ minutes: 1 });
     const who = citizen();
     const newEmail = who.email.replace('example.org', 'posteo.de');
-    const bad = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: 'nope' }, headers: { 'x-booking-token': b.statusToken } });
+    const bad = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, {
+      body: { email: 'nope' },
+      headers: { 'x-booking-token': b.statusToken },
+    });
     expect(bad.status).toBe(400);
-    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: newEmail }, headers: { 'x-booking-token': b.statusToken } });
+    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, {
+      body: { email: newEmail },
+      headers: { 'x-booking-token': b.statusToken },
+    });
     expect(res.status).toBe(200);
     expect(res.body.email).toBe(newEmail);
     expect((await http(app, 'POST', '/api/v1/confirmations', { body: { token: oldToken } })).status).toBe(404);
@@ -125,7 +148,10 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     const mail = relay.received.find((r) => r.to.includes(newEmail))!;
     expect(mail).toBeDefined();
     const after = await view(b);
-    expect(after.messages.map((x: any) => [x.recipient, x.state])).toEqual([[b.email, 'cancelled'], [newEmail, 'accepted']]);
+    expect(after.messages.map((x: any) => [x.recipient, x.state])).toEqual([
+      [b.email, 'cancelled'],
+      [newEmail, 'accepted'],
+    ]);
     expect(after.hold.reason).toBe('window_from_delivery');
     const audit = await app.db.query(`SELECT action, actor_label FROM audit_entries WHERE booking_id = $1`, [b.id]);
     expect(audit.rows).toEqual([{ action: 'citizen.change_email', actor_label: 'citizen' }]);
@@ -139,7 +165,10 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     app.clock.advance({ minutes: 2 });
     try {
       const who = citizen();
-      await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: who.email.replace('example.org', 'gmx.de') }, headers: { 'x-booking-token': b.statusToken } });
+      await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, {
+        body: { email: who.email.replace('example.org', 'gmx.de') },
+        headers: { 'x-booking-token': b.statusToken },
+      });
       await dispatcher.dispatchOnce(); // gmx.de: the circuit is open, held
       const after = await view(b);
       expect(after.messages.at(-1).state).toBe('held_provider_blocked');
@@ -153,7 +182,10 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     const b = await book('posteo.de');
     await http(app, 'POST', `/api/v1/bookings/${b.id}/cancel`, { headers: { 'x-booking-token': b.statusToken } });
     // As if a send had been under way during the cancel and failed temporarily afterwards.
-    await app.db.query(`UPDATE outbox_messages SET state = 'deferred', next_attempt_at = now() - interval '1 day' WHERE booking_id = $1`, [b.id]);
+    await app.db.query(
+      `UPDATE outbox_messages SET state = 'deferred', next_attempt_at = now() - interval '1 day' WHERE booking_id = $1`,
+      [b.id],
+    );
     const before = relay.received.length;
     await dispatcher.dispatchOnce();
     expect(relay.received.length).toBe(before);
@@ -164,13 +196,20 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     const full = citizen();
     const target = full.email.replace('example.org', 'posteo.de');
     const { addSlot } = await import('./factories/scheduling.factory');
-    const { rows: [s] } = await app.db.query(`SELECT location_id AS "locationId", service_id AS "serviceId" FROM slots WHERE id = $1`, [slotId]);
+    const {
+      rows: [s],
+    } = await app.db.query(`SELECT location_id AS "locationId", service_id AS "serviceId" FROM slots WHERE id = $1`, [slotId]);
     for (const t of ['09:00', '09:20', '09:40']) {
       const other = await addSlot(app.db, s, `2026-06-06T${t}:00Z`);
-      expect((await http(app, 'POST', '/api/v1/bookings', { body: { slotId: other, name: full.name, email: target } })).status).toBe(201);
+      expect(
+        (await http(app, 'POST', '/api/v1/bookings', { body: { slotId: other, name: full.name, email: target } })).status,
+      ).toBe(201);
     }
     const b = await book('gmail.com');
-    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, { body: { email: target }, headers: { 'x-booking-token': b.statusToken } });
+    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, {
+      body: { email: target },
+      headers: { 'x-booking-token': b.statusToken },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('BOOKING_LIMIT_DAY');
     expect((await view(b)).email).toBe(b.email);
@@ -186,12 +225,18 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
       const again = await http(app, 'POST', `/api/v1/bookings/${b.id}/resend`, { headers: { 'x-booking-token': b.statusToken } });
       expect(again.status).toBe(429);
       expect(again.body.error.code).toBe('RESEND_TOO_SOON');
-      const phone = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, { body: { phone: '+49 151 4444444' }, headers: { 'x-booking-token': b.statusToken } });
+      const phone = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, {
+        body: { phone: '+49 151 4444444' },
+        headers: { 'x-booking-token': b.statusToken },
+      });
       expect(phone.body.phone).toBe('+49 151 4444444');
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
       expect(smsFor('+49 151 4444444')).toHaveLength(1);
-      const foreign = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, { body: { phone: '+49 151 5555555' }, headers: { 'x-booking-token': 'x'.repeat(43) } });
+      const foreign = await http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, {
+        body: { phone: '+49 151 5555555' },
+        headers: { 'x-booking-token': 'x'.repeat(43) },
+      });
       expect(foreign.status).toBe(401);
     } finally {
       app.clock.advance({ minutes: -6 });

@@ -25,7 +25,16 @@ export class AuditService {
     await sql(
       m,
       `INSERT INTO audit_entries (at, actor_id, actor_label, action, booking_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [this.clock.now().toJSDate(), actor.id, actor.label, r.action, r.bookingId ?? null, r.reason ?? null, r.before === undefined ? null : JSON.stringify(r.before), r.after === undefined ? null : JSON.stringify(r.after)],
+      [
+        this.clock.now().toJSDate(),
+        actor.id,
+        actor.label,
+        r.action,
+        r.bookingId ?? null,
+        r.reason ?? null,
+        r.before === undefined ? null : JSON.stringify(r.before),
+        r.after === undefined ? null : JSON.stringify(r.after),
+      ],
     );
   }
 

@@ -46,18 +46,31 @@ describe('booking state machine', () => {
   });
 
   it.each(table)('%s + %s (%s) -> %s', (status, type, hold, expected) => {
-    const result = transition({ status, holdUntil: hold === 'hold-live' ? future : past, slotStartsAt: slotLater }, event(type), now);
+    const result = transition(
+      { status, holdUntil: hold === 'hold-live' ? future : past, slotStartsAt: slotLater },
+      event(type),
+      now,
+    );
     const actual = result.ok ? `ok:${result.next}:${result.changed ? 'changed' : 'same'}` : result.code;
     expect(actual).toBe(expected);
   });
 
   it('refuses to cancel once the slot has started', () => {
-    expect(transition({ status: 'confirmed', holdUntil: past, slotStartsAt: past }, { type: 'cancel' }, now)).toEqual({ ok: false, code: 'SLOT_STARTED' });
+    expect(transition({ status: 'confirmed', holdUntil: past, slotStartsAt: past }, { type: 'cancel' }, now)).toEqual({
+      ok: false,
+      code: 'SLOT_STARTED',
+    });
   });
 
   it('a hold ending exactly now is over', () => {
-    expect(transition({ status: 'pending', holdUntil: now, slotStartsAt: slotLater }, { type: 'confirm' }, now)).toEqual({ ok: false, code: 'HOLD_EXPIRED' });
-    expect(transition({ status: 'pending', holdUntil: now, slotStartsAt: slotLater }, { type: 'expire', reason: 'not_confirmed' }, now).ok).toBe(true);
+    expect(transition({ status: 'pending', holdUntil: now, slotStartsAt: slotLater }, { type: 'confirm' }, now)).toEqual({
+      ok: false,
+      code: 'HOLD_EXPIRED',
+    });
+    expect(
+      transition({ status: 'pending', holdUntil: now, slotStartsAt: slotLater }, { type: 'expire', reason: 'not_confirmed' }, now)
+        .ok,
+    ).toBe(true);
   });
 
   it('only pending and confirmed bookings hold capacity', () => {

@@ -11,16 +11,11 @@ export interface BookingFacts {
   slotStartsAt: DateTime;
 }
 
-export type BookingEvent =
-  | { type: 'confirm' }
-  | { type: 'cancel' }
-  | { type: 'expire'; reason: ExpiryReason };
+export type BookingEvent = { type: 'confirm' } | { type: 'cancel' } | { type: 'expire'; reason: ExpiryReason };
 
 export type TransitionCode = 'HOLD_EXPIRED' | 'ALREADY_FINAL' | 'HOLD_NOT_OVER' | 'SLOT_STARTED';
 
-export type Transition =
-  | { ok: true; next: BookingStatus; changed: boolean }
-  | { ok: false; code: TransitionCode };
+export type Transition = { ok: true; next: BookingStatus; changed: boolean } | { ok: false; code: TransitionCode };
 
 /** Whether a booking in this status holds one unit of its slot's capacity. */
 export function holdsCapacity(status: BookingStatus): boolean {
@@ -57,7 +52,9 @@ export function transition(booking: BookingFacts, event: BookingEvent, now: Date
       switch (booking.status) {
         case 'pending':
         case 'confirmed':
-          return booking.slotStartsAt > now ? { ok: true, next: 'cancelled', changed: true } : { ok: false, code: 'SLOT_STARTED' };
+          return booking.slotStartsAt > now
+            ? { ok: true, next: 'cancelled', changed: true }
+            : { ok: false, code: 'SLOT_STARTED' };
         case 'cancelled':
           return { ok: true, next: 'cancelled', changed: false };
         case 'expired':

@@ -44,8 +44,25 @@ export function bookingView(b: BookingRow, messages: MessageView[], hold?: { rea
       lastReplyCode: m.lastReplyCode,
       lastReply: m.lastReply,
       lastReplyCategory: m.lastReplyCategory,
-      history: m.history.map((h) => ({ attempt: h.attempt, at: isoInZone(h.finishedAt, z), outcome: h.outcome, replyCode: h.replyCode, reply: h.reply, errorCode: h.errorCode, category: h.category })),
-      reports: m.reports.map((r) => ({ at: isoInZone(r.at, z), source: r.source, kind: r.kind, status: r.status, category: r.category, reply: r.reply, remoteMta: r.remoteMta, stateAfter: r.stateAfter })),
+      history: m.history.map((h) => ({
+        attempt: h.attempt,
+        at: isoInZone(h.finishedAt, z),
+        outcome: h.outcome,
+        replyCode: h.replyCode,
+        reply: h.reply,
+        errorCode: h.errorCode,
+        category: h.category,
+      })),
+      reports: m.reports.map((r) => ({
+        at: isoInZone(r.at, z),
+        source: r.source,
+        kind: r.kind,
+        status: r.status,
+        category: r.category,
+        reply: r.reply,
+        remoteMta: r.remoteMta,
+        stateAfter: r.stateAfter,
+      })),
     })),
   };
 }

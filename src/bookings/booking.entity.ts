@@ -17,9 +17,13 @@ export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 12 }) reference: string;
   @Column({ name: 'slot_id', type: 'uuid' }) slotId: string;
-  @ManyToOne(() => SlotEntity) @JoinColumn({ name: 'slot_id', foreignKeyConstraintName: 'bookings_slot_id_fkey' }) slot?: SlotEntity;
+  @ManyToOne(() => SlotEntity)
+  @JoinColumn({ name: 'slot_id', foreignKeyConstraintName: 'bookings_slot_id_fkey' })
+  slot?: SlotEntity;
   @Column({ name: 'location_id', type: 'uuid' }) locationId: string;
-  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'bookings_location_id_fkey' }) location?: LocationEntity;
+  @ManyToOne(() => LocationEntity)
+  @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'bookings_location_id_fkey' })
+  location?: LocationEntity;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Column({ type: 'varchar', length: 254 }) email: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) phone: string | null;
@@ -41,7 +45,9 @@ export class BookingEntity {
 @Check('confirmation_codes_failed_attempts_check', 'failed_attempts >= 0')
 export class ConfirmationCodeEntity {
   @PrimaryColumn({ name: 'booking_id', type: 'uuid' }) bookingId: string;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_codes_booking_id_fkey' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity)
+  @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_codes_booking_id_fkey' })
+  booking?: BookingEntity;
   @Column({ name: 'code_hash', type: 'bytea' }) codeHash: Buffer;
   @Column({ name: 'failed_attempts', type: 'integer', default: 0 }) failedAttempts: number;
   @Column({ name: 'locked_at', type: 'timestamptz', nullable: true }) lockedAt: Date | null;
@@ -66,7 +72,9 @@ export class IdempotencyKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 }) key: string;
   @Column({ name: 'request_hash', type: 'varchar', length: 64 }) requestHash: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'idempotency_keys_booking_id_fkey' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity)
+  @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'idempotency_keys_booking_id_fkey' })
+  booking?: BookingEntity;
   @Column({ type: 'jsonb', nullable: true }) response: unknown;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
@@ -77,7 +85,9 @@ export class IdempotencyKeyEntity {
 export class ConfirmationTokenEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid' }) bookingId: string;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_tokens_booking_id_fkey' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity)
+  @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'confirmation_tokens_booking_id_fkey' })
+  booking?: BookingEntity;
   @Column({ name: 'token_hash', type: 'bytea' }) tokenHash: Buffer;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;

@@ -1,5 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { DomainError } from '../common/domain-error';
@@ -12,25 +22,40 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 export class CreateBookingDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() slotId: string;
   @ApiProperty({ example: 'Erika Mustermann', maxLength: 200 })
-  @Transform(trim) @IsString() @MinLength(2) @MaxLength(200) @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
+  @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
   name: string;
   @ApiProperty({ example: 'erika@example.org', maxLength: 254 })
-  @Transform(trim) @IsString() @MaxLength(254) @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
   email: string;
   @ApiPropertyOptional({ example: '+49 30 1234567', description: 'Optional, for an SMS when mail cannot be delivered' })
-  @IsOptional() @Transform(trim) @IsString() @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
   phone?: string;
 }
 
 export class ChangeEmailDto {
   @ApiProperty({ example: 'erika@posteo.de' })
-  @Transform(trim) @IsString() @MaxLength(254) @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
   email: string;
 }
 
 export class AddPhoneDto {
   @ApiProperty({ example: '+49 151 2345678' })
-  @Transform(trim) @IsString() @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  @Transform(trim)
+  @IsString()
+  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
   phone: string;
 }
 
@@ -52,12 +77,18 @@ export class BookingsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Book a slot; the booking is pending until confirmed through the mailed link' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '8-200 characters [A-Za-z0-9_.:-]; a repeat with the same body returns the first response' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '8-200 characters [A-Za-z0-9_.:-]; a repeat with the same body returns the first response',
+  })
   @ApiCreatedResponse({ type: CreatedBookingDto })
   @ApiConflictResponse({ description: 'SLOT_FULL, SLOT_IN_PAST, BOOKING_LIMIT_SLOT, BOOKING_LIMIT_DAY' })
   async create(@Body() dto: CreateBookingDto, @Headers('idempotency-key') key: string | undefined) {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 8-200 characters of A-Z a-z 0-9 _ . : -', [{ field: 'Idempotency-Key', problems: ['invalid format'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 8-200 characters of A-Z a-z 0-9 _ . : -', [
+        { field: 'Idempotency-Key', problems: ['invalid format'] },
+      ]);
     }
     const { body } = await this.bookings.create(dto, key);
     return body;
@@ -85,7 +116,11 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Use another e-mail address: old links die, a new mail goes out, the hold is recomputed' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
-  changeEmail(@Param('id', uuidParam()) id: string, @Body() dto: ChangeEmailDto, @Headers('x-booking-token') token: string | undefined) {
+  changeEmail(
+    @Param('id', uuidParam()) id: string,
+    @Body() dto: ChangeEmailDto,
+    @Headers('x-booking-token') token: string | undefined,
+  ) {
     return this.selfService(id, token, 'change_email', dto.email);
   }
 
@@ -93,11 +128,20 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a phone number: while the mail cannot be delivered, an SMS with a code and the link goes out' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
-  addPhone(@Param('id', uuidParam()) id: string, @Body() dto: AddPhoneDto, @Headers('x-booking-token') token: string | undefined) {
+  addPhone(
+    @Param('id', uuidParam()) id: string,
+    @Body() dto: AddPhoneDto,
+    @Headers('x-booking-token') token: string | undefined,
+  ) {
     return this.selfService(id, token, 'add_phone', dto.phone);
   }
 
-  private async selfService(id: string, token: string | undefined, action: 'resend' | 'change_email' | 'add_phone', value?: string) {
+  private async selfService(
+    id: string,
+    token: string | undefined,
+    action: 'resend' | 'change_email' | 'add_phone',
+    value?: string,
+  ) {
     const { booking, messages, hold } = await this.bookings.selfService(id, token, action, value);
     return bookingView(booking, messages, hold);
   }

@@ -58,17 +58,28 @@ const BOOKING_SELECT = `
 export class BookingsRepository {
   /** Claims an idempotency key; false when it exists already (committed by an earlier request). */
   async claimIdempotencyKey(m: EntityManager, key: string, requestHash: string, now: Date): Promise<boolean> {
-    const rows = await sql(m, `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`, [key, requestHash, now]);
+    const rows = await sql(
+      m,
+      `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, requestHash, now],
+    );
     return rows.length === 1;
   }
 
   findIdempotencyKey(m: EntityManager, key: string) {
     return sqlOne<{ requestHash: string; response: Record<string, unknown> | null; bookingId: string | null }>(
-      m, `SELECT request_hash AS "requestHash", response, booking_id AS "bookingId" FROM idempotency_keys WHERE key = $1`, [key]);
+      m,
+      `SELECT request_hash AS "requestHash", response, booking_id AS "bookingId" FROM idempotency_keys WHERE key = $1`,
+      [key],
+    );
   }
 
   async completeIdempotencyKey(m: EntityManager, key: string, bookingId: string, response: unknown): Promise<void> {
-    await sql(m, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [key, bookingId, JSON.stringify(response)]);
+    await sql(m, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [
+      key,
+      bookingId,
+      JSON.stringify(response),
+    ]);
   }
 
   /**
@@ -94,7 +105,8 @@ export class BookingsRepository {
   async whyNotReservable(m: EntityManager, slotId: string, now: Date): Promise<DomainError> {
     const state = await sqlOne<{ startsAt: Date }>(m, `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`, [slotId]);
     if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
-    if (state.startsAt <= now) return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
+    if (state.startsAt <= now)
+      return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
     return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
   }
 
@@ -111,7 +123,17 @@ export class BookingsRepository {
    */
   async insertBookingWithinLimits(
     m: EntityManager,
-    b: { id: string; reference: string; slotId: string; locationId: string; name: string; email: string; phone: string | null; holdUntil: Date; now: Date },
+    b: {
+      id: string;
+      reference: string;
+      slotId: string;
+      locationId: string;
+      name: string;
+      email: string;
+      phone: string | null;
+      holdUntil: Date;
+      now: Date;
+    },
     limits: { dayStart: Date; dayEnd: Date; maxPerDay: number },
     token: { hash: Buffer },
     mail: { id: string; messageId: string; payload: unknown; family: string | null },
@@ -134,7 +156,25 @@ export class BookingsRepository {
          SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9, $14 FROM booking
        )
        SELECT same_slot AS "sameSlot", same_day AS "sameDay", EXISTS (SELECT 1 FROM booking) AS inserted FROM active`,
-      [b.id, b.reference, b.slotId, b.locationId, b.name, b.email, b.phone, b.holdUntil, b.now, token.hash, mail.id, mail.messageId, JSON.stringify(mail.payload), mail.family, limits.dayStart, limits.dayEnd, limits.maxPerDay],
+      [
+        b.id,
+        b.reference,
+        b.slotId,
+        b.locationId,
+        b.name,
+        b.email,
+        b.phone,
+        b.holdUntil,
+        b.now,
+        token.hash,
+        mail.id,
+        mail.messageId,
+        JSON.stringify(mail.payload),
+        mail.family,
+        limits.dayStart,
+        limits.dayEnd,
+        limits.maxPerDay,
+      ],
     );
     return row!;
   }
@@ -146,7 +186,11 @@ export class BookingsRepository {
   }
 
   async recentConfirmations(m: EntityManager, bookingId: string, since: Date): Promise<number> {
-    const row = await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`, [bookingId, since]);
+    const row = await sqlOne<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`,
+      [bookingId, since],
+    );
     return row!.n;
   }
 
@@ -154,7 +198,11 @@ export class BookingsRepository {
    * The new address's active bookings at this office on this booking's day, under the address
    * lock (the same lock and limit as a new booking).
    */
-  async activeOnDayOfAddress(m: EntityManager, email: string, b: { id: string; locationId: string; dayStart: Date; dayEnd: Date }): Promise<number> {
+  async activeOnDayOfAddress(
+    m: EntityManager,
+    email: string,
+    b: { id: string; locationId: string; dayStart: Date; dayEnd: Date },
+  ): Promise<number> {
     await sql(m, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
     const row = await sqlOne<{ n: number }>(
       m,
@@ -175,7 +223,9 @@ export class BookingsRepository {
   }
 
   async circuitSince(m: EntityManager, family: string): Promise<Date | undefined> {
-    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [family]);
+    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [
+      family,
+    ]);
     return row?.since;
   }
 
@@ -193,19 +243,31 @@ export class BookingsRepository {
 
   /** Compare-and-swap: only a pending booking whose hold is still running becomes confirmed. */
   async markConfirmed(m: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = await sql(m, `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' AND hold_until > $2 RETURNING id`, [id, now]);
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' AND hold_until > $2 RETURNING id`,
+      [id, now],
+    );
     return rows.length === 1;
   }
 
   /** Compare-and-swap from an active status; returns the slot whose capacity to release. */
   async markCancelled(m: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = await sql(m, `UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status IN ('pending', 'confirmed') RETURNING id`, [id, now]);
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status IN ('pending', 'confirmed') RETURNING id`,
+      [id, now],
+    );
     return rows.length === 1;
   }
 
   /** Pending bookings whose stored hold has run out, locked (SKIP LOCKED: instances share the work). */
   async lockDue(m: EntityManager, now: Date, limit: number): Promise<string[]> {
-    const rows = await sql<{ id: string }>(m, `SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1 ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit]);
+    const rows = await sql<{ id: string }>(
+      m,
+      `SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1 ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -214,10 +276,18 @@ export class BookingsRepository {
    * unsent mail withdrawn, a mail that never arrived puts the booking in the clerks' review queue.
    * Nothing is deleted.
    */
-  async expire(m: EntityManager, now: Date, expiries: Array<{ id: string; reason: ExpiryReason }>): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
+  async expire(
+    m: EntityManager,
+    now: Date,
+    expiries: Array<{ id: string; reason: ExpiryReason }>,
+  ): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
     if (expiries.length === 0) return [];
     // Slot rows locked in id order first: two sweepers releasing into the same slots cannot deadlock.
-    await sql(m, `SELECT s.id FROM slots s WHERE s.id IN (SELECT slot_id FROM bookings WHERE id = ANY($1::uuid[])) ORDER BY s.id FOR UPDATE OF s`, [expiries.map((e) => e.id)]);
+    await sql(
+      m,
+      `SELECT s.id FROM slots s WHERE s.id IN (SELECT slot_id FROM bookings WHERE id = ANY($1::uuid[])) ORDER BY s.id FOR UPDATE OF s`,
+      [expiries.map((e) => e.id)],
+    );
     return sql(
       m,
       `WITH v AS (
@@ -244,6 +314,10 @@ export class BookingsRepository {
   }
 
   async withdrawUnsentMail(m: EntityManager, bookingId: string): Promise<void> {
-    await sql(m, `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred', 'held_provider_blocked')`, [bookingId]);
+    await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred', 'held_provider_blocked')`,
+      [bookingId],
+    );
   }
 }

@@ -57,7 +57,9 @@ export class BookingsService {
    * returns the first response; the same key with another body is refused.
    */
   async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
-    const requestHash = createHash('sha256').update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
+      .digest('hex');
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.tx.run((m) => this.createIn(m, input, requestHash, idempotencyKey));
@@ -72,7 +74,12 @@ export class BookingsService {
     }
   }
 
-  private async createIn(m: Parameters<Parameters<TransactionRunner['run']>[0]>[0], input: NewBooking, requestHash: string, key?: string) {
+  private async createIn(
+    m: Parameters<Parameters<TransactionRunner['run']>[0]>[0],
+    input: NewBooking,
+    requestHash: string,
+    key?: string,
+  ) {
     const now = this.clock.now();
     if (key && !(await this.bookings.claimIdempotencyKey(m, key, requestHash, now.toJSDate()))) {
       const earlier = await this.bookings.findIdempotencyKey(m, key);
@@ -81,7 +88,10 @@ export class BookingsService {
       }
       const body = earlier.response as Omit<CreatedBooking, 'statusToken'> & { statusTokenVersion?: number };
       const { statusTokenVersion, ...rest } = body;
-      return { replayed: true, body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking };
+      return {
+        replayed: true,
+        body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking,
+      };
     }
 
     const slot = await this.bookings.reserveCapacity(m, input.email, input.slotId, now.toJSDate());
@@ -93,22 +103,48 @@ export class BookingsService {
     const confirmToken = newSecretToken();
     const mailId = randomUUID();
     const mail = renderConfirmationMail({
-      name: input.name, reference, locationName: slot.locationName, locationAddress: slot.locationAddress, serviceName: slot.serviceName,
-      timeZone: slot.timeZone, slotStartsAt: slot.startsAt, holdUntil: holdUntil.toJSDate(),
+      name: input.name,
+      reference,
+      locationName: slot.locationName,
+      locationAddress: slot.locationAddress,
+      serviceName: slot.serviceName,
+      timeZone: slot.timeZone,
+      slotStartsAt: slot.startsAt,
+      holdUntil: holdUntil.toJSDate(),
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${confirmToken}`,
     });
     const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
     const written = await this.bookings.insertBookingWithinLimits(
       m,
-      { id, reference, slotId: slot.slotId, locationId: slot.locationId, name: input.name, email: input.email, phone: input.phone ?? null, holdUntil: holdUntil.toJSDate(), now: now.toJSDate() },
+      {
+        id,
+        reference,
+        slotId: slot.slotId,
+        locationId: slot.locationId,
+        name: input.name,
+        email: input.email,
+        phone: input.phone ?? null,
+        holdUntil: holdUntil.toJSDate(),
+        now: now.toJSDate(),
+      },
       { dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate(), maxPerDay: this.config.maxBookingsPerLocationDay },
       { hash: sha256(confirmToken) },
-      { id: mailId, messageId: this.outbox.messageIdFor(mailId), payload: { to: input.email, ...mail }, family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null },
+      {
+        id: mailId,
+        messageId: this.outbox.messageIdFor(mailId),
+        payload: { to: input.email, ...mail },
+        family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null,
+      },
     );
     // Refused by a limit: the exception rolls back the capacity taken above.
-    if (written.sameSlot > 0) throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+    if (written.sameSlot > 0)
+      throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
     if (!written.inserted) {
-      throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
+      throw new DomainError(
+        'BOOKING_LIMIT_DAY',
+        `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`,
+        { limit: this.config.maxBookingsPerLocationDay },
+      );
     }
 
     const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
@@ -130,11 +166,17 @@ export class BookingsService {
     const [outcome] = await this.holds.decide(this.tx.manager, [booking.id], this.clock.now());
     if (!outcome) return undefined;
     const email = [...messages].reverse().find((x) => x.channel === 'email');
-    const blocked = email && (email.state === 'held_provider_blocked' || (email.state === 'delayed' && email.lastReplyCategory === 'provider_block'));
+    const blocked =
+      email &&
+      (email.state === 'held_provider_blocked' || (email.state === 'delayed' && email.lastReplyCategory === 'provider_block'));
     const since = blocked && email.family ? await this.bookings.circuitSince(this.tx.manager, email.family) : undefined;
     const explanation = explainHold(
       { ...outcome.decision, holdUntil: outcome.holdUntil },
-      { zone: booking.timeZone, familyLabel: blocked ? providerLabel(email.recipient) : undefined, undeliveredSince: since ? DateTime.fromJSDate(since) : undefined },
+      {
+        zone: booking.timeZone,
+        familyLabel: blocked ? providerLabel(email.recipient) : undefined,
+        undeliveredSince: since ? DateTime.fromJSDate(since) : undefined,
+      },
     );
     return { reason: outcome.decision.reason, explanation };
   }
@@ -144,9 +186,23 @@ export class BookingsService {
       const booking = await this.bookings.findById(m, id, true);
       this.assertHolder(booking, id, statusToken);
       const now = this.clock.now();
-      const decision = transition({ status: booking!.status, holdUntil: DateTime.fromJSDate(booking!.holdUntil), slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt) }, { type: 'cancel' }, now);
+      const decision = transition(
+        {
+          status: booking!.status,
+          holdUntil: DateTime.fromJSDate(booking!.holdUntil),
+          slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt),
+        },
+        { type: 'cancel' },
+        now,
+      );
       if (!decision.ok) {
-        throw new DomainError('INVALID_TRANSITION', decision.code === 'SLOT_STARTED' ? 'The appointment has already started.' : `A booking that is ${booking!.status} cannot be cancelled.`, { status: booking!.status, reason: decision.code });
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          decision.code === 'SLOT_STARTED'
+            ? 'The appointment has already started.'
+            : `A booking that is ${booking!.status} cannot be cancelled.`,
+          { status: booking!.status, reason: decision.code },
+        );
       }
       if (decision.changed && (await this.bookings.markCancelled(m, id, now.toJSDate()))) {
         await this.bookings.releaseCapacity(m, booking!.slotId);
@@ -161,33 +217,59 @@ export class BookingsService {
    * links die), another address (unsent mail to the old one withdrawn, the hold recomputed), a
    * phone number (the SMS fallback picks it up). Audited with the citizen as actor.
    */
-  async selfService(id: string, statusToken: string | undefined, action: 'resend' | 'change_email' | 'add_phone', value?: string) {
+  async selfService(
+    id: string,
+    statusToken: string | undefined,
+    action: 'resend' | 'change_email' | 'add_phone',
+    value?: string,
+  ) {
     await this.tx.run(async (m) => {
       const booking = await this.bookings.findById(m, id, true);
       this.assertHolder(booking, id, statusToken);
       const b = booking!;
-      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be changed; this one is ${b.status}.`, { status: b.status });
+      if (b.status !== 'pending')
+        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be changed; this one is ${b.status}.`, {
+          status: b.status,
+        });
       const now = this.clock.now();
       const before = { email: b.email, phone: b.phone };
       switch (action) {
         case 'resend': {
-          const recent = await this.bookings.recentConfirmations(m, id, now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate());
-          if (recent > 0) throw new DomainError('RESEND_TOO_SOON', `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`);
+          const recent = await this.bookings.recentConfirmations(
+            m,
+            id,
+            now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
+          );
+          if (recent > 0)
+            throw new DomainError(
+              'RESEND_TOO_SOON',
+              `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`,
+            );
           await this.bookings.withdrawUnsentMail(m, id);
           await this.issuer.issue(m, b);
           break;
         }
         case 'change_email': {
           const day = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).startOf('day');
-          const sameDay = await this.bookings.activeOnDayOfAddress(m, value!, { id, locationId: b.locationId, dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate() });
+          const sameDay = await this.bookings.activeOnDayOfAddress(m, value!, {
+            id,
+            locationId: b.locationId,
+            dayStart: day.toJSDate(),
+            dayEnd: day.plus({ days: 1 }).toJSDate(),
+          });
           if (sameDay >= this.config.maxBookingsPerLocationDay) {
-            throw new DomainError('BOOKING_LIMIT_DAY', `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`, { limit: this.config.maxBookingsPerLocationDay });
+            throw new DomainError(
+              'BOOKING_LIMIT_DAY',
+              `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`,
+              { limit: this.config.maxBookingsPerLocationDay },
+            );
           }
           await this.bookings.withdrawUnsentMail(m, id);
           try {
             await this.bookings.setEmail(m, id, value!);
           } catch (err) {
-            if (uniqueViolation(err) === 'uq_bookings_active_email_slot') throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+            if (uniqueViolation(err) === 'uq_bookings_active_email_slot')
+              throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
             throw err;
           }
           await this.issuer.issue(m, (await this.bookings.findById(m, id))!);
@@ -199,7 +281,11 @@ export class BookingsService {
       }
       await this.holds.recompute(m, [id], now);
       const after = await this.bookings.findById(m, id);
-      await this.audit.record(m, { id: null, label: 'citizen' }, { action: `citizen.${action}`, bookingId: id, before, after: { email: after!.email, phone: after!.phone } });
+      await this.audit.record(
+        m,
+        { id: null, label: 'citizen' },
+        { action: `citizen.${action}`, bookingId: id, before, after: { email: after!.email, phone: after!.phone } },
+      );
     });
     return this.getForHolder(id, statusToken);
   }

@@ -28,14 +28,34 @@ export class ConfirmationIssuer {
     // An SMS code sent earlier dies with the links; a new SMS brings a new one.
     await sql(m, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [b.id, now]);
     const token = newSecretToken();
-    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [b.id, sha256(token), now]);
+    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
+      b.id,
+      sha256(token),
+      now,
+    ]);
     const mail = renderConfirmationMail({
-      name: b.name, reference: b.reference, locationName: b.locationName, locationAddress: b.locationAddress, serviceName: b.serviceName,
-      timeZone: b.timeZone, slotStartsAt: b.slotStartsAt, holdUntil: b.holdUntil, confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${token}`,
+      name: b.name,
+      reference: b.reference,
+      locationName: b.locationName,
+      locationAddress: b.locationAddress,
+      serviceName: b.serviceName,
+      timeZone: b.timeZone,
+      slotStartsAt: b.slotStartsAt,
+      holdUntil: b.holdUntil,
+      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${token}`,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();
-    await this.outbox.enqueue(m, { id, bookingId: b.id, kind: 'booking_confirmation', channel: 'email', recipient: b.email, payload: { to: b.email, ...mail, text }, family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null, now });
+    await this.outbox.enqueue(m, {
+      id,
+      bookingId: b.id,
+      kind: 'booking_confirmation',
+      channel: 'email',
+      recipient: b.email,
+      payload: { to: b.email, ...mail, text },
+      family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null,
+      now,
+    });
     return { messageId: id };
   }
 }

@@ -57,7 +57,11 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
         const outcomes = await this.holds.decide(m, due, now);
         const keep = outcomes.filter((o) => o.holdUntil > now);
         await this.holds.store(m, keep);
-        const expired = await this.bookings.expire(m, now.toJSDate(), outcomes.filter((o) => o.holdUntil <= now).map((o) => ({ id: o.id, reason: o.expiryReason })));
+        const expired = await this.bookings.expire(
+          m,
+          now.toJSDate(),
+          outcomes.filter((o) => o.holdUntil <= now).map((o) => ({ id: o.id, reason: o.expiryReason })),
+        );
         return { due: due.length, expired: expired.length, extended: keep.length };
       });
       total += batch.expired;
@@ -65,7 +69,8 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
       if (batch.due < SWEEP_BATCH) break;
     }
     await this.bookings.housekeeping(this.tx.manager, this.clock.now().toJSDate());
-    if (total > 0 || extended > 0) this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);
+    if (total > 0 || extended > 0)
+      this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);
     return total;
   }
 }

@@ -1,6 +1,15 @@
 import { DateTime } from 'luxon';
 import type { OutboxState } from '../notifications/outbox.entities';
-import { computeHold, DeliveredVia, expiryReasonFor, explainHold, HoldDecision, HoldInput, HoldMessage, HoldReason } from './hold-policy';
+import {
+  computeHold,
+  DeliveredVia,
+  expiryReasonFor,
+  explainHold,
+  HoldDecision,
+  HoldInput,
+  HoldMessage,
+  HoldReason,
+} from './hold-policy';
 
 const utc = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
 const iso = (d: DateTime | undefined) => d?.toUTC().toISO() ?? null;
@@ -40,58 +49,259 @@ interface Case {
 
 const cases: Case[] = [
   // Delivered: the window runs from the delivery, not from now or from the booking.
-  { name: 'MX accepted: delivery + window', in: input({ now: at(30), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
-  { name: 'relay accepted, no later report: delivered', in: input({ now: at(30), messages: [relay(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_relay', deliveredAt: at(5) },
-  { name: 'accepted by an unknown acceptor reads as the relay', in: input({ now: at(30), messages: [email('accepted', { acceptedAt: at(5), acceptedBy: null })] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_relay', deliveredAt: at(5) },
-  { name: 'delivered long ago: the hold lies in the past (due to expire)', in: input({ now: at(4 * h), currentHoldUntil: at(65), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
+  {
+    name: 'MX accepted: delivery + window',
+    in: input({ now: at(30), messages: [mx(at(5))] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'relay accepted, no later report: delivered',
+    in: input({ now: at(30), messages: [relay(at(5))] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_relay',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'accepted by an unknown acceptor reads as the relay',
+    in: input({ now: at(30), messages: [email('accepted', { acceptedAt: at(5), acceptedBy: null })] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_relay',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'delivered long ago: the hold lies in the past (due to expire)',
+    in: input({ now: at(4 * h), currentHoldUntil: at(65), messages: [mx(at(5))] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(5),
+  },
 
   // Not delivered: now + window, whatever the reason.
-  { name: 'queued: now + window', in: input({ now: at(0), messages: [email('queued')] }), holdUntil: at(60), reason: 'waiting_for_delivery' },
-  { name: 'sending: now + window', in: input({ now: at(10), messages: [email('sending')] }), holdUntil: at(70), reason: 'waiting_for_delivery' },
-  { name: 'deferred (greylisted): extended', in: input({ now: at(90), currentHoldUntil: at(120), messages: [email('deferred')] }), holdUntil: at(150), reason: 'waiting_for_delivery' },
-  { name: 'held by provider for 6 h: now + window', in: input({ now: at(6 * h), currentHoldUntil: at(6 * h + 30), messages: [email('held_provider_blocked')] }), holdUntil: at(7 * h), reason: 'waiting_for_delivery' },
-  { name: 'relay accepted, then delayed: undelivered, extended', in: input({ now: at(40), currentHoldUntil: at(65), messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })] }), holdUntil: at(100), reason: 'waiting_for_delivery' },
-  { name: 'MX accepted, then delayed: undelivered too', in: input({ now: at(40), currentHoldUntil: at(65), messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'mx' })] }), holdUntil: at(100), reason: 'waiting_for_delivery' },
-  { name: 'failed: not delivered, still waiting', in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('failed')] }), holdUntil: at(180), reason: 'waiting_for_delivery' },
-  { name: 'bounced (bad address): still waiting for a new address', in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('bounced')] }), holdUntil: at(180), reason: 'waiting_for_delivery' },
-  { name: 'cancelled message: not delivered', in: input({ now: at(20), messages: [email('cancelled')] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
-  { name: 'no message at all: waiting', in: input({ now: at(20), messages: [] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
-  { name: 'accepted without a time: no window to start, waiting', in: input({ now: at(20), messages: [email('accepted', { acceptedBy: 'mx' })] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
-  { name: 'SMS sent, no delivery report yet: waiting', in: input({ now: at(20), messages: [{ channel: 'sms', state: 'accepted', acceptedAt: at(10) }] }), holdUntil: at(80), reason: 'waiting_for_delivery' },
+  {
+    name: 'queued: now + window',
+    in: input({ now: at(0), messages: [email('queued')] }),
+    holdUntil: at(60),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'sending: now + window',
+    in: input({ now: at(10), messages: [email('sending')] }),
+    holdUntil: at(70),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'deferred (greylisted): extended',
+    in: input({ now: at(90), currentHoldUntil: at(120), messages: [email('deferred')] }),
+    holdUntil: at(150),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'held by provider for 6 h: now + window',
+    in: input({ now: at(6 * h), currentHoldUntil: at(6 * h + 30), messages: [email('held_provider_blocked')] }),
+    holdUntil: at(7 * h),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'relay accepted, then delayed: undelivered, extended',
+    in: input({
+      now: at(40),
+      currentHoldUntil: at(65),
+      messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })],
+    }),
+    holdUntil: at(100),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'MX accepted, then delayed: undelivered too',
+    in: input({ now: at(40), currentHoldUntil: at(65), messages: [email('delayed', { acceptedAt: at(5), acceptedBy: 'mx' })] }),
+    holdUntil: at(100),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'failed: not delivered, still waiting',
+    in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('failed')] }),
+    holdUntil: at(180),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'bounced (bad address): still waiting for a new address',
+    in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('bounced')] }),
+    holdUntil: at(180),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'cancelled message: not delivered',
+    in: input({ now: at(20), messages: [email('cancelled')] }),
+    holdUntil: at(80),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'no message at all: waiting',
+    in: input({ now: at(20), messages: [] }),
+    holdUntil: at(80),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'accepted without a time: no window to start, waiting',
+    in: input({ now: at(20), messages: [email('accepted', { acceptedBy: 'mx' })] }),
+    holdUntil: at(80),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'SMS sent, no delivery report yet: waiting',
+    in: input({ now: at(20), messages: [{ channel: 'sms', state: 'accepted', acceptedAt: at(10) }] }),
+    holdUntil: at(80),
+    reason: 'waiting_for_delivery',
+  },
 
   // Never shorter than what the citizen was told.
-  { name: 'monotonic: later current hold is kept over delivery + window', in: input({ now: at(3 * h), currentHoldUntil: at(3 * h + 50), messages: [relay(at(5))] }), holdUntil: at(3 * h + 50), reason: 'kept_previous_hold', via: 'email_relay', deliveredAt: at(5) },
-  { name: 'monotonic: later current hold is kept while waiting', in: input({ now: at(30), currentHoldUntil: at(200), messages: [email('deferred')] }), holdUntil: at(200), reason: 'kept_previous_hold' },
+  {
+    name: 'monotonic: later current hold is kept over delivery + window',
+    in: input({ now: at(3 * h), currentHoldUntil: at(3 * h + 50), messages: [relay(at(5))] }),
+    holdUntil: at(3 * h + 50),
+    reason: 'kept_previous_hold',
+    via: 'email_relay',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'monotonic: later current hold is kept while waiting',
+    in: input({ now: at(30), currentHoldUntil: at(200), messages: [email('deferred')] }),
+    holdUntil: at(200),
+    reason: 'kept_previous_hold',
+  },
 
   // Several messages and channels.
-  { name: 'old mail bounced, new address accepted by MX', in: input({ now: at(130), currentHoldUntil: at(150), messages: [email('bounced'), mx(at(125))] }), holdUntil: at(185), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(125) },
-  { name: 'two deliveries: the latest starts the window', in: input({ now: at(70), currentHoldUntil: at(65), messages: [relay(at(5)), mx(at(60))] }), holdUntil: at(120), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(60) },
-  { name: 'SMS delivered while the mail is held: SMS counts', in: input({ now: at(70), currentHoldUntil: at(100), messages: [email('held_provider_blocked'), { channel: 'sms', state: 'accepted', acceptedAt: at(55), deliveredAt: at(60) }] }), holdUntil: at(120), reason: 'window_from_delivery', via: 'sms', deliveredAt: at(60) },
+  {
+    name: 'old mail bounced, new address accepted by MX',
+    in: input({ now: at(130), currentHoldUntil: at(150), messages: [email('bounced'), mx(at(125))] }),
+    holdUntil: at(185),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(125),
+  },
+  {
+    name: 'two deliveries: the latest starts the window',
+    in: input({ now: at(70), currentHoldUntil: at(65), messages: [relay(at(5)), mx(at(60))] }),
+    holdUntil: at(120),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(60),
+  },
+  {
+    name: 'SMS delivered while the mail is held: SMS counts',
+    in: input({
+      now: at(70),
+      currentHoldUntil: at(100),
+      messages: [email('held_provider_blocked'), { channel: 'sms', state: 'accepted', acceptedAt: at(55), deliveredAt: at(60) }],
+    }),
+    holdUntil: at(120),
+    reason: 'window_from_delivery',
+    via: 'sms',
+    deliveredAt: at(60),
+  },
 
   // Limits.
-  { name: 'cap by 72 h while waiting', in: input({ now: at(71 * h + 30), currentHoldUntil: at(72 * h), messages: [email('held_provider_blocked')] }), holdUntil: at(72 * h), reason: 'capped_by_max_hold' },
-  { name: 'cap by 72 h after a late delivery', in: input({ now: at(71 * h + 40), currentHoldUntil: at(71 * h + 45), messages: [mx(at(71 * h + 30))] }), holdUntil: at(72 * h), reason: 'capped_by_max_hold', via: 'email_mx', deliveredAt: at(71 * h + 30) },
-  { name: 'cap by slot start minus cutoff (slot soon)', in: input({ now: at(60), currentHoldUntil: at(90), slotStartsAt: at(150), messages: [email('deferred')] }), holdUntil: at(90), reason: 'capped_by_slot_start' },
-  { name: 'the cap shortens a hold set past the cutoff (initialHoldUntil cuts at the slot start)', in: input({ now: at(10), currentHoldUntil: at(60), slotStartsAt: at(90), messages: [mx(at(5))] }), holdUntil: at(30), reason: 'capped_by_slot_start', via: 'email_mx', deliveredAt: at(5) },
-  { name: 'booked inside the cutoff: the hold is already over', in: input({ now: at(0), currentHoldUntil: at(30), slotStartsAt: at(30), messages: [email('queued')] }), holdUntil: at(-30), reason: 'capped_by_slot_start' },
+  {
+    name: 'cap by 72 h while waiting',
+    in: input({ now: at(71 * h + 30), currentHoldUntil: at(72 * h), messages: [email('held_provider_blocked')] }),
+    holdUntil: at(72 * h),
+    reason: 'capped_by_max_hold',
+  },
+  {
+    name: 'cap by 72 h after a late delivery',
+    in: input({ now: at(71 * h + 40), currentHoldUntil: at(71 * h + 45), messages: [mx(at(71 * h + 30))] }),
+    holdUntil: at(72 * h),
+    reason: 'capped_by_max_hold',
+    via: 'email_mx',
+    deliveredAt: at(71 * h + 30),
+  },
+  {
+    name: 'cap by slot start minus cutoff (slot soon)',
+    in: input({ now: at(60), currentHoldUntil: at(90), slotStartsAt: at(150), messages: [email('deferred')] }),
+    holdUntil: at(90),
+    reason: 'capped_by_slot_start',
+  },
+  {
+    name: 'the cap shortens a hold set past the cutoff (initialHoldUntil cuts at the slot start)',
+    in: input({ now: at(10), currentHoldUntil: at(60), slotStartsAt: at(90), messages: [mx(at(5))] }),
+    holdUntil: at(30),
+    reason: 'capped_by_slot_start',
+    via: 'email_mx',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'booked inside the cutoff: the hold is already over',
+    in: input({ now: at(0), currentHoldUntil: at(30), slotStartsAt: at(30), messages: [email('queued')] }),
+    holdUntil: at(-30),
+    reason: 'capped_by_slot_start',
+  },
 
   // Goodwill.
-  { name: 'goodwill later than the window: goodwill', in: input({ now: at(30), messages: [mx(at(5))], goodwillUntil: at(4 * h) }), holdUntil: at(4 * h), reason: 'goodwill', via: 'email_mx', deliveredAt: at(5) },
-  { name: 'goodwill beyond 72 h', in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(80 * h), messages: [email('bounced')] }), holdUntil: at(80 * h), reason: 'goodwill' },
-  { name: 'goodwill beyond 72 h limits the waiting hold at itself', in: input({ now: at(79 * h + 30), currentHoldUntil: at(80 * h), goodwillUntil: at(80 * h), messages: [email('deferred')] }), holdUntil: at(80 * h), reason: 'goodwill' },
-  { name: 'goodwill never past slot start minus cutoff', in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(100 * h), messages: [email('deferred')] }), holdUntil: at(95 * h), reason: 'capped_by_slot_start' },
-  { name: 'goodwill earlier than the window changes nothing', in: input({ now: at(30), goodwillUntil: at(20), messages: [mx(at(5))] }), holdUntil: at(65), reason: 'window_from_delivery', via: 'email_mx', deliveredAt: at(5) },
+  {
+    name: 'goodwill later than the window: goodwill',
+    in: input({ now: at(30), messages: [mx(at(5))], goodwillUntil: at(4 * h) }),
+    holdUntil: at(4 * h),
+    reason: 'goodwill',
+    via: 'email_mx',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'goodwill beyond 72 h',
+    in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(80 * h), messages: [email('bounced')] }),
+    holdUntil: at(80 * h),
+    reason: 'goodwill',
+  },
+  {
+    name: 'goodwill beyond 72 h limits the waiting hold at itself',
+    in: input({ now: at(79 * h + 30), currentHoldUntil: at(80 * h), goodwillUntil: at(80 * h), messages: [email('deferred')] }),
+    holdUntil: at(80 * h),
+    reason: 'goodwill',
+  },
+  {
+    name: 'goodwill never past slot start minus cutoff',
+    in: input({ now: at(75 * h), currentHoldUntil: at(72 * h), goodwillUntil: at(100 * h), messages: [email('deferred')] }),
+    holdUntil: at(95 * h),
+    reason: 'capped_by_slot_start',
+  },
+  {
+    name: 'goodwill earlier than the window changes nothing',
+    in: input({ now: at(30), goodwillUntil: at(20), messages: [mx(at(5))] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(5),
+  },
 ];
 
 /** Type-checked list of every outbox state, so a new state fails the coverage test below. */
 const EVERY_STATE: Record<OutboxState, true> = {
-  queued: true, sending: true, deferred: true, held_provider_blocked: true, accepted: true, delayed: true, bounced: true, failed: true, cancelled: true,
+  queued: true,
+  sending: true,
+  deferred: true,
+  held_provider_blocked: true,
+  accepted: true,
+  delayed: true,
+  bounced: true,
+  failed: true,
+  cancelled: true,
 };
 
 describe('computeHold', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const d = computeHold(c.in);
-    expect({ holdUntil: iso(d.holdUntil), reason: d.reason, delivered: d.delivered, via: d.deliveredVia ?? null, deliveredAt: iso(d.deliveredAt) }).toEqual({
+    expect({
+      holdUntil: iso(d.holdUntil),
+      reason: d.reason,
+      delivered: d.delivered,
+      via: d.deliveredVia ?? null,
+      deliveredAt: iso(d.deliveredAt),
+    }).toEqual({
       holdUntil: iso(c.holdUntil),
       reason: c.reason,
       delivered: c.via !== undefined,
@@ -142,7 +352,11 @@ describe('expiryReasonFor', () => {
     ['relay accepted, then delayed', 'mail_undelivered', [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })]],
     ['no messages', 'mail_undelivered', []],
     ['delivered by MX, not clicked', 'not_confirmed', [mx(at(5))]],
-    ['SMS delivered, mail bounced', 'not_confirmed', [email('bounced'), { channel: 'sms', state: 'accepted', deliveredAt: at(9) }]],
+    [
+      'SMS delivered, mail bounced',
+      'not_confirmed',
+      [email('bounced'), { channel: 'sms', state: 'accepted', deliveredAt: at(9) }],
+    ],
   ])('%s -> %s', (_name, expected, messages) => {
     expect(expiryReasonFor(input({ now: at(5 * h), messages }))).toBe(expected);
   });
@@ -161,7 +375,12 @@ describe('explainHold', () => {
   });
 
   it.each<[string, HoldDecision, { familyLabel?: string; undeliveredSince?: DateTime }, string]>([
-    ['delivered by mail, today', decision({ deliveredVia: 'email_mx' }), {}, 'Bitte bestätigen Sie Ihren Termin bis 11:00 Uhr über den Link in der E-Mail.'],
+    [
+      'delivered by mail, today',
+      decision({ deliveredVia: 'email_mx' }),
+      {},
+      'Bitte bestätigen Sie Ihren Termin bis 11:00 Uhr über den Link in der E-Mail.',
+    ],
     [
       'delivered by SMS, ends tomorrow',
       decision({ deliveredVia: 'sms', holdUntil: utc('2026-05-05T07:30:00Z') }),
@@ -170,13 +389,24 @@ describe('explainHold', () => {
     ],
     [
       'provider blocks, hold at the limit',
-      decision({ delivered: false, reason: 'capped_by_slot_start', holdUntil: utc('2026-05-04T16:00:00Z'), upperLimit: utc('2026-05-04T16:00:00Z'), decidedAt: utc('2026-05-04T12:00:00Z') }),
+      decision({
+        delivered: false,
+        reason: 'capped_by_slot_start',
+        holdUntil: utc('2026-05-04T16:00:00Z'),
+        upperLimit: utc('2026-05-04T16:00:00Z'),
+        decidedAt: utc('2026-05-04T12:00:00Z'),
+      }),
       { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
       'Ihr E-Mail-Anbieter (GMX) nimmt unsere Nachrichten seit 10:42 Uhr nicht an. Wir halten Ihren Termin bis 18:00 Uhr.',
     ],
     [
       'waiting, no provider named: the rule and the latest end',
-      decision({ delivered: false, reason: 'waiting_for_delivery', holdUntil: utc('2026-05-04T09:30:00Z'), undeliveredSince: utc('2026-05-04T08:00:00Z') }),
+      decision({
+        delivered: false,
+        reason: 'waiting_for_delivery',
+        holdUntil: utc('2026-05-04T09:30:00Z'),
+        undeliveredSince: utc('2026-05-04T08:00:00Z'),
+      }),
       {},
       'Wir versuchen seit 10:00 Uhr, Ihnen die E-Mail mit dem Bestätigungslink zuzustellen. Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann 60 Minuten Zeit zum Bestätigen – längstens bis zum 07.05.2026 um 10:00 Uhr.',
     ],
@@ -194,11 +424,22 @@ describe('explainHold', () => {
     ],
     [
       'blocked since yesterday',
-      decision({ delivered: false, reason: 'capped_by_max_hold', holdUntil: utc('2026-05-05T10:00:00Z'), upperLimit: utc('2026-05-05T10:00:00Z'), decidedAt: utc('2026-05-05T09:00:00Z') }),
+      decision({
+        delivered: false,
+        reason: 'capped_by_max_hold',
+        holdUntil: utc('2026-05-05T10:00:00Z'),
+        upperLimit: utc('2026-05-05T10:00:00Z'),
+        decidedAt: utc('2026-05-05T09:00:00Z'),
+      }),
       { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
       'Ihr E-Mail-Anbieter (GMX) nimmt unsere Nachrichten seit dem 04.05.2026 um 10:42 Uhr nicht an. Wir halten Ihren Termin bis 12:00 Uhr.',
     ],
-    ['hold over', decision({ deliveredVia: 'email_mx', holdUntil: utc('2026-05-04T08:30:00Z') }), {}, 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.'],
+    [
+      'hold over',
+      decision({ deliveredVia: 'email_mx', holdUntil: utc('2026-05-04T08:30:00Z') }),
+      {},
+      'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.',
+    ],
   ])('%s', (_name, d, opts, expected) => {
     expect(explainHold(d, { zone, ...opts })).toBe(expected);
   });

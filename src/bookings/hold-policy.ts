@@ -84,7 +84,13 @@ export type DeliveredVia = 'email_mx' | 'email_relay' | 'sms';
  * - capped_by_max_hold    createdAt + HOLD_MAX_HOURS;
  * - capped_by_slot_start  slot start − CONFIRM_CUTOFF_MINUTES.
  */
-export type HoldReason = 'window_from_delivery' | 'waiting_for_delivery' | 'kept_previous_hold' | 'goodwill' | 'capped_by_max_hold' | 'capped_by_slot_start';
+export type HoldReason =
+  | 'window_from_delivery'
+  | 'waiting_for_delivery'
+  | 'kept_previous_hold'
+  | 'goodwill'
+  | 'capped_by_max_hold'
+  | 'capped_by_slot_start';
 
 export interface HoldDecision {
   /** UTC. */
@@ -111,7 +117,6 @@ interface Delivery {
 function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
-
 
 /** Whether and when one message reached the citizen's side. */
 function deliveryOf(m: HoldMessage): Delivery | undefined {
@@ -173,7 +178,9 @@ function upperLimitOf(input: HoldInput): { at: DateTime; reason: HoldReason } {
   const slotCutoff = slotStartsAt.minus({ minutes: settings.confirmCutoffMinutes });
   // Goodwill may lift the limit past HOLD_MAX_HOURS (but only up to itself)...
   const soft: { at: DateTime; reason: HoldReason } =
-    goodwillUntil && goodwillUntil.toMillis() > maxHold.toMillis() ? { at: goodwillUntil, reason: 'goodwill' } : { at: maxHold, reason: 'capped_by_max_hold' };
+    goodwillUntil && goodwillUntil.toMillis() > maxHold.toMillis()
+      ? { at: goodwillUntil, reason: 'goodwill' }
+      : { at: maxHold, reason: 'capped_by_max_hold' };
   // ...never past the cutoff before the slot. On a tie the slot is named: it is the harder limit.
   return slotCutoff.toMillis() <= soft.at.toMillis() ? { at: slotCutoff, reason: 'capped_by_slot_start' } : soft;
 }
@@ -225,7 +232,10 @@ export function expiryReasonFor(input: HoldInput): ExpiryReason {
  * when the time is not on the day of the decision (in that zone), so "bis 09:30 Uhr" never
  * means tomorrow morning by surprise.
  */
-export function explainHold(decision: HoldDecision, opts: { zone: string; familyLabel?: string; undeliveredSince?: DateTime }): string {
+export function explainHold(
+  decision: HoldDecision,
+  opts: { zone: string; familyLabel?: string; undeliveredSince?: DateTime },
+): string {
   const today = decision.decidedAt.setZone(opts.zone);
   const at = (t: DateTime, article: 'zum' | 'dem'): string => {
     const local = t.setZone(opts.zone);
@@ -235,7 +245,8 @@ export function explainHold(decision: HoldDecision, opts: { zone: string; family
   const until = (t: DateTime) => `bis ${at(t, 'zum')}`;
   const since = (t: DateTime) => `seit ${at(t, 'dem')}`;
 
-  if (decision.holdUntil.toMillis() <= decision.decidedAt.toMillis()) return 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.';
+  if (decision.holdUntil.toMillis() <= decision.decidedAt.toMillis())
+    return 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.';
 
   if (decision.delivered) {
     const medium = decision.deliveredVia === 'sms' ? 'SMS' : 'E-Mail';

@@ -13,7 +13,13 @@ interface HoldFacts {
   slotStartsAt: Date;
   holdUntil: Date;
   goodwillUntil: Date | null;
-  messages: Array<{ channel: 'email' | 'sms'; state: OutboxState; acceptedAt: Date | null; acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null; deliveredAt: Date | null }> | null;
+  messages: Array<{
+    channel: 'email' | 'sms';
+    state: OutboxState;
+    acceptedAt: Date | null;
+    acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
+    deliveredAt: Date | null;
+  }> | null;
 }
 
 export interface HoldOutcome {
@@ -82,7 +88,11 @@ export class HoldService {
         acceptedBy: x.acceptedBy === 'sms_gateway' ? null : x.acceptedBy,
         deliveredAt: x.deliveredAt ? dt(x.deliveredAt) : null,
       })),
-      settings: { confirmWindowMinutes: this.config.confirmWindowMinutes, holdMaxHours: this.config.holdMaxHours, confirmCutoffMinutes: this.config.confirmCutoffMinutes },
+      settings: {
+        confirmWindowMinutes: this.config.confirmWindowMinutes,
+        holdMaxHours: this.config.holdMaxHours,
+        confirmCutoffMinutes: this.config.confirmCutoffMinutes,
+      },
     };
     const decision = computeHold(input);
     // A booking made at short notice keeps the window it was promised (cut at the slot start),

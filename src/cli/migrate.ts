@@ -39,9 +39,15 @@ async function main(): Promise<void> {
         const timestamp = Date.now();
         const q = (s: string) => '`' + s.replace(/`/g, '\\`') + '`';
         const up = sqlInMemory.upQueries.map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
-        const down = sqlInMemory.downQueries.reverse().map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
+        const down = sqlInMemory.downQueries
+          .reverse()
+          .map((x) => `    await queryRunner.query(${q(x.query)});`)
+          .join('\n');
         const file = join(resolve(__dirname, '../../../migrations'), `${timestamp}-${name}.ts`);
-        writeFileSync(file, `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${name}${timestamp} implements MigrationInterface {\n  name = '${name}${timestamp}';\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n${up}\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`);
+        writeFileSync(
+          file,
+          `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${name}${timestamp} implements MigrationInterface {\n  name = '${name}${timestamp}';\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n${up}\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`,
+        );
         console.log(`wrote ${file}; add it to migrations/index.ts`);
         break;
       }

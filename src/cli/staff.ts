@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   await withCliContext(async (ctx) => {
     const password = generatePassword();
     try {
-      const staff = await ctx.get(StaffService).create({ email: flags.email, displayName: flags.name, role: flags.role as StaffRole, password }, { id: null, label: `cli:${process.env.USER ?? 'unknown'}` });
+      const staff = await ctx
+        .get(StaffService)
+        .create(
+          { email: flags.email, displayName: flags.name, role: flags.role as StaffRole, password },
+          { id: null, label: `cli:${process.env.USER ?? 'unknown'}` },
+        );
       console.log(`created ${staff.role} ${staff.email} (id ${staff.id})`);
       console.log(`password (shown once): ${password}`);
     } catch (err) {

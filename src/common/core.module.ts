@@ -14,7 +14,15 @@ export class CoreModule {
   static forRoot(config: AppConfig, clock: Clock): DynamicModule {
     return {
       module: CoreModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, TransactionRunner, SecretsService, AuditService, HoldService, ConfirmationIssuer],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: Clock, useValue: clock },
+        TransactionRunner,
+        SecretsService,
+        AuditService,
+        HoldService,
+        ConfirmationIssuer,
+      ],
       exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, AuditService, HoldService, ConfirmationIssuer],
     };
   }

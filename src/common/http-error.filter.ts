@@ -33,9 +33,21 @@ export class HttpErrorFilter implements ExceptionFilter {
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  toResponse(exception: unknown): { status: number; body: { error: { code: string; message: string; details?: unknown; requestId?: string } } } {
+  toResponse(exception: unknown): {
+    status: number;
+    body: { error: { code: string; message: string; details?: unknown; requestId?: string } };
+  } {
     if (exception instanceof DomainError) {
-      return { status: exception.status, body: { error: { code: exception.code, message: exception.message, ...(exception.details !== undefined ? { details: exception.details } : {}) } } };
+      return {
+        status: exception.status,
+        body: {
+          error: {
+            code: exception.code,
+            message: exception.message,
+            ...(exception.details !== undefined ? { details: exception.details } : {}),
+          },
+        },
+      };
     }
     const status = httpStatusOf(exception);
     if (status !== undefined && status >= 400 && status < 500) {
@@ -44,7 +56,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const requestId = randomUUID();
     this.logger.error(`request ${requestId} failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
-    return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error. Please quote the request id when reporting it.', requestId } } };
+    return {
+      status: 500,
+      body: { error: { code: 'INTERNAL', message: 'Internal error. Please quote the request id when reporting it.', requestId } },
+    };
   }
 }
 

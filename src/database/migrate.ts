@@ -9,7 +9,10 @@ const MIGRATION_LOCK = 72_014_2021;
  * migrate one after the other (TypeORM itself takes no lock). Returns what was applied.
  */
 export async function migrateLocked(url: string): Promise<Migration[]> {
-  const dataSource = new DataSource({ ...dataSourceOptions(url, { poolSize: 2, applicationName: 'holdfast-migrate' }), migrationsRun: false });
+  const dataSource = new DataSource({
+    ...dataSourceOptions(url, { poolSize: 2, applicationName: 'holdfast-migrate' }),
+    migrationsRun: false,
+  });
   await dataSource.initialize();
   const lock = dataSource.createQueryRunner();
   try {

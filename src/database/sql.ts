@@ -12,6 +12,10 @@ export async function sql<T = Record<string, any>>(m: EntityManager, text: strin
   return result as T[];
 }
 
-export async function sqlOne<T = Record<string, any>>(m: EntityManager, text: string, params: unknown[] = []): Promise<T | undefined> {
+export async function sqlOne<T = Record<string, any>>(
+  m: EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T | undefined> {
   return (await sql<T>(m, text, params))[0];
 }

@@ -38,7 +38,15 @@ export class DevMailCatcher {
             const to = session.envelope.rcptTo.map((r) => r.address);
             const text = parsed.text ?? '';
             const html = typeof parsed.html === 'string' ? parsed.html : '';
-            this.mails.unshift({ to, subject: parsed.subject ?? '', text, html, links: extractLinks(text), messageId: parsed.messageId ?? null, receivedAt: new Date().toISOString() });
+            this.mails.unshift({
+              to,
+              subject: parsed.subject ?? '',
+              text,
+              html,
+              links: extractLinks(text),
+              messageId: parsed.messageId ?? null,
+              receivedAt: new Date().toISOString(),
+            });
             this.mails.length = Math.min(this.mails.length, MAX_KEPT);
             callback();
           })

@@ -19,10 +19,12 @@ export class DevMailController {
   @Get('mailbox')
   @ApiOperation({ summary: 'Development only: caught mails as a page with clickable links' })
   page(@Res() reply: FastifyReply) {
-    const items = this.catcher.list().map((m) => `<article><h2>${escapeHtml(m.subject)}</h2>
+    const items = this.catcher.list().map(
+      (m) => `<article><h2>${escapeHtml(m.subject)}</h2>
 <p><small>an ${escapeHtml(m.to.join(', '))} · ${escapeHtml(m.receivedAt)}</small></p>
 <pre>${escapeHtml(m.text)}</pre>
-<ul>${m.links.map((l) => `<li><a href="${escapeHtml(l)}">${escapeHtml(l)}</a></li>`).join('')}</ul></article><hr>`);
+<ul>${m.links.map((l) => `<li><a href="${escapeHtml(l)}">${escapeHtml(l)}</a></li>`).join('')}</ul></article><hr>`,
+    );
     const html = `<!doctype html><html lang="de"><head><meta charset="utf-8"><title>holdfast – Entwicklungs-Postfach</title>
 <style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}</style></head>
 <body><h1>Entwicklungs-Postfach</h1><p>${items.length} Nachrichten. Nur im Entwicklungsmodus (ohne SMTP_URL).</p>${items.join('') || '<p>Noch keine Post.</p>'}</body></html>`;

@@ -5,6 +5,10 @@ import { DevMailController } from './dev-mail.controller';
 @Module({})
 export class DevMailModule {
   static forRoot(catcher: DevMailCatcher): DynamicModule {
-    return { module: DevMailModule, controllers: [DevMailController], providers: [{ provide: DevMailCatcher, useValue: catcher }] };
+    return {
+      module: DevMailModule,
+      controllers: [DevMailController],
+      providers: [{ provide: DevMailCatcher, useValue: catcher }],
+    };
   }
 }

@@ -11,13 +11,21 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 export class DeclareIncidentDto {
   @ApiProperty({ example: 'united-internet' }) @Matches(/^[a-z0-9][a-z0-9.-]{0,63}$/) family: string;
-  @ApiProperty({ example: 'GMX und Web.de lehnen seit 10:42 ab; Relay-Queue wächst' }) @Transform(trim) @IsString() @MinLength(3) @MaxLength(1000) reason: string;
+  @ApiProperty({ example: 'GMX und Web.de lehnen seit 10:42 ab; Relay-Queue wächst' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(3)
+  @MaxLength(1000)
+  reason: string;
 }
 
 export class ExtendHoldsDto {
   @ApiProperty({ example: '2026-12-03T18:00:00+01:00' }) @IsISO8601({ strict: true }) until: string;
   @ApiProperty() @Transform(trim) @IsString() @MinLength(3) @MaxLength(1000) reason: string;
-  @ApiPropertyOptional({ default: true, description: 'Only count; send false to apply' }) @IsOptional() @IsBoolean() dryRun?: boolean;
+  @ApiPropertyOptional({ default: true, description: 'Only count; send false to apply' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }
 
 export class EndIncidentDto {
@@ -42,7 +50,10 @@ export class IncidentsController {
 
   @Post()
   @RequireRole('supervisor')
-  @ApiOperation({ summary: 'Declare an incident: the family is paused; its relay-accepted, unconfirmed mail counts as undelivered, so holds extend' })
+  @ApiOperation({
+    summary:
+      'Declare an incident: the family is paused; its relay-accepted, unconfirmed mail counts as undelivered, so holds extend',
+  })
   declare(@Body() dto: DeclareIncidentDto, @Req() req: StaffRequest) {
     return this.incidents.declare(dto.family, dto.reason, actor(req));
   }
@@ -58,7 +69,9 @@ export class IncidentsController {
   @Post(':id/end')
   @HttpCode(200)
   @RequireRole('supervisor')
-  @ApiOperation({ summary: 'End the incident: the family resumes; held mail goes out with an apology; holds restart from delivery' })
+  @ApiOperation({
+    summary: 'End the incident: the family resumes; held mail goes out with an apology; holds restart from delivery',
+  })
   end(@Param('id', uuidParam()) id: string, @Body() dto: EndIncidentDto, @Req() req: StaffRequest) {
     return this.incidents.end(id, dto.reason, actor(req));
   }

@@ -46,7 +46,9 @@ export class IncidentsService {
   ) {}
 
   list(): Promise<IncidentView[]> {
-    return sql<any>(this.tx.manager, `SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 200`).then((rows) => rows.map(view));
+    return sql<any>(this.tx.manager, `SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 200`).then((rows) =>
+      rows.map(view),
+    );
   }
 
   declare(family: string, reason: string, actor: Actor) {
@@ -66,18 +68,39 @@ export class IncidentsService {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof DomainError) await this.audit.record(this.tx.manager, actor, { action: `${action}.refused`, reason, after: { code: err.code, message: err.message } });
+      if (err instanceof DomainError)
+        await this.audit.record(this.tx.manager, actor, {
+          action: `${action}.refused`,
+          reason,
+          after: { code: err.code, message: err.message },
+        });
       throw err;
     }
   }
 
-  private async declareIn(family: string, reason: string, actor: Actor): Promise<IncidentView & { mailsTreatedAsUndelivered: number }> {
-    if (!FAMILY.test(family)) throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [{ field: 'family', problems: ['lower-case letters, digits, dots and dashes'] }]);
+  private async declareIn(
+    family: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<IncidentView & { mailsTreatedAsUndelivered: number }> {
+    if (!FAMILY.test(family))
+      throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [
+        { field: 'family', problems: ['lower-case letters, digits, dots and dashes'] },
+      ]);
     const now = this.clock.now();
     try {
       return await this.tx.run(async (m) => {
-        const incident = await sqlOne<any>(m, `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING *`, [family, reason, now.toJSDate(), actor.label]);
-        await this.circuits.apply(m, family, { type: 'pause', by: actor.label, at: now.toMillis() }, { pauseReason: `incident: ${reason}` });
+        const incident = await sqlOne<any>(
+          m,
+          `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING *`,
+          [family, reason, now.toJSDate(), actor.label],
+        );
+        await this.circuits.apply(
+          m,
+          family,
+          { type: 'pause', by: actor.label, at: now.toMillis() },
+          { pauseReason: `incident: ${reason}` },
+        );
         // Bookings first, in id order (the sweeper's lock order), then their mail.
         await sql(m, `SELECT b.id FROM bookings b WHERE b.id IN (${PENDING_OF_FAMILY}) ORDER BY b.id FOR UPDATE OF b`, [family]);
         // Accepted by the relay but not confirmed: probably stuck in the relay's queue, so undelivered for the hold.
@@ -95,12 +118,21 @@ export class IncidentsService {
            SELECT o.id, $2, 'staff', 'incident', 'delayed', $3 FROM outbox_messages o WHERE o.booking_id = ANY($1::uuid[]) AND o.family = $4 AND o.state = 'delayed'`,
           [moved.map((x) => x.bookingId), now.toJSDate(), `incident declared by ${actor.label}: ${reason}`, family],
         );
-        await this.holds.recompute(m, moved.map((x) => x.bookingId), now);
-        await this.audit.record(m, actor, { action: 'incident.declare', reason, after: { incidentId: incident.id, family, mailsTreatedAsUndelivered: moved.length } });
+        await this.holds.recompute(
+          m,
+          moved.map((x) => x.bookingId),
+          now,
+        );
+        await this.audit.record(m, actor, {
+          action: 'incident.declare',
+          reason,
+          after: { incidentId: incident.id, family, mailsTreatedAsUndelivered: moved.length },
+        });
         return { ...view(incident), mailsTreatedAsUndelivered: moved.length };
       });
     } catch (err) {
-      if (uniqueViolation(err) === 'uq_incidents_open_family') throw new DomainError('INCIDENT_OPEN', `An incident for ${family} is open already.`);
+      if (uniqueViolation(err) === 'uq_incidents_open_family')
+        throw new DomainError('INCIDENT_OPEN', `An incident for ${family} is open already.`);
       throw err;
     }
   }
@@ -120,7 +152,14 @@ export class IncidentsService {
           WHERE b.id = ANY($1::uuid[]) AND s.starts_at - make_interval(mins => $3) < $2`,
         [ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes],
       );
-      const result = { incidentId: id, family: incident.family, bookings: ids.length, cappedAtSlotStart: capped[0].n, until: untilAt.toUTC().toISO(), dryRun };
+      const result = {
+        incidentId: id,
+        family: incident.family,
+        bookings: ids.length,
+        cappedAtSlotStart: capped[0].n,
+        until: untilAt.toUTC().toISO(),
+        dryRun,
+      };
       if (dryRun) return result;
       await sql(
         m,
@@ -155,15 +194,32 @@ export class IncidentsService {
         [incident.family, now.toJSDate(), apology],
       );
       await this.circuits.apply(m, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
-      const ended = await sqlOne<any>(m, `UPDATE incidents SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1 RETURNING *`, [id, now.toJSDate(), actor.label, reason]);
-      await this.holds.recompute(m, resent.map((r) => r.bookingId), now);
-      await this.audit.record(m, actor, { action: 'incident.end', reason, before: { incidentId: id, family: incident.family }, after: { mailsResent: resent.length } });
+      const ended = await sqlOne<any>(
+        m,
+        `UPDATE incidents SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1 RETURNING *`,
+        [id, now.toJSDate(), actor.label, reason],
+      );
+      await this.holds.recompute(
+        m,
+        resent.map((r) => r.bookingId),
+        now,
+      );
+      await this.audit.record(m, actor, {
+        action: 'incident.end',
+        reason,
+        before: { incidentId: id, family: incident.family },
+        after: { mailsResent: resent.length },
+      });
       return { ...view(ended), mailsResent: resent.length };
     });
   }
 
   private async open(m: EntityManager, id: string): Promise<{ family: string }> {
-    const row = await sqlOne<{ family: string }>(m, `SELECT family FROM incidents WHERE id = $1 AND ended_at IS NULL FOR UPDATE`, [id]);
+    const row = await sqlOne<{ family: string }>(
+      m,
+      `SELECT family FROM incidents WHERE id = $1 AND ended_at IS NULL FOR UPDATE`,
+      [id],
+    );
     if (!row) throw new DomainError('INCIDENT_NOT_FOUND', 'No open incident with this id.');
     return row;
   }
@@ -171,5 +227,14 @@ export class IncidentsService {
 
 function view(r: any): IncidentView {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-  return { id: r.id, family: r.family, reason: r.reason, declaredAt: iso(r.declared_at)!, declaredBy: r.declared_by, endedAt: iso(r.ended_at), endedBy: r.ended_by, endReason: r.end_reason };
+  return {
+    id: r.id,
+    family: r.family,
+    reason: r.reason,
+    declaredAt: iso(r.declared_at)!,
+    declaredBy: r.declared_by,
+    endedAt: iso(r.ended_at),
+    endedBy: r.ended_by,
+    endReason: r.end_reason,
+  };
 }

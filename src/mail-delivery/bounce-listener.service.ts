@@ -49,7 +49,9 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || size > DEFAULT_DSN_MAX_BYTES) {
             return callback(Object.assign(new Error('5.3.4 message too big for a delivery report'), { responseCode: 552 }));
           }
-          const rcpt = session.envelope.rcptTo.map((r) => parseVerpAddress(r.address, this.secrets.verpKey(), this.config.bounceDomain));
+          const rcpt = session.envelope.rcptTo.map((r) =>
+            parseVerpAddress(r.address, this.secrets.verpKey(), this.config.bounceDomain),
+          );
           const ids = rcpt.flatMap((p) => ('messageId' in p ? [p.messageId] : []));
           this.handle(Buffer.concat(chunks), ids)
             .then(() => callback())
@@ -66,7 +68,9 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
       this.server!.listen(this.config.bounceSmtpPort, this.config.bounceSmtpHost, () => resolve());
     });
     this.port = (this.server.server.address() as AddressInfo).port;
-    this.logger.log(`listening for delivery reports on ${this.config.bounceSmtpHost}:${this.port} (bounces+…@${this.config.bounceDomain})`);
+    this.logger.log(
+      `listening for delivery reports on ${this.config.bounceSmtpHost}:${this.port} (bounces+…@${this.config.bounceDomain})`,
+    );
   }
 
   /** One report mail, addressed (by VERP) to the messages in `outboxIds`. */

@@ -41,7 +41,10 @@ export interface ReportOutcome {
   category?: ReplyCategory;
 }
 
-type Decision = { state: 'accepted' | 'delayed' | 'bounced' | 'failed' | 'deferred' | 'held_provider_blocked' | null; acceptedByMx?: boolean };
+type Decision = {
+  state: 'accepted' | 'delayed' | 'bounced' | 'failed' | 'deferred' | 'held_provider_blocked' | null;
+  acceptedByMx?: boolean;
+};
 
 /**
  * Applies delivery reports (DSN, webhook) to the message they are about. `delayed` moves an
@@ -63,11 +66,16 @@ export class DeliveryReportsService {
 
   async apply(report: DeliveryReport): Promise<ReportOutcome> {
     const now = this.clock.now();
-    const classification = report.reply && report.action !== 'delivered' && report.action !== 'relayed' ? classifySmtpReply(report.reply) : undefined;
+    const classification =
+      report.reply && report.action !== 'delivered' && report.action !== 'relayed' ? classifySmtpReply(report.reply) : undefined;
     return this.tx.run(async (m) => {
       const message = await this.findMessage(m, report.messageRef);
       if (!message) {
-        await this.record(m, null, report, now.toJSDate(), { stateAfter: null, category: classification?.category ?? null, unmatched: 'unknown_message' });
+        await this.record(m, null, report, now.toJSDate(), {
+          stateAfter: null,
+          category: classification?.category ?? null,
+          unmatched: 'unknown_message',
+        });
         return { matched: false };
       }
       // The message is being sent (again) right now: its acceptance is not recorded yet. The
@@ -75,20 +83,38 @@ export class DeliveryReportsService {
       if (message.state === 'sending') throw new ReportTooEarly(message.id);
       const decision = this.decide(report, message.state, classification?.category, classification?.temporary, report.status);
       let state = decision.state;
-      if (classification && (classification.category === 'provider_block' || classification.category === 'rate_limit') && message.family) {
-        const circuit = await this.circuits.apply(m, message.family, { type: 'reply', category: classification.category, at: now.toMillis() });
+      if (
+        classification &&
+        (classification.category === 'provider_block' || classification.category === 'rate_limit') &&
+        message.family
+      ) {
+        const circuit = await this.circuits.apply(m, message.family, {
+          type: 'reply',
+          category: classification.category,
+          at: now.toMillis(),
+        });
         if (state === 'deferred' && circuit.state.state !== 'closed') state = 'held_provider_blocked';
       }
       if (state) await this.move(m, message, state, decision, now, classification?.category ?? null, report);
       // The hold follows the mail: a delay report extends it, a delivery starts the window.
       if (state && message.bookingId) await this.holds.recompute(m, [message.bookingId], now);
-      await this.record(m, message.id, report, now.toJSDate(), { stateAfter: state ?? message.state, category: classification?.category ?? null, unmatched: null });
+      await this.record(m, message.id, report, now.toJSDate(), {
+        stateAfter: state ?? message.state,
+        category: classification?.category ?? null,
+        unmatched: null,
+      });
       return { matched: true, stateAfter: state ?? message.state, category: classification?.category };
     });
   }
 
   /** The state a report moves a message to; null: record only. Pure apart from its inputs. */
-  private decide(report: DeliveryReport, current: string, category: ReplyCategory | undefined, temporary: boolean | undefined, status?: string): Decision {
+  private decide(
+    report: DeliveryReport,
+    current: string,
+    category: ReplyCategory | undefined,
+    temporary: boolean | undefined,
+    status?: string,
+  ): Decision {
     // Reports about a mail we are sending again right now, or gave up on, change nothing but the record.
     if (!['accepted', 'delayed'].includes(current)) return { state: null };
     switch (report.action) {
@@ -102,14 +128,39 @@ export class DeliveryReportsService {
       case 'failed': {
         const statusClass = status?.charAt(0);
         if (category === 'mailbox_unknown' && statusClass !== '4') return { state: 'bounced' };
-        if (statusClass === '4' || temporary || category === 'provider_block' || category === 'rate_limit' || category === 'greylist') return { state: 'deferred' };
+        if (
+          statusClass === '4' ||
+          temporary ||
+          category === 'provider_block' ||
+          category === 'rate_limit' ||
+          category === 'greylist'
+        )
+          return { state: 'deferred' };
         return { state: 'failed' };
       }
     }
   }
 
-  private async move(m: EntityManager, message: { id: string; attempts: number }, state: NonNullable<Decision['state']>, decision: Decision, now: DateTime, category: string | null, report: DeliveryReport): Promise<void> {
-    const next = state === 'deferred' ? now.plus({ seconds: retryDelaySeconds(message.attempts, { baseSeconds: this.config.retryBaseSeconds, maxSeconds: this.config.retryMaxSeconds }) }).toJSDate() : null;
+  private async move(
+    m: EntityManager,
+    message: { id: string; attempts: number },
+    state: NonNullable<Decision['state']>,
+    decision: Decision,
+    now: DateTime,
+    category: string | null,
+    report: DeliveryReport,
+  ): Promise<void> {
+    const next =
+      state === 'deferred'
+        ? now
+            .plus({
+              seconds: retryDelaySeconds(message.attempts, {
+                baseSeconds: this.config.retryBaseSeconds,
+                maxSeconds: this.config.retryMaxSeconds,
+              }),
+            })
+            .toJSDate()
+        : null;
     await sql(
       m,
       `UPDATE outbox_messages
@@ -130,24 +181,62 @@ export class DeliveryReportsService {
   private findMessage(m: EntityManager, ref: DeliveryReport['messageRef']) {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     if (ref.outboxId && uuid.test(ref.outboxId)) {
-      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(m, `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE id = $1 FOR UPDATE`, [ref.outboxId]);
+      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(
+        m,
+        `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE id = $1 FOR UPDATE`,
+        [ref.outboxId],
+      );
     }
     if (ref.messageIdHeader) {
-      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(m, `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [ref.messageIdHeader.trim()]);
+      return sqlOne<{ id: string; state: string; family: string | null; attempts: number; bookingId: string | null }>(
+        m,
+        `SELECT id, state, family, attempts, booking_id AS "bookingId" FROM outbox_messages WHERE message_id = $1 FOR UPDATE`,
+        [ref.messageIdHeader.trim()],
+      );
     }
     return Promise.resolve(undefined);
   }
 
-  async recordUnmatched(source: ReportSource, reason: string, raw: string | undefined, messageId: string | null = null): Promise<void> {
-    await this.record(this.tx.manager, messageId, { source, messageRef: {}, action: 'failed', raw }, this.clock.now().toJSDate(), { stateAfter: null, category: null, unmatched: reason, kind: 'unparsed' });
+  async recordUnmatched(
+    source: ReportSource,
+    reason: string,
+    raw: string | undefined,
+    messageId: string | null = null,
+  ): Promise<void> {
+    await this.record(
+      this.tx.manager,
+      messageId,
+      { source, messageRef: {}, action: 'failed', raw },
+      this.clock.now().toJSDate(),
+      { stateAfter: null, category: null, unmatched: reason, kind: 'unparsed' },
+    );
   }
 
-  private async record(m: EntityManager, messageId: string | null, r: DeliveryReport, at: Date, x: { stateAfter: string | null; category: string | null; unmatched: string | null; kind?: string }) {
+  private async record(
+    m: EntityManager,
+    messageId: string | null,
+    r: DeliveryReport,
+    at: Date,
+    x: { stateAfter: string | null; category: string | null; unmatched: string | null; kind?: string },
+  ) {
     await sql(
       m,
       `INSERT INTO delivery_events (message_id, at, source, kind, state_after, category, status, reply, remote_mta, recipient, unmatched_reason, raw)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [messageId, at, r.source, x.kind ?? r.action, x.stateAfter, x.category, r.status?.slice(0, 16) ?? null, r.reply?.text?.slice(0, 2000) ?? null, r.remoteMta?.slice(0, 255) ?? null, r.recipient?.slice(0, 254) ?? null, x.unmatched, r.raw ? printable(r.raw).slice(0, 64 * 1024) : null],
+      [
+        messageId,
+        at,
+        r.source,
+        x.kind ?? r.action,
+        x.stateAfter,
+        x.category,
+        r.status?.slice(0, 16) ?? null,
+        r.reply?.text?.slice(0, 2000) ?? null,
+        r.remoteMta?.slice(0, 255) ?? null,
+        r.recipient?.slice(0, 254) ?? null,
+        x.unmatched,
+        r.raw ? printable(r.raw).slice(0, 64 * 1024) : null,
+      ],
     );
   }
 }

@@ -176,22 +176,32 @@ interface Part {
   body: string;
 }
 
-const notificationPart = (text = 'The mail system could not deliver your message.'): Part => ({ headers: 'Content-Type: text/plain; charset=us-ascii', body: text });
+const notificationPart = (text = 'The mail system could not deliver your message.'): Part => ({
+  headers: 'Content-Type: text/plain; charset=us-ascii',
+  body: text,
+});
 const statusPart = (body: string, headers = 'Content-Type: message/delivery-status'): Part => ({ headers, body });
 const headersPart = (messageId = '<orig-1@holdfast.example>'): Part => ({
   headers: 'Content-Type: text/rfc822-headers',
   body: `From: termine@stadt.example\nTo: a@example.org\nMessage-ID: ${messageId}\nSubject: x\n`,
 });
 
-const PER_MESSAGE = 'Reporting-MTA: dns; relay.example\nOriginal-Envelope-Id: env-7\nArrival-Date: Mon, 4 Mar 2024 09:00:00 +0100';
-const RECIPIENT = 'Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown';
+const PER_MESSAGE =
+  'Reporting-MTA: dns; relay.example\nOriginal-Envelope-Id: env-7\nArrival-Date: Mon, 4 Mar 2024 09:00:00 +0100';
+const RECIPIENT =
+  'Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown';
 
-function mail(parts: Part[], contentType = `multipart/report; report-type=delivery-status; boundary="${BOUNDARY}"`, boundary = BOUNDARY): string {
+function mail(
+  parts: Part[],
+  contentType = `multipart/report; report-type=delivery-status; boundary="${BOUNDARY}"`,
+  boundary = BOUNDARY,
+): string {
   const body = parts.map((p) => `--${boundary}\n${p.headers}\n\n${p.body}\n`).join('');
   return `From: MAILER-DAEMON@relay.example\nTo: ${RETURN_PATH}\nSubject: Undelivered Mail\nMIME-Version: 1.0\nContent-Type: ${contentType}\n\nThis is a MIME-encapsulated message.\n\n${body}--${boundary}--\n`;
 }
 
-const dsn = (statusBody: string, extra: Part[] = [headersPart()]): string => mail([notificationPart(), statusPart(statusBody), ...extra]);
+const dsn = (statusBody: string, extra: Part[] = [headersPart()]): string =>
+  mail([notificationPart(), statusPart(statusBody), ...extra]);
 
 describe('parseDsn on synthetic reports that must parse', () => {
   it('reads several recipients, each with its own fields, and the stage only where the notification says it', () => {
@@ -201,7 +211,8 @@ describe('parseDsn on synthetic reports that must parse', () => {
       'Final-Recipient: rfc822;<b@example.net>\nOriginal-Recipient: rfc822; B@Example.net\nAction: delayed\nStatus: 4.4.1\nDiagnostic-Code: X-Postfix; connect to mx.example.net[192.0.2.1]:25: Connection timed out\nLast-Attempt-Date: Mon, 4 Mar 2024 09:30:00 +0100\nWill-Retry-Until: Sat, 9 Mar 2024 09:00:00 +0100',
       'Final-Recipient: rfc822; c@example.com\nAction: delivered\nStatus: 2.0.0\nRemote-MTA: dns; mx.example.com',
     ].join('\n\n');
-    const text = 'Hello.\n\n<a@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 User\n    unknown (in reply to RCPT TO command)\n\n<b@example.net>: connect to mx.example.net[192.0.2.1]:25: Connection timed out\n';
+    const text =
+      'Hello.\n\n<a@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 User\n    unknown (in reply to RCPT TO command)\n\n<b@example.net>: connect to mx.example.net[192.0.2.1]:25: Connection timed out\n';
     const r = report(parseDsn(mail([notificationPart(text), statusPart(body), headersPart()])));
     expect(r.envelopeId).toBe('env-7');
     expect(r.arrivalAt).toBe(at('2024-03-04T09:00:00+01:00'));
@@ -228,7 +239,13 @@ describe('parseDsn on synthetic reports that must parse', () => {
         willRetryUntil: 'Sat, 9 Mar 2024 09:00:00 +0100',
         willRetryUntilAt: at('2024-03-09T09:00:00+01:00'),
       },
-      { finalRecipient: 'c@example.com', finalRecipientType: 'rfc822', action: 'delivered', status: '2.0.0', remoteMta: 'mx.example.com' },
+      {
+        finalRecipient: 'c@example.com',
+        finalRecipientType: 'rfc822',
+        action: 'delivered',
+        status: '2.0.0',
+        remoteMta: 'mx.example.com',
+      },
     ]);
   });
 
@@ -236,13 +253,34 @@ describe('parseDsn on synthetic reports that must parse', () => {
     {
       name: 'a base64-encoded delivery-status part',
       raw: () =>
-        mail([notificationPart(), statusPart(Buffer.from(`${PER_MESSAGE}\r\n\r\n${RECIPIENT}\r\n`).toString('base64').replace(/(.{76})/g, '$1\n'), 'Content-Type: message/delivery-status\nContent-Transfer-Encoding: base64'), headersPart()]),
-      check: (r) => expect(r.recipients[0]).toMatchObject({ finalRecipient: 'a@example.org', status: '5.1.1', diagnosticCode: '550 5.1.1 User unknown' }),
+        mail([
+          notificationPart(),
+          statusPart(
+            Buffer.from(`${PER_MESSAGE}\r\n\r\n${RECIPIENT}\r\n`)
+              .toString('base64')
+              .replace(/(.{76})/g, '$1\n'),
+            'Content-Type: message/delivery-status\nContent-Transfer-Encoding: base64',
+          ),
+          headersPart(),
+        ]),
+      check: (r) =>
+        expect(r.recipients[0]).toMatchObject({
+          finalRecipient: 'a@example.org',
+          status: '5.1.1',
+          diagnosticCode: '550 5.1.1 User unknown',
+        }),
     },
     {
       name: 'a quoted-printable delivery-status part',
       raw: () =>
-        mail([notificationPart(), statusPart(`${PER_MESSAGE}\n\n${RECIPIENT.replace('User unknown', 'User=20unkno=\nwn')}`, 'Content-Type: message/delivery-status\nContent-Transfer-Encoding: quoted-printable'), headersPart()]),
+        mail([
+          notificationPart(),
+          statusPart(
+            `${PER_MESSAGE}\n\n${RECIPIENT.replace('User unknown', 'User=20unkno=\nwn')}`,
+            'Content-Type: message/delivery-status\nContent-Transfer-Encoding: quoted-printable',
+          ),
+          headersPart(),
+        ]),
       check: (r) => expect(r.recipients[0].diagnosticCode).toBe('550 5.1.1 User unknown'),
     },
     {
@@ -263,7 +301,10 @@ describe('parseDsn on synthetic reports that must parse', () => {
       name: 'the whole returned message (message/rfc822), whose own Message-ID is taken',
       raw: () =>
         dsn(`${PER_MESSAGE}\n\n${RECIPIENT}`, [
-          { headers: 'Content-Type: message/rfc822', body: 'From: termine@stadt.example\nMessage-ID:\n <whole-1@holdfast.example>\nSubject: x\n\nBody text.\nMessage-ID: <not-this@x>\n' },
+          {
+            headers: 'Content-Type: message/rfc822',
+            body: 'From: termine@stadt.example\nMessage-ID:\n <whole-1@holdfast.example>\nSubject: x\n\nBody text.\nMessage-ID: <not-this@x>\n',
+          },
         ]),
       check: (r) => expect(r.originalMessageId).toBe('<whole-1@holdfast.example>'),
     },
@@ -283,17 +324,29 @@ describe('parseDsn on synthetic reports that must parse', () => {
     },
     {
       name: 'field names in any case, a commented status, a capitalised action, extra blank lines',
-      raw: () => dsn(`\n\nreporting-mta: DNS; relay.example\n\n\n\nFINAL-RECIPIENT: RFC822; <A@Example.org>\naction: Failed\nstatus: 5.1.1 (bad destination mailbox)\nX-Something: ignored\n\n`),
+      raw: () =>
+        dsn(
+          `\n\nreporting-mta: DNS; relay.example\n\n\n\nFINAL-RECIPIENT: RFC822; <A@Example.org>\naction: Failed\nstatus: 5.1.1 (bad destination mailbox)\nX-Something: ignored\n\n`,
+        ),
       check: (r) => {
         expect(r.reportingMta).toBe('relay.example');
-        expect(r.recipients).toEqual([{ finalRecipient: 'A@Example.org', finalRecipientType: 'rfc822', action: 'failed', status: '5.1.1' }]);
+        expect(r.recipients).toEqual([
+          { finalRecipient: 'A@Example.org', finalRecipientType: 'rfc822', action: 'failed', status: '5.1.1' },
+        ]);
       },
     },
     {
       name: 'the RFC 6533 global variants',
       raw: () =>
         mail(
-          [notificationPart(), statusPart(`${PER_MESSAGE}\n\nFinal-Recipient: utf-8; jürgen@example.de\nAction: failed\nStatus: 5.1.1`, 'Content-Type: message/global-delivery-status'), { headers: 'Content-Type: message/global-headers', body: 'Message-ID: <g-1@holdfast.example>\n' }],
+          [
+            notificationPart(),
+            statusPart(
+              `${PER_MESSAGE}\n\nFinal-Recipient: utf-8; jürgen@example.de\nAction: failed\nStatus: 5.1.1`,
+              'Content-Type: message/global-delivery-status',
+            ),
+            { headers: 'Content-Type: message/global-headers', body: 'Message-ID: <g-1@holdfast.example>\n' },
+          ],
           `multipart/report; report-type=global-delivery-status; boundary="${BOUNDARY}"`,
         ),
       check: (r) => {
@@ -303,7 +356,11 @@ describe('parseDsn on synthetic reports that must parse', () => {
     },
     {
       name: 'an unquoted boundary and transport padding after the delimiters',
-      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT}`).replace(`boundary="${BOUNDARY}"`, 'boundary=simple').split(`--${BOUNDARY}`).join('--simple  '),
+      raw: () =>
+        dsn(`${PER_MESSAGE}\n\n${RECIPIENT}`)
+          .replace(`boundary="${BOUNDARY}"`, 'boundary=simple')
+          .split(`--${BOUNDARY}`)
+          .join('--simple  '),
       check: (r) => expect(r.recipients[0].status).toBe('5.1.1'),
     },
     {
@@ -336,7 +393,8 @@ function pseudoRandomBytes(length: number, seed: number): Buffer {
 }
 
 describe('parseDsn refuses what is not a readable report, without throwing', () => {
-  const plainMail = 'From: lena@web.de\nTo: termine@stadt.example\nSubject: Termin\nContent-Type: text/plain; charset=utf-8\n\nIch komme etwas später.\n';
+  const plainMail =
+    'From: lena@web.de\nTo: termine@stadt.example\nSubject: Termin\nContent-Type: text/plain; charset=utf-8\n\nIch komme etwas später.\n';
   const noBoundary = fixture('failed-gmx-block.eml').replace(/;\n\tboundary="[^"]+"/, '');
   const cases: Array<{ name: string; raw: () => unknown; error: 'not_a_report' | 'malformed' | 'too_large' }> = [
     { name: 'a plain mail', raw: () => plainMail, error: 'not_a_report' },
@@ -349,14 +407,24 @@ describe('parseDsn refuses what is not a readable report, without throwing', () 
       name: 'a read receipt (report-type=disposition-notification)',
       raw: () =>
         mail(
-          [notificationPart(), { headers: 'Content-Type: message/disposition-notification', body: 'Reporting-UA: x\nFinal-Recipient: rfc822; a@example.org\nDisposition: manual-action/MDN-sent-manually; displayed\n' }],
+          [
+            notificationPart(),
+            {
+              headers: 'Content-Type: message/disposition-notification',
+              body: 'Reporting-UA: x\nFinal-Recipient: rfc822; a@example.org\nDisposition: manual-action/MDN-sent-manually; displayed\n',
+            },
+          ],
           `multipart/report; report-type=disposition-notification; boundary="${BOUNDARY}"`,
         ),
       error: 'not_a_report',
     },
     {
       name: 'a returned message that itself contains a report (not entered)',
-      raw: () => mail([notificationPart(), { headers: 'Content-Type: message/rfc822', body: fixture('failed-user-unknown.eml') }], `multipart/mixed; boundary="${BOUNDARY}"`),
+      raw: () =>
+        mail(
+          [notificationPart(), { headers: 'Content-Type: message/rfc822', body: fixture('failed-user-unknown.eml') }],
+          `multipart/mixed; boundary="${BOUNDARY}"`,
+        ),
       error: 'not_a_report',
     },
     { name: 'an empty string', raw: () => '', error: 'not_a_report' },
@@ -364,20 +432,69 @@ describe('parseDsn refuses what is not a readable report, without throwing', () 
     { name: 'undefined', raw: () => undefined, error: 'not_a_report' },
     { name: 'a number', raw: () => 42, error: 'not_a_report' },
     { name: '64 KiB of random bytes', raw: () => pseudoRandomBytes(64 * 1024, 1), error: 'not_a_report' },
-    { name: 'random bytes after a plausible header', raw: () => Buffer.concat([Buffer.from('Content-Type: multipart/report; report-type=delivery-status; boundary=x\n\n--x\n'), pseudoRandomBytes(4096, 7)]), error: 'malformed' },
+    {
+      name: 'random bytes after a plausible header',
+      raw: () =>
+        Buffer.concat([
+          Buffer.from('Content-Type: multipart/report; report-type=delivery-status; boundary=x\n\n--x\n'),
+          pseudoRandomBytes(4096, 7),
+        ]),
+      error: 'malformed',
+    },
     { name: 'a report without a boundary parameter', raw: () => noBoundary, error: 'malformed' },
-    { name: 'a report whose delivery-status part is missing', raw: () => mail([notificationPart(), headersPart()]), error: 'malformed' },
+    {
+      name: 'a report whose delivery-status part is missing',
+      raw: () => mail([notificationPart(), headersPart()]),
+      error: 'malformed',
+    },
     { name: 'a delivery-status part with per-message fields only', raw: () => dsn(PER_MESSAGE), error: 'malformed' },
     { name: 'an empty delivery-status part', raw: () => dsn(''), error: 'malformed' },
-    { name: 'a recipient without Action', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Action: failed\n/, '')}`), error: 'malformed' },
-    { name: 'a recipient without Status', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Status: 5.1.1\n/, '')}`), error: 'malformed' },
-    { name: 'a recipient without Final-Recipient', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Final-Recipient: [^\n]+\n/, 'Original-Recipient: rfc822; a@example.org\n')}`), error: 'malformed' },
-    { name: 'a Final-Recipient without address type', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('rfc822; ', '')}`), error: 'malformed' },
-    { name: 'an unknown Action', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Action: failed', 'Action: exploded')}`), error: 'malformed' },
-    { name: 'a Status that is no status code', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Status: 5.1.1', 'Status: broken')}`), error: 'malformed' },
-    { name: 'a Status of class 3', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Status: 5.1.1', 'Status: 3.1.1')}`), error: 'malformed' },
-    { name: 'a line that is no field inside the report', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT}\nthis is not a field`), error: 'malformed' },
-    { name: 'one good and one broken recipient', raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT}\n\nFinal-Recipient: rfc822; b@example.org\nAction: failed`), error: 'malformed' },
+    {
+      name: 'a recipient without Action',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Action: failed\n/, '')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a recipient without Status',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Status: 5.1.1\n/, '')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a recipient without Final-Recipient',
+      raw: () =>
+        dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace(/Final-Recipient: [^\n]+\n/, 'Original-Recipient: rfc822; a@example.org\n')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a Final-Recipient without address type',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('rfc822; ', '')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'an unknown Action',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Action: failed', 'Action: exploded')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a Status that is no status code',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Status: 5.1.1', 'Status: broken')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a Status of class 3',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT.replace('Status: 5.1.1', 'Status: 3.1.1')}`),
+      error: 'malformed',
+    },
+    {
+      name: 'a line that is no field inside the report',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT}\nthis is not a field`),
+      error: 'malformed',
+    },
+    {
+      name: 'one good and one broken recipient',
+      raw: () => dsn(`${PER_MESSAGE}\n\n${RECIPIENT}\n\nFinal-Recipient: rfc822; b@example.org\nAction: failed`),
+      error: 'malformed',
+    },
     {
       name: 'a report cut off in the middle of a recipient',
       raw: () => {
@@ -402,7 +519,11 @@ describe('parseDsn refuses what is not a readable report, without throwing', () 
     },
     { name: 'over 256 KiB', raw: () => fixture('failed-gmx-block.eml') + 'x'.repeat(DEFAULT_DSN_MAX_BYTES), error: 'too_large' },
     { name: 'over 256 KiB as a Buffer', raw: () => Buffer.alloc(DEFAULT_DSN_MAX_BYTES + 1, 0x41), error: 'too_large' },
-    { name: 'over 256 KiB in UTF-8 though under it in characters', raw: () => 'ä'.repeat(DEFAULT_DSN_MAX_BYTES / 2 + 1), error: 'too_large' },
+    {
+      name: 'over 256 KiB in UTF-8 though under it in characters',
+      raw: () => 'ä'.repeat(DEFAULT_DSN_MAX_BYTES / 2 + 1),
+      error: 'too_large',
+    },
     { name: 'a huge string (not even looked at)', raw: () => 'x'.repeat(20 * 1024 * 1024), error: 'too_large' },
   ];
 
@@ -438,7 +559,13 @@ describe('smtpReplyFromDiagnostic', () => {
       name: 'an smtp diagnostic with an enhanced code',
       diagnostic: 'smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.4] blocked using zen.spamhaus.org',
       status: '5.7.1',
-      expected: { code: 554, enhancedCode: '5.7.1', text: '554 5.7.1 Service unavailable; Client host [192.0.2.4] blocked using zen.spamhaus.org', stage: 'RCPT', codeFrom: 'reply' },
+      expected: {
+        code: 554,
+        enhancedCode: '5.7.1',
+        text: '554 5.7.1 Service unavailable; Client host [192.0.2.4] blocked using zen.spamhaus.org',
+        stage: 'RCPT',
+        codeFrom: 'reply',
+      },
     },
     {
       name: 'the type in upper case and blanks around the semicolon',
@@ -454,9 +581,13 @@ describe('smtpReplyFromDiagnostic', () => {
     },
     {
       name: 'a folded multi-line reply, joined as nodemailer joins it',
-      diagnostic: 'smtp; 550-5.1.1 The email account that you tried to reach does\r\n    not exist.\n    550 5.1.1 https://support.google.com/mail/?p=NoSuchUser',
+      diagnostic:
+        'smtp; 550-5.1.1 The email account that you tried to reach does\r\n    not exist.\n    550 5.1.1 https://support.google.com/mail/?p=NoSuchUser',
       status: '5.1.1',
-      expected: { code: 550, text: '550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 https://support.google.com/mail/?p=NoSuchUser' },
+      expected: {
+        code: 550,
+        text: '550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 https://support.google.com/mail/?p=NoSuchUser',
+      },
     },
     {
       name: 'the reply without an enhanced code: the status of the same class stands in',
@@ -474,7 +605,12 @@ describe('smtpReplyFromDiagnostic', () => {
       name: "the reporting MTA's own diagnostic: the code stands for the status class",
       diagnostic: 'X-Postfix; Host or domain name not found. Name service error for name=nx.example type=A: Host not found',
       status: '5.4.4',
-      expected: { code: 554, enhancedCode: '5.4.4', codeFrom: 'status', text: 'Host or domain name not found. Name service error for name=nx.example type=A: Host not found' },
+      expected: {
+        code: 554,
+        enhancedCode: '5.4.4',
+        codeFrom: 'status',
+        text: 'Host or domain name not found. Name service error for name=nx.example type=A: Host not found',
+      },
     },
     {
       name: 'a number in a non-smtp diagnostic is no reply code',
@@ -482,10 +618,25 @@ describe('smtpReplyFromDiagnostic', () => {
       status: '4.3.0',
       expected: { code: 451, codeFrom: 'status' },
     },
-    { name: 'no diagnostic, only a status', diagnostic: undefined, status: '4.4.7', expected: { code: 451, enhancedCode: '4.4.7', text: '', codeFrom: 'status' } },
+    {
+      name: 'no diagnostic, only a status',
+      diagnostic: undefined,
+      status: '4.4.7',
+      expected: { code: 451, enhancedCode: '4.4.7', text: '', codeFrom: 'status' },
+    },
     { name: 'a delivered status', diagnostic: undefined, status: '2.0.0', expected: { code: 250, codeFrom: 'status' } },
-    { name: 'nothing at all', diagnostic: undefined, status: undefined, expected: { code: 0, text: '', codeFrom: 'none', stage: 'RCPT' } },
-    { name: 'a garbage status', diagnostic: 'smtp; hello', status: 'x.y.z', expected: { code: 0, text: 'hello', codeFrom: 'none' } },
+    {
+      name: 'nothing at all',
+      diagnostic: undefined,
+      status: undefined,
+      expected: { code: 0, text: '', codeFrom: 'none', stage: 'RCPT' },
+    },
+    {
+      name: 'a garbage status',
+      diagnostic: 'smtp; hello',
+      status: 'x.y.z',
+      expected: { code: 0, text: 'hello', codeFrom: 'none' },
+    },
     {
       name: 'what is known is passed on',
       diagnostic: 'smtp; 554 go away',
@@ -497,10 +648,18 @@ describe('smtpReplyFromDiagnostic', () => {
 
   it.each(cases)('$name', ({ diagnostic, status, known, expected }) => {
     const reply = smtpReplyFromDiagnostic(diagnostic, status, known);
-    for (const [key, value] of Object.entries(expected)) expect({ [key]: reply[key as keyof typeof reply] }).toEqual({ [key]: value });
+    for (const [key, value] of Object.entries(expected))
+      expect({ [key]: reply[key as keyof typeof reply] }).toEqual({ [key]: value });
   });
 
-  const classified: Array<{ name: string; diagnostic: string; status: string; category: string; addressBad: boolean; temporary: boolean }> = [
+  const classified: Array<{
+    name: string;
+    diagnostic: string;
+    status: string;
+    category: string;
+    addressBad: boolean;
+    temporary: boolean;
+  }> = [
     {
       name: 'a Spamhaus listing blocks the provider, not the address',
       diagnostic: 'smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.4] blocked using zen.spamhaus.org',

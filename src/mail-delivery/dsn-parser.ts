@@ -75,7 +75,12 @@ const MAX_PARTS = 200;
 const ACTIONS: ReadonlySet<string> = new Set<DsnAction>(['failed', 'delayed', 'delivered', 'relayed', 'expanded']);
 const REPORT_TYPES: ReadonlySet<string> = new Set(['delivery-status', 'global-delivery-status']);
 const STATUS_TYPES: ReadonlySet<string> = new Set(['message/delivery-status', 'message/global-delivery-status']);
-const RETURNED_TYPES: ReadonlySet<string> = new Set(['message/rfc822', 'text/rfc822-headers', 'message/global', 'message/global-headers']);
+const RETURNED_TYPES: ReadonlySet<string> = new Set([
+  'message/rfc822',
+  'text/rfc822-headers',
+  'message/global',
+  'message/global-headers',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Minimal MIME
@@ -174,7 +179,9 @@ function decodeQuotedPrintable(text: string): string {
 function decodeBody(body: string, encoding: string | undefined): string {
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'base64':
-      return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('utf8').replace(/\r\n/g, '\n');
+      return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')
+        .toString('utf8')
+        .replace(/\r\n/g, '\n');
     case 'quoted-printable':
       return decodeQuotedPrintable(body).replace(/\r\n/g, '\n');
     default:
@@ -234,7 +241,8 @@ function parseEntity(text: string, depth: number, budget: { parts: number }): En
 // The report
 // ---------------------------------------------------------------------------------------------
 
-const isDsnContainer = (e: Entity): boolean => e.type === 'multipart/report' && REPORT_TYPES.has((e.params['report-type'] ?? '').toLowerCase());
+const isDsnContainer = (e: Entity): boolean =>
+  e.type === 'multipart/report' && REPORT_TYPES.has((e.params['report-type'] ?? '').toLowerCase());
 
 /**
  * The multipart holding the report: the first multipart/report of a delivery-status type, or
@@ -378,7 +386,9 @@ function readReport(root: Entity): DsnReport {
   const recipientGroups = perMessage ? groups.slice(1) : groups;
   if (recipientGroups.length === 0) throw new Refused('malformed');
 
-  const notification = siblings.find((p) => p !== statusPart && p.type.startsWith('text/') && p.type !== 'text/rfc822-headers')?.body;
+  const notification = siblings.find(
+    (p) => p !== statusPart && p.type.startsWith('text/') && p.type !== 'text/rfc822-headers',
+  )?.body;
   const recipients: DsnRecipient[] = [];
   for (const g of recipientGroups) {
     const r = parseRecipient(g, notification);
@@ -416,7 +426,9 @@ export function parseDsn(raw: string | Buffer, options: DsnParseOptions = {}): D
     if (typeof raw !== 'string' && !(raw instanceof Uint8Array)) return { ok: false, error: 'not_a_report' };
     // Every UTF-16 unit is at least one byte, so the cheap length settles a huge string without encoding it.
     if (raw.length > maxBytes || byteLength(raw) > maxBytes) return { ok: false, error: 'too_large' };
-    const text = (typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')).replace(/\r\n/g, '\n');
+    const text = (
+      typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')
+    ).replace(/\r\n/g, '\n');
     // An mbox separator line may precede the headers when the mail comes from a spool file.
     const entityText = text.startsWith('From ') ? text.slice(text.indexOf('\n') + 1) : text;
     const root = parseEntity(entityText, 0, { parts: MAX_PARTS });
@@ -455,7 +467,9 @@ export function smtpReplyFromDiagnostic(
   status: string | undefined,
   known: { stage?: SmtpStage; remoteHost?: string } = {},
 ): DiagnosticReply {
-  const raw = String(diagnosticCode ?? '').replace(/\s+/g, ' ').trim();
+  const raw = String(diagnosticCode ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const { type, value: text } = typed(raw);
   const statusCode = parseStatus(status);
   const replied = type === undefined || type === 'smtp' ? /^([2-5]\d\d)(?=[ -]|$)/.exec(text)?.[1] : undefined;
@@ -481,6 +495,8 @@ export function smtpReplyFromDiagnostic(
 
 /** The reply of one recipient of a parsed report, ready for `classifySmtpReply`. */
 export function smtpReplyForRecipient(recipient: DsnRecipient): DiagnosticReply {
-  const diagnostic = recipient.diagnosticType ? `${recipient.diagnosticType}; ${recipient.diagnosticCode ?? ''}` : recipient.diagnosticCode;
+  const diagnostic = recipient.diagnosticType
+    ? `${recipient.diagnosticType}; ${recipient.diagnosticCode ?? ''}`
+    : recipient.diagnosticCode;
   return smtpReplyFromDiagnostic(diagnostic, recipient.status, { stage: recipient.smtpStage, remoteHost: recipient.remoteMta });
 }

@@ -21,7 +21,9 @@ export class ProviderCircuitEntity {
 export class DeliveryEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid', nullable: true }) messageId: string | null;
-  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'delivery_events_message_id_fkey' }) message?: OutboxMessageEntity;
+  @ManyToOne(() => OutboxMessageEntity)
+  @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'delivery_events_message_id_fkey' })
+  message?: OutboxMessageEntity;
   @Column({ type: 'timestamptz' }) at: Date;
   @Column({ type: 'varchar', length: 8 }) source: 'smtp' | 'dsn' | 'webhook' | 'staff';
   @Column({ type: 'varchar', length: 24 }) kind: string;

@@ -30,16 +30,28 @@ export class MailDeliveryModule {
         DeliveryReportsService,
         BounceListenerService,
         WebhookSignatureGuard,
-        { provide: MX_RESOLVER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver) },
+        {
+          provide: MX_RESOLVER,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver),
+        },
         {
           provide: ProviderFamilyResolver,
           inject: [APP_CONFIG, MX_RESOLVER],
-          useFactory: (c: AppConfig, resolver: MxResolver) => new ProviderFamilyResolver({ resolver, overrides: c.providerFamilyOverrides }),
+          useFactory: (c: AppConfig, resolver: MxResolver) =>
+            new ProviderFamilyResolver({ resolver, overrides: c.providerFamilyOverrides }),
         },
         ProviderCircuitsRepository,
         ProviderCircuitsService,
       ],
-      exports: [MX_RESOLVER, ProviderFamilyResolver, ProviderCircuitsRepository, ProviderCircuitsService, DeliveryReportsService, BounceListenerService],
+      exports: [
+        MX_RESOLVER,
+        ProviderFamilyResolver,
+        ProviderCircuitsRepository,
+        ProviderCircuitsService,
+        DeliveryReportsService,
+        BounceListenerService,
+      ],
     };
   }
 }

@@ -1,5 +1,24 @@
-import { Body, CanActivate, Controller, ExecutionContext, HttpCode, Inject, Injectable, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  Body,
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  HttpCode,
+  Inject,
+  Injectable,
+  Post,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { createHmac } from 'node:crypto';
 import { DomainError } from '../common/domain-error';
@@ -12,12 +31,22 @@ const EVENTS = ['delivered', 'delayed', 'deferred', 'bounced', 'failed'] as cons
 
 export class MailEventDto {
   @ApiPropertyOptional({ description: 'Our message id (the outbox id, also the DSN ENVID)', format: 'uuid' })
-  @IsOptional() @IsString() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i) id?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+  id?: string;
   @ApiPropertyOptional({ description: 'Or the Message-ID header, e.g. <uuid@termine.stadt.example>' })
-  @IsOptional() @IsString() @MaxLength(200) messageId?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  messageId?: string;
   @ApiProperty({ enum: EVENTS }) @IsIn(EVENTS) event: (typeof EVENTS)[number];
   @ApiPropertyOptional({ example: '5.1.1' }) @IsOptional() @Matches(/^[245]\.\d{1,3}\.\d{1,3}$/) status?: string;
-  @ApiPropertyOptional({ example: '550 5.1.1 <x@example.org>: Recipient address rejected: User unknown' }) @IsOptional() @IsString() @MaxLength(4000) diagnostic?: string;
+  @ApiPropertyOptional({ example: '550 5.1.1 <x@example.org>: Recipient address rejected: User unknown' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  diagnostic?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(255) remoteMta?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) recipient?: string;
 }
@@ -64,9 +93,21 @@ export class MailEventsController {
   @ApiOkResponse({ description: '{ matched, state }' })
   @ApiUnauthorizedResponse({ description: 'WEBHOOK_SIGNATURE_INVALID: nothing was recorded' })
   async receive(@Body() dto: MailEventDto, @Req() req: { rawBody?: Buffer }) {
-    if (!dto.id && !dto.messageId) throw new DomainError('VALIDATION_FAILED', 'Give `id` or `messageId`.', [{ field: 'id', problems: ['id or messageId is required'] }]);
-    const action = dto.event === 'bounced' || dto.event === 'failed' ? 'failed' : dto.event === 'deferred' ? 'delayed' : dto.event;
-    const status = dto.status ?? (dto.event === 'bounced' ? '5.0.0' : dto.event === 'deferred' || dto.event === 'delayed' ? '4.0.0' : dto.event === 'delivered' ? '2.0.0' : undefined);
+    if (!dto.id && !dto.messageId)
+      throw new DomainError('VALIDATION_FAILED', 'Give `id` or `messageId`.', [
+        { field: 'id', problems: ['id or messageId is required'] },
+      ]);
+    const action =
+      dto.event === 'bounced' || dto.event === 'failed' ? 'failed' : dto.event === 'deferred' ? 'delayed' : dto.event;
+    const status =
+      dto.status ??
+      (dto.event === 'bounced'
+        ? '5.0.0'
+        : dto.event === 'deferred' || dto.event === 'delayed'
+          ? '4.0.0'
+          : dto.event === 'delivered'
+            ? '2.0.0'
+            : undefined);
     const outcome = await this.reports.apply({
       source: 'webhook',
       messageRef: { outboxId: dto.id, messageIdHeader: dto.messageId },
@@ -82,7 +123,11 @@ export class MailEventsController {
 }
 
 /** Checked before the body is parsed or validated: an unsigned request records nothing. */
-export function verifyWebhookSignature(secret: string | undefined, rawBody: Buffer | undefined, header: string | undefined): boolean {
+export function verifyWebhookSignature(
+  secret: string | undefined,
+  rawBody: Buffer | undefined,
+  header: string | undefined,
+): boolean {
   if (!secret || !rawBody || !header) return false;
   const expected = `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
   return safeEqual(expected, header.trim().toLowerCase());

@@ -32,7 +32,12 @@ function run(events: CircuitEvent[], options?: Partial<CircuitOptions>, from: Ci
 const reply = (category: ReplyCategory, minutes: number): CircuitEvent => ({ type: 'reply', category, at: t(minutes) });
 const tick = (minutes: number): CircuitEvent => ({ type: 'tick', at: t(minutes) });
 const probe = (messageId: string, minutes: number): CircuitEvent => ({ type: 'probe_started', messageId, at: t(minutes) });
-const probeOk = (messageId: string, minutes: number): CircuitEvent => ({ type: 'probe_result', messageId, ok: true, at: t(minutes) });
+const probeOk = (messageId: string, minutes: number): CircuitEvent => ({
+  type: 'probe_result',
+  messageId,
+  ok: true,
+  at: t(minutes),
+});
 const probeFailed = (messageId: string, minutes: number, category?: ReplyCategory): CircuitEvent =>
   category === undefined
     ? { type: 'probe_result', messageId, ok: false, at: t(minutes) }
@@ -79,7 +84,13 @@ describe('transitionCircuit: opening from closed', () => {
     effects: CircuitEffect[];
     openUntil?: number;
   }> = [
-    { name: 'a provider block opens at once', events: [reply('provider_block', 0)], phase: 'open', effects: ['opened'], openUntil: t(15) },
+    {
+      name: 'a provider block opens at once',
+      events: [reply('provider_block', 0)],
+      phase: 'open',
+      effects: ['opened'],
+      openUntil: t(15),
+    },
     {
       name: '3 rate limits within 10 minutes open',
       events: [reply('rate_limit', 0), reply('rate_limit', 4), reply('rate_limit', 9)],
@@ -108,7 +119,13 @@ describe('transitionCircuit: opening from closed', () => {
     { name: '2 rate limits do not', events: [reply('rate_limit', 0), reply('rate_limit', 1)], phase: 'closed', effects: [] },
     {
       name: 'the 4th of a long series opens once 3 fall into one window',
-      events: [reply('rate_limit', 0), reply('rate_limit', 11), reply('rate_limit', 22), reply('rate_limit', 25), reply('rate_limit', 29)],
+      events: [
+        reply('rate_limit', 0),
+        reply('rate_limit', 11),
+        reply('rate_limit', 22),
+        reply('rate_limit', 25),
+        reply('rate_limit', 29),
+      ],
       phase: 'open',
       effects: ['opened'],
       openUntil: t(29 + 15),
@@ -220,7 +237,12 @@ describe('transitionCircuit: open and half-open', () => {
 
   it('stays open before openUntil; replies while open neither extend nor re-open it', () => {
     const s = opened();
-    for (const event of [tick(14.99), reply('provider_block', 5), reply('rate_limit', 6), { type: 'accepted', messageId: 'late', at: t(7) } as CircuitEvent]) {
+    for (const event of [
+      tick(14.99),
+      reply('provider_block', 5),
+      reply('rate_limit', 6),
+      { type: 'accepted', messageId: 'late', at: t(7) } as CircuitEvent,
+    ]) {
       const result = transitionCircuit(s, event);
       expect(result).toEqual({ state: s, changed: false });
     }
@@ -285,7 +307,11 @@ describe('transitionCircuit: open and half-open', () => {
     expect(mayAttempt(replaced.state, t(17.5), 'a')).toBe(false);
 
     // the late result of a does not count, whichever way it went
-    for (const late of [probeOk('a', 18), probeFailed('a', 18, 'provider_block'), { type: 'accepted', messageId: 'a', at: t(18) } as CircuitEvent]) {
+    for (const late of [
+      probeOk('a', 18),
+      probeFailed('a', 18, 'provider_block'),
+      { type: 'accepted', messageId: 'a', at: t(18) } as CircuitEvent,
+    ]) {
       expect(transitionCircuit(replaced.state, late)).toEqual({ state: replaced.state, changed: false });
     }
     // b's does
@@ -300,14 +326,48 @@ describe('transitionCircuit: open and half-open', () => {
 
   const outcomes: Array<{ name: string; result: CircuitEvent; phase: CircuitState['state']; effect?: CircuitEffect }> = [
     { name: 'success closes', result: probeOk('p', 16), phase: 'closed', effect: 'closed' },
-    { name: "the probe's message accepted closes", result: { type: 'accepted', messageId: 'p', at: t(16) }, phase: 'closed', effect: 'closed' },
-    { name: 'failure with provider_block re-opens', result: probeFailed('p', 16, 'provider_block'), phase: 'open', effect: 'reopened' },
+    {
+      name: "the probe's message accepted closes",
+      result: { type: 'accepted', messageId: 'p', at: t(16) },
+      phase: 'closed',
+      effect: 'closed',
+    },
+    {
+      name: 'failure with provider_block re-opens',
+      result: probeFailed('p', 16, 'provider_block'),
+      phase: 'open',
+      effect: 'reopened',
+    },
     { name: 'failure with rate_limit re-opens', result: probeFailed('p', 16, 'rate_limit'), phase: 'open', effect: 'reopened' },
-    { name: 'failure with mailbox_unknown counts as success', result: probeFailed('p', 16, 'mailbox_unknown'), phase: 'closed', effect: 'closed' },
-    { name: 'failure with mailbox_full counts as success', result: probeFailed('p', 16, 'mailbox_full'), phase: 'closed', effect: 'closed' },
-    { name: 'failure with greylist counts as success', result: probeFailed('p', 16, 'greylist'), phase: 'closed', effect: 'closed' },
-    { name: 'failure with content_reject counts as success', result: probeFailed('p', 16, 'content_reject'), phase: 'closed', effect: 'closed' },
-    { name: 'failure without a reason frees the probe slot and stays half_open', result: probeFailed('p', 16), phase: 'half_open' },
+    {
+      name: 'failure with mailbox_unknown counts as success',
+      result: probeFailed('p', 16, 'mailbox_unknown'),
+      phase: 'closed',
+      effect: 'closed',
+    },
+    {
+      name: 'failure with mailbox_full counts as success',
+      result: probeFailed('p', 16, 'mailbox_full'),
+      phase: 'closed',
+      effect: 'closed',
+    },
+    {
+      name: 'failure with greylist counts as success',
+      result: probeFailed('p', 16, 'greylist'),
+      phase: 'closed',
+      effect: 'closed',
+    },
+    {
+      name: 'failure with content_reject counts as success',
+      result: probeFailed('p', 16, 'content_reject'),
+      phase: 'closed',
+      effect: 'closed',
+    },
+    {
+      name: 'failure without a reason frees the probe slot and stays half_open',
+      result: probeFailed('p', 16),
+      phase: 'half_open',
+    },
     { name: 'a result for a message that is not the probe is ignored', result: probeOk('other', 16), phase: 'half_open' },
     { name: 'a plain reply in half_open is left to probe_result', result: reply('provider_block', 16), phase: 'half_open' },
   ];
@@ -318,7 +378,8 @@ describe('transitionCircuit: open and half-open', () => {
     expect(after.state.state).toBe(phase);
     expect(after.effect).toBe(effect);
     if (phase === 'closed') expect(after.state).toStrictEqual(initialCircuit(FAMILY));
-    if (phase === 'open') expect(after.state).toMatchObject({ openedAt: t(16), openUntil: t(16 + 30), openPeriodMs: 30 * MIN, failedProbes: 1 });
+    if (phase === 'open')
+      expect(after.state).toMatchObject({ openedAt: t(16), openUntil: t(16 + 30), openPeriodMs: 30 * MIN, failedProbes: 1 });
   });
 
   it('after a failure without a reason, another message may probe', () => {
@@ -333,7 +394,15 @@ describe('transitionCircuit: open and half-open', () => {
     for (let i = 0; i < 6; i++) {
       const at = state.openUntil! + 1000;
       const id = `probe-${i}`;
-      state = run([{ type: 'tick', at }, { type: 'probe_started', messageId: id, at }, { type: 'probe_result', messageId: id, ok: false, category: i % 2 ? 'rate_limit' : 'provider_block', at: at + 1000 }], undefined, state).state;
+      state = run(
+        [
+          { type: 'tick', at },
+          { type: 'probe_started', messageId: id, at },
+          { type: 'probe_result', messageId: id, ok: false, category: i % 2 ? 'rate_limit' : 'provider_block', at: at + 1000 },
+        ],
+        undefined,
+        state,
+      ).state;
       expect(state.state).toBe('open');
       expect(state.openUntil! - state.openedAt!).toBe(state.openPeriodMs);
       periods.push(state.openPeriodMs / MIN);
@@ -343,7 +412,14 @@ describe('transitionCircuit: open and half-open', () => {
 
     // and a success resets it all: the next block opens for 15 minutes again
     const at = state.openUntil!;
-    const closed = run([{ type: 'probe_started', messageId: 'ok', at }, { type: 'probe_result', messageId: 'ok', ok: true, at }], undefined, state).state;
+    const closed = run(
+      [
+        { type: 'probe_started', messageId: 'ok', at },
+        { type: 'probe_result', messageId: 'ok', ok: true, at },
+      ],
+      undefined,
+      state,
+    ).state;
     expect(closed).toStrictEqual(initialCircuit(FAMILY));
     const reopened = transitionCircuit(closed, { type: 'reply', category: 'provider_block', at: at + MIN }).state;
     expect(reopened.openUntil).toBe(at + MIN + 15 * MIN);
@@ -355,7 +431,14 @@ describe('transitionCircuit: open and half-open', () => {
     const periods: number[] = [];
     for (let i = 0; i < 3; i++) {
       const at = state.openUntil!;
-      state = run([{ type: 'probe_started', messageId: `p${i}`, at }, { type: 'probe_result', messageId: `p${i}`, ok: false, category: 'provider_block', at }], options, state).state;
+      state = run(
+        [
+          { type: 'probe_started', messageId: `p${i}`, at },
+          { type: 'probe_result', messageId: `p${i}`, ok: false, category: 'provider_block', at },
+        ],
+        options,
+        state,
+      ).state;
       periods.push(state.openPeriodMs / MIN);
     }
     expect(periods).toEqual([20, 25, 25]);
@@ -425,7 +508,10 @@ describe('transitionCircuit: manual pause', () => {
     const resumed = transitionCircuit(open, { type: 'resume', by: 'sup', at: t(20) });
     expect(resumed.effect).toBe('closed');
     expect(resumed.state).toStrictEqual(initialCircuit(FAMILY));
-    expect(transitionCircuit(initialCircuit(FAMILY), { type: 'resume', by: 'sup', at: t(0) })).toEqual({ state: initialCircuit(FAMILY), changed: false });
+    expect(transitionCircuit(initialCircuit(FAMILY), { type: 'resume', by: 'sup', at: t(0) })).toEqual({
+      state: initialCircuit(FAMILY),
+      changed: false,
+    });
   });
 });
 
@@ -478,7 +564,9 @@ describe('transitionCircuit: contract', () => {
   it('refuses an event without a valid time and nonsensical options', () => {
     expect(() => transitionCircuit(initialCircuit(FAMILY), { type: 'tick', at: Number.NaN })).toThrow(RangeError);
     expect(() => transitionCircuit(initialCircuit(FAMILY), tick(0), { rateLimitThreshold: 0 })).toThrow(RangeError);
-    expect(() => transitionCircuit(initialCircuit(FAMILY), tick(0), { initialOpenMs: 10 * MIN, maxOpenMs: 5 * MIN })).toThrow(RangeError);
+    expect(() => transitionCircuit(initialCircuit(FAMILY), tick(0), { initialOpenMs: 10 * MIN, maxOpenMs: 5 * MIN })).toThrow(
+      RangeError,
+    );
     expect(() => initialCircuit(FAMILY, { probeTimeoutMs: Number.NaN })).toThrow(RangeError);
   });
 

@@ -83,11 +83,19 @@ const PROVIDER_CATEGORIES: ReadonlySet<ReplyCategory> = new Set<ReplyCategory>([
 function resolveOptions(options?: Partial<CircuitOptions>): CircuitOptions {
   const o: CircuitOptions = { ...DEFAULT_CIRCUIT_OPTIONS, ...stripUndefined(options ?? {}) };
   // Bad configuration would silently disable the breaker (NaN compares false everywhere), so refuse it.
-  const positive: Array<keyof CircuitOptions> = ['rateLimitThreshold', 'rateLimitWindowMs', 'initialOpenMs', 'maxOpenMs', 'probeTimeoutMs'];
+  const positive: Array<keyof CircuitOptions> = [
+    'rateLimitThreshold',
+    'rateLimitWindowMs',
+    'initialOpenMs',
+    'maxOpenMs',
+    'probeTimeoutMs',
+  ];
   for (const key of positive) {
-    if (!Number.isFinite(o[key]) || o[key] <= 0) throw new RangeError(`circuit option ${key} must be a positive number, got ${o[key]}`);
+    if (!Number.isFinite(o[key]) || o[key] <= 0)
+      throw new RangeError(`circuit option ${key} must be a positive number, got ${o[key]}`);
   }
-  if (!Number.isInteger(o.rateLimitThreshold)) throw new RangeError(`circuit option rateLimitThreshold must be an integer, got ${o.rateLimitThreshold}`);
+  if (!Number.isInteger(o.rateLimitThreshold))
+    throw new RangeError(`circuit option rateLimitThreshold must be an integer, got ${o.rateLimitThreshold}`);
   if (o.maxOpenMs < o.initialOpenMs) throw new RangeError('circuit option maxOpenMs must not be below initialOpenMs');
   return o;
 }
@@ -106,7 +114,15 @@ function closedState(s: CircuitState, o: CircuitOptions): CircuitState {
 }
 
 function openState(s: CircuitState, at: number, periodMs: number, failedProbes: number): CircuitState {
-  return { family: s.family, state: 'open', openedAt: at, openUntil: at + periodMs, openPeriodMs: periodMs, rateLimitHits: [], failedProbes };
+  return {
+    family: s.family,
+    state: 'open',
+    openedAt: at,
+    openUntil: at + periodMs,
+    openPeriodMs: periodMs,
+    rateLimitHits: [],
+    failedProbes,
+  };
 }
 
 /**
@@ -116,11 +132,13 @@ function openState(s: CircuitState, at: number, periodMs: number, failedProbes: 
 function recentHits(hits: ReadonlyArray<number>, at: number, o: CircuitOptions): number[] {
   const known = hits.filter((h) => Number.isFinite(h));
   const latest = Math.max(at, ...known);
-  return known
-    .filter((h) => latest - h < o.rateLimitWindowMs)
-    .sort((a, b) => a - b)
-    // Only as many as it takes to open: the stored state stays bounded however hard a provider throttles.
-    .slice(-o.rateLimitThreshold);
+  return (
+    known
+      .filter((h) => latest - h < o.rateLimitWindowMs)
+      .sort((a, b) => a - b)
+      // Only as many as it takes to open: the stored state stays bounded however hard a provider throttles.
+      .slice(-o.rateLimitThreshold)
+  );
 }
 
 function withoutProbe(s: CircuitState): CircuitState {
@@ -154,13 +172,19 @@ function advanceTime(s: CircuitState, at: number, o: CircuitOptions): { state: C
 }
 
 /** A reply while closed: only evidence about the provider counts toward opening. */
-function applyReply(s: CircuitState, category: ReplyCategory, at: number, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
+function applyReply(
+  s: CircuitState,
+  category: ReplyCategory,
+  at: number,
+  o: CircuitOptions,
+): { state: CircuitState; effect?: CircuitEffect } {
   switch (category) {
     case 'provider_block':
       return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
     case 'rate_limit': {
       const hits = recentHits([...s.rateLimitHits, at], at, o);
-      if (hits.length >= o.rateLimitThreshold) return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+      if (hits.length >= o.rateLimitThreshold)
+        return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
       return { state: { ...s, rateLimitHits: hits } };
     }
     case 'greylist':
@@ -239,7 +263,11 @@ function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { 
   }
 }
 
-export function transitionCircuit(state: CircuitState, event: CircuitEvent, options?: Partial<CircuitOptions>): CircuitTransition {
+export function transitionCircuit(
+  state: CircuitState,
+  event: CircuitEvent,
+  options?: Partial<CircuitOptions>,
+): CircuitTransition {
   const o = resolveOptions(options);
   // Time comes from the caller; NaN would make every comparison false and freeze the circuit.
   if (!Number.isFinite(event.at)) throw new RangeError(`circuit event ${event.type} has no valid time: ${event.at}`);

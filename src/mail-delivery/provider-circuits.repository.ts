@@ -12,11 +12,19 @@ export class ProviderCircuitsRepository {
       `INSERT INTO provider_circuits (family, state, since, circuit, updated_at) VALUES ($1, 'closed', $2, $3, $2) ON CONFLICT (family) DO NOTHING`,
       [family, now, JSON.stringify(initialCircuit(family))],
     );
-    const row = await sqlOne<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE family = $1 FOR UPDATE`, [family]);
+    const row = await sqlOne<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE family = $1 FOR UPDATE`, [
+      family,
+    ]);
     return row!.circuit;
   }
 
-  async save(m: EntityManager, c: CircuitState, now: Date, phaseChanged: boolean, extra: { pauseReason?: string | null } = {}): Promise<void> {
+  async save(
+    m: EntityManager,
+    c: CircuitState,
+    now: Date,
+    phaseChanged: boolean,
+    extra: { pauseReason?: string | null } = {},
+  ): Promise<void> {
     await sql(
       m,
       `UPDATE provider_circuits
@@ -24,18 +32,33 @@ export class ProviderCircuitsRepository {
               since = CASE WHEN $7::boolean THEN $6 ELSE since END,
               pause_reason = CASE WHEN $5::varchar IS NULL THEN NULL ELSE COALESCE($8::text, pause_reason) END
         WHERE family = $1`,
-      [c.family, c.state, JSON.stringify(c), c.openUntil ? new Date(c.openUntil) : null, c.pausedBy ?? null, now, phaseChanged, extra.pauseReason ?? null],
+      [
+        c.family,
+        c.state,
+        JSON.stringify(c),
+        c.openUntil ? new Date(c.openUntil) : null,
+        c.pausedBy ?? null,
+        now,
+        phaseChanged,
+        extra.pauseReason ?? null,
+      ],
     );
   }
 
   /** Families whose circuit is not closed (few; read without lock). */
   notClosed(m: EntityManager): Promise<CircuitState[]> {
-    return sql<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE state <> 'closed'`).then((rows) => rows.map((r) => r.circuit));
+    return sql<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE state <> 'closed'`).then((rows) =>
+      rows.map((r) => r.circuit),
+    );
   }
 
   /** The family's waiting mail is held while its provider blocks us. */
   async holdFamily(m: EntityManager, family: string): Promise<number> {
-    const rows = await sql(m, `UPDATE outbox_messages SET state = 'held_provider_blocked' WHERE family = $1 AND state IN ('queued', 'deferred') RETURNING id`, [family]);
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'held_provider_blocked' WHERE family = $1 AND state IN ('queued', 'deferred') RETURNING id`,
+      [family],
+    );
     return rows.length;
   }
 
@@ -51,7 +74,11 @@ export class ProviderCircuitsRepository {
 
   /** The provider takes our mail again: everything held goes out now (at the family's send rate). */
   async releaseFamily(m: EntityManager, family: string, now: Date): Promise<number> {
-    const rows = await sql(m, `UPDATE outbox_messages SET state = 'queued', next_attempt_at = $2 WHERE family = $1 AND state = 'held_provider_blocked' RETURNING id`, [family, now]);
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'queued', next_attempt_at = $2 WHERE family = $1 AND state = 'held_provider_blocked' RETURNING id`,
+      [family, now],
+    );
     return rows.length;
   }
 

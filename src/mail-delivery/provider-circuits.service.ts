@@ -21,7 +21,12 @@ export class ProviderCircuitsService {
   ) {}
 
   /** Applies one event inside the caller's transaction; returns the circuit after it. */
-  async apply(m: EntityManager, family: string, event: CircuitEvent, extra: { pauseReason?: string | null } = {}): Promise<{ state: CircuitState; effect?: string }> {
+  async apply(
+    m: EntityManager,
+    family: string,
+    event: CircuitEvent,
+    extra: { pauseReason?: string | null } = {},
+  ): Promise<{ state: CircuitState; effect?: string }> {
     const now = new Date(event.at);
     const before = await this.repo.lock(m, family, now);
     const t = transitionCircuit(before, event);
@@ -31,7 +36,9 @@ export class ProviderCircuitsService {
       case 'opened':
       case 'reopened': {
         const held = await this.repo.holdFamily(m, family);
-        this.logger.warn(`circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`);
+        this.logger.warn(
+          `circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`,
+        );
         break;
       }
       case 'closed': {

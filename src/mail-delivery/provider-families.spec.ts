@@ -81,9 +81,12 @@ describe('familyOfDomain', () => {
     expect(familyOfDomain(input)).toBe(family);
   });
 
-  it.each(['stadt.example', 'mygmx.de', 'gmx.de.example', '', 'constructor', 'toString', '__proto__'])('knows nothing of %j', (domain) => {
-    expect(familyOfDomain(domain)).toBeUndefined();
-  });
+  it.each(['stadt.example', 'mygmx.de', 'gmx.de.example', '', 'constructor', 'toString', '__proto__'])(
+    'knows nothing of %j',
+    (domain) => {
+      expect(familyOfDomain(domain)).toBeUndefined();
+    },
+  );
 
   it('takes families from overrides, case-insensitively', () => {
     expect(familyOfDomain('stadt-bonn.de', { 'Stadt-Bonn.DE': 'telekom' })).toBe('telekom');
@@ -121,9 +124,12 @@ describe('familyOfMxHost', () => {
     expect(familyOfMxHost(host)).toBe(family);
   });
 
-  it.each(['mx.gmail.com', 'evilgmx.net', 'mail.stadt.example', 'gmx.net.example', ''])('matches %j on label boundaries only', (host) => {
-    expect(familyOfMxHost(host)).toBeUndefined();
-  });
+  it.each(['mx.gmail.com', 'evilgmx.net', 'mail.stadt.example', 'gmx.net.example', ''])(
+    'matches %j on label boundaries only',
+    (host) => {
+      expect(familyOfMxHost(host)).toBeUndefined();
+    },
+  );
 
   it('matches a suffix given without its leading dot, and the suffix host itself', () => {
     expect(familyOfMxHost('web.de')).toBe('united-internet');
@@ -157,7 +163,12 @@ describe('ProviderFamilyResolver', () => {
   });
 
   it('finds a custom domain hosted at GMX by its MX host', async () => {
-    const resolver = fakeResolver({ 'familie-mustermann.de': [{ exchange: 'mx01.emig.gmx.net', priority: 10 }, { exchange: 'mx00.emig.gmx.net', priority: 10 }] });
+    const resolver = fakeResolver({
+      'familie-mustermann.de': [
+        { exchange: 'mx01.emig.gmx.net', priority: 10 },
+        { exchange: 'mx00.emig.gmx.net', priority: 10 },
+      ],
+    });
     const families = new ProviderFamilyResolver({ resolver });
     await expect(families.familyOf('max@Familie-Mustermann.de')).resolves.toBe('united-internet');
     expect(resolver.calls).toEqual(['familie-mustermann.de']);
@@ -176,7 +187,10 @@ describe('ProviderFamilyResolver', () => {
 
   it('uses extra MX suffixes from configuration', async () => {
     const resolver = fakeResolver({ 'stadt.example': [{ exchange: 'mail.kommunal-it.example', priority: 10 }] });
-    const families = new ProviderFamilyResolver({ resolver, extraMxSuffixes: [{ suffix: '.kommunal-it.example', family: 'kommunal-it' }] });
+    const families = new ProviderFamilyResolver({
+      resolver,
+      extraMxSuffixes: [{ suffix: '.kommunal-it.example', family: 'kommunal-it' }],
+    });
     await expect(families.familyOf('stadt.example')).resolves.toBe('kommunal-it');
   });
 
@@ -229,7 +243,10 @@ describe('ProviderFamilyResolver', () => {
   it('shares one query between concurrent lookups of a domain', async () => {
     const resolver = fakeResolver({ 'familie-mustermann.de': [{ exchange: 'mx00.emig.gmx.net', priority: 10 }] });
     const families = new ProviderFamilyResolver({ resolver });
-    const results = await Promise.all([families.familyOf('a@familie-mustermann.de'), families.familyOf('b@familie-mustermann.de')]);
+    const results = await Promise.all([
+      families.familyOf('a@familie-mustermann.de'),
+      families.familyOf('b@familie-mustermann.de'),
+    ]);
     expect(results).toEqual(['united-internet', 'united-internet']);
     expect(resolver.calls).toHaveLength(1);
   });
@@ -243,7 +260,13 @@ describe('ProviderFamilyResolver', () => {
         return new Promise(() => undefined);
       },
     };
-    const families = new ProviderFamilyResolver({ resolver: hanging, timeoutMs: 20, failureTtlMs: 30_000, ttlMs: HOUR, now: clock.now });
+    const families = new ProviderFamilyResolver({
+      resolver: hanging,
+      timeoutMs: 20,
+      failureTtlMs: 30_000,
+      ttlMs: HOUR,
+      now: clock.now,
+    });
 
     const started = Date.now();
     await expect(families.familyOf('max@slow-dns.example')).resolves.toBe('slow-dns.example');
@@ -293,7 +316,9 @@ describe('ProviderFamilyResolver', () => {
     };
     await expect(new ProviderFamilyResolver({ resolver: throwing }).familyOf('stadt.example')).resolves.toBe('stadt.example');
 
-    const garbage = { resolveMx: async () => [null, { exchange: 42, priority: 1 }, { exchange: 'mx00.t-online.de', priority: 5 }] } as unknown as MxResolver;
+    const garbage = {
+      resolveMx: async () => [null, { exchange: 42, priority: 1 }, { exchange: 'mx00.t-online.de', priority: 5 }],
+    } as unknown as MxResolver;
     await expect(new ProviderFamilyResolver({ resolver: garbage }).familyOf('stadt.example')).resolves.toBe('telekom');
 
     await expect(new ProviderFamilyResolver({ resolver: fakeResolver({}) }).familyOf('')).resolves.toBe('');

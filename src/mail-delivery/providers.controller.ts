@@ -8,7 +8,10 @@ import { ProvidersService } from './providers.service';
 
 export class ProviderActionDto {
   @ApiProperty({ example: 'GMX blockt seit 10:42, Ticket beim Postmaster offen' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @MinLength(3) @MaxLength(1000)
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(3)
+  @MaxLength(1000)
   reason: string;
 }
 
@@ -21,7 +24,10 @@ export class ProvidersController {
 
   @Get()
   @RequireRole('clerk')
-  @ApiOperation({ summary: 'Per provider family: circuit state and since when, waiting mail and the oldest one\'s age, reply categories in the last hour and day, the last reply' })
+  @ApiOperation({
+    summary:
+      "Per provider family: circuit state and since when, waiting mail and the oldest one's age, reply categories in the last hour and day, the last reply",
+  })
   @ApiOkResponse({ description: 'ProviderView[]' })
   list() {
     return this.providers.list();

@@ -8,8 +8,22 @@ import { ProviderCircuitsService } from './provider-circuits.service';
 
 export interface ProviderView {
   family: string;
-  circuit: { state: 'closed' | 'open' | 'half_open'; since: string | null; openUntil: string | null; pausedBy: string | null; pauseReason: string | null; failedProbes: number };
-  waiting: { queued: number; deferred: number; held: number; delayed: number; oldestWaitingSince: string | null; oldestWaitingAgeSeconds: number | null };
+  circuit: {
+    state: 'closed' | 'open' | 'half_open';
+    since: string | null;
+    openUntil: string | null;
+    pausedBy: string | null;
+    pauseReason: string | null;
+    failedProbes: number;
+  };
+  waiting: {
+    queued: number;
+    deferred: number;
+    held: number;
+    delayed: number;
+    oldestWaitingSince: string | null;
+    oldestWaitingAgeSeconds: number | null;
+  };
   lastHour: Record<string, number>;
   lastDay: Record<string, number>;
   lastReply: { at: string; category: string | null; code: number | null; text: string | null } | null;
@@ -67,10 +81,21 @@ export class ProvidersService {
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
     return rows.map((r) => ({
       family: r.family,
-      circuit: { state: r.state ?? 'closed', since: iso(r.since), openUntil: iso(r.openUntil), pausedBy: r.pausedBy ?? null, pauseReason: r.pauseReason ?? null, failedProbes: r.circuit?.failedProbes ?? 0 },
+      circuit: {
+        state: r.state ?? 'closed',
+        since: iso(r.since),
+        openUntil: iso(r.openUntil),
+        pausedBy: r.pausedBy ?? null,
+        pauseReason: r.pauseReason ?? null,
+        failedProbes: r.circuit?.failedProbes ?? 0,
+      },
       waiting: {
-        queued: r.queued ?? 0, deferred: r.deferred ?? 0, held: r.held ?? 0, delayed: r.delayed ?? 0,
-        oldestWaitingSince: iso(r.oldest), oldestWaitingAgeSeconds: r.oldest ? Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000) : null,
+        queued: r.queued ?? 0,
+        deferred: r.deferred ?? 0,
+        held: r.held ?? 0,
+        delayed: r.delayed ?? 0,
+        oldestWaitingSince: iso(r.oldest),
+        oldestWaitingAgeSeconds: r.oldest ? Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000) : null,
       },
       lastHour: r.hour ?? {},
       lastDay: r.day ?? {},
@@ -79,21 +104,50 @@ export class ProvidersService {
   }
 
   async pause(family: string, reason: string, actor: Actor): Promise<ProviderView['circuit']> {
-    return this.change(family, actor, 'provider.pause', reason, { type: 'pause', by: actor.label, at: this.clock.now().toMillis() });
+    return this.change(family, actor, 'provider.pause', reason, {
+      type: 'pause',
+      by: actor.label,
+      at: this.clock.now().toMillis(),
+    });
   }
 
   async resume(family: string, reason: string, actor: Actor): Promise<ProviderView['circuit']> {
-    return this.change(family, actor, 'provider.resume', reason, { type: 'resume', by: actor.label, at: this.clock.now().toMillis() });
+    return this.change(family, actor, 'provider.resume', reason, {
+      type: 'resume',
+      by: actor.label,
+      at: this.clock.now().toMillis(),
+    });
   }
 
-  private async change(family: string, actor: Actor, action: string, reason: string, event: { type: 'pause' | 'resume'; by: string; at: number }) {
-    if (!FAMILY.test(family)) throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [{ field: 'family', problems: ['lower-case letters, digits, dots and dashes'] }]);
+  private async change(
+    family: string,
+    actor: Actor,
+    action: string,
+    reason: string,
+    event: { type: 'pause' | 'resume'; by: string; at: number },
+  ) {
+    if (!FAMILY.test(family))
+      throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [
+        { field: 'family', problems: ['lower-case letters, digits, dots and dashes'] },
+      ]);
     return this.tx.run(async (m) => {
       const before = await this.circuits.apply(m, family, { type: 'tick', at: event.at });
       const after = await this.circuits.apply(m, family, event, { pauseReason: event.type === 'pause' ? reason : null });
-      await this.audit.record(m, actor, { action, reason, before: { family, state: before.state.state, pausedBy: before.state.pausedBy ?? null }, after: { family, state: after.state.state, pausedBy: after.state.pausedBy ?? null } });
+      await this.audit.record(m, actor, {
+        action,
+        reason,
+        before: { family, state: before.state.state, pausedBy: before.state.pausedBy ?? null },
+        after: { family, state: after.state.state, pausedBy: after.state.pausedBy ?? null },
+      });
       const s = after.state;
-      return { state: s.state, since: s.openedAt ? new Date(s.openedAt).toISOString() : null, openUntil: s.openUntil ? new Date(s.openUntil).toISOString() : null, pausedBy: s.pausedBy ?? null, pauseReason: event.type === 'pause' ? reason : null, failedProbes: s.failedProbes };
+      return {
+        state: s.state,
+        since: s.openedAt ? new Date(s.openedAt).toISOString() : null,
+        openUntil: s.openUntil ? new Date(s.openUntil).toISOString() : null,
+        pausedBy: s.pausedBy ?? null,
+        pauseReason: event.type === 'pause' ? reason : null,
+        failedProbes: s.failedProbes,
+      };
     });
   }
 }

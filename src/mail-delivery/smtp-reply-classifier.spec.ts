@@ -75,7 +75,13 @@ describe('classifySmtpReply on the fixture of real replies', () => {
 
   it('does not mark the address bad for a 554 GMX block of our IP', () => {
     const result = classifySmtpReply(fixtureReply(fixtureRow(/c=r0201/)));
-    expect(result).toMatchObject({ category: 'provider_block', temporary: false, addressBad: false, family: 'united-internet', rule: 'ui.case.ip-block' });
+    expect(result).toMatchObject({
+      category: 'provider_block',
+      temporary: false,
+      addressBad: false,
+      family: 'united-internet',
+      rule: 'ui.case.ip-block',
+    });
   });
 
   it('marks the address bad for 5.1.1 user unknown, permanently', () => {
@@ -85,7 +91,9 @@ describe('classifySmtpReply on the fixture of real replies', () => {
   });
 
   it('marks the address bad for a 550 "mailbox unavailable"', () => {
-    expect(classifySmtpReply(fixtureReply(fixtureRow(/^550 Requested action not taken: mailbox unavailable$/))).addressBad).toBe(true);
+    expect(classifySmtpReply(fixtureReply(fixtureRow(/^550 Requested action not taken: mailbox unavailable$/))).addressBad).toBe(
+      true,
+    );
   });
 
   it('reads the GMX c= parameter for rdns and header compliance', () => {
@@ -142,13 +150,21 @@ describe('United Internet (GMX, Web.de) replies', () => {
     const text =
       '550-gmx.net (mxgmx101) Nemesis ESMTP 550-Requested action not taken: mailbox unavailable ' +
       '550 Reject due to policy restrictions. For explanation visit https://postmaster.gmx.net/en/case?c=zz99';
-    expect(classifySmtpReply({ code: 550, stage: 'RCPT', text })).toMatchObject({ category: 'content_reject', rule: 'text.policy', addressBad: false });
+    expect(classifySmtpReply({ code: 550, stage: 'RCPT', text })).toMatchObject({
+      category: 'content_reject',
+      rule: 'text.policy',
+      addressBad: false,
+    });
   });
 
   it('reads the earlier lines when the reply is not from United Internet', () => {
     // The same lines from an unknown server: nothing says "last line only", so the mailbox words count.
-    const text = '550-mx.example.net 550-Requested action not taken: mailbox unavailable 550 See https://help.example.net/case?c=r0301';
-    expect(classifySmtpReply({ code: 550, stage: 'RCPT', text })).toMatchObject({ category: 'mailbox_unknown', addressBad: true });
+    const text =
+      '550-mx.example.net 550-Requested action not taken: mailbox unavailable 550 See https://help.example.net/case?c=r0301';
+    expect(classifySmtpReply({ code: 550, stage: 'RCPT', text })).toMatchObject({
+      category: 'mailbox_unknown',
+      addressBad: true,
+    });
   });
 
   it('lets the last line decide when nodemailer hands the lines over separated by newlines', () => {
@@ -158,7 +174,10 @@ describe('United Internet (GMX, Web.de) replies', () => {
       responseCode: 550,
       command: 'RCPT TO',
     });
-    expect(classifySmtpReply(replyFromNodemailerError(err))).toMatchObject({ category: 'provider_block', rule: 'ui.case.ip-block' });
+    expect(classifySmtpReply(replyFromNodemailerError(err))).toMatchObject({
+      category: 'provider_block',
+      rule: 'ui.case.ip-block',
+    });
   });
 
   it.each([
@@ -182,7 +201,12 @@ interface OwnCase {
   note?: string;
 }
 
-const r = (code: number, stage: SmtpStage, text: string, extra: Partial<SmtpReply> = {}): SmtpReply => ({ code, stage, text, ...extra });
+const r = (code: number, stage: SmtpStage, text: string, extra: Partial<SmtpReply> = {}): SmtpReply => ({
+  code,
+  stage,
+  text,
+  ...extra,
+});
 
 // Texts are from provider documentation and bounce archives where we know them; those marked
 // "synthetic" are shaped after a provider's format but made up.
@@ -205,18 +229,30 @@ const OWN_CASES: OwnCase[] = [
     rule: 'ui.case.rdns',
     category: 'sender_config',
     note: 'synthetic',
-    reply: r(554, 'CONN', '554-mail.com (mxmail001) Nemesis ESMTP Service not available 554 For explanation visit https://postmaster.mail.com/en/case?c=rdns&ip=198.51.100.7'),
+    reply: r(
+      554,
+      'CONN',
+      '554-mail.com (mxmail001) Nemesis ESMTP Service not available 554 For explanation visit https://postmaster.mail.com/en/case?c=rdns&ip=198.51.100.7',
+    ),
   },
   {
     rule: 'ui.case.header',
     category: 'content_reject',
-    reply: r(554, 'DATA', '554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation visit https://postmaster.gmx.net/en/case?c=hi'),
+    reply: r(
+      554,
+      'DATA',
+      '554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation visit https://postmaster.gmx.net/en/case?c=hi',
+    ),
   },
   {
     rule: 'ui.service-refused',
     category: 'provider_block',
     note: 'the Diagnostic-Code of test/fixtures/dsn/delayed-webde.eml',
-    reply: r(421, 'CONN', '421 web.de (mxweb113) Nemesis ESMTP Service not available Service unavailable Reject due to policy restrictions Please try again later.'),
+    reply: r(
+      421,
+      'CONN',
+      '421 web.de (mxweb113) Nemesis ESMTP Service not available Service unavailable Reject due to policy restrictions Please try again later.',
+    ),
   },
   {
     rule: 'ui.too-many-messages',
@@ -231,7 +267,11 @@ const OWN_CASES: OwnCase[] = [
   {
     rule: 'ms.rate',
     category: 'rate_limit',
-    reply: r(451, 'RCPT', '451 4.7.500 Server busy. Please try again later from [198.51.100.16]. (S77714) [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]'),
+    reply: r(
+      451,
+      'RCPT',
+      '451 4.7.500 Server busy. Please try again later from [198.51.100.16]. (S77714) [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]',
+    ),
   },
   {
     rule: 'ms.block',
@@ -251,7 +291,11 @@ const OWN_CASES: OwnCase[] = [
   {
     rule: 'ms.dbeb',
     category: 'mailbox_unknown',
-    reply: r(550, 'RCPT', '550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [AM4PEPF00027A5F.eurprd04.prod.outlook.com]'),
+    reply: r(
+      550,
+      'RCPT',
+      '550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [AM4PEPF00027A5F.eurprd04.prod.outlook.com]',
+    ),
   },
 
   {
@@ -284,7 +328,11 @@ const OWN_CASES: OwnCase[] = [
   {
     rule: 'google.quota',
     category: 'mailbox_full',
-    reply: r(552, 'RCPT', "552-5.2.2 The recipient's inbox is out of storage space and inactive. https://support.google.com/mail/?p=OverQuotaPerm - gsmtp"),
+    reply: r(
+      552,
+      'RCPT',
+      "552-5.2.2 The recipient's inbox is out of storage space and inactive. https://support.google.com/mail/?p=OverQuotaPerm - gsmtp",
+    ),
   },
   {
     rule: 'google.unsolicited',
@@ -299,34 +347,63 @@ const OWN_CASES: OwnCase[] = [
   {
     rule: 'yahoo.deferred',
     category: 'rate_limit',
-    reply: r(421, 'CONN', '421 4.7.0 [TS01] Messages from 198.51.100.16 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes'),
+    reply: r(
+      421,
+      'CONN',
+      '421 4.7.0 [TS01] Messages from 198.51.100.16 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
+    ),
   },
   {
     rule: 'yahoo.block',
     category: 'provider_block',
-    reply: r(553, 'CONN', '553 5.7.2 [TSS09] All messages from 198.51.100.16 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes'),
+    reply: r(
+      553,
+      'CONN',
+      '553 5.7.2 [TSS09] All messages from 198.51.100.16 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
+    ),
   },
 
   {
     rule: 'telekom.rate',
     category: 'rate_limit',
     note: 'synthetic',
-    reply: r(421, 'CONN', '421 IP=198.51.100.30 - Too many connections. Please try again later. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)'),
+    reply: r(
+      421,
+      'CONN',
+      '421 IP=198.51.100.30 - Too many connections. Please try again later. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)',
+    ),
   },
   {
     rule: 'telekom.block',
     category: 'provider_block',
-    reply: r(554, 'CONN', '554 IP=198.51.100.31 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (RTR:BL)'),
+    reply: r(
+      554,
+      'CONN',
+      '554 IP=198.51.100.31 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (RTR:BL)',
+    ),
   },
 
   {
     rule: 'text.greylist',
     category: 'greylist',
-    reply: r(450, 'RCPT', '450 4.7.1 <anna@example.net>: Recipient address rejected: Greylisting in action, please come back later'),
+    reply: r(
+      450,
+      'RCPT',
+      '450 4.7.1 <anna@example.net>: Recipient address rejected: Greylisting in action, please come back later',
+    ),
   },
-  { rule: 'text.relay-limit', category: 'relay_limit', note: 'synthetic', reply: r(421, 'MAIL', '421 4.7.0 Daily sending quota exceeded for stadt.example') },
+  {
+    rule: 'text.relay-limit',
+    category: 'relay_limit',
+    note: 'synthetic',
+    reply: r(421, 'MAIL', '421 4.7.0 Daily sending quota exceeded for stadt.example'),
+  },
   { rule: 'text.auth', category: 'sender_config', reply: r(535, 'EHLO', '535 5.7.8 Username and Password not accepted.') },
-  { rule: 'text.rate-limit', category: 'rate_limit', reply: r(421, 'CONN', '421 4.7.0 Error: too many connections from 198.51.100.9') },
+  {
+    rule: 'text.rate-limit',
+    category: 'rate_limit',
+    reply: r(421, 'CONN', '421 4.7.0 Error: too many connections from 198.51.100.9'),
+  },
   {
     rule: 'text.sender-config',
     category: 'sender_config',
@@ -356,15 +433,27 @@ const OWN_CASES: OwnCase[] = [
     rule: 'text.block',
     category: 'provider_block',
     note: '"spamhaus" is a block list, not spam content',
-    reply: r(554, 'RCPT', '554 5.7.1 Service unavailable; Client host [198.51.100.9] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.9'),
+    reply: r(
+      554,
+      'RCPT',
+      '554 5.7.1 Service unavailable; Client host [198.51.100.9] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.9',
+    ),
   },
   { rule: 'text.policy', category: 'content_reject', reply: r(550, 'DATA', '550 Rejected by local policy') },
   { rule: 'text.network', category: 'network', reply: r(421, 'DATA', '421 4.4.2 mx.example.net Error: timeout exceeded') },
-  { rule: 'text.try-again-later', category: 'unknown_temporary', reply: r(550, 'RCPT', '550 Service temporarily unavailable, please try again later') },
+  {
+    rule: 'text.try-again-later',
+    category: 'unknown_temporary',
+    reply: r(550, 'RCPT', '550 Service temporarily unavailable, please try again later'),
+  },
 
   { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.1.1 Recipient rejected') },
   { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.1.10 Rejected') },
-  { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.1.2 Bad destination system address') },
+  {
+    rule: 'enhanced.mailbox-unknown',
+    category: 'mailbox_unknown',
+    reply: r(550, 'RCPT', '550 5.1.2 Bad destination system address'),
+  },
   { rule: 'enhanced.mailbox-full', category: 'mailbox_full', reply: r(452, 'RCPT', '452 4.2.2 Over limit') },
   { rule: 'enhanced.sender-config', category: 'sender_config', reply: r(550, 'MAIL', '550 5.7.27 Sender address has null MX') },
   { rule: 'enhanced.content', category: 'content_reject', reply: r(552, 'DATA', '552 5.3.4 Error: message file too big') },
@@ -379,7 +468,11 @@ const OWN_CASES: OwnCase[] = [
 
   { rule: 'basic.no-reply', category: 'network', reply: r(0, 'CONN', 'Unexpected socket close') },
   { rule: 'basic.conn-554', category: 'provider_block', reply: r(554, 'CONN', '554 mx.example.net') },
-  { rule: 'basic.4xx', category: 'unknown_temporary', reply: r(451, 'DATA', '451 Requested action aborted: local error in processing') },
+  {
+    rule: 'basic.4xx',
+    category: 'unknown_temporary',
+    reply: r(451, 'DATA', '451 Requested action aborted: local error in processing'),
+  },
   { rule: 'basic.5xx', category: 'unknown_permanent', reply: r(554, 'DATA', '554 Transaction failed') },
   { rule: 'basic.other', category: 'unknown_temporary', reply: r(354, 'MAIL', '354 Go ahead') },
 ];
@@ -429,7 +522,13 @@ describe('temporary and addressBad', () => {
   });
 
   it('never marks the address bad for a 4xx unknown mailbox', () => {
-    const result = classifySmtpReply(r(450, 'RCPT', '450 4.1.1 <anna@example.net>: Recipient address rejected: unverified address: host mx.example.net said: 550 5.1.1 User unknown'));
+    const result = classifySmtpReply(
+      r(
+        450,
+        'RCPT',
+        '450 4.1.1 <anna@example.net>: Recipient address rejected: unverified address: host mx.example.net said: 550 5.1.1 User unknown',
+      ),
+    );
     expect(result).toMatchObject({ category: 'mailbox_unknown', temporary: true, addressBad: false });
   });
 
@@ -443,7 +542,9 @@ describe('temporary and addressBad', () => {
   });
 
   it('does not mark the address bad for a rejected sender domain', () => {
-    const result = classifySmtpReply(r(550, 'MAIL', '550 5.1.8 <noreply@stadt.example>: Sender address rejected: Domain not found'));
+    const result = classifySmtpReply(
+      r(550, 'MAIL', '550 5.1.8 <noreply@stadt.example>: Sender address rejected: Domain not found'),
+    );
     expect(result.addressBad).toBe(false);
   });
 
@@ -457,7 +558,11 @@ describe('retryAfter', () => {
   it.each([
     ['greylist default', r(450, 'RCPT', '450 4.2.0 <anna@example.net>: Recipient address rejected: Greylisted'), 300],
     ['rate_limit default', r(421, 'MAIL', '421 Rate limit reached. Please try again later'), 900],
-    ['relay_limit default', r(450, 'DATA', '450 4.7.1 <END-OF-MESSAGE>: End-of-data rejected: Number messages per hour exceeded. Error:RATE_MSG'), 3600],
+    [
+      'relay_limit default',
+      r(450, 'DATA', '450 4.7.1 <END-OF-MESSAGE>: End-of-data rejected: Number messages per hour exceeded. Error:RATE_MSG'),
+      3600,
+    ],
     ['minutes in the text', r(450, 'RCPT', '450 4.7.1 Greylisted, please try again in 10 minutes'), 600],
     ['seconds in the text', r(451, 'RCPT', '451 4.7.1 Please retry in 299 seconds'), 299],
     ['an hour in the text', r(421, 'CONN', '421 4.7.0 Too many connections, try again in an hour'), 3600],
@@ -470,13 +575,17 @@ describe('retryAfter', () => {
   });
 
   it('gives no hint for a temporary reply without one and without a default', () => {
-    expect(classifySmtpReply(r(451, 'DATA', '451 Requested action aborted: local error in processing')).retryAfter).toBeUndefined();
+    expect(
+      classifySmtpReply(r(451, 'DATA', '451 Requested action aborted: local error in processing')).retryAfter,
+    ).toBeUndefined();
   });
 });
 
 describe('family', () => {
   it('comes from the remote host when the text does not name the provider', () => {
-    const result = classifySmtpReply(r(550, 'RCPT', '550 Requested action not taken: mailbox unavailable', { remoteHost: 'mx01.emig.gmx.net' }));
+    const result = classifySmtpReply(
+      r(550, 'RCPT', '550 Requested action not taken: mailbox unavailable', { remoteHost: 'mx01.emig.gmx.net' }),
+    );
     expect(result.family).toBe('united-internet');
   });
 
@@ -524,7 +633,10 @@ describe('parseEnhancedCode', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** An error as nodemailer's SMTPConnection._formatError builds it. */
-function nodemailerError(message: string, fields: { code: string; response?: string; responseCode?: number; command?: string; originalCode?: string }): Error {
+function nodemailerError(
+  message: string,
+  fields: { code: string; response?: string; responseCode?: number; command?: string; originalCode?: string },
+): Error {
   const err = new Error(fields.response ? `${message}: ${fields.response}` : message);
   return Object.assign(err, fields);
 }
@@ -551,7 +663,12 @@ describe('replyFromNodemailerError', () => {
     const response =
       '554-gmx.net (mxgmx104) Nemesis ESMTP Service not available\n554-No SMTP service\n554-IP address is block listed.\n' +
       '554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip&v=198.51.100.42&r=1MNcgj-1ue23t3pyV-00S2YR';
-    const err = nodemailerError('Invalid greeting. response=' + response, { code: 'EPROTOCOL', response, responseCode: 554, command: 'CONN' });
+    const err = nodemailerError('Invalid greeting. response=' + response, {
+      code: 'EPROTOCOL',
+      response,
+      responseCode: 554,
+      command: 'CONN',
+    });
     const reply = replyFromNodemailerError(err);
     expect(reply.code).toBe(554);
     expect(reply.stage).toBe('CONN');
@@ -604,7 +721,8 @@ describe('replyFromNodemailerError', () => {
   it('maps a rejected message body', () => {
     const err = nodemailerError('Message failed', {
       code: 'EMESSAGE',
-      response: '550-5.7.26 Unauthenticated email from stadt.example is not accepted due to domain\'s DMARC policy.\n550 5.7.26 https://support.google.com/mail/answer/2451690 - gsmtp',
+      response:
+        "550-5.7.26 Unauthenticated email from stadt.example is not accepted due to domain's DMARC policy.\n550 5.7.26 https://support.google.com/mail/answer/2451690 - gsmtp",
       responseCode: 550,
       command: 'DATA',
     });
@@ -615,7 +733,12 @@ describe('replyFromNodemailerError', () => {
   });
 
   it('maps a failed login at our relay', () => {
-    const err = nodemailerError('Invalid login', { code: 'EAUTH', response: '535 5.7.8 Authentication credentials invalid', responseCode: 535, command: 'AUTH PLAIN' });
+    const err = nodemailerError('Invalid login', {
+      code: 'EAUTH',
+      response: '535 5.7.8 Authentication credentials invalid',
+      responseCode: 535,
+      command: 'AUTH PLAIN',
+    });
     const reply = replyFromNodemailerError(err);
     expect(reply.stage).toBe('EHLO');
     expect(classifySmtpReply(reply)).toMatchObject({ category: 'sender_config', temporary: false });
@@ -633,11 +756,16 @@ describe('replyFromNodemailerError', () => {
     const reply = replyFromNodemailerError(err);
     expect(reply).toEqual({ code: 0, stage: 'RCPT', text: 'No recipients defined' });
     expect(classifySmtpReply(reply)).toMatchObject({ rule: 'local.rejected', temporary: false });
-    expect(replyFromNodemailerError(nodemailerError('Invalid sender "x@"', { code: 'EENVELOPE', command: 'API' })).stage).toBe('MAIL');
+    expect(replyFromNodemailerError(nodemailerError('Invalid sender "x@"', { code: 'EENVELOPE', command: 'API' })).stage).toBe(
+      'MAIL',
+    );
   });
 
   it('reads the code from the response when responseCode is missing', () => {
-    expect(replyFromNodemailerError({ message: 'x', response: '452 4.2.2 Mailbox full' })).toMatchObject({ code: 452, enhancedCode: '4.2.2' });
+    expect(replyFromNodemailerError({ message: 'x', response: '452 4.2.2 Mailbox full' })).toMatchObject({
+      code: 452,
+      enhancedCode: '4.2.2',
+    });
   });
 
   it('survives things that are not errors', () => {

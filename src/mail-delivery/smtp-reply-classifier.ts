@@ -67,7 +67,10 @@ const replyClass = (r: ReplyFacts): number => Math.floor(r.code / 100);
 const detailIn = (r: ReplyFacts, ...details: string[]): boolean =>
   r.enhanced !== undefined && details.includes(r.enhanced.slice(r.enhanced.indexOf('.') + 1));
 
-const says = (pattern: RegExp) => (r: ReplyFacts): boolean => pattern.test(r.lower);
+const says =
+  (pattern: RegExp) =>
+  (r: ReplyFacts): boolean =>
+    pattern.test(r.lower);
 
 /**
  * The rules, first match wins. Order: no reply at all, then provider-specific rules (a
@@ -81,34 +84,47 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'local.rejected',
     category: 'unknown_permanent',
-    test: (r) => r.code === 0 && /invalid (?:recipient|sender)|no recipients defined|empty message|message size larger than allowed|invalid dsn/.test(r.lower),
+    test: (r) =>
+      r.code === 0 &&
+      /invalid (?:recipient|sender)|no recipients defined|empty message|message size larger than allowed|invalid dsn/.test(
+        r.lower,
+      ),
   },
 
   // United Internet (GMX, Web.de, mail.com, 1&1/IONOS): the c= code of the postmaster URL is the real reason.
   { id: 'ui.case.ip-block', category: 'provider_block', test: (r) => /^r0[23]\d\d$/.test(r.nemesisCase ?? '') },
   { id: 'ui.case.rdns', category: 'sender_config', test: (r) => r.nemesisCase === 'rdns' },
   { id: 'ui.case.header', category: 'content_reject', test: (r) => r.nemesisCase === 'hi' },
-  { id: 'ui.too-many-messages', category: 'rate_limit', test: (r) => r.family === UI && /too many messages|reduce the sending rate/.test(r.lower) },
+  {
+    id: 'ui.too-many-messages',
+    category: 'rate_limit',
+    test: (r) => r.family === UI && /too many messages|reduce the sending rate/.test(r.lower),
+  },
   // A Nemesis server that will not talk to us at all "due to policy restrictions" has judged our IP,
   // not a mailbox or a message (seen as the 421 greeting behind the 2021 delays): a block.
   {
     id: 'ui.service-refused',
     category: 'provider_block',
-    test: (r) => r.family === UI && /service not available|no smtp service/.test(r.lower) && /policy restrictions|block ?list|blocked/.test(r.lower),
+    test: (r) =>
+      r.family === UI &&
+      /service not available|no smtp service/.test(r.lower) &&
+      /policy restrictions|block ?list|blocked/.test(r.lower),
   },
 
   // Microsoft (outlook.com, hotmail, live, Exchange Online): the (Sxxx) codes name the reason.
   {
     id: 'ms.rate',
     category: 'rate_limit',
-    test: (r) => r.family === 'microsoft' && (r.enhanced === '4.7.650' || /\(s(?:843|844|77714|77719)\)|server busy/.test(r.lower)),
+    test: (r) =>
+      r.family === 'microsoft' && (r.enhanced === '4.7.650' || /\(s(?:843|844|77714|77719)\)|server busy/.test(r.lower)),
   },
   {
     id: 'ms.block',
     category: 'provider_block',
     test: (r) =>
       r.family === 'microsoft' &&
-      (/\(s(?:3\d{3}|775)\)|\b(?:sc|dy|ou)-00\d\b|banned sending ip|banned sender/.test(r.lower) || isMicrosoftBannedIpCode(r.enhanced)),
+      (/\(s(?:3\d{3}|775)\)|\b(?:sc|dy|ou)-00\d\b|banned sending ip|banned sender/.test(r.lower) ||
+        isMicrosoftBannedIpCode(r.enhanced)),
   },
   // Exchange Online's directory-based edge blocking: the recipient is not in the tenant's directory.
   { id: 'ms.dbeb', category: 'mailbox_unknown', test: (r) => r.family === 'microsoft' && r.lower.includes('as(201806281)') },
@@ -117,7 +133,8 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'google.rate',
     category: 'rate_limit',
-    test: (r) => r.family === 'google' && (r.enhanced === '4.7.28' || /unusual rate|rate limited|receiving mail at a rate/.test(r.lower)),
+    test: (r) =>
+      r.family === 'google' && (r.enhanced === '4.7.28' || /unusual rate|rate limited|receiving mail at a rate/.test(r.lower)),
   },
   { id: 'google.reputation', category: 'provider_block', test: (r) => r.family === 'google' && /low reputation/.test(r.lower) },
   {
@@ -128,8 +145,16 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
       (detailIn(r, '7.23', '7.25', '7.26', '7.27', '7.30', '7.32') ||
         /dmarc|\bspf\b|dkim|\bptr\b|authentication (?:information|checks)|unauthenticated/.test(r.lower)),
   },
-  { id: 'google.quota', category: 'mailbox_full', test: (r) => r.family === 'google' && (detailIn(r, '2.2') || /over ?quota|out of storage/.test(r.lower)) },
-  { id: 'google.unsolicited', category: 'content_reject', test: (r) => r.family === 'google' && /unsolicited|likely suspicious/.test(r.lower) },
+  {
+    id: 'google.quota',
+    category: 'mailbox_full',
+    test: (r) => r.family === 'google' && (detailIn(r, '2.2') || /over ?quota|out of storage/.test(r.lower)),
+  },
+  {
+    id: 'google.unsolicited',
+    category: 'content_reject',
+    test: (r) => r.family === 'google' && /unsolicited|likely suspicious/.test(r.lower),
+  },
 
   // Yahoo/AOL: [TSxx] deferrals are volume or complaint throttling; 5xx with a code is a block.
   {
@@ -137,18 +162,25 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
     category: 'rate_limit',
     test: (r) => r.family === 'yahoo' && replyClass(r) === 4 && /\[tss?\d+\]|temporarily deferred/.test(r.lower),
   },
-  { id: 'yahoo.block', category: 'provider_block', test: (r) => r.family === 'yahoo' && /\[(?:tss?|bl)\d+\]|permanently deferred/.test(r.lower) },
+  {
+    id: 'yahoo.block',
+    category: 'provider_block',
+    test: (r) => r.family === 'yahoo' && /\[(?:tss?|bl)\d+\]|permanently deferred/.test(r.lower),
+  },
 
   // Telekom (t-online.de): every reply points at tosa@, the suffix in brackets names the reason.
   {
     id: 'telekom.rate',
     category: 'rate_limit',
-    test: (r) => r.family === 'telekom' && replyClass(r) === 4 && /too many|\brate\b|\blimit|volume|try again later/.test(r.lower),
+    test: (r) =>
+      r.family === 'telekom' && replyClass(r) === 4 && /too many|\brate\b|\blimit|volume|try again later/.test(r.lower),
   },
   {
     id: 'telekom.block',
     category: 'provider_block',
-    test: (r) => r.family === 'telekom' && (/\((?:[a-z]+:)?bl\)/.test(r.lower) || (replyClass(r) === 5 && r.lower.includes('tosa@rx.t-online.de'))),
+    test: (r) =>
+      r.family === 'telekom' &&
+      (/\((?:[a-z]+:)?bl\)/.test(r.lower) || (replyClass(r) === 5 && r.lower.includes('tosa@rx.t-online.de'))),
   },
 
   // Generic text, most specific first.
@@ -157,24 +189,36 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'text.relay-limit',
     category: 'relay_limit',
-    test: says(/(?:messages?|recipients?|mails?) per (?:minute|hour|day) (?:exceeded|limit)|message count quota|sending (?:quota|limit) (?:exceeded|reached)|daily (?:sending )?(?:quota|limit)|mail limit has been reached|max defers and failures per hour/),
+    test: says(
+      /(?:messages?|recipients?|mails?) per (?:minute|hour|day) (?:exceeded|limit)|message count quota|sending (?:quota|limit) (?:exceeded|reached)|daily (?:sending )?(?:quota|limit)|mail limit has been reached|max defers and failures per hour/,
+    ),
   },
   {
     id: 'text.auth',
     category: 'sender_config',
-    test: says(/authentication (?:required|failed|unsuccessful|credentials invalid)|invalid login|username and password not accepted|missing credentials/),
+    test: says(
+      /authentication (?:required|failed|unsuccessful|credentials invalid)|invalid login|username and password not accepted|missing credentials/,
+    ),
   },
-  { id: 'text.rate-limit', category: 'rate_limit', test: says(/rate.?limit|too many (?!hops\b)|too much mail|sending rate|throttl|unexpected volume|connection rate/) },
+  {
+    id: 'text.rate-limit',
+    category: 'rate_limit',
+    test: says(/rate.?limit|too many (?!hops\b)|too much mail|sending rate|throttl|unexpected volume|connection rate/),
+  },
   {
     id: 'text.sender-config',
     category: 'sender_config',
-    test: says(/\bspf\b|dkim|dmarc|\bptr\b|reverse dns|reverse (?:hostname|lookup|mapping)|\brdns\b|cannot find your (?:reverse )?hostname|\bhelo\b|sender address rejected|sender domain|sender verify|relay(?:ing)? (?:access )?denied|unauthenticated/),
+    test: says(
+      /\bspf\b|dkim|dmarc|\bptr\b|reverse dns|reverse (?:hostname|lookup|mapping)|\brdns\b|cannot find your (?:reverse )?hostname|\bhelo\b|sender address rejected|sender domain|sender verify|relay(?:ing)? (?:access )?denied|unauthenticated/,
+    ),
   },
   // Before the unknown-mailbox words: "mailbox unavailable: over quota" must not mark the address bad.
   {
     id: 'text.mailbox-full',
     category: 'mailbox_full',
-    test: says(/mailbox (?:is )?full|over ?quota|quota (?:limit )?exceeded|exceed(?:s|ed)? (?:its |the )?(?:storage|quota)|out of storage|insufficient storage|mailbox size limit|storage allocation|postfach (?:ist )?voll/),
+    test: says(
+      /mailbox (?:is )?full|over ?quota|quota (?:limit )?exceeded|exceed(?:s|ed)? (?:its |the )?(?:storage|quota)|out of storage|insufficient storage|mailbox size limit|storage allocation|postfach (?:ist )?voll/,
+    ),
   },
   {
     id: 'text.mailbox-unknown',
@@ -187,20 +231,32 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'text.content',
     category: 'content_reject',
-    test: says(/\bspam\b|unsolicited|virus|malware|phish|content|suspicious|attachment|\bheaders?\b|rfc ?5322|message (?:is )?too (?:big|large)|message size exceeds/),
+    test: says(
+      /\bspam\b|unsolicited|virus|malware|phish|content|suspicious|attachment|\bheaders?\b|rfc ?5322|message (?:is )?too (?:big|large)|message size exceeds/,
+    ),
   },
   {
     id: 'text.block',
     category: 'provider_block',
-    test: says(/block ?list|black ?list|\bblocked\b|\bbanned\b|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|\bsorbs\b|(?:low|poor|bad) reputation|no smtp service/),
+    test: says(
+      /block ?list|black ?list|\bblocked\b|\bbanned\b|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|\bsorbs\b|(?:low|poor|bad) reputation|no smtp service/,
+    ),
   },
   { id: 'text.policy', category: 'content_reject', test: says(/polic(?:y|ies)/) },
   {
     id: 'text.network',
     category: 'network',
-    test: says(/timed? ?out|connection (?:refused|reset|closed|dropped|lost)|lost connection|no route to host|network is unreachable|econnrefused|econnreset|etimedout|ehostunreach|enetunreach/),
+    test: says(
+      /timed? ?out|connection (?:refused|reset|closed|dropped|lost)|lost connection|no route to host|network is unreachable|econnrefused|econnreset|etimedout|ehostunreach|enetunreach/,
+    ),
   },
-  { id: 'text.try-again-later', category: 'unknown_temporary', test: says(/try again later|please try again|retry later|temporar(?:y|ily) (?:unavailable|deferred|rejected|not available|suspended)/) },
+  {
+    id: 'text.try-again-later',
+    category: 'unknown_temporary',
+    test: says(
+      /try again later|please try again|retry later|temporar(?:y|ily) (?:unavailable|deferred|rejected|not available|suspended)/,
+    ),
+  },
 
   // Enhanced status codes (RFC 3463, RFC 7372).
   { id: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', test: (r) => detailIn(r, '1.1', '1.2', '1.3', '1.10', '2.1') },
@@ -210,7 +266,11 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
     category: 'sender_config',
     test: (r) => detailIn(r, '1.7', '1.8', '7.8', '7.20', '7.21', '7.22', '7.23', '7.24', '7.25', '7.26', '7.27'),
   },
-  { id: 'enhanced.content', category: 'content_reject', test: (r) => detailIn(r, '2.3', '3.4') || /^\d\.6\./.test(r.enhanced ?? '') },
+  {
+    id: 'enhanced.content',
+    category: 'content_reject',
+    test: (r) => detailIn(r, '2.3', '3.4') || /^\d\.6\./.test(r.enhanced ?? ''),
+  },
   { id: 'enhanced.network', category: 'network', test: (r) => /^\d\.4\./.test(r.enhanced ?? '') },
   // x.7.0, x.7.1 and the rest of the security class: refused by policy, reason unstated.
   { id: 'enhanced.policy', category: 'content_reject', test: (r) => /^\d\.7\./.test(r.enhanced ?? '') },
@@ -237,11 +297,13 @@ function isMicrosoftBannedIpCode(enhanced: string | undefined): boolean {
 const FAMILY_MARKERS: ReadonlyArray<{ family: ProviderFamily; pattern: RegExp }> = [
   {
     family: UI,
-    pattern: /\bnemesis\b|postmaster\.(?:gmx|web|mail|1und1|ionos)\.|(?<![\w-])(?:gmx\.(?:net|de|com|at|ch)|web\.de|mail\.com|kundenserver\.de)\b/,
+    pattern:
+      /\bnemesis\b|postmaster\.(?:gmx|web|mail|1und1|ionos)\.|(?<![\w-])(?:gmx\.(?:net|de|com|at|ch)|web\.de|mail\.com|kundenserver\.de)\b/,
   },
   {
     family: 'microsoft',
-    pattern: /(?<![\w-])(?:outlook\.com|hotmail\.com|live\.com|msn\.com|office365\.com|microsoft\.com)\b|\(s\d{3,11}\)|\bas\(\d+\)/,
+    pattern:
+      /(?<![\w-])(?:outlook\.com|hotmail\.com|live\.com|msn\.com|office365\.com|microsoft\.com)\b|\(s\d{3,11}\)|\bas\(\d+\)/,
   },
   { family: 'google', pattern: /(?<![\w-])(?:google\.com|gmail\.com|googlemail\.com)\b|\bgmail\b|\bgsmtp\b/ },
   { family: 'yahoo', pattern: /yahoo|(?<![\w-])aol\.com\b|\[tss?\d+\]/ },
@@ -280,7 +342,9 @@ export function parseEnhancedCode(text: string): string | undefined {
 
 function analyseReply(reply: SmtpReply): ReplyFacts {
   const code = Number.isFinite(reply.code) ? reply.code : 0;
-  const text = String(reply.text ?? '').replace(/\s+/g, ' ').trim();
+  const text = String(reply.text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const whole = text.toLowerCase();
   const family = familyOfReply(whole, reply.remoteHost);
   // GMX documents that the last line of a multi-line reply decides.
@@ -294,7 +358,14 @@ function analyseReply(reply: SmtpReply): ReplyFacts {
 const SAYS_TEMPORARY = /\btemporar(?:y|ily)\b|try again later|please try again|retry later/;
 
 /** Without a reply code, whether the category is one that passes by itself. */
-const PASSES_BY_ITSELF = new Set<ReplyCategory>(['network', 'rate_limit', 'greylist', 'relay_limit', 'mailbox_full', 'unknown_temporary']);
+const PASSES_BY_ITSELF = new Set<ReplyCategory>([
+  'network',
+  'rate_limit',
+  'greylist',
+  'relay_limit',
+  'mailbox_full',
+  'unknown_temporary',
+]);
 
 function isTemporary(category: ReplyCategory, r: ReplyFacts): boolean {
   if (category === 'network') return true;
@@ -311,7 +382,8 @@ const DEFAULT_RETRY_AFTER: Partial<Record<ReplyCategory, number>> = {
   relay_limit: 3600,
 };
 
-const RETRY_IN = /(?:try again|retry|resend|wait)\b[^.;]{0,30}?\bin (\d+|a few|a couple of|an?|one|several|some) (sec(?:ond)?s?|min(?:ute)?s?|hours?|days?)\b/;
+const RETRY_IN =
+  /(?:try again|retry|resend|wait)\b[^.;]{0,30}?\bin (\d+|a few|a couple of|an?|one|several|some) (sec(?:ond)?s?|min(?:ute)?s?|hours?|days?)\b/;
 
 /** Seconds to wait: what the reply asks for ("try again in a few hours"), else a default per category. */
 function retryHint(whole: string, category: ReplyCategory): number | undefined {
@@ -393,9 +465,12 @@ export function replyFromNodemailerError(err: unknown): SmtpReply {
   const e: NodemailerErrorLike = typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : {};
   const message = typeof e.message === 'string' ? e.message : String(err);
   // nodemailer keeps the lines of a multi-line reply separated by \n; we join them with a space.
-  const response = typeof e.response === 'string' && e.response.trim() ? e.response.replace(/\s*\r?\n\s*/g, ' ').trim() : undefined;
+  const response =
+    typeof e.response === 'string' && e.response.trim() ? e.response.replace(/\s*\r?\n\s*/g, ' ').trim() : undefined;
   const responseCode =
-    typeof e.responseCode === 'number' && e.responseCode > 0 ? e.responseCode : Number(/^\s*([1-5]\d\d)/.exec(response ?? '')?.[1] ?? 0);
+    typeof e.responseCode === 'number' && e.responseCode > 0
+      ? e.responseCode
+      : Number(/^\s*([1-5]\d\d)/.exec(response ?? '')?.[1] ?? 0);
 
   if (!responseCode) {
     const network = [e.code, e.originalCode].some((c) => typeof c === 'string' && NETWORK_ERROR_CODES.has(c));

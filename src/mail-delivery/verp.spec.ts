@@ -41,7 +41,12 @@ describe('verpAddress', () => {
 });
 
 describe('parseVerpAddress', () => {
-  const ids = [ID, '00000000-0000-4000-8000-000000000000', 'ffffffff-ffff-4fff-bfff-ffffffffffff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'];
+  const ids = [
+    ID,
+    '00000000-0000-4000-8000-000000000000',
+    'ffffffff-ffff-4fff-bfff-ffffffffffff',
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  ];
   it.each(ids)('round trip of %s', (id) => {
     expect(parseVerpAddress(verpAddress(id, SECRET, DOMAIN), SECRET, DOMAIN)).toEqual({ messageId: id });
   });
@@ -51,19 +56,51 @@ describe('parseVerpAddress', () => {
   const cases: Array<{ name: string; address: unknown; expected: ReturnType<typeof parseVerpAddress> }> = [
     { name: 'the address as built', address: ADDRESS, expected: { messageId: ID } },
     { name: 'upper-cased by a relay', address: ADDRESS.toUpperCase(), expected: { messageId: ID } },
-    { name: 'mixed case', address: `Bounces+3F1C2B9E8A7D4C6B9E0F1A2B3C4D5E6F.${SIG.toUpperCase()}@Bounce.HOLDFAST.example`, expected: { messageId: ID } },
+    {
+      name: 'mixed case',
+      address: `Bounces+3F1C2B9E8A7D4C6B9E0F1A2B3C4D5E6F.${SIG.toUpperCase()}@Bounce.HOLDFAST.example`,
+      expected: { messageId: ID },
+    },
     { name: 'in angle brackets with blanks, as in a header', address: ` <${ADDRESS}> `, expected: { messageId: ID } },
     { name: 'with a root dot on the domain', address: `${ADDRESS}.`, expected: { messageId: ID } },
     { name: 'with the UUID hyphenated', address: `bounces+${ID}.${SIG}@${DOMAIN}`, expected: { messageId: ID } },
-    { name: 'a forged signature', address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${flip(SIG)}@${DOMAIN}`, expected: { error: 'bad_signature' } },
-    { name: 'a signature of another message', address: `bounces+00000000000040008000000000000000.${SIG}@${DOMAIN}`, expected: { error: 'bad_signature' } },
-    { name: 'an all-zero signature', address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${'0'.repeat(20)}@${DOMAIN}`, expected: { error: 'bad_signature' } },
+    {
+      name: 'a forged signature',
+      address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${flip(SIG)}@${DOMAIN}`,
+      expected: { error: 'bad_signature' },
+    },
+    {
+      name: 'a signature of another message',
+      address: `bounces+00000000000040008000000000000000.${SIG}@${DOMAIN}`,
+      expected: { error: 'bad_signature' },
+    },
+    {
+      name: 'an all-zero signature',
+      address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${'0'.repeat(20)}@${DOMAIN}`,
+      expected: { error: 'bad_signature' },
+    },
     { name: 'another domain', address: ADDRESS.replace(DOMAIN, 'evil.example'), expected: { error: 'wrong_domain' } },
     { name: 'a subdomain of ours', address: ADDRESS.replace(DOMAIN, `x.${DOMAIN}`), expected: { error: 'wrong_domain' } },
-    { name: 'a signature one digit short', address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG.slice(1)}@${DOMAIN}`, expected: { error: 'not_verp' } },
-    { name: 'a signature one digit long', address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG}0@${DOMAIN}`, expected: { error: 'not_verp' } },
-    { name: 'a base64url signature', address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.LF8tBI4qVZvUpG_W@${DOMAIN}`, expected: { error: 'not_verp' } },
-    { name: 'another prefix', address: `returns+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG}@${DOMAIN}`, expected: { error: 'not_verp' } },
+    {
+      name: 'a signature one digit short',
+      address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG.slice(1)}@${DOMAIN}`,
+      expected: { error: 'not_verp' },
+    },
+    {
+      name: 'a signature one digit long',
+      address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG}0@${DOMAIN}`,
+      expected: { error: 'not_verp' },
+    },
+    {
+      name: 'a base64url signature',
+      address: `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.LF8tBI4qVZvUpG_W@${DOMAIN}`,
+      expected: { error: 'not_verp' },
+    },
+    {
+      name: 'another prefix',
+      address: `returns+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG}@${DOMAIN}`,
+      expected: { error: 'not_verp' },
+    },
     { name: 'the bare bounce mailbox', address: `bounces@${DOMAIN}`, expected: { error: 'not_verp' } },
     { name: 'a person', address: 'lena.beispiel@web.de', expected: { error: 'not_verp' } },
     { name: 'no @', address: 'bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.2c5f2d048e2a559bd4a4', expected: { error: 'not_verp' } },

@@ -33,7 +33,8 @@ function normalizeDomain(domain: string): string {
 
 function checkSecret(secret: VerpSecret): void {
   // An empty key makes every signature computable by anyone.
-  if (!(typeof secret === 'string' || Buffer.isBuffer(secret)) || secret.length === 0) throw new TypeError('VERP secret must be a non-empty string or Buffer');
+  if (!(typeof secret === 'string' || Buffer.isBuffer(secret)) || secret.length === 0)
+    throw new TypeError('VERP secret must be a non-empty string or Buffer');
 }
 
 function signature(canonicalId: string, secret: VerpSecret): string {
@@ -69,7 +70,11 @@ export function verpAddress(messageId: string, secret: VerpSecret, bounceDomain:
  * The address may come with angle brackets and blanks, as in a Delivered-To or RCPT TO.
  * Never throws on the address; a bad secret or domain argument is a configuration error and does.
  */
-export function parseVerpAddress(address: string, secret: VerpSecret | ReadonlyArray<VerpSecret>, bounceDomain: string): VerpParseResult {
+export function parseVerpAddress(
+  address: string,
+  secret: VerpSecret | ReadonlyArray<VerpSecret>,
+  bounceDomain: string,
+): VerpParseResult {
   const secrets: ReadonlyArray<VerpSecret> = Array.isArray(secret) ? secret : [secret as VerpSecret];
   if (secrets.length === 0) throw new TypeError('VERP secret list is empty');
   secrets.forEach(checkSecret);

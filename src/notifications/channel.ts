@@ -37,11 +37,21 @@ export class SmsChannel implements NotificationChannel {
 
   async send(message: ClaimedMessage): Promise<Acceptance> {
     const sent = await this.gateway.send({ to: message.recipient, text: message.payload.text, reference: message.id });
-    return { replyCode: sent.status, reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`, acceptedBy: 'sms_gateway' };
+    return {
+      replyCode: sent.status,
+      reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`,
+      acceptedBy: 'sms_gateway',
+    };
   }
 
   classify(err: unknown): SendVerdict {
     const temporary = err instanceof SmsGatewayError ? err.temporary : true;
-    return { temporary, category: temporary ? 'unknown_temporary' : 'unknown_permanent', replyCode: err instanceof SmsGatewayError ? err.status : null, reply: (err as Error).message, errorCode: null };
+    return {
+      temporary,
+      category: temporary ? 'unknown_temporary' : 'unknown_permanent',
+      replyCode: err instanceof SmsGatewayError ? err.status : null,
+      reply: (err as Error).message,
+      errorCode: null,
+    };
   }
 }

@@ -78,7 +78,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     await this.tx.run((m) => this.smsFallback.enqueueDue(m));
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (m, id) => {
-      const probe = await this.outbox.claimProbe(m, id, { now: this.clock.now().toJSDate(), owner, leaseSeconds: this.config.outboxLeaseSeconds });
+      const probe = await this.outbox.claimProbe(m, id, {
+        now: this.clock.now().toJSDate(),
+        owner,
+        leaseSeconds: this.config.outboxLeaseSeconds,
+      });
       if (probe) probes.push(probe);
     });
     const claimed = [...probes, ...(await this.claim(owner))];
@@ -104,10 +108,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       if (group.length === 0) return;
       const recorded = await this.tx.run(async (m) => {
         const done = await this.outbox.completeAccepted(m, owner, group);
-        await this.holds.recompute(m, done.map((d) => d.bookingId).filter((id): id is string => !!id), this.clock.now());
+        await this.holds.recompute(
+          m,
+          done.map((d) => d.bookingId).filter((id): id is string => !!id),
+          this.clock.now(),
+        );
         return done.length;
       });
-      if (recorded < group.length) this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; another worker owns them`);
+      if (recorded < group.length)
+        this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; another worker owns them`);
     };
     const byFamily = new Map<string, ClaimedMessage[]>();
     for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
@@ -162,7 +171,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       // Lock order booking -> circuit -> outbox rows, as the sweeper takes them: no deadlock.
       if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
       const result = await this.failure(m, message, verdict, startedAt);
-      if (!(await this.outbox.complete(m, message.id, owner, result))) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
+      if (!(await this.outbox.complete(m, message.id, owner, result)))
+        this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
       if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
       return result;
     });
@@ -170,7 +180,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   claim(owner = this.workerId, limit = this.config.dispatchBatchSize): Promise<ClaimedMessage[]> {
     return this.outbox.claim(this.tx.manager, {
-      now: this.clock.now().toJSDate(), limit, owner, leaseSeconds: this.config.outboxLeaseSeconds, ratePerMinute: this.config.providerRatePerMinute,
+      now: this.clock.now().toJSDate(),
+      limit,
+      owner,
+      leaseSeconds: this.config.outboxLeaseSeconds,
+      ratePerMinute: this.config.providerRatePerMinute,
     });
   }
 
@@ -178,7 +192,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   async resolveFamilies(): Promise<void> {
     const unresolved = await this.outbox.unresolvedFamilies(this.tx.manager, FAMILY_BATCH);
     if (unresolved.length === 0) return;
-    const resolved = await Promise.all(unresolved.map(async (u) => ({ id: u.id, family: await this.families.familyOf(u.recipient) })));
+    const resolved = await Promise.all(
+      unresolved.map(async (u) => ({ id: u.id, family: await this.families.familyOf(u.recipient) })),
+    );
     await this.outbox.setFamilies(this.tx.manager, resolved);
   }
 
@@ -192,10 +208,24 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     return this.tx.run(async (m) => {
       if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
       const result = acceptance
-        ? { outcome: 'accepted' as const, startedAt, finishedAt: finishedAt.toJSDate(), replyCode: acceptance.replyCode, reply: acceptance.reply, errorCode: null, category: null, acceptedBy: acceptance.acceptedBy }
+        ? {
+            outcome: 'accepted' as const,
+            startedAt,
+            finishedAt: finishedAt.toJSDate(),
+            replyCode: acceptance.replyCode,
+            reply: acceptance.reply,
+            errorCode: null,
+            category: null,
+            acceptedBy: acceptance.acceptedBy,
+          }
         : await this.failure(m, message, verdict!, startedAt);
       if (acceptance && message.isProbe) {
-        await this.circuits.apply(m, message.family, { type: 'probe_result', messageId: message.id, ok: true, at: finishedAt.toMillis() });
+        await this.circuits.apply(m, message.family, {
+          type: 'probe_result',
+          messageId: message.id,
+          ok: true,
+          at: finishedAt.toMillis(),
+        });
       }
       const recorded = await this.outbox.complete(m, message.id, owner, result);
       if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
@@ -205,12 +235,30 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** What a refusal means for this message and for its provider family. */
-  private async failure(m: EntityManager, message: ClaimedMessage, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
+  private async failure(
+    m: EntityManager,
+    message: ClaimedMessage,
+    verdict: SendVerdict,
+    startedAt: Date,
+  ): Promise<AttemptResult> {
     const finishedAt = this.clock.now();
     const at = finishedAt.toMillis();
-    const base = { startedAt, finishedAt: finishedAt.toJSDate(), replyCode: verdict.replyCode, reply: verdict.reply, errorCode: verdict.errorCode, category: verdict.category };
+    const base = {
+      startedAt,
+      finishedAt: finishedAt.toJSDate(),
+      replyCode: verdict.replyCode,
+      reply: verdict.reply,
+      errorCode: verdict.errorCode,
+      category: verdict.category,
+    };
     const circuit = message.isProbe
-      ? await this.circuits.apply(m, message.family, { type: 'probe_result', messageId: message.id, ok: false, category: verdict.category, at })
+      ? await this.circuits.apply(m, message.family, {
+          type: 'probe_result',
+          messageId: message.id,
+          ok: false,
+          category: verdict.category,
+          at,
+        })
       : verdict.category === 'provider_block' || verdict.category === 'rate_limit'
         ? await this.circuits.apply(m, message.family, { type: 'reply', category: verdict.category, at })
         : undefined;
@@ -218,7 +266,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     if (circuit && circuit.state.state !== 'closed') return { ...base, outcome: 'held' };
     if (verdict.category === 'mailbox_unknown' && !verdict.temporary) return { ...base, outcome: 'bounced' };
     if (!verdict.temporary || message.attempts >= this.config.outboxMaxAttempts) return { ...base, outcome: 'failed' };
-    const delay = retryDelaySeconds(message.attempts, { baseSeconds: this.config.retryBaseSeconds, maxSeconds: this.config.retryMaxSeconds });
+    const delay = retryDelaySeconds(message.attempts, {
+      baseSeconds: this.config.retryBaseSeconds,
+      maxSeconds: this.config.retryMaxSeconds,
+    });
     return { ...base, outcome: 'deferred', nextAttemptAt: finishedAt.plus({ seconds: delay }).toJSDate() };
   }
 }

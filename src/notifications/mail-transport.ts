@@ -52,7 +52,16 @@ export class MailTransport implements OnModuleDestroy {
     // A command-line context (seed, staff) has neither and never sends.
     if (!url) return;
     // One options object: a second argument to createTransport would be message defaults, not transport options.
-    this.relay = createTransport({ url, pool: true, maxConnections: config.smtpPoolSize, maxMessages: 1000, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dkim: config.dkim } as never);
+    this.relay = createTransport({
+      url,
+      pool: true,
+      maxConnections: config.smtpPoolSize,
+      maxMessages: 1000,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+      dkim: config.dkim,
+    } as never);
   }
 
   async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
@@ -87,7 +96,10 @@ export class MailTransport implements OnModuleDestroy {
       // No MX: the domain itself is the mail host (RFC 5321, 5.1).
       hosts = records.length ? [...records].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) : [domain];
     } catch (err) {
-      throw Object.assign(new Error(`MX lookup for ${domain} failed: ${(err as Error).message}`), { code: 'EDNS', command: 'CONN' });
+      throw Object.assign(new Error(`MX lookup for ${domain} failed: ${(err as Error).message}`), {
+        code: 'EDNS',
+        command: 'CONN',
+      });
     }
     let lastError: unknown;
     for (const host of hosts.slice(0, MAX_MX_HOSTS)) {

@@ -12,7 +12,16 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       global: true,
-      providers: [{ provide: DEV_SMTP_URL, useValue: devSmtpUrl }, OutboxRepository, MailTransport, EmailChannel, SmsChannel, DispatcherService, SmsGateway, SmsFallbackService],
+      providers: [
+        { provide: DEV_SMTP_URL, useValue: devSmtpUrl },
+        OutboxRepository,
+        MailTransport,
+        EmailChannel,
+        SmsChannel,
+        DispatcherService,
+        SmsGateway,
+        SmsFallbackService,
+      ],
       exports: [OutboxRepository, DispatcherService, MailTransport, SmsGateway, SmsFallbackService],
     };
   }

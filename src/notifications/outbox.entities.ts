@@ -1,7 +1,17 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { BookingEntity } from '../bookings/booking.entity';
 
-export const OUTBOX_STATES = ['queued', 'sending', 'deferred', 'held_provider_blocked', 'accepted', 'delayed', 'bounced', 'failed', 'cancelled'] as const;
+export const OUTBOX_STATES = [
+  'queued',
+  'sending',
+  'deferred',
+  'held_provider_blocked',
+  'accepted',
+  'delayed',
+  'bounced',
+  'failed',
+  'cancelled',
+] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'failed' | 'lease_expired';
 
@@ -21,7 +31,9 @@ export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'fai
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
-  @ManyToOne(() => BookingEntity) @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'outbox_messages_booking_id_fkey' }) booking?: BookingEntity;
+  @ManyToOne(() => BookingEntity)
+  @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'outbox_messages_booking_id_fkey' })
+  booking?: BookingEntity;
   @Column({ type: 'varchar', length: 40 }) kind: string;
   @Column({ type: 'varchar', length: 16 }) channel: 'email' | 'sms';
   @Column({ type: 'varchar', length: 254 }) recipient: string;
@@ -51,7 +63,9 @@ export class OutboxMessageEntity {
 export class MailAttemptEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid' }) messageId: string;
-  @ManyToOne(() => OutboxMessageEntity) @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'mail_attempts_message_id_fkey' }) message?: OutboxMessageEntity;
+  @ManyToOne(() => OutboxMessageEntity)
+  @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'mail_attempts_message_id_fkey' })
+  message?: OutboxMessageEntity;
   @Column({ type: 'integer' }) attempt: number;
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt: Date;
   @Column({ name: 'finished_at', type: 'timestamptz' }) finishedAt: Date;

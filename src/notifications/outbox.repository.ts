@@ -55,9 +55,27 @@ export interface MessageView {
   createdAt: Date;
   acceptedAt: Date | null;
   failedAt: Date | null;
-  history: Array<{ attempt: number; startedAt: Date; finishedAt: Date; outcome: AttemptOutcome; replyCode: number | null; reply: string | null; errorCode: string | null; category: string | null }>;
+  history: Array<{
+    attempt: number;
+    startedAt: Date;
+    finishedAt: Date;
+    outcome: AttemptOutcome;
+    replyCode: number | null;
+    reply: string | null;
+    errorCode: string | null;
+    category: string | null;
+  }>;
   /** Reports after the relay's 250: DSNs and webhook events. */
-  reports: Array<{ at: Date; source: string; kind: string; status: string | null; category: string | null; reply: string | null; remoteMta: string | null; stateAfter: string | null }>;
+  reports: Array<{
+    at: Date;
+    source: string;
+    kind: string;
+    status: string | null;
+    category: string | null;
+    reply: string | null;
+    remoteMta: string | null;
+    stateAfter: string | null;
+  }>;
 }
 
 /**
@@ -99,7 +117,10 @@ export class OutboxRepository {
    * gets more than `ratePerMinute` attempts a minute, so a burst of bookings cannot itself
    * trip a provider's spam limits.
    */
-  claim(m: EntityManager, q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number }): Promise<ClaimedMessage[]> {
+  claim(
+    m: EntityManager,
+    q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number },
+  ): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
       m,
       `WITH due_families AS (
@@ -135,7 +156,11 @@ export class OutboxRepository {
   }
 
   /** Claims one given message (a circuit's probe), already locked by the caller's transaction. */
-  async claimProbe(m: EntityManager, id: string, q: { now: Date; owner: string; leaseSeconds: number }): Promise<ClaimedMessage | undefined> {
+  async claimProbe(
+    m: EntityManager,
+    id: string,
+    q: { now: Date; owner: string; leaseSeconds: number },
+  ): Promise<ClaimedMessage | undefined> {
     return sqlOne<ClaimedMessage>(
       m,
       `WITH prev AS (
@@ -166,7 +191,20 @@ export class OutboxRepository {
        )
        INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker, family)
        SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family FROM done RETURNING id`,
-      [id, owner, r.outcome, r.replyCode, r.reply, r.startedAt, r.finishedAt, r.nextAttemptAt ?? null, r.errorCode, r.category, STATE_OF_OUTCOME[r.outcome], r.acceptedBy ?? null],
+      [
+        id,
+        owner,
+        r.outcome,
+        r.replyCode,
+        r.reply,
+        r.startedAt,
+        r.finishedAt,
+        r.nextAttemptAt ?? null,
+        r.errorCode,
+        r.category,
+        STATE_OF_OUTCOME[r.outcome],
+        r.acceptedBy ?? null,
+      ],
     );
     return rows.length === 1;
   }
@@ -175,7 +213,18 @@ export class OutboxRepository {
    * Many acceptances in one statement (the common case, so the hot path commits once per batch
    * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
    */
-  async completeAccepted(m: EntityManager, owner: string, done: Array<{ id: string; startedAt: Date; finishedAt: Date; replyCode: number | null; reply: string; acceptedBy: 'relay' | 'mx' | 'sms_gateway' }>): Promise<Array<{ id: string; bookingId: string | null }>> {
+  async completeAccepted(
+    m: EntityManager,
+    owner: string,
+    done: Array<{
+      id: string;
+      startedAt: Date;
+      finishedAt: Date;
+      replyCode: number | null;
+      reply: string;
+      acceptedBy: 'relay' | 'mx' | 'sms_gateway';
+    }>,
+  ): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (done.length === 0) return [];
     const rows = await sql(
       m,
@@ -193,7 +242,15 @@ export class OutboxRepository {
          SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id
        )
        SELECT id, booking_id AS "bookingId" FROM done`,
-      [owner, done.map((d) => d.id), done.map((d) => d.startedAt), done.map((d) => d.finishedAt), done.map((d) => d.replyCode), done.map((d) => d.reply), done.map((d) => d.acceptedBy)],
+      [
+        owner,
+        done.map((d) => d.id),
+        done.map((d) => d.startedAt),
+        done.map((d) => d.finishedAt),
+        done.map((d) => d.replyCode),
+        done.map((d) => d.reply),
+        done.map((d) => d.acceptedBy),
+      ],
     );
     return rows as Array<{ id: string; bookingId: string | null }>;
   }
@@ -221,7 +278,19 @@ export class OutboxRepository {
   }
 
   /** A new message in the outbox (sent by the dispatcher, never inside a request). */
-  async enqueue(m: EntityManager, x: { id: string; bookingId: string; kind: string; channel: 'email' | 'sms'; recipient: string; payload: unknown; family: string | null; now: Date }): Promise<void> {
+  async enqueue(
+    m: EntityManager,
+    x: {
+      id: string;
+      bookingId: string;
+      kind: string;
+      channel: 'email' | 'sms';
+      recipient: string;
+      payload: unknown;
+      family: string | null;
+      now: Date;
+    },
+  ): Promise<void> {
     await sql(
       m,
       `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
@@ -242,7 +311,11 @@ export class OutboxRepository {
 
   /** Messages whose provider family is not known yet (the domain table had no answer). */
   unresolvedFamilies(m: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
-    return sql(m, `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ('queued', 'deferred') ORDER BY created_at LIMIT $1`, [limit]);
+    return sql(
+      m,
+      `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ('queued', 'deferred') ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
   }
 
   async setFamilies(m: EntityManager, families: Array<{ id: string; family: string }>): Promise<void> {

@@ -4,7 +4,13 @@ const opts = { baseSeconds: 30, maxSeconds: 3600 };
 
 describe('retry delay', () => {
   it.each([
-    [1, 30], [2, 60], [3, 120], [5, 480], [7, 1920], [8, 3600], [20, 3600],
+    [1, 30],
+    [2, 60],
+    [3, 120],
+    [5, 480],
+    [7, 1920],
+    [8, 3600],
+    [20, 3600],
   ])('attempt %i waits at most %i s', (attempt, max) => {
     expect(retryDelaySeconds(attempt, opts, () => 1)).toBe(max);
     expect(retryDelaySeconds(attempt, opts, () => 0)).toBe(Math.round(max / 2));

@@ -95,7 +95,11 @@ export class ReviewRepository {
   }
 
   /** Expired -> pending, in the given slot, with a fresh hold; the review is done. */
-  async reinstate(m: EntityManager, id: string, q: { slotId: string; locationId: string; holdUntil: Date; goodwillUntil: Date; now: Date }): Promise<boolean> {
+  async reinstate(
+    m: EntityManager,
+    id: string,
+    q: { slotId: string; locationId: string; holdUntil: Date; goodwillUntil: Date; now: Date },
+  ): Promise<boolean> {
     const rows = await sql(
       m,
       `UPDATE bookings SET status = 'pending', slot_id = $2, location_id = $3, hold_until = $4, goodwill_until = $5,
@@ -108,12 +112,20 @@ export class ReviewRepository {
   }
 
   async confirmByStaff(m: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = await sql(m, `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`, [id, now]);
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [id, now],
+    );
     return rows.length === 1;
   }
 
   async closeReview(m: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = await sql(m, `UPDATE bookings SET review_status = 'closed', review_closed_at = $2 WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`, [id, now]);
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET review_status = 'closed', review_closed_at = $2 WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`,
+      [id, now],
+    );
     return rows.length === 1;
   }
 }

@@ -17,7 +17,13 @@ import { OutboxRepository } from '../notifications/outbox.repository';
 import { ReviewFilter, ReviewRepository } from './review.repository';
 import { SmsFallbackService } from '../sms/sms-fallback.service';
 
-type Snapshot = { status: string; holdUntil: string | null; slotId: string; goodwillUntil?: string | null; reviewStatus?: string | null };
+type Snapshot = {
+  status: string;
+  holdUntil: string | null;
+  slotId: string;
+  goodwillUntil?: string | null;
+  reviewStatus?: string | null;
+};
 
 /**
  * The clerks' review queue: what lapsed because the mail never arrived, and what is still
@@ -46,12 +52,20 @@ export class ReviewService {
       limit: f.limit,
       offset: f.offset,
       items: items.map((i) => ({
-        id: i.id, reference: i.reference, status: i.status, expiryReason: i.expiryReason, reviewStatus: i.reviewStatus,
-        name: i.name, email: i.email, phone: i.phone,
-        createdAt: isoInZone(i.createdAt, i.timeZone), expiredAt: i.expiredAt ? isoInZone(i.expiredAt, i.timeZone) : null,
+        id: i.id,
+        reference: i.reference,
+        status: i.status,
+        expiryReason: i.expiryReason,
+        reviewStatus: i.reviewStatus,
+        name: i.name,
+        email: i.email,
+        phone: i.phone,
+        createdAt: isoInZone(i.createdAt, i.timeZone),
+        expiredAt: i.expiredAt ? isoInZone(i.expiredAt, i.timeZone) : null,
         holdUntil: i.status === 'pending' ? isoInZone(i.holdUntil, i.timeZone) : null,
         slotStartsAt: isoInZone(i.slotStartsAt, i.timeZone),
-        location: { id: i.locationId, name: i.locationName }, serviceName: i.serviceName,
+        location: { id: i.locationId, name: i.locationName },
+        serviceName: i.serviceName,
         mail: { family: i.family, state: i.mailState, lastReplyCategory: i.lastReplyCategory },
       })),
     };
@@ -67,13 +81,20 @@ export class ReviewService {
 
   extend(id: string, until: string, reason: string, actor: Actor) {
     return this.act(id, 'review.extend', reason, actor, async (m, b) => {
-      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, { status: b.status });
+      if (b.status !== 'pending')
+        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, {
+          status: b.status,
+        });
       const untilAt = DateTime.fromISO(until, { setZone: true });
       if (!untilAt.isValid) throw new DomainError('EXTENSION_INVALID', '`until` is not a valid ISO-8601 date-time.');
       const latest = DateTime.fromJSDate(b.slotStartsAt).minus({ minutes: this.config.confirmCutoffMinutes });
       if (untilAt <= this.clock.now()) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
       if (untilAt > latest) {
-        throw new DomainError('EXTENSION_INVALID', `A hold can run at most until ${this.config.confirmCutoffMinutes} minutes before the appointment (${isoInZone(latest, b.timeZone)}).`, { latest: isoInZone(latest, b.timeZone) });
+        throw new DomainError(
+          'EXTENSION_INVALID',
+          `A hold can run at most until ${this.config.confirmCutoffMinutes} minutes before the appointment (${isoInZone(latest, b.timeZone)}).`,
+          { latest: isoInZone(latest, b.timeZone) },
+        );
       }
       await this.repo.setGoodwill(m, b.id, untilAt.toJSDate());
       await this.holds.recompute(m, [b.id], this.clock.now());
@@ -82,7 +103,10 @@ export class ReviewService {
 
   reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {
     return this.act(id, 'review.reinstate', reason, actor, async (m, b) => {
-      if (b.status !== 'expired') throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${b.status}.`, { status: b.status });
+      if (b.status !== 'expired')
+        throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${b.status}.`, {
+          status: b.status,
+        });
       const now = this.clock.now();
       const target = slotId ?? b.slotId;
       const slot = await this.repo.reserve(m, target, now.toJSDate());
@@ -90,24 +114,48 @@ export class ReviewService {
       const startsAt = DateTime.fromJSDate(slot.startsAt);
       const window = now.plus({ minutes: this.config.confirmWindowMinutes });
       // A fresh hold: the window from now, and room for the mail to arrive like a new booking.
-      const goodwill = DateTime.min(now.plus({ hours: this.config.holdMaxHours }), startsAt.minus({ minutes: this.config.confirmCutoffMinutes }));
+      const goodwill = DateTime.min(
+        now.plus({ hours: this.config.holdMaxHours }),
+        startsAt.minus({ minutes: this.config.confirmCutoffMinutes }),
+      );
       try {
-        await this.repo.reinstate(m, b.id, { slotId: slot.slotId, locationId: slot.locationId, holdUntil: DateTime.min(window, startsAt).toJSDate(), goodwillUntil: DateTime.max(goodwill, now).toJSDate(), now: now.toJSDate() });
+        await this.repo.reinstate(m, b.id, {
+          slotId: slot.slotId,
+          locationId: slot.locationId,
+          holdUntil: DateTime.min(window, startsAt).toJSDate(),
+          goodwillUntil: DateTime.max(goodwill, now).toJSDate(),
+          now: now.toJSDate(),
+        });
       } catch (err) {
         // The citizen booked this slot again meanwhile: one active booking per address and slot.
-        if (uniqueViolation(err) === 'uq_bookings_active_email_slot') throw new DomainError('BOOKING_LIMIT_SLOT', 'This address has another active booking in that slot.');
+        if (uniqueViolation(err) === 'uq_bookings_active_email_slot')
+          throw new DomainError('BOOKING_LIMIT_SLOT', 'This address has another active booking in that slot.');
         throw err;
       }
       const fresh = (await this.bookings.findById(m, b.id))!;
       // A new confirmation on every channel the citizen gave.
-      await this.issuer.issue(m, fresh, { preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.' });
-      if (fresh.phone && this.smsFallback.enabled) await this.smsFallback.send(m, { id: fresh.id, reference: fresh.reference, phone: fresh.phone, startsAt: fresh.slotStartsAt, timeZone: fresh.timeZone });
+      await this.issuer.issue(m, fresh, {
+        preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.',
+      });
+      if (fresh.phone && this.smsFallback.enabled)
+        await this.smsFallback.send(m, {
+          id: fresh.id,
+          reference: fresh.reference,
+          phone: fresh.phone,
+          startsAt: fresh.slotStartsAt,
+          timeZone: fresh.timeZone,
+        });
     });
   }
 
   confirm(id: string, reason: string, actor: Actor) {
     return this.act(id, 'review.confirm', reason, actor, async (m, b) => {
-      if (b.status !== 'pending') throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`, { status: b.status });
+      if (b.status !== 'pending')
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`,
+          { status: b.status },
+        );
       await this.repo.confirmByStaff(m, b.id, this.clock.now().toJSDate());
     });
   }
@@ -115,20 +163,45 @@ export class ReviewService {
   close(id: string, reason: string, actor: Actor) {
     return this.act(id, 'review.close', reason, actor, async (m, b) => {
       if (!(await this.repo.closeReview(m, b.id, this.clock.now().toJSDate()))) {
-        throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', { status: b.status });
+        throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', {
+          status: b.status,
+        });
       }
-      const when = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).setLocale('de').toFormat("d. LLLL yyyy 'um' HH:mm 'Uhr'");
+      const when = DateTime.fromJSDate(b.slotStartsAt)
+        .setZone(b.timeZone)
+        .setLocale('de')
+        .toFormat("d. LLLL yyyy 'um' HH:mm 'Uhr'");
       const text = [
-        `Guten Tag ${b.name},`, '',
+        `Guten Tag ${b.name},`,
+        '',
         `leider konnten wir Ihnen die Bestätigung für Ihren Termin am ${when} (${b.reference}) nicht rechtzeitig zustellen, und der Termin ist verfallen.`,
-        '', `Sie können hier einen neuen Termin buchen:`, `${this.config.publicBaseUrl}/`, '', 'Ihr Bürgeramt',
+        '',
+        `Sie können hier einen neuen Termin buchen:`,
+        `${this.config.publicBaseUrl}/`,
+        '',
+        'Ihr Bürgeramt',
       ].join('\n');
-      await this.outbox.enqueue(m, { id: randomUUID(), bookingId: b.id, kind: 'booking_closed_notice', channel: 'email', recipient: b.email, payload: { to: b.email, subject: `Ihr Termin ${b.reference} ist verfallen`, text }, family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null, now: this.clock.now().toJSDate() });
+      await this.outbox.enqueue(m, {
+        id: randomUUID(),
+        bookingId: b.id,
+        kind: 'booking_closed_notice',
+        channel: 'email',
+        recipient: b.email,
+        payload: { to: b.email, subject: `Ihr Termin ${b.reference} ist verfallen`, text },
+        family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null,
+        now: this.clock.now().toJSDate(),
+      });
     });
   }
 
   /** Load under lock, act, audit before/after; a refusal is audited in a transaction of its own. */
-  private async act(id: string, action: string, reason: string, actor: Actor, work: (m: EntityManager, b: BookingRow) => Promise<void>) {
+  private async act(
+    id: string,
+    action: string,
+    reason: string,
+    actor: Actor,
+    work: (m: EntityManager, b: BookingRow) => Promise<void>,
+  ) {
     try {
       await this.tx.run(async (m) => {
         const b = await this.bookings.findById(m, id, true);
@@ -140,7 +213,12 @@ export class ReviewService {
       });
     } catch (err) {
       if (err instanceof DomainError && err.code !== 'BOOKING_NOT_FOUND') {
-        await this.audit.record(this.tx.manager, actor, { action: `${action}.refused`, bookingId: id, reason, after: { code: err.code, message: err.message } });
+        await this.audit.record(this.tx.manager, actor, {
+          action: `${action}.refused`,
+          bookingId: id,
+          reason,
+          after: { code: err.code, message: err.message },
+        });
       }
       throw err;
     }
@@ -148,6 +226,12 @@ export class ReviewService {
   }
 
   private snapshot(b: BookingRow): Snapshot {
-    return { status: b.status, holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null, slotId: b.slotId, goodwillUntil: b.goodwillUntil ? b.goodwillUntil.toISOString() : null, reviewStatus: b.reviewStatus };
+    return {
+      status: b.status,
+      holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null,
+      slotId: b.slotId,
+      goodwillUntil: b.goodwillUntil ? b.goodwillUntil.toISOString() : null,
+      reviewStatus: b.reviewStatus,
+    };
   }
 }

@@ -51,7 +51,9 @@ export class DemoSeedService {
       const id = await this.scheduling.createLocation(location);
       slots += await this.scheduling.generateForLocation(id, days);
     }
-    this.logger.log(`demo data: ${DEMO_LOCATIONS.length} locations, ${DEMO_SERVICES.length} services, ${slots} new slots for ${days} days`);
+    this.logger.log(
+      `demo data: ${DEMO_LOCATIONS.length} locations, ${DEMO_SERVICES.length} services, ${slots} new slots for ${days} days`,
+    );
     return { locations: DEMO_LOCATIONS.length, services: DEMO_SERVICES.length, slots };
   }
 }

@@ -6,10 +6,20 @@ import { SchedulingService } from './scheduling.service';
 export class SlotQueryDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() locationId: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() serviceId: string;
-  @ApiPropertyOptional({ example: '2026-12-01', description: 'ISO date or date-time; a bare date is read in the location\'s zone. Default: now.' })
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @ApiPropertyOptional({ example: '2026-12-08', description: 'Exclusive end; default: from + 14 days; at most 62 days after from.' })
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional({
+    example: '2026-12-01',
+    description: "ISO date or date-time; a bare date is read in the location's zone. Default: now.",
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+  @ApiPropertyOptional({
+    example: '2026-12-08',
+    description: 'Exclusive end; default: from + 14 days; at most 62 days after from.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
 }
 
 class LocationDto {
@@ -55,7 +65,7 @@ export class SchedulingController {
   }
 
   @Get('slots')
-  @ApiOperation({ summary: 'Slots with free capacity, times in the location\'s zone' })
+  @ApiOperation({ summary: "Slots with free capacity, times in the location's zone" })
   @ApiOkResponse({ type: [SlotDto] })
   slots(@Query() q: SlotQueryDto) {
     return this.scheduling.availableSlots(q);

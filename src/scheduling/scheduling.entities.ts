@@ -32,7 +32,9 @@ export class ServiceEntity {
 export class OpeningHoursEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'location_id', type: 'uuid' }) locationId: string;
-  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'opening_hours_location_id_fkey' }) location?: LocationEntity;
+  @ManyToOne(() => LocationEntity)
+  @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'opening_hours_location_id_fkey' })
+  location?: LocationEntity;
   @Column({ type: 'smallint' }) weekday: number;
   @Column({ type: 'time' }) opens: string;
   @Column({ type: 'time' }) closes: string;
@@ -48,9 +50,13 @@ export class OpeningHoursEntity {
 export class SlotEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'location_id', type: 'uuid' }) locationId: string;
-  @ManyToOne(() => LocationEntity) @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'slots_location_id_fkey' }) location?: LocationEntity;
+  @ManyToOne(() => LocationEntity)
+  @JoinColumn({ name: 'location_id', foreignKeyConstraintName: 'slots_location_id_fkey' })
+  location?: LocationEntity;
   @Column({ name: 'service_id', type: 'uuid' }) serviceId: string;
-  @ManyToOne(() => ServiceEntity) @JoinColumn({ name: 'service_id', foreignKeyConstraintName: 'slots_service_id_fkey' }) service?: ServiceEntity;
+  @ManyToOne(() => ServiceEntity)
+  @JoinColumn({ name: 'service_id', foreignKeyConstraintName: 'slots_service_id_fkey' })
+  service?: ServiceEntity;
   @Column({ name: 'starts_at', type: 'timestamptz' }) startsAt: Date;
   @Column({ name: 'ends_at', type: 'timestamptz' }) endsAt: Date;
   @Column({ type: 'integer' }) capacity: number;

@@ -3,9 +3,27 @@ import { EntityManager } from 'typeorm';
 import { sql } from '../database/sql';
 import { GeneratedSlot, WeeklyOpening } from './slot-generation';
 
-export interface LocationRow { id: string; name: string; address: string; timeZone: string }
-export interface ServiceRow { id: string; name: string; durationMinutes: number }
-export interface SlotRow { id: string; locationId: string; serviceId: string; startsAt: Date; endsAt: Date; capacity: number; booked: number; timeZone: string }
+export interface LocationRow {
+  id: string;
+  name: string;
+  address: string;
+  timeZone: string;
+}
+export interface ServiceRow {
+  id: string;
+  name: string;
+  durationMinutes: number;
+}
+export interface SlotRow {
+  id: string;
+  locationId: string;
+  serviceId: string;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  booked: number;
+  timeZone: string;
+}
 
 @Injectable()
 export class SchedulingRepository {
@@ -28,8 +46,12 @@ export class SchedulingRepository {
   }
 
   /** Slots with free capacity that start inside [from, to). */
-  availableSlots(m: EntityManager, q: { locationId: string; serviceId: string; from: Date; to: Date; limit: number }): Promise<SlotRow[]> {
-    return sql(m, 
+  availableSlots(
+    m: EntityManager,
+    q: { locationId: string; serviceId: string; from: Date; to: Date; limit: number },
+  ): Promise<SlotRow[]> {
+    return sql(
+      m,
       `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id
@@ -40,7 +62,8 @@ export class SchedulingRepository {
   }
 
   async findSlot(m: EntityManager, id: string): Promise<SlotRow | undefined> {
-    const rows = await sql<any>(m, 
+    const rows = await sql<any>(
+      m,
       `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id WHERE s.id = $1`,
@@ -50,7 +73,8 @@ export class SchedulingRepository {
   }
 
   async insertLocation(m: EntityManager, l: { name: string; address: string; timeZone: string }): Promise<string> {
-    const rows = await sql<any>(m, 
+    const rows = await sql<any>(
+      m,
       `INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT uq_locations_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
       [l.name, l.address, l.timeZone],
@@ -59,7 +83,8 @@ export class SchedulingRepository {
   }
 
   async insertService(m: EntityManager, s: { name: string; durationMinutes: number }): Promise<string> {
-    const rows = await sql<any>(m, 
+    const rows = await sql<any>(
+      m,
       `INSERT INTO services (name, duration_minutes) VALUES ($1, $2)
        ON CONFLICT ON CONSTRAINT uq_services_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
       [s.name, s.durationMinutes],
@@ -70,22 +95,39 @@ export class SchedulingRepository {
   async replaceOpeningHours(m: EntityManager, locationId: string, openings: WeeklyOpening[]): Promise<void> {
     await sql(m, `DELETE FROM opening_hours WHERE location_id = $1`, [locationId]);
     for (const o of openings) {
-      await sql(m, `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, $2, $3, $4, $5)`, [locationId, o.weekday, o.opens, o.closes, o.counters]);
+      await sql(m, `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, $2, $3, $4, $5)`, [
+        locationId,
+        o.weekday,
+        o.opens,
+        o.closes,
+        o.counters,
+      ]);
     }
   }
 
   openingHours(m: EntityManager, locationId: string): Promise<WeeklyOpening[]> {
-    return sql(m, `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`, [locationId]);
+    return sql(
+      m,
+      `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
+      [locationId],
+    );
   }
 
   /** Inserts generated slots in one statement; existing ones (same location, service, start) stay as they are. */
   async insertSlots(m: EntityManager, locationId: string, serviceId: string, slots: GeneratedSlot[]): Promise<number> {
     if (slots.length === 0) return 0;
-    const rows = await sql<any>(m, 
+    const rows = await sql<any>(
+      m,
       `INSERT INTO slots (location_id, service_id, starts_at, ends_at, capacity)
        SELECT $1, $2, s, e, c FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS t(s, e, c)
        ON CONFLICT ON CONSTRAINT uq_slots_location_service_start DO NOTHING RETURNING id`,
-      [locationId, serviceId, slots.map((s) => s.startsAt.toISO()), slots.map((s) => s.endsAt.toISO()), slots.map((s) => s.capacity)],
+      [
+        locationId,
+        serviceId,
+        slots.map((s) => s.startsAt.toISO()),
+        slots.map((s) => s.endsAt.toISO()),
+        slots.map((s) => s.capacity),
+      ],
     );
     return rows.length;
   }

@@ -37,20 +37,37 @@ export class SchedulingService {
 
   async availableSlots(q: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
     const m = this.tx.manager;
-    const [location, service] = await Promise.all([this.repo.findLocation(m, q.locationId), this.repo.findService(m, q.serviceId)]);
+    const [location, service] = await Promise.all([
+      this.repo.findLocation(m, q.locationId),
+      this.repo.findService(m, q.serviceId),
+    ]);
     if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
     if (!service) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
     const now = this.clock.now();
     const from = q.from ? DateTime.fromISO(q.from, { zone: location.timeZone }) : now;
     const to = q.to ? DateTime.fromISO(q.to, { zone: location.timeZone }) : from.plus({ days: 14 });
-    if (!from.isValid || !to.isValid) throw new DomainError('VALIDATION_FAILED', '`from` and `to` must be ISO-8601 dates or date-times.', [{ field: from.isValid ? 'to' : 'from', problems: ['not a valid ISO-8601 date'] }]);
-    if (to <= from) throw new DomainError('VALIDATION_FAILED', '`to` must be after `from`.', [{ field: 'to', problems: ['must be after from'] }]);
+    if (!from.isValid || !to.isValid)
+      throw new DomainError('VALIDATION_FAILED', '`from` and `to` must be ISO-8601 dates or date-times.', [
+        { field: from.isValid ? 'to' : 'from', problems: ['not a valid ISO-8601 date'] },
+      ]);
+    if (to <= from)
+      throw new DomainError('VALIDATION_FAILED', '`to` must be after `from`.', [
+        { field: 'to', problems: ['must be after from'] },
+      ]);
     if (to.diff(from, 'days').days > MAX_RANGE_DAYS) {
-      throw new DomainError('VALIDATION_FAILED', `The range may span at most ${MAX_RANGE_DAYS} days.`, [{ field: 'to', problems: [`at most ${MAX_RANGE_DAYS} days after from`] }]);
+      throw new DomainError('VALIDATION_FAILED', `The range may span at most ${MAX_RANGE_DAYS} days.`, [
+        { field: 'to', problems: [`at most ${MAX_RANGE_DAYS} days after from`] },
+      ]);
     }
     // Slots that already started are not bookable; never list them.
     const effectiveFrom = from < now ? now : from;
-    const rows = await this.repo.availableSlots(m, { locationId: location.id, serviceId: service.id, from: effectiveFrom.toJSDate(), to: to.toJSDate(), limit: 2000 });
+    const rows = await this.repo.availableSlots(m, {
+      locationId: location.id,
+      serviceId: service.id,
+      from: effectiveFrom.toJSDate(),
+      to: to.toJSDate(),
+      limit: 2000,
+    });
     return rows.map((r) => ({
       id: r.id,
       locationId: r.locationId,
@@ -70,7 +87,13 @@ export class SchedulingService {
       const openings = await this.repo.openingHours(m, locationId);
       let created = 0;
       for (const service of await this.repo.listServices(m)) {
-        const slots = generateSlots({ openings, durationMinutes: service.durationMinutes, timeZone: location.timeZone, from: this.clock.now(), days });
+        const slots = generateSlots({
+          openings,
+          durationMinutes: service.durationMinutes,
+          timeZone: location.timeZone,
+          from: this.clock.now(),
+          days,
+        });
         created += await this.repo.insertSlots(m, location.id, service.id, slots);
       }
       return created;

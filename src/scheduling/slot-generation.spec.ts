@@ -1,11 +1,22 @@
 import { DateTime } from 'luxon';
 import { generateSlots, WeeklyOpening } from './slot-generation';
 
-const everyDay: WeeklyOpening[] = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, opens: '08:00', closes: '10:00', counters: 3 }));
+const everyDay: WeeklyOpening[] = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+  weekday,
+  opens: '08:00',
+  closes: '10:00',
+  counters: 3,
+}));
 const berlin = 'Europe/Berlin';
 
 function slotsOn(dayIso: string, openings = everyDay, durationMinutes = 30) {
-  return generateSlots({ openings, durationMinutes, timeZone: berlin, from: DateTime.fromISO(dayIso, { zone: berlin }), days: 1 });
+  return generateSlots({
+    openings,
+    durationMinutes,
+    timeZone: berlin,
+    from: DateTime.fromISO(dayIso, { zone: berlin }),
+    days: 1,
+  });
 }
 
 describe('slot generation', () => {
@@ -36,18 +47,32 @@ describe('slot generation', () => {
 
   it('only open weekdays get slots', () => {
     const weekdays = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opens: '08:00', closes: '09:00', counters: 1 }));
-    const slots = generateSlots({ openings: weekdays, durationMinutes: 60, timeZone: berlin, from: DateTime.fromISO('2026-05-04', { zone: berlin }), days: 14 });
+    const slots = generateSlots({
+      openings: weekdays,
+      durationMinutes: 60,
+      timeZone: berlin,
+      from: DateTime.fromISO('2026-05-04', { zone: berlin }),
+      days: 14,
+    });
     expect(slots).toHaveLength(10);
     expect(slots.every((s) => s.startsAt.setZone(berlin).weekday <= 5)).toBe(true);
   });
 
   it('counts days from the local day of `from`', () => {
     // 23:30 UTC on May 3rd is already May 4th (Monday) in Berlin.
-    const slots = generateSlots({ openings: [{ weekday: 1, opens: '08:00', closes: '09:00', counters: 1 }], durationMinutes: 60, timeZone: berlin, from: DateTime.fromISO('2026-05-03T23:30:00Z'), days: 1 });
+    const slots = generateSlots({
+      openings: [{ weekday: 1, opens: '08:00', closes: '09:00', counters: 1 }],
+      durationMinutes: 60,
+      timeZone: berlin,
+      from: DateTime.fromISO('2026-05-03T23:30:00Z'),
+      days: 1,
+    });
     expect(slots).toHaveLength(1);
   });
 
   it('rejects an unknown time zone', () => {
-    expect(() => generateSlots({ openings: everyDay, durationMinutes: 30, timeZone: 'Mars/Olympus', from: DateTime.utc(), days: 1 })).toThrow('unknown time zone');
+    expect(() =>
+      generateSlots({ openings: everyDay, durationMinutes: 30, timeZone: 'Mars/Olympus', from: DateTime.utc(), days: 1 }),
+    ).toThrow('unknown time zone');
   });
 });

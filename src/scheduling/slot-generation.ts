@@ -26,7 +26,13 @@ function atLocal(day: DateTime, hhmm: string): DateTime {
  * (08:00 is 08:00 Berlin time in March and October); instants come out in UTC.
  * A slot that would end after closing is not generated.
  */
-export function generateSlots(opts: { openings: WeeklyOpening[]; durationMinutes: number; timeZone: string; from: DateTime; days: number }): GeneratedSlot[] {
+export function generateSlots(opts: {
+  openings: WeeklyOpening[];
+  durationMinutes: number;
+  timeZone: string;
+  from: DateTime;
+  days: number;
+}): GeneratedSlot[] {
   const firstDay = opts.from.setZone(opts.timeZone).startOf('day');
   if (!firstDay.isValid) throw new Error(`unknown time zone ${opts.timeZone}`);
   const slots: GeneratedSlot[] = [];

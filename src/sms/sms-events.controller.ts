@@ -10,7 +10,8 @@ import { ReportTooEarly } from '../mail-delivery/delivery-reports.service';
 
 export class SmsEventDto {
   @ApiProperty({ description: 'The `reference` we sent with the SMS (our message id)', format: 'uuid' })
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i) reference: string;
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+  reference: string;
   @ApiProperty({ enum: ['delivered', 'failed'] }) @IsIn(['delivered', 'failed']) status: 'delivered' | 'failed';
 }
 
@@ -34,7 +35,11 @@ export class SmsEventsController {
   async receive(@Body() dto: SmsEventDto) {
     const now = this.clock.now();
     return this.tx.run(async (m) => {
-      const current = await sql<{ state: string }>(m, `SELECT state FROM outbox_messages WHERE id = $1 AND channel = 'sms' FOR UPDATE`, [dto.reference]);
+      const current = await sql<{ state: string }>(
+        m,
+        `SELECT state FROM outbox_messages WHERE id = $1 AND channel = 'sms' FOR UPDATE`,
+        [dto.reference],
+      );
       if (current[0]?.state === 'sending') throw new ReportTooEarly(dto.reference);
       const rows = await sql<{ bookingId: string | null; state: string }>(
         m,
@@ -46,7 +51,8 @@ export class SmsEventsController {
          RETURNING booking_id AS "bookingId", state`,
         [dto.reference, dto.status, now.toJSDate()],
       );
-      const known = (await sql(m, `SELECT 1 FROM outbox_messages WHERE id = $1 AND channel = 'sms'`, [dto.reference])).length === 1;
+      const known =
+        (await sql(m, `SELECT 1 FROM outbox_messages WHERE id = $1 AND channel = 'sms'`, [dto.reference])).length === 1;
       await sql(
         m,
         `INSERT INTO delivery_events (message_id, at, source, kind, state_after, unmatched_reason) VALUES ($1, $2, 'webhook', $3, $4, $5)`,

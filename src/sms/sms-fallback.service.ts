@@ -53,7 +53,10 @@ export class SmsFallbackService {
     return due.length;
   }
 
-  async send(m: EntityManager, b: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string }): Promise<void> {
+  async send(
+    m: EntityManager,
+    b: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string },
+  ): Promise<void> {
     const now = this.clock.now().toJSDate();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await sql(
@@ -64,9 +67,22 @@ export class SmsFallbackService {
     );
     // A link of its own (the mail's token is only stored as a hash): both stay valid.
     const token = newSecretToken();
-    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [b.id, sha256(token), now]);
-    const when = DateTime.fromJSDate(new Date(b.startsAt)).setZone(b.timeZone).toFormat("dd.MM. HH:mm");
+    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
+      b.id,
+      sha256(token),
+      now,
+    ]);
+    const when = DateTime.fromJSDate(new Date(b.startsAt)).setZone(b.timeZone).toFormat('dd.MM. HH:mm');
     const text = `Buergeramt: Termin ${when} Uhr (${b.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
-    await this.outbox.enqueue(m, { id: randomUUID(), bookingId: b.id, kind: 'sms_confirmation', channel: 'sms', recipient: b.phone, payload: { to: b.phone, subject: 'SMS', text }, family: SMS_FAMILY, now });
+    await this.outbox.enqueue(m, {
+      id: randomUUID(),
+      bookingId: b.id,
+      kind: 'sms_confirmation',
+      channel: 'sms',
+      recipient: b.phone,
+      payload: { to: b.phone, subject: 'SMS', text },
+      family: SMS_FAMILY,
+      now,
+    });
   }
 }

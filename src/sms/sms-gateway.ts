@@ -29,7 +29,10 @@ export class SmsGateway {
     try {
       res = await fetch(this.config.smsGatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.config.smsGatewayToken ? { authorization: `Bearer ${this.config.smsGatewayToken}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.config.smsGatewayToken ? { authorization: `Bearer ${this.config.smsGatewayToken}` } : {}),
+        },
         body: JSON.stringify(sms),
         signal: AbortSignal.timeout(10_000),
       });
@@ -37,7 +40,12 @@ export class SmsGateway {
       throw new SmsGatewayError(`SMS gateway not reachable: ${(err as Error).message}`, true, null);
     }
     const body = await res.text();
-    if (!res.ok) throw new SmsGatewayError(`SMS gateway answered ${res.status}: ${body.slice(0, 300)}`, res.status >= 500 || res.status === 429, res.status);
+    if (!res.ok)
+      throw new SmsGatewayError(
+        `SMS gateway answered ${res.status}: ${body.slice(0, 300)}`,
+        res.status >= 500 || res.status === 429,
+        res.status,
+      );
     let id: string | null = null;
     try {
       id = (JSON.parse(body) as { id?: unknown }).id?.toString() ?? null;

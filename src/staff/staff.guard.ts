@@ -23,7 +23,10 @@ export class StaffGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const required = this.reflector.getAllAndOverride<StaffRole | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
+    const required = this.reflector.getAllAndOverride<StaffRole | undefined>(REQUIRED_ROLE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!required) return true;
     const request = context.switchToHttp().getRequest<StaffRequest>();
     const header = request.headers['authorization'];
@@ -33,7 +36,11 @@ export class StaffGuard implements CanActivate {
     if (!roleAllows(principal.role, required)) {
       // A refusal is part of the record: who tried what.
       const route = `${(request as { method?: string }).method ?? ''} ${(request as { url?: string }).url ?? ''}`.slice(0, 300);
-      await this.audit.record(this.tx.manager, { id: principal.id, label: principal.email }, { action: 'access.refused', after: { route, required, actual: principal.role } });
+      await this.audit.record(
+        this.tx.manager,
+        { id: principal.id, label: principal.email },
+        { action: 'access.refused', after: { route, required, actual: principal.role } },
+      );
       throw new DomainError('FORBIDDEN', `This needs the role ${required}.`, { required, actual: principal.role });
     }
     request.staff = principal;

@@ -29,7 +29,10 @@ export class StaffService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(input: { email: string; displayName?: string; role: StaffRole; password: string }, actor: Actor): Promise<StaffPrincipal> {
+  async create(
+    input: { email: string; displayName?: string; role: StaffRole; password: string },
+    actor: Actor,
+  ): Promise<StaffPrincipal> {
     const hash = await hashPassword(input.password);
     try {
       return await this.tx.run(async (m) => {
@@ -43,7 +46,8 @@ export class StaffService {
         return row!;
       });
     } catch (err) {
-      if (uniqueViolation(err) === 'uq_staff_users_email') throw new DomainError('STAFF_EMAIL_TAKEN', 'A staff account with this e-mail exists already.');
+      if (uniqueViolation(err) === 'uq_staff_users_email')
+        throw new DomainError('STAFF_EMAIL_TAKEN', 'A staff account with this e-mail exists already.');
       throw err;
     }
   }
@@ -59,18 +63,31 @@ export class StaffService {
     const outcome = await this.tx.run(async (m) => {
       await sql(m, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
       const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-      const failures = await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`, [label, since]);
+      const failures = await sqlOne<{ n: number }>(
+        m,
+        `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`,
+        [label, since],
+      );
       if (failures!.n >= MAX_LOGIN_FAILURES) return { throttled: true as const };
       return { throttled: false as const, user: await this.verify(m, email, password, label) };
     });
-    if (outcome.throttled) throw new DomainError('LOGIN_THROTTLED', `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`);
+    if (outcome.throttled)
+      throw new DomainError(
+        'LOGIN_THROTTLED',
+        `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`,
+      );
     if (!outcome.user) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
     const user = outcome.user;
     const token = newSecretToken();
     const now = this.clock.now();
     const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
     await this.tx.run(async (m) => {
-      await sql(m, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [sha256(token), user.id, now.toJSDate(), expiresAt]);
+      await sql(m, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
+        sha256(token),
+        user.id,
+        now.toJSDate(),
+        expiresAt,
+      ]);
       await this.audit.record(m, { id: user.id, label: user.email }, { action: 'staff.login' });
     });
     const { passwordHash, disabledAt, ...staff } = user;

@@ -5,7 +5,12 @@ import { createTransport } from 'nodemailer';
 const FIXTURES = resolve(__dirname, '../fixtures/dsn');
 
 /** What a relay sends back to the envelope sender: a fixture report, filled in, over real SMTP. */
-export async function sendDsn(port: number, fixture: string, sent: { returnPath: string; envid: string; messageIdHeader: string }, to = sent.returnPath): Promise<void> {
+export async function sendDsn(
+  port: number,
+  fixture: string,
+  sent: { returnPath: string; envid: string; messageIdHeader: string },
+  to = sent.returnPath,
+): Promise<void> {
   const raw = readFileSync(resolve(FIXTURES, fixture), 'utf8')
     .replaceAll('{{RETURN_PATH}}', sent.returnPath)
     .replaceAll('{{ENVID}}', sent.envid)

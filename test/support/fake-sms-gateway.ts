@@ -14,7 +14,9 @@ export class FakeSmsGateway {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         if (this.status < 300) this.received.push({ ...JSON.parse(body), authorization: req.headers.authorization });
-        res.writeHead(this.status, { 'content-type': 'application/json' }).end(JSON.stringify(this.status < 300 ? { id: `sms-${this.received.length}` } : { error: 'refused' }));
+        res
+          .writeHead(this.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(this.status < 300 ? { id: `sms-${this.received.length}` } : { error: 'refused' }));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));

@@ -27,7 +27,12 @@ export default async function globalSetup(): Promise<void> {
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'holdfast-test-pg-'));
     chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data dir
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort(), database: 'postgres', persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dir, 'data'),
+      port: await freePort(),
+      database: 'postgres',
+      persistent: false,
+    });
     adminUrl = pg.url;
     (globalThis as { __holdfastPg?: { stop(): Promise<void> } }).__holdfastPg = pg;
   }

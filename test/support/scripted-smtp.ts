@@ -11,7 +11,13 @@ export interface ScriptedReply {
  * (a test's stand-in for a provider's MX or a city relay). Accepted mails are kept.
  */
 export class ScriptedSmtpServer {
-  readonly received: Array<{ from: string; to: string[]; raw: string; messageId: string | null; dsn?: { ret?: string; envid?: string; notify?: string[] } }> = [];
+  readonly received: Array<{
+    from: string;
+    to: string[];
+    raw: string;
+    messageId: string | null;
+    dsn?: { ret?: string; envid?: string; notify?: string[] };
+  }> = [];
   readonly rcptReplies = new Map<string, ScriptedReply>();
   /** Per recipient domain: the answer after DATA (content filters, DMARC). */
   readonly dataReplies = new Map<string, ScriptedReply>();
@@ -59,7 +65,13 @@ export class ScriptedSmtpServer {
         stream.on('end', () => {
           if (dataReply) return callback(Object.assign(new Error(dataReply.message), { responseCode: dataReply.code }));
           const raw = Buffer.concat(chunks).toString('utf8');
-          this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), dsn: { ...(session.envelope as any).dsn, notify: (session.envelope.rcptTo[0] as any)?.dsn?.notify }, raw, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null });
+          this.received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            dsn: { ...(session.envelope as any).dsn, notify: (session.envelope.rcptTo[0] as any)?.dsn?.notify },
+            raw,
+            messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? null,
+          });
           callback();
         });
       },

@@ -17,9 +17,18 @@ export interface TestApp extends RunningApp {
  * real SMTP to the in-process catcher. Background loops are off; tests drive the dispatcher
  * and the sweeper and move the injected clock.
  */
-export async function startTestApp(opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', PUBLIC_BASE_URL: 'http://holdfast.test', ...opts.env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKERS_ENABLED: 'false',
+    SEED_DEMO: 'false',
+    PUBLIC_BASE_URL: 'http://holdfast.test',
+    ...opts.env,
+  });
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
   // No DNS in tests: unknown domains have no MX unless a test says otherwise.
   const mxResolver = opts.mxResolver ?? { resolveMx: async () => [] };
@@ -46,7 +55,12 @@ export interface HttpResult<T = any> {
 }
 
 /** Plain fetch against the running app; JSON in, parsed JSON (or text) out. */
-export async function http<T = any>(app: { url: string }, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<HttpResult<T>> {
+export async function http<T = any>(
+  app: { url: string },
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;
