@@ -175,12 +175,10 @@ async function paced(
 
 // ---- parent ---------------------------------------------------------------------------------------
 const hostTicks = () =>
-  os
-    .cpus()
-    .reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
-      idle: 0,
-      all: 0,
-    });
+  os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), {
+    idle: 0,
+    all: 0,
+  });
 /** Runs `work`; reports this (the app's) process CPU in % of one core and the machine's busy share. */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; appCpu: number; hostBusy: number }> {
   const c0 = process.cpuUsage(),
@@ -331,8 +329,8 @@ WITH active AS (
      AND s.starts_at >= date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) AT TIME ZONE :time_zone
      AND s.starts_at < (date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) + interval '1 day') AT TIME ZONE :time_zone
 ), booking AS (
-  INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at)
-  SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), :slot_id, :location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now()
+  INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
+  SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), :slot_id, :location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now(), now()
     FROM active WHERE same_slot = 0 AND same_day < 3 RETURNING id
 ), token AS (
   INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, gen_random_bytes(32), now() FROM booking

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_ENTITIES } from './app.entities';
 import { BookingsModule } from './bookings/bookings.module';
+import { HoldsModule } from './bookings/holds.module';
 import { Clock } from './common/clock';
 import { CoreModule } from './common/core.module';
 import { AppConfig } from './config/app-config';
@@ -32,22 +33,24 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(o: AppModuleOptions): DynamicModule {
+    // The bookings side implements the delivery side's DeliveryListener; it is handed to each
+    // delivery module here, so no delivery code imports booking code.
+    const deliveryListener = HoldsModule;
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...o.config })] }),
         // Migrations ran before (migrateLocked); the app's own data source never migrates.
-        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl), migrationsRun: false }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl, { entities: APP_ENTITIES }), migrationsRun: false }),
         CoreModule.forRoot(o.config, o.clock),
-        MailDeliveryModule.forRoot(o.mxResolver),
-        NotificationsModule.forRoot(o.devMail?.url ?? null),
+        MailDeliveryModule.register({ deliveryListener }),
+        NotificationsModule.register({ devSmtpUrl: o.devMail?.url ?? null, mxResolver: o.mxResolver, deliveryListener }),
+        SmsModule.register({ deliveryListener }),
         SchedulingModule,
         BookingsModule,
         ConfirmationsModule,
         StaffModule,
         ReviewModule,
         IncidentsModule,
-        SmsModule,
         HealthModule,
         ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
       ],

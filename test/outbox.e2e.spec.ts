@@ -1,6 +1,6 @@
 import { TransactionRunner } from '../src/database/transaction-runner';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
-import { OutboxRepository } from '../src/notifications/outbox.repository';
+import { OutboxRepository } from '../src/outbox/outbox.repository';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { http, startTestApp, TestApp } from './support/test-app';
@@ -128,17 +128,15 @@ describe('outbox dispatcher against a real SMTP relay', () => {
         ['accepted', 'worker-b'],
       ]);
       // The crashed worker coming back cannot overwrite the result: its lease is gone.
-      const late = await app.app
-        .get(OutboxRepository)
-        .complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', {
-          outcome: 'failed',
-          startedAt: new Date(),
-          finishedAt: new Date(),
-          replyCode: 554,
-          reply: 'late',
-          errorCode: null,
-          category: 'unknown_permanent',
-        });
+      const late = await app.app.get(OutboxRepository).complete(app.app.get(TransactionRunner).manager, m.id, 'crashed-worker', {
+        outcome: 'failed',
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        replyCode: 554,
+        reply: 'late',
+        errorCode: null,
+        category: 'unknown_permanent',
+      });
       expect(late).toBe(false);
       expect((await message(b.id)).state).toBe('accepted');
       // Nothing is due any more: running the dispatcher again sends nothing twice.

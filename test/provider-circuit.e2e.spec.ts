@@ -108,7 +108,7 @@ describe('provider circuit: one family blocked, the others flowing', () => {
 
   it("a probe whose worker died is probed again, even when it is the family's only mail", async () => {
     const { ProviderCircuitsService } = await import('../src/mail-delivery/provider-circuits.service');
-    const { OutboxRepository } = await import('../src/notifications/outbox.repository');
+    const { OutboxRepository } = await import('../src/outbox/outbox.repository');
     relay.rcptReplies.set('lonely.example', GMX_IP_BLOCK);
     const { slotId } = await createSlot(app.db, { capacity: 2, startsAt: '2026-06-05T08:00:00Z' });
     const who = citizen();

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
+import { APP_ENTITIES } from '../src/app.entities';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { createTestDatabase } from './support/test-database';
 
 describe('migrations and entities', () => {
   it('the migrated schema matches the entities: migration:generate would write nothing', async () => {
     const db = await createTestDatabase();
-    const ds = new DataSource(dataSourceOptions(db.url));
+    const ds = new DataSource(dataSourceOptions(db.url, { entities: APP_ENTITIES }));
     await ds.initialize();
     try {
       const pending = await ds.driver.createSchemaBuilder().log();
@@ -39,7 +40,7 @@ describe('migrations and entities', () => {
 
   it('reverts every migration and applies it again', async () => {
     const db = await createTestDatabase();
-    const ds = new DataSource(dataSourceOptions(db.url));
+    const ds = new DataSource(dataSourceOptions(db.url, { entities: APP_ENTITIES }));
     await ds.initialize();
     try {
       const count = ds.migrations.length;

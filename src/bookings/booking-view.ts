@@ -1,5 +1,5 @@
 import { isoInZone } from '../common/time';
-import { MessageView } from '../notifications/outbox.repository';
+import { MessageView } from '../outbox/outbox.repository';
 import { BookingRow } from './bookings.repository';
 
 const at = (d: Date | null, zone: string) => (d ? isoInZone(d, zone) : null);

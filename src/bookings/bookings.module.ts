@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ProviderCircuitsModule } from '../mail-delivery/provider-circuits.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { BookingsController } from './bookings.controller';
-import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
+import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { ExpirySweeperService } from './expiry-sweeper.service';
+import { HoldsModule } from './holds.module';
 
 @Module({
+  imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, AuditModule],
   controllers: [BookingsController],
-  providers: [BookingsRepository, BookingsService, ExpirySweeperService],
-  exports: [BookingsRepository, BookingsService, ExpirySweeperService],
+  providers: [BookingsService, ExpirySweeperService, ConfirmationIssuer],
+  exports: [HoldsModule, BookingsService, ExpirySweeperService, ConfirmationIssuer],
 })
 export class BookingsModule {}

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { sql, sqlOne } from '../database/sql';
+import { latestConfirmationMailSql, queueConfirmationSql } from '../outbox/outbox.repository';
+import { sqlList, UNDELIVERED } from '../outbox/outbox-states';
 import { BookingStatus, ExpiryReason } from './booking-state';
 
 export interface ReservedSlot {
@@ -146,14 +148,13 @@ export class BookingsRepository {
           WHERE lower(b.email) = lower($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
             AND s.starts_at >= $15 AND s.starts_at < $16
        ), booking AS (
-         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9 FROM active WHERE same_slot = 0 AND same_day < $17
+         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9 FROM active WHERE same_slot = 0 AND same_day < $17
          RETURNING id
        ), token AS (
          INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
        ), mail AS (
-         INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
-         SELECT $11, id, 'booking_confirmation', 'email', $6, $12, $13, 'queued', $9, $9, $14 FROM booking
+         ${queueConfirmationSql({ source: 'booking', id: '$11', recipient: '$6', messageId: '$12', payload: '$13', now: '$9', family: '$14' })}
        )
        SELECT same_slot AS "sameSlot", same_day AS "sameDay", EXISTS (SELECT 1 FROM booking) AS inserted FROM active`,
       [
@@ -179,19 +180,9 @@ export class BookingsRepository {
     return row!;
   }
 
-  /** Old idempotency keys (a retry comes within minutes, not a week) and ended staff sessions. */
-  async housekeeping(m: EntityManager, now: Date): Promise<void> {
+  /** Idempotency keys older than a week (a retry comes within minutes, not a week). */
+  async deleteOldIdempotencyKeys(m: EntityManager, now: Date): Promise<void> {
     await sql(m, `DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '7 days'`, [now]);
-    await sql(m, `DELETE FROM staff_sessions WHERE expires_at < $1`, [now]);
-  }
-
-  async recentConfirmations(m: EntityManager, bookingId: string, since: Date): Promise<number> {
-    const row = await sqlOne<{ n: number }>(
-      m,
-      `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`,
-      [bookingId, since],
-    );
-    return row!.n;
   }
 
   /**
@@ -220,13 +211,6 @@ export class BookingsRepository {
 
   async setPhone(m: EntityManager, id: string, phone: string): Promise<void> {
     await sql(m, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
-  }
-
-  async circuitSince(m: EntityManager, family: string): Promise<Date | undefined> {
-    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [
-      family,
-    ]);
-    return row?.since;
   }
 
   findById(m: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
@@ -272,9 +256,9 @@ export class BookingsRepository {
   }
 
   /**
-   * Expires the given pending bookings with their reasons in one statement: capacity released,
-   * unsent mail withdrawn, a mail that never arrived puts the booking in the clerks' review queue.
-   * Nothing is deleted.
+   * Expires the given pending bookings with their reasons in one statement, capacity released in
+   * the same statement; a mail that never arrived puts the booking in the clerks' review queue.
+   * Nothing is deleted. The caller withdraws their unsent mail.
    */
   async expire(
     m: EntityManager,
@@ -303,21 +287,234 @@ export class BookingsRepository {
            FROM (SELECT slot_id, count(*)::int AS n FROM expired GROUP BY slot_id) e
           WHERE s.id = e.slot_id
          RETURNING s.id
-       ), withdrawn AS (
-         UPDATE outbox_messages o SET state = 'cancelled'
-          WHERE o.booking_id IN (SELECT id FROM expired) AND o.state IN ('queued', 'deferred', 'held_provider_blocked')
-         RETURNING o.id
        )
        SELECT id, expiry_reason AS "expiryReason" FROM expired`,
       [now, expiries.map((e) => e.id), expiries.map((e) => e.reason)],
     );
   }
 
-  async withdrawUnsentMail(m: EntityManager, bookingId: string): Promise<void> {
-    await sql(
+  /** Row locks on these bookings, in id order (the order every multi-booking lock takes). */
+  async lock(m: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql(m, `SELECT id FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+  }
+
+  // --- Holds -------------------------------------------------------------------------------------
+
+  /** What the hold policy needs of these pending bookings (their messages come from the outbox). */
+  holdFacts(m: EntityManager, ids: string[], lock = false): Promise<HoldFacts[]> {
+    return sql<HoldFacts>(
       m,
-      `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = $1 AND state IN ('queued', 'deferred', 'held_provider_blocked')`,
-      [bookingId],
+      `SELECT b.id, b.email, b.hold_started_at AS "holdStartedAt", s.starts_at AS "slotStartsAt", b.hold_until AS "holdUntil",
+              b.goodwill_until AS "goodwillUntil"
+         FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.id = ANY($1::uuid[]) AND b.status = 'pending'${lock ? ' FOR UPDATE OF b' : ''}`,
+      [ids],
     );
   }
+
+  /** Stores decided holds (of bookings still pending), writing only what changed. */
+  async storeHolds(m: EntityManager, holds: Array<{ id: string; holdUntil: Date; reason: string }>): Promise<void> {
+    if (holds.length === 0) return;
+    await sql(
+      m,
+      `UPDATE bookings b SET hold_until = v.hold_until, hold_reason = v.reason
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[]) AS v(id, hold_until, reason)
+        WHERE b.id = v.id AND b.status = 'pending' AND (b.hold_until IS DISTINCT FROM v.hold_until OR b.hold_reason IS DISTINCT FROM v.reason)`,
+      [holds.map((h) => h.id), holds.map((h) => h.holdUntil), holds.map((h) => h.reason)],
+    );
+  }
+
+  /** Staff goodwill for one pending booking. */
+  async setGoodwill(m: EntityManager, id: string, until: Date): Promise<void> {
+    await sql(m, `UPDATE bookings SET goodwill_until = $2 WHERE id = $1 AND status = 'pending'`, [id, until]);
+  }
+
+  /** Bulk goodwill (an incident): each pending booking gets `until`, never past its slot start minus the cutoff. */
+  async grantGoodwill(m: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<void> {
+    await sql(
+      m,
+      `UPDATE bookings b SET goodwill_until = GREATEST(COALESCE(b.goodwill_until, '-infinity'), LEAST($2::timestamptz, s.starts_at - make_interval(mins => $3)))
+         FROM slots s WHERE s.id = b.slot_id AND b.id = ANY($1::uuid[]) AND b.status = 'pending'`,
+      [ids, until, cutoffMinutes],
+    );
+  }
+
+  /** How many of these bookings' slots start too soon for a hold until `until` (the cutoff caps them). */
+  async countCappedBySlotStart(m: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.id = ANY($1::uuid[]) AND s.starts_at - make_interval(mins => $3) < $2`,
+      [ids, until, cutoffMinutes],
+    );
+    return row!.n;
+  }
+
+  // --- Review --------------------------------------------------------------------------------------
+
+  /**
+   * The review queue: bookings that expired because the mail never arrived (open reviews unless
+   * asked), and pending bookings still waiting for their mail. Newest first.
+   */
+  async reviewQueue(m: EntityManager, f: ReviewFilter): Promise<{ items: ReviewItem[]; total: number }> {
+    const rows = await sql<ReviewItem & { total: number }>(
+      m,
+      `WITH last_mail AS (${latestConfirmationMailSql()})
+       SELECT b.id, b.reference, b.status, b.expiry_reason AS "expiryReason", b.review_status AS "reviewStatus", b.name, b.email, b.phone,
+              b.created_at AS "createdAt", b.expired_at AS "expiredAt", b.hold_until AS "holdUntil", s.starts_at AS "slotStartsAt",
+              l.id AS "locationId", l.name AS "locationName", l.time_zone AS "timeZone", sv.name AS "serviceName",
+              lm.family, lm.state AS "mailState", lm.last_reply_category AS "lastReplyCategory", count(*) OVER ()::int AS total
+         FROM bookings b
+         JOIN slots s ON s.id = b.slot_id
+         JOIN locations l ON l.id = b.location_id
+         JOIN services sv ON sv.id = s.service_id
+         LEFT JOIN last_mail lm ON lm.booking_id = b.id
+        WHERE (
+                ($1::text IS DISTINCT FROM 'held_for_mail' AND b.status = 'expired' AND b.expiry_reason = 'mail_undelivered' AND (b.review_status = 'open' OR $5::boolean))
+             OR ($1::text IS DISTINCT FROM 'mail_undelivered' AND b.status = 'pending' AND lm.state IN ${sqlList(UNDELIVERED)})
+              )
+          AND ($2::uuid IS NULL OR b.location_id = $2)
+          AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE l.time_zone)::date = $3::date)
+          AND ($4::text IS NULL OR lm.family = $4)
+        ORDER BY COALESCE(b.expired_at, b.created_at) DESC, b.id
+        LIMIT $6 OFFSET $7`,
+      [f.reason ?? null, f.locationId ?? null, f.day ?? null, f.family ?? null, f.includeClosed ?? false, f.limit, f.offset],
+    );
+    return { items: rows.map(({ total, ...r }) => r), total: rows[0]?.total ?? 0 };
+  }
+
+  /** Reserves a place in the slot a clerk chose (the normal conditional update). */
+  reservePlace(m: EntityManager, slotId: string, now: Date) {
+    return sqlOne<{ slotId: string; locationId: string; startsAt: Date }>(
+      m,
+      `UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity AND starts_at > $2
+       RETURNING id AS "slotId", location_id AS "locationId", starts_at AS "startsAt"`,
+      [slotId, now],
+    );
+  }
+
+  /** Expired -> pending, in the given slot, with a fresh hold that starts now; the review is done. */
+  async reinstate(
+    m: EntityManager,
+    id: string,
+    q: { slotId: string; locationId: string; holdUntil: Date; now: Date },
+  ): Promise<boolean> {
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET status = 'pending', slot_id = $2, location_id = $3, hold_until = $4, hold_started_at = $5,
+              expired_at = NULL, expiry_reason = NULL, hold_reason = 'reinstated',
+              review_status = CASE WHEN review_status IS NULL THEN NULL ELSE 'closed' END,
+              review_closed_at = CASE WHEN review_status IS NULL THEN NULL ELSE $5::timestamptz END
+        WHERE id = $1 AND status = 'expired' RETURNING id`,
+      [id, q.slotId, q.locationId, q.holdUntil, q.now],
+    );
+    return rows.length === 1;
+  }
+
+  async confirmByStaff(m: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
+  async closeReview(m: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = await sql(
+      m,
+      `UPDATE bookings SET review_status = 'closed', review_closed_at = $2 WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
+  // --- Confirmation links and SMS codes ------------------------------------------------------------
+
+  /** Every link of the booking dies, and an SMS code sent earlier with them. */
+  async revokeConfirmations(m: EntityManager, bookingId: string, now: Date): Promise<void> {
+    await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [bookingId, now]);
+    await sql(m, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [bookingId, now]);
+  }
+
+  async insertToken(m: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
+    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
+      bookingId,
+      hash,
+      now,
+    ]);
+  }
+
+  /** The booking's SMS code, new or replacing the last one (tries reset). */
+  async setCode(m: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
+    await sql(
+      m,
+      `INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
+       ON CONFLICT (booking_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
+      [bookingId, hash, now],
+    );
+  }
+
+  /** The SMS code of the booking with this reference, locked. */
+  codeOfReference(m: EntityManager, reference: string) {
+    return sqlOne<{ id: string; codeHash: Buffer; failedAttempts: number; lockedAt: Date | null }>(
+      m,
+      `SELECT b.id, c.code_hash AS "codeHash", c.failed_attempts AS "failedAttempts", c.locked_at AS "lockedAt"
+         FROM bookings b JOIN confirmation_codes c ON c.booking_id = b.id WHERE b.reference = $1 FOR UPDATE OF c`,
+      [reference],
+    );
+  }
+
+  /** A wrong code: counted, and the code locked at `maxTries`. */
+  async recordWrongCode(m: EntityManager, bookingId: string, maxTries: number, now: Date): Promise<void> {
+    await sql(
+      m,
+      `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1,
+              locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END
+        WHERE booking_id = $1`,
+      [bookingId, maxTries, now],
+    );
+  }
+}
+
+export interface HoldFacts {
+  id: string;
+  email: string;
+  holdStartedAt: Date;
+  slotStartsAt: Date;
+  holdUntil: Date;
+  goodwillUntil: Date | null;
+}
+
+export interface ReviewFilter {
+  reason?: 'mail_undelivered' | 'held_for_mail';
+  locationId?: string;
+  day?: string;
+  family?: string;
+  includeClosed?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface ReviewItem {
+  id: string;
+  reference: string;
+  status: string;
+  expiryReason: string | null;
+  reviewStatus: string | null;
+  name: string;
+  email: string;
+  phone: string | null;
+  createdAt: Date;
+  expiredAt: Date | null;
+  holdUntil: Date;
+  slotStartsAt: Date;
+  locationId: string;
+  locationName: string;
+  timeZone: string;
+  serviceName: string;
+  family: string | null;
+  mailState: string | null;
+  lastReplyCategory: string | null;
 }

@@ -9,18 +9,17 @@ import { isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
-import { OutboxRepository } from '../notifications/outbox.repository';
-import { familyOfDomain } from '../mail-delivery/provider-families';
+import { MessageView, OutboxRepository } from '../outbox/outbox.repository';
+import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.repository';
+import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
+import { AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
+import { BookingRow, BookingsRepository } from './bookings.repository';
+import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { explainHold } from './hold-policy';
 import { HoldService } from './hold.service';
-import { ConfirmationIssuer } from './confirmation-issuer.service';
-import { AuditService } from '../audit/audit.service';
 
 const RESEND_INTERVAL_MINUTES = 5;
-import { providerLabel } from '../mail-delivery/provider-families';
-import { MessageView } from '../notifications/outbox.repository';
-import { BookingRow, BookingsRepository } from './bookings.repository';
 
 export interface NewBooking {
   slotId: string;
@@ -43,6 +42,7 @@ export class BookingsService {
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
     private readonly outbox: OutboxRepository,
+    private readonly circuits: ProviderCircuitsRepository,
     private readonly secrets: SecretsService,
     private readonly holds: HoldService,
     private readonly issuer: ConfirmationIssuer,
@@ -169,7 +169,7 @@ export class BookingsService {
     const blocked =
       email &&
       (email.state === 'held_provider_blocked' || (email.state === 'delayed' && email.lastReplyCategory === 'provider_block'));
-    const since = blocked && email.family ? await this.bookings.circuitSince(this.tx.manager, email.family) : undefined;
+    const since = blocked && email.family ? await this.circuits.blockedSince(this.tx.manager, email.family) : undefined;
     const explanation = explainHold(
       { ...outcome.decision, holdUntil: outcome.holdUntil },
       {
@@ -206,7 +206,7 @@ export class BookingsService {
       }
       if (decision.changed && (await this.bookings.markCancelled(m, id, now.toJSDate()))) {
         await this.bookings.releaseCapacity(m, booking!.slotId);
-        await this.bookings.withdrawUnsentMail(m, id);
+        await this.outbox.withdrawUnsent(m, [id]);
       }
       return (await this.bookings.findById(m, id))!;
     });
@@ -235,7 +235,7 @@ export class BookingsService {
       const before = { email: b.email, phone: b.phone };
       switch (action) {
         case 'resend': {
-          const recent = await this.bookings.recentConfirmations(
+          const recent = await this.outbox.confirmationsQueuedSince(
             m,
             id,
             now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
@@ -245,7 +245,7 @@ export class BookingsService {
               'RESEND_TOO_SOON',
               `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`,
             );
-          await this.bookings.withdrawUnsentMail(m, id);
+          await this.outbox.withdrawUnsent(m, [id]);
           await this.issuer.issue(m, b);
           break;
         }
@@ -264,7 +264,7 @@ export class BookingsService {
               { limit: this.config.maxBookingsPerLocationDay },
             );
           }
-          await this.bookings.withdrawUnsentMail(m, id);
+          await this.outbox.withdrawUnsent(m, [id]);
           try {
             await this.bookings.setEmail(m, id, value!);
           } catch (err) {

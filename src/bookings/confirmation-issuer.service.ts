@@ -4,11 +4,10 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sql } from '../database/sql';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
-import { OutboxRepository } from '../notifications/outbox.repository';
-import { BookingRow } from './bookings.repository';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { BookingRow, BookingsRepository } from './bookings.repository';
 
 /**
  * A fresh confirmation for a booking (reinstated, resent, new address): earlier links die, a new
@@ -18,21 +17,16 @@ import { BookingRow } from './bookings.repository';
 export class ConfirmationIssuer {
   constructor(
     private readonly outbox: OutboxRepository,
+    private readonly bookings: BookingsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async issue(m: EntityManager, b: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
     const now = this.clock.now().toJSDate();
-    await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [b.id, now]);
-    // An SMS code sent earlier dies with the links; a new SMS brings a new one.
-    await sql(m, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [b.id, now]);
+    await this.bookings.revokeConfirmations(m, b.id, now);
     const token = newSecretToken();
-    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
-      b.id,
-      sha256(token),
-      now,
-    ]);
+    await this.bookings.insertToken(m, b.id, sha256(token), now);
     const mail = renderConfirmationMail({
       name: b.name,
       reference: b.reference,

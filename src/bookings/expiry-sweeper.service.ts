@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { WorkerLoop } from '../common/worker-loop';
 import { TransactionRunner } from '../database/transaction-runner';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingsRepository } from './bookings.repository';
 import { HoldService } from './hold.service';
 
@@ -11,35 +13,27 @@ const SWEEP_BATCH = 1000;
 @Injectable()
 export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ExpirySweeper');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private loop?: WorkerLoop;
 
   constructor(
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
+    private readonly outbox: OutboxRepository,
     private readonly holds: HoldService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.workersEnabled) this.schedule();
+    if (!this.config.workersEnabled) return;
+    this.loop = new WorkerLoop('ExpirySweeper', () => this.sweep().then(() => this.config.sweepIntervalMs), {
+      intervalMs: this.config.sweepIntervalMs,
+    });
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .catch((err: Error) => this.logger.error(`sweep failed: ${err.message}`))
-        .finally(() => this.schedule());
-    }, this.config.sweepIntervalMs);
+    await this.loop?.stop();
   }
 
   /**
@@ -62,13 +56,17 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
           now.toJSDate(),
           outcomes.filter((o) => o.holdUntil <= now).map((o) => ({ id: o.id, reason: o.expiryReason })),
         );
+        await this.outbox.withdrawUnsent(
+          m,
+          expired.map((e) => e.id),
+        );
         return { due: due.length, expired: expired.length, extended: keep.length };
       });
       total += batch.expired;
       extended += batch.extended;
       if (batch.due < SWEEP_BATCH) break;
     }
-    await this.bookings.housekeeping(this.tx.manager, this.clock.now().toJSDate());
+    await this.bookings.deleteOldIdempotencyKeys(this.tx.manager, this.clock.now().toJSDate());
     if (total > 0 || extended > 0)
       this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);
     return total;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { OutboxState } from '../notifications/outbox.entities';
+import type { OutboxState } from '../outbox/outbox-states';
 import {
   computeHold,
   DeliveredVia,
@@ -24,7 +24,7 @@ const settings = { confirmWindowMinutes: 60, holdMaxHours: 72, confirmCutoffMinu
 function input(over: Partial<HoldInput> = {}): HoldInput {
   return {
     now: created,
-    createdAt: created,
+    holdStartedAt: created,
     slotStartsAt: utc('2026-05-08T08:00:00Z'),
     currentHoldUntil: at(60),
     goodwillUntil: null,

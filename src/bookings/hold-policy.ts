@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { OutboxState } from '../notifications/outbox.entities';
+import { isDeliveredMailState, type OutboxState } from '../outbox/outbox-states';
 import type { ExpiryReason } from './booking-state';
 
 /**
@@ -31,7 +31,7 @@ import type { ExpiryReason } from './booking-state';
  *    rule: once told "bis 11:00", the citizen keeps 11:00 even if a later look at the facts
  *    would give less (e.g. a relay-accepted mail that was `delayed` and is now delivered
  *    keeps its original `acceptedAt`).
- * 4. Upper limit = min(max(createdAt + holdMaxHours, goodwillUntil), slotStartsAt −
+ * 4. Upper limit = min(max(holdStartedAt + holdMaxHours, goodwillUntil), slotStartsAt −
  *    confirmCutoffMinutes). Staff goodwill may pass HOLD_MAX_HOURS but never the cutoff before
  *    the slot: after the cutoff the office must know who comes, goodwill or not.
  * 5. holdUntil = min(target, upper limit). The limit is hard: it wins even over a current hold
@@ -64,7 +64,8 @@ export interface HoldSettings {
 
 export interface HoldInput {
   now: DateTime;
-  createdAt: DateTime;
+  /** When this hold started: the booking was made, or a clerk reinstated it. */
+  holdStartedAt: DateTime;
   slotStartsAt: DateTime;
   currentHoldUntil: DateTime;
   /** An explicit extension granted by staff; may pass HOLD_MAX_HOURS, never the slot cutoff. */
@@ -81,7 +82,7 @@ export type DeliveredVia = 'email_mx' | 'email_relay' | 'sms';
  * - waiting_for_delivery  nothing delivered: now + window, moves on with every decision;
  * - kept_previous_hold    the current hold was already later than the rule gives now;
  * - goodwill              staff goodwill: as the later end, or as the limit it raised;
- * - capped_by_max_hold    createdAt + HOLD_MAX_HOURS;
+ * - capped_by_max_hold    holdStartedAt + HOLD_MAX_HOURS;
  * - capped_by_slot_start  slot start − CONFIRM_CUTOFF_MINUTES.
  */
 export type HoldReason =
@@ -100,7 +101,7 @@ export interface HoldDecision {
   /** Latest delivery, when delivered. */
   deliveredAt?: DateTime;
   deliveredVia?: DeliveredVia;
-  /** When nothing is delivered: since the booking was made (the first confirmation is queued then). */
+  /** When nothing is delivered: since the hold started (its first confirmation is queued then). */
   undeliveredSince?: DateTime;
   /** The latest the hold can ever reach with these settings and this goodwill (UTC). */
   upperLimit: DateTime;
@@ -133,32 +134,13 @@ function deliveryOf(m: HoldMessage): Delivery | undefined {
 }
 
 function emailDelivery(m: HoldMessage): Delivery | undefined {
-  switch (m.state) {
-    case 'accepted':
-      // Without a time there is no window to start; the outbox always writes both, so this only
-      // guards against a half-written row.
-      if (!m.acceptedAt) return undefined;
-      // Only an MX's 250 proves the mailbox side has it. A relay's 250 counts too while no later
-      // report contradicts it (any `delayed`/`failed` report moves the state away from
-      // `accepted`). An unknown acceptor is read as the relay, the weaker claim.
-      return { at: m.acceptedAt, via: m.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
-    // Still on its way: the citizen cannot read it yet.
-    case 'queued':
-    case 'sending':
-    case 'deferred':
-    case 'held_provider_blocked':
-    // A delay report says it is not in the mailbox, even after an MX said 250 (a gateway behind
-    // the MX can still queue it); the citizen gets the longer hold rather than a lapsed one.
-    case 'delayed':
-      return undefined;
-    // Will not arrive, but the hold still waits: a new address or an SMS can still reach them.
-    case 'bounced':
-    case 'failed':
-    case 'cancelled':
-      return undefined;
-    default:
-      return assertNever(m.state);
-  }
+  // "Delivered" has one definition (isDeliveredMailState), which the SQL of the review queue and
+  // the SMS fallback is built from too. Without a time there is no window to start; the outbox
+  // always writes both, so that only guards against a half-written row.
+  if (!isDeliveredMailState(m.state) || !m.acceptedAt) return undefined;
+  // Only an MX's 250 proves the mailbox side has it; a relay's 250 counts while no later report
+  // contradicts it. An unknown acceptor is read as the relay, the weaker claim.
+  return { at: m.acceptedAt, via: m.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
 }
 
 /** The latest delivery over all channels; undefined when nothing reached the citizen. */
@@ -173,8 +155,8 @@ function latestDelivery(messages: ReadonlyArray<HoldMessage>): Delivery | undefi
 
 /** The hard limit and the name of what sets it. */
 function upperLimitOf(input: HoldInput): { at: DateTime; reason: HoldReason } {
-  const { createdAt, slotStartsAt, goodwillUntil, settings } = input;
-  const maxHold = createdAt.plus({ hours: settings.holdMaxHours });
+  const { holdStartedAt, slotStartsAt, goodwillUntil, settings } = input;
+  const maxHold = holdStartedAt.plus({ hours: settings.holdMaxHours });
   const slotCutoff = slotStartsAt.minus({ minutes: settings.confirmCutoffMinutes });
   // Goodwill may lift the limit past HOLD_MAX_HOURS (but only up to itself)...
   const soft: { at: DateTime; reason: HoldReason } =
@@ -186,7 +168,7 @@ function upperLimitOf(input: HoldInput): { at: DateTime; reason: HoldReason } {
 }
 
 export function computeHold(input: HoldInput): HoldDecision {
-  const { now, createdAt, currentHoldUntil, goodwillUntil, settings } = input;
+  const { now, holdStartedAt, currentHoldUntil, goodwillUntil, settings } = input;
   const window = { minutes: settings.confirmWindowMinutes };
   const delivery = latestDelivery(input.messages);
   const limit = upperLimitOf(input);
@@ -214,7 +196,7 @@ export function computeHold(input: HoldInput): HoldDecision {
     decision.deliveredAt = delivery.at.toUTC();
     decision.deliveredVia = delivery.via;
   } else {
-    decision.undeliveredSince = createdAt.toUTC();
+    decision.undeliveredSince = holdStartedAt.toUTC();
   }
   return decision;
 }

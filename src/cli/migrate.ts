@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { resolveDatabase } from '../app.factory';
 import { loadConfig } from '../config/app-config';
+import { APP_ENTITIES } from '../app.entities';
 import { dataSourceOptions } from '../database/data-source-options';
 import { migrateLocked } from '../database/migrate';
 
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
   const config = loadConfig(process.env);
   const database = await resolveDatabase(config);
-  const dataSource = new DataSource(dataSourceOptions(database.url));
+  const dataSource = new DataSource(dataSourceOptions(database.url, { entities: APP_ENTITIES }));
   await dataSource.initialize();
   try {
     switch (command) {

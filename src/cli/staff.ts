@@ -1,7 +1,7 @@
 import { DomainError } from '../common/domain-error';
 import { generatePassword } from '../staff/passwords';
 import { STAFF_ROLES } from '../staff/roles';
-import type { StaffRole } from '../staff/staff.entities';
+import type { StaffRole } from '../staff/roles';
 import { StaffService } from '../staff/staff.service';
 import { parseFlags, withCliContext } from './cli-context';
 

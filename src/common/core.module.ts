@@ -1,13 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
-import { HoldService } from '../bookings/hold.service';
-import { ConfirmationIssuer } from '../bookings/confirmation-issuer.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Clock } from './clock';
 import { SecretsService } from './secrets.service';
 
-/** What every feature module needs: configuration, the clock, transactions, secrets, audit. */
+/**
+ * Infrastructure every module needs and none owns: configuration, the clock, the transaction
+ * runner and the installation's secrets. The one global module; it holds no feature.
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -18,12 +19,10 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: clock },
         TransactionRunner,
+        InstallationRepository,
         SecretsService,
-        AuditService,
-        HoldService,
-        ConfirmationIssuer,
       ],
-      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, AuditService, HoldService, ConfirmationIssuer],
+      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sqlOne } from '../database/sql';
+import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { hmacToken, safeEqual } from './ids';
 
@@ -17,6 +17,7 @@ export class SecretsService implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: TransactionRunner,
+    private readonly installation: InstallationRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -24,11 +25,7 @@ export class SecretsService implements OnModuleInit {
       this.secret = this.config.appSecret;
       return;
     }
-    await this.tx.manager.query(`INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [
-      randomBytes(32).toString('base64url'),
-    ]);
-    const row = await sqlOne<{ secret: string }>(this.tx.manager, `SELECT secret FROM installation WHERE id = 1`);
-    this.secret = row!.secret;
+    this.secret = await this.installation.secret(this.tx.manager, randomBytes(32).toString('base64url'));
   }
 
   /** The key that signs VERP bounce addresses, derived so it never equals another key. */

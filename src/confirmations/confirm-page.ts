@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { escapeHtml } from '../notifications/confirmation-mail';
+import { escapeHtml } from '../common/html';
 import { BookingRow } from '../bookings/bookings.repository';
 
 function layout(title: string, body: string): string {

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { BookingsModule } from '../bookings/bookings.module';
+import { HoldsModule } from '../bookings/holds.module';
 import { ConfirmationsController } from './confirmations.controller';
 import { ConfirmationsService } from './confirmations.service';
 
 @Module({
-  imports: [BookingsModule],
+  imports: [HoldsModule],
   controllers: [ConfirmationsController],
   providers: [ConfirmationsService],
 })

@@ -5,8 +5,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { normalizeReference, sha256 } from '../common/ids';
 import { timingSafeEqual } from 'node:crypto';
-import { sql, sqlOne } from '../database/sql';
-import { codeHash } from '../sms/sms-fallback.service';
+import { codeHash } from '../bookings/sms-fallback.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { transition } from '../bookings/booking-state';
 import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
@@ -69,26 +68,17 @@ export class ConfirmationsService {
   async confirmWithCode(reference: string, code: string): Promise<BookingRow> {
     const ref = normalizeReference(reference);
     if (!/^HF-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(ref) || !/^\d{6}$/.test(code.trim())) throw invalid();
-    const failure = await this.tx.run(async (m) => {
-      const row = await sqlOne<{ id: string; codeHash: Buffer; failedAttempts: number; lockedAt: Date | null }>(
-        m,
-        `SELECT b.id, c.code_hash AS "codeHash", c.failed_attempts AS "failedAttempts", c.locked_at AS "lockedAt"
-           FROM bookings b JOIN confirmation_codes c ON c.booking_id = b.id WHERE b.reference = $1 FOR UPDATE OF c`,
-        [ref],
-      );
+    const checked = await this.tx.run(async (m) => {
+      const row = await this.bookings.codeOfReference(m, ref);
       if (!row || row.lockedAt) return { ok: false as const };
       if (!timingSafeEqual(row.codeHash, codeHash(row.id, code.trim()))) {
-        await sql(
-          m,
-          `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1, locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END WHERE booking_id = $1`,
-          [row.id, MAX_CODE_TRIES, this.clock.now().toJSDate()],
-        );
+        await this.bookings.recordWrongCode(m, row.id, MAX_CODE_TRIES, this.clock.now().toJSDate());
         return { ok: false as const };
       }
       return { ok: true as const, id: row.id };
     });
-    if (!failure.ok) throw invalid();
-    return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, failure.id, true))!));
+    if (!checked.ok) throw invalid();
+    return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, checked.id, true))!));
   }
 
   private facts(b: BookingRow) {

@@ -1,15 +1,20 @@
-import { DataSourceOptions } from 'typeorm';
+import { DataSourceOptions, EntitySchema } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import { ENTITIES } from './entities';
 
+type EntityList = Array<Function | EntitySchema>;
+
+/**
+ * The data source for a database URL. Entities are given by the composition root (the app, the
+ * migration CLI): statements are SQL, so only schema comparison needs them.
+ */
 export function dataSourceOptions(
   url: string,
-  extra: Partial<{ poolSize: number; applicationName: string }> = {},
+  extra: Partial<{ poolSize: number; applicationName: string; entities: EntityList }> = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: extra.entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',

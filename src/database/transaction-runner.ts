@@ -11,6 +11,11 @@ export class TransactionRunner {
     return this.dataSource.transaction(work);
   }
 
+  /** One round trip to the database (readiness). */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
   get manager(): EntityManager {
     return this.dataSource.manager;
   }

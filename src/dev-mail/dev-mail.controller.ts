@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from '../notifications/confirmation-mail';
+import { escapeHtml } from '../common/html';
 import { DevMailCatcher } from './dev-mail-catcher';
 
 /** Only registered when SMTP_URL is unset: what the development mail catcher received. */

@@ -18,7 +18,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: the database answers' })
   async ready() {
     try {
-      await this.tx.manager.query('SELECT 1');
+      await this.tx.ping();
       return { status: 'ok', database: 'up' };
     } catch {
       throw new DomainError('NOT_READY', 'The database is not reachable.');

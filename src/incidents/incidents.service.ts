@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { EntityManager } from 'typeorm';
 import { Actor, AuditService } from '../audit/audit.service';
+import { BookingsRepository } from '../bookings/bookings.repository';
 import { HoldService } from '../bookings/hold.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sql, sqlOne } from '../database/sql';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { IncidentRow, IncidentsRepository } from './incidents.repository';
 
 export interface IncidentView {
   id: string;
@@ -23,11 +24,6 @@ export interface IncidentView {
 
 const FAMILY = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 
-/** The pending bookings of a family whose confirmation mail is not confirmed yet. */
-const PENDING_OF_FAMILY = `
-  SELECT DISTINCT b.id FROM bookings b JOIN outbox_messages o ON o.booking_id = b.id
-   WHERE b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation'`;
-
 /**
  * A supervisor's answer to a provider incident (the 2021 case: mail stuck in the relay's queue
  * for days). Declaring pauses the family and treats its relay-accepted, unconfirmed mail as
@@ -38,6 +34,9 @@ const PENDING_OF_FAMILY = `
 export class IncidentsService {
   constructor(
     private readonly tx: TransactionRunner,
+    private readonly incidents: IncidentsRepository,
+    private readonly bookings: BookingsRepository,
+    private readonly outbox: OutboxRepository,
     private readonly circuits: ProviderCircuitsService,
     private readonly holds: HoldService,
     private readonly audit: AuditService,
@@ -45,10 +44,8 @@ export class IncidentsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  list(): Promise<IncidentView[]> {
-    return sql<any>(this.tx.manager, `SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 200`).then((rows) =>
-      rows.map(view),
-    );
+  async list(): Promise<IncidentView[]> {
+    return (await this.incidents.list(this.tx.manager, 200)).map(view);
   }
 
   declare(family: string, reason: string, actor: Actor) {
@@ -90,11 +87,7 @@ export class IncidentsService {
     const now = this.clock.now();
     try {
       return await this.tx.run(async (m) => {
-        const incident = await sqlOne<any>(
-          m,
-          `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING *`,
-          [family, reason, now.toJSDate(), actor.label],
-        );
+        const incident = await this.incidents.insert(m, { family, reason, now: now.toJSDate(), by: actor.label });
         await this.circuits.apply(
           m,
           family,
@@ -102,27 +95,15 @@ export class IncidentsService {
           { pauseReason: `incident: ${reason}` },
         );
         // Bookings first, in id order (the sweeper's lock order), then their mail.
-        await sql(m, `SELECT b.id FROM bookings b WHERE b.id IN (${PENDING_OF_FAMILY}) ORDER BY b.id FOR UPDATE OF b`, [family]);
+        await this.bookings.lock(m, await this.outbox.pendingBookingsOfFamily(m, family));
         // Accepted by the relay but not confirmed: probably stuck in the relay's queue, so undelivered for the hold.
-        const moved = await sql<{ bookingId: string }>(
+        const moved = await this.outbox.markRelayAcceptedDelayed(
           m,
-          `UPDATE outbox_messages o SET state = 'delayed'
-             FROM bookings b
-            WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.state = 'accepted' AND o.channel = 'email' AND (o.accepted_by IS DISTINCT FROM 'mx')
-           RETURNING o.booking_id AS "bookingId"`,
-          [family],
+          family,
+          `incident declared by ${actor.label}: ${reason}`,
+          now.toJSDate(),
         );
-        await sql(
-          m,
-          `INSERT INTO delivery_events (message_id, at, source, kind, state_after, reply)
-           SELECT o.id, $2, 'staff', 'incident', 'delayed', $3 FROM outbox_messages o WHERE o.booking_id = ANY($1::uuid[]) AND o.family = $4 AND o.state = 'delayed'`,
-          [moved.map((x) => x.bookingId), now.toJSDate(), `incident declared by ${actor.label}: ${reason}`, family],
-        );
-        await this.holds.recompute(
-          m,
-          moved.map((x) => x.bookingId),
-          now,
-        );
+        await this.holds.recompute(m, moved, now);
         await this.audit.record(m, actor, {
           action: 'incident.declare',
           reason,
@@ -144,29 +125,24 @@ export class IncidentsService {
       const incident = await this.open(m, id);
       const untilAt = DateTime.fromISO(until, { setZone: true });
       if (!untilAt.isValid || untilAt <= now) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
-      const ids = (await sql<{ id: string }>(m, PENDING_OF_FAMILY, [incident.family])).map((r) => r.id);
+      const ids = await this.outbox.pendingBookingsOfFamily(m, incident.family);
       // Never past the slot's start minus the cutoff: each booking gets the earlier of the two.
-      const capped = await sql<{ n: number }>(
+      const cappedAtSlotStart = await this.bookings.countCappedBySlotStart(
         m,
-        `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
-          WHERE b.id = ANY($1::uuid[]) AND s.starts_at - make_interval(mins => $3) < $2`,
-        [ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes],
+        ids,
+        untilAt.toJSDate(),
+        this.config.confirmCutoffMinutes,
       );
       const result = {
         incidentId: id,
         family: incident.family,
         bookings: ids.length,
-        cappedAtSlotStart: capped[0].n,
+        cappedAtSlotStart,
         until: untilAt.toUTC().toISO(),
         dryRun,
       };
       if (dryRun) return result;
-      await sql(
-        m,
-        `UPDATE bookings b SET goodwill_until = GREATEST(COALESCE(b.goodwill_until, '-infinity'), LEAST($2::timestamptz, s.starts_at - make_interval(mins => $3)))
-           FROM slots s WHERE s.id = b.slot_id AND b.id = ANY($1::uuid[]) AND b.status = 'pending'`,
-        [ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes],
-      );
+      await this.bookings.grantGoodwill(m, ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes);
       await this.holds.recompute(m, ids, now);
       await this.audit.record(m, actor, { action: 'incident.extend_holds', reason, after: result });
       return result;
@@ -182,28 +158,10 @@ export class IncidentsService {
         `Ihr Termin ist weiterhin für Sie reserviert. Sie haben ab Erhalt dieser Nachricht ${this.config.confirmWindowMinutes} Minuten Zeit, ihn zu bestätigen.`,
       ].join(' ');
       // Held mail, and mail we counted as stuck at the relay, goes out again with the apology first.
-      const resent = await sql<{ bookingId: string }>(
-        m,
-        `UPDATE outbox_messages o
-            SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL,
-                payload = jsonb_set(o.payload, '{text}', to_jsonb($3::text || E'\\n\\n' || (o.payload->>'text')))
-           FROM bookings b
-          WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation'
-            AND o.state IN ('held_provider_blocked', 'delayed', 'queued', 'deferred')
-         RETURNING o.booking_id AS "bookingId"`,
-        [incident.family, now.toJSDate(), apology],
-      );
+      const resent = await this.outbox.requeueWithPreface(m, incident.family, apology, now.toJSDate());
       await this.circuits.apply(m, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
-      const ended = await sqlOne<any>(
-        m,
-        `UPDATE incidents SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1 RETURNING *`,
-        [id, now.toJSDate(), actor.label, reason],
-      );
-      await this.holds.recompute(
-        m,
-        resent.map((r) => r.bookingId),
-        now,
-      );
+      const ended = await this.incidents.end(m, id, { now: now.toJSDate(), by: actor.label, reason });
+      await this.holds.recompute(m, resent, now);
       await this.audit.record(m, actor, {
         action: 'incident.end',
         reason,
@@ -214,27 +172,23 @@ export class IncidentsService {
     });
   }
 
-  private async open(m: EntityManager, id: string): Promise<{ family: string }> {
-    const row = await sqlOne<{ family: string }>(
-      m,
-      `SELECT family FROM incidents WHERE id = $1 AND ended_at IS NULL FOR UPDATE`,
-      [id],
-    );
+  private async open(m: Parameters<Parameters<TransactionRunner['run']>[0]>[0], id: string): Promise<{ family: string }> {
+    const row = await this.incidents.lockOpen(m, id);
     if (!row) throw new DomainError('INCIDENT_NOT_FOUND', 'No open incident with this id.');
     return row;
   }
 }
 
-function view(r: any): IncidentView {
+function view(r: IncidentRow): IncidentView {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     id: r.id,
     family: r.family,
     reason: r.reason,
-    declaredAt: iso(r.declared_at)!,
-    declaredBy: r.declared_by,
-    endedAt: iso(r.ended_at),
-    endedBy: r.ended_by,
-    endReason: r.end_reason,
+    declaredAt: iso(r.declaredAt)!,
+    declaredBy: r.declaredBy,
+    endedAt: iso(r.endedAt),
+    endedBy: r.endedBy,
+    endReason: r.endReason,
   };
 }

@@ -1,15 +1,4 @@
-import {
-  Body,
-  CanActivate,
-  Controller,
-  ExecutionContext,
-  HttpCode,
-  Inject,
-  Injectable,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiHeader,
   ApiOkResponse,
@@ -20,15 +9,15 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { createHmac } from 'node:crypto';
 import { DomainError } from '../common/domain-error';
-import { safeEqual } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { signedWebhookGuard } from '../common/webhook-signature';
 import { DeliveryReportsService } from './delivery-reports.service';
 import { smtpReplyFromDiagnostic } from './dsn-parser';
 
 const EVENTS = ['delivered', 'delayed', 'deferred', 'bounced', 'failed'] as const;
 
+/** Delivery events from relays and mail services that report by HTTP (signed with MAIL_WEBHOOK_SECRET). */
 export class MailEventDto {
   @ApiPropertyOptional({ description: 'Our message id (the outbox id, also the DSN ENVID)', format: 'uuid' })
   @IsOptional()
@@ -49,30 +38,6 @@ export class MailEventDto {
   diagnostic?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(255) remoteMta?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) recipient?: string;
-}
-
-/**
- * Delivery events from relays and mail services that report by HTTP. The body must be signed:
- * `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body with MAIL_WEBHOOK_SECRET>`.
- */
-/**
- * Checks `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body>` before the body is
- * parsed or validated, so an unsigned request records nothing. One guard per secret.
- */
-export function signedWebhookGuard(secretOf: (c: AppConfig) => string | undefined) {
-  @Injectable()
-  class SignedWebhookGuard implements CanActivate {
-    constructor(@Inject(APP_CONFIG) readonly config: AppConfig) {}
-
-    canActivate(context: ExecutionContext): boolean {
-      const req = context.switchToHttp().getRequest<{ rawBody?: Buffer; headers: Record<string, string | undefined> }>();
-      if (!verifyWebhookSignature(secretOf(this.config), req.rawBody, req.headers['x-holdfast-signature'])) {
-        throw new DomainError('WEBHOOK_SIGNATURE_INVALID', 'Missing or wrong X-Holdfast-Signature; nothing was recorded.');
-      }
-      return true;
-    }
-  }
-  return SignedWebhookGuard;
 }
 
 export const WebhookSignatureGuard = signedWebhookGuard((c) => c.mailWebhookSecret);
@@ -120,15 +85,4 @@ export class MailEventsController {
     });
     return { matched: outcome.matched, state: outcome.stateAfter ?? null };
   }
-}
-
-/** Checked before the body is parsed or validated: an unsigned request records nothing. */
-export function verifyWebhookSignature(
-  secret: string | undefined,
-  rawBody: Buffer | undefined,
-  header: string | undefined,
-): boolean {
-  if (!secret || !rawBody || !header) return false;
-  const expected = `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
-  return safeEqual(expected, header.trim().toLowerCase());
 }

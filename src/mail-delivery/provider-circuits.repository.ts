@@ -52,45 +52,29 @@ export class ProviderCircuitsRepository {
     );
   }
 
-  /** The family's waiting mail is held while its provider blocks us. */
-  async holdFamily(m: EntityManager, family: string): Promise<number> {
-    const rows = await sql(
-      m,
-      `UPDATE outbox_messages SET state = 'held_provider_blocked' WHERE family = $1 AND state IN ('queued', 'deferred') RETURNING id`,
-      [family],
-    );
-    return rows.length;
+  /** Since when the family's circuit is not closed; undefined while it is closed. */
+  async blockedSince(m: EntityManager, family: string): Promise<Date | undefined> {
+    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [
+      family,
+    ]);
+    return row?.since;
   }
 
-  /** Mail of families that are not closed but still shows as queued (arrived after the opening). */
-  async holdStragglers(m: EntityManager): Promise<number> {
-    const rows = await sql(
+  /** Every circuit with its columns, for the providers view. */
+  all(m: EntityManager): Promise<CircuitRow[]> {
+    return sql<CircuitRow>(
       m,
-      `UPDATE outbox_messages SET state = 'held_provider_blocked'
-        WHERE state IN ('queued', 'deferred') AND family IN (SELECT family FROM provider_circuits WHERE state <> 'closed') RETURNING id`,
+      `SELECT family, state, since, open_until AS "openUntil", paused_by AS "pausedBy", pause_reason AS "pauseReason", circuit FROM provider_circuits`,
     );
-    return rows.length;
   }
+}
 
-  /** The provider takes our mail again: everything held goes out now (at the family's send rate). */
-  async releaseFamily(m: EntityManager, family: string, now: Date): Promise<number> {
-    const rows = await sql(
-      m,
-      `UPDATE outbox_messages SET state = 'queued', next_attempt_at = $2 WHERE family = $1 AND state = 'held_provider_blocked' RETURNING id`,
-      [family, now],
-    );
-    return rows.length;
-  }
-
-  /** One waiting message of the family to probe with, locked; the oldest first. */
-  pickProbeCandidate(m: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
-    return sqlOne(
-      m,
-      // A probe whose worker died (lease run out) is a candidate too, or the family could wait forever.
-      `SELECT id FROM outbox_messages
-        WHERE family = $1 AND (state IN ('held_provider_blocked', 'queued', 'deferred') OR (state = 'sending' AND lease_until <= $2))
-        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [family, now],
-    );
-  }
+export interface CircuitRow {
+  family: string;
+  state: 'closed' | 'open' | 'half_open';
+  since: Date;
+  openUntil: Date | null;
+  pausedBy: string | null;
+  pauseReason: string | null;
+  circuit: CircuitState;
 }

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { CircuitEvent, CircuitState, mayAttempt, transitionCircuit } from './provider-circuit';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from './provider-circuits.repository';
 
 /**
@@ -16,6 +17,7 @@ export class ProviderCircuitsService {
 
   constructor(
     private readonly repo: ProviderCircuitsRepository,
+    private readonly outbox: OutboxRepository,
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -35,14 +37,14 @@ export class ProviderCircuitsService {
     switch (t.effect) {
       case 'opened':
       case 'reopened': {
-        const held = await this.repo.holdFamily(m, family);
+        const held = await this.outbox.holdFamily(m, family);
         this.logger.warn(
           `circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`,
         );
         break;
       }
       case 'closed': {
-        const released = await this.repo.releaseFamily(m, family, now);
+        const released = await this.outbox.releaseFamily(m, family, now);
         this.logger.log(`circuit ${family} closed; ${released} held mails released`);
         break;
       }
@@ -56,12 +58,13 @@ export class ProviderCircuitsService {
   /** Time passes: open circuits whose period ran out become half-open; stragglers are held. */
   async tick(): Promise<void> {
     const now = this.clock.now().toMillis();
-    for (const c of await this.repo.notClosed(this.tx.manager)) {
+    const notClosed = await this.repo.notClosed(this.tx.manager);
+    for (const c of notClosed) {
       if (c.state === 'open' && c.openUntil !== undefined && c.openUntil <= now && !c.pausedBy) {
         await this.tx.run((m) => this.apply(m, c.family, { type: 'tick', at: now }));
       }
     }
-    await this.repo.holdStragglers(this.tx.manager);
+    await this.outbox.holdStragglers(this.tx.manager);
   }
 
   /**
@@ -75,7 +78,7 @@ export class ProviderCircuitsService {
       await this.tx.run(async (m) => {
         const current = await this.repo.lock(m, c.family, new Date(now));
         if (!mayAttempt(current, now)) return;
-        const candidate = await this.repo.pickProbeCandidate(m, c.family, new Date(now));
+        const candidate = await this.outbox.probeCandidate(m, c.family, new Date(now));
         if (!candidate) return;
         const started = await this.apply(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
         if (started.state.probeMessageId !== candidate.id) return;

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Actor, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
-import { sql } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { ProviderCircuitsRepository } from './provider-circuits.repository';
 import { ProviderCircuitsService } from './provider-circuits.service';
 
 export interface ProviderView {
@@ -37,70 +38,56 @@ export class ProvidersService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly circuits: ProviderCircuitsService,
+    private readonly circuitRows: ProviderCircuitsRepository,
+    private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
   async list(): Promise<ProviderView[]> {
     const now = this.clock.now().toJSDate();
-    const rows = await sql<any>(
-      this.tx.manager,
-      `WITH families AS (
-         SELECT family FROM provider_circuits
-         UNION SELECT DISTINCT family FROM outbox_messages WHERE family IS NOT NULL AND state IN ('queued', 'deferred', 'held_provider_blocked', 'delayed', 'sending')
-         UNION SELECT DISTINCT family FROM mail_attempts WHERE family IS NOT NULL AND finished_at > $1::timestamptz - interval '1 day'
-       ), waiting AS (
-         SELECT family, count(*) FILTER (WHERE state = 'queued')::int AS queued, count(*) FILTER (WHERE state = 'deferred')::int AS deferred,
-                count(*) FILTER (WHERE state = 'held_provider_blocked')::int AS held, count(*) FILTER (WHERE state = 'delayed')::int AS delayed,
-                min(created_at) AS oldest
-           FROM outbox_messages WHERE state IN ('queued', 'deferred', 'held_provider_blocked', 'delayed') AND family IS NOT NULL GROUP BY family
-       ), hour AS (
-         SELECT family, jsonb_object_agg(k, n) AS counts FROM (
-           SELECT family, COALESCE(category, outcome) AS k, count(*)::int AS n FROM mail_attempts
-            WHERE finished_at > $1::timestamptz - interval '1 hour' AND family IS NOT NULL GROUP BY family, COALESCE(category, outcome)) x GROUP BY family
-       ), day AS (
-         SELECT family, jsonb_object_agg(k, n) AS counts FROM (
-           SELECT family, COALESCE(category, outcome) AS k, count(*)::int AS n FROM mail_attempts
-            WHERE finished_at > $1::timestamptz - interval '1 day' AND family IS NOT NULL GROUP BY family, COALESCE(category, outcome)) x GROUP BY family
-       ), last AS (
-         SELECT DISTINCT ON (family) family, finished_at, category, reply_code, reply FROM mail_attempts
-          WHERE family IS NOT NULL AND outcome <> 'lease_expired' ORDER BY family, finished_at DESC
-       )
-       SELECT f.family, c.state, c.since, c.open_until AS "openUntil", c.paused_by AS "pausedBy", c.pause_reason AS "pauseReason", c.circuit,
-              w.queued, w.deferred, w.held, w.delayed, w.oldest, h.counts AS hour, d.counts AS day,
-              l.finished_at AS "lastAt", l.category AS "lastCategory", l.reply_code AS "lastCode", l.reply AS "lastText"
-         FROM families f
-         LEFT JOIN provider_circuits c ON c.family = f.family
-         LEFT JOIN waiting w ON w.family = f.family
-         LEFT JOIN hour h ON h.family = f.family
-         LEFT JOIN day d ON d.family = f.family
-         LEFT JOIN last l ON l.family = f.family
-        ORDER BY (c.state IS NOT NULL AND c.state <> 'closed') DESC, COALESCE(w.held, 0) + COALESCE(w.queued, 0) DESC, f.family`,
-      [now],
+    const [circuits, stats] = await Promise.all([
+      this.circuitRows.all(this.tx.manager),
+      this.outbox.familyStats(this.tx.manager, now),
+    ]);
+    const byFamily = new Map(stats.map((x) => [x.family, x]));
+    const circuitOf = new Map(circuits.map((c) => [c.family, c]));
+    const families = [...new Set([...circuits.map((c) => c.family), ...stats.map((x) => x.family)])];
+    const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+    const views = families.map((family): ProviderView => {
+      const c = circuitOf.get(family);
+      const r = byFamily.get(family);
+      return {
+        family,
+        circuit: {
+          state: c?.state ?? 'closed',
+          since: iso(c?.since),
+          openUntil: iso(c?.openUntil),
+          pausedBy: c?.pausedBy ?? null,
+          pauseReason: c?.pauseReason ?? null,
+          failedProbes: c?.circuit?.failedProbes ?? 0,
+        },
+        waiting: {
+          queued: r?.queued ?? 0,
+          deferred: r?.deferred ?? 0,
+          held: r?.held ?? 0,
+          delayed: r?.delayed ?? 0,
+          oldestWaitingSince: iso(r?.oldest),
+          oldestWaitingAgeSeconds: r?.oldest ? Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000) : null,
+        },
+        lastHour: r?.hour ?? {},
+        lastDay: r?.day ?? {},
+        lastReply: r?.lastAt ? { at: iso(r.lastAt)!, category: r.lastCategory, code: r.lastCode, text: r.lastText } : null,
+      };
+    });
+    // Blocked families first, then the most mail waiting, then by name.
+    const blocked = (v: ProviderView) => (v.circuit.state !== 'closed' ? 1 : 0);
+    return views.sort(
+      (a, b) =>
+        blocked(b) - blocked(a) ||
+        b.waiting.held + b.waiting.queued - (a.waiting.held + a.waiting.queued) ||
+        (a.family < b.family ? -1 : a.family > b.family ? 1 : 0),
     );
-    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-    return rows.map((r) => ({
-      family: r.family,
-      circuit: {
-        state: r.state ?? 'closed',
-        since: iso(r.since),
-        openUntil: iso(r.openUntil),
-        pausedBy: r.pausedBy ?? null,
-        pauseReason: r.pauseReason ?? null,
-        failedProbes: r.circuit?.failedProbes ?? 0,
-      },
-      waiting: {
-        queued: r.queued ?? 0,
-        deferred: r.deferred ?? 0,
-        held: r.held ?? 0,
-        delayed: r.delayed ?? 0,
-        oldestWaitingSince: iso(r.oldest),
-        oldestWaitingAgeSeconds: r.oldest ? Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000) : null,
-      },
-      lastHour: r.hour ?? {},
-      lastDay: r.day ?? {},
-      lastReply: r.lastAt ? { at: iso(r.lastAt)!, category: r.lastCategory, code: r.lastCode, text: r.lastText } : null,
-    }));
   }
 
   async pause(family: string, reason: string, actor: Actor): Promise<ProviderView['circuit']> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SmsGateway, SmsGatewayError } from '../sms/sms-gateway';
 import { MailTransport } from './mail-transport';
-import type { ClaimedMessage } from './outbox.repository';
+import type { ClaimedMessage } from '../outbox/outbox.repository';
 import { classifySendError, SendVerdict } from './send-outcome';
 
 export interface Acceptance {

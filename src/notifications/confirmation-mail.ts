@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { escapeHtml } from '../common/html';
 
 export interface ConfirmationMailInput {
   name: string;
@@ -17,9 +18,6 @@ export interface RenderedMail {
   text: string;
   html: string;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function local(instant: Date, zone: string, format: string): string {
   return DateTime.fromJSDate(instant).setZone(zone).setLocale('de').toFormat(format);
@@ -59,5 +57,3 @@ export function renderConfirmationMail(m: ConfirmationMailInput): RenderedMail {
 </body></html>`;
   return { subject, text, html };
 }
-
-export { escapeHtml };

@@ -7,12 +7,12 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
-import { HoldService } from '../bookings/hold.service';
-import { SmsFallbackService } from '../sms/sms-fallback.service';
-import { SendVerdict } from './send-outcome';
+import { circuitEventOfRefusal, outcomeOfRefusal, SendVerdict } from './send-outcome';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
-import { AttemptResult, ClaimedMessage, OutboxRepository } from './outbox.repository';
-import { retryDelaySeconds } from './retry-policy';
+import { WorkerLoop } from '../common/worker-loop';
+import { DELIVERY_LISTENER, DeliveryListener } from '../outbox/delivery-listener';
+import { AttemptResult, ClaimedMessage, OutboxRepository } from '../outbox/outbox.repository';
+import { retryDelaySeconds } from '../outbox/retry-policy';
 
 const FAMILY_BATCH = 200;
 /** Acceptances recorded together: one commit for this many mails. */
@@ -31,9 +31,7 @@ type AcceptedMail = Parameters<OutboxRepository['completeAccepted']>[2][number];
 export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Dispatcher');
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private loop?: WorkerLoop;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -42,32 +40,29 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     private readonly smsChannel: SmsChannel,
     private readonly circuits: ProviderCircuitsService,
     private readonly families: ProviderFamilyResolver,
-    private readonly holds: HoldService,
-    private readonly smsFallback: SmsFallbackService,
+    @Inject(DELIVERY_LISTENER) private readonly listener: DeliveryListener,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.workersEnabled) this.schedule(0);
+    if (!this.config.workersEnabled) return;
+    const { dispatchIntervalMs } = this.config;
+    this.loop = new WorkerLoop('Dispatcher', () => this.round(), {
+      intervalMs: dispatchIntervalMs,
+      backoffMs: dispatchIntervalMs * 4,
+    });
+    this.loop.start(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop?.stop();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.dispatchOnce()
-        .then((n) => this.schedule(n >= this.config.dispatchBatchSize ? 0 : this.config.dispatchIntervalMs))
-        .catch((err: Error) => {
-          this.logger.error(`dispatch failed: ${err.message}`);
-          this.schedule(this.config.dispatchIntervalMs * 4);
-        });
-    }, delayMs);
+  /** A full batch: go again at once; otherwise wait an interval. */
+  private async round(): Promise<number> {
+    const sent = await this.dispatchOnce();
+    return sent >= this.config.dispatchBatchSize ? 0 : this.config.dispatchIntervalMs;
   }
 
   /** One round: families, circuits, probes, then a batch; each result recorded. Returns how many were sent. */
@@ -75,7 +70,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     await this.resolveFamilies();
     await this.circuits.tick();
     await this.outbox.withdrawStale(this.tx.manager);
-    await this.tx.run((m) => this.smsFallback.enqueueDue(m));
+    await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now()));
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (m, id) => {
       const probe = await this.outbox.claimProbe(m, id, {
@@ -108,7 +103,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       if (group.length === 0) return;
       const recorded = await this.tx.run(async (m) => {
         const done = await this.outbox.completeAccepted(m, owner, group);
-        await this.holds.recompute(
+        await this.listener.onDeliveryChanged(
           m,
           done.map((d) => d.bookingId).filter((id): id is string => !!id),
           this.clock.now(),
@@ -125,7 +120,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         let blocked = false;
         const one = async (message: ClaimedMessage) => {
           try {
-            if (blocked) return await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
+            if (blocked) {
+              await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
+              return;
+            }
             const result = await this.attempt(message, owner, accepted);
             if (result?.outcome === 'held') blocked = true;
             if (accepted.length > 0 && oldest === 0) oldest = performance.now();
@@ -169,11 +167,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
     return this.tx.run(async (m) => {
       // Lock order booking -> circuit -> outbox rows, as the sweeper takes them: no deadlock.
-      if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
+      if (message.bookingId) await this.listener.lockBookings(m, [message.bookingId]);
       const result = await this.failure(m, message, verdict, startedAt);
       if (!(await this.outbox.complete(m, message.id, owner, result)))
         this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
-      if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
+      if (message.bookingId) await this.listener.onDeliveryChanged(m, [message.bookingId], this.clock.now());
       return result;
     });
   }
@@ -206,7 +204,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const verdict = 'verdict' in sent ? sent.verdict : undefined;
     const finishedAt = this.clock.now();
     return this.tx.run(async (m) => {
-      if (message.bookingId) await this.outbox.lockBooking(m, message.bookingId);
+      if (message.bookingId) await this.listener.lockBookings(m, [message.bookingId]);
       const result = acceptance
         ? {
             outcome: 'accepted' as const,
@@ -229,12 +227,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       }
       const recorded = await this.outbox.complete(m, message.id, owner, result);
       if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
-      if (message.bookingId) await this.holds.recompute(m, [message.bookingId], this.clock.now());
+      if (message.bookingId) await this.listener.onDeliveryChanged(m, [message.bookingId], this.clock.now());
       return result;
     });
   }
 
-  /** What a refusal means for this message and for its provider family. */
+  /** What a refusal means for this message and for its provider family (send-outcome.ts decides). */
   private async failure(
     m: EntityManager,
     message: ClaimedMessage,
@@ -242,34 +240,27 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     startedAt: Date,
   ): Promise<AttemptResult> {
     const finishedAt = this.clock.now();
-    const at = finishedAt.toMillis();
-    const base = {
+    const event = circuitEventOfRefusal(verdict, message, finishedAt.toMillis());
+    const circuit = event ? await this.circuits.apply(m, message.family, event) : undefined;
+    const outcome = outcomeOfRefusal({
+      verdict,
+      familyBlocked: circuit !== undefined && circuit.state.state !== 'closed',
+      attempts: message.attempts,
+      maxAttempts: this.config.outboxMaxAttempts,
+    });
+    const retryIn = retryDelaySeconds(message.attempts, {
+      baseSeconds: this.config.retryBaseSeconds,
+      maxSeconds: this.config.retryMaxSeconds,
+    });
+    return {
+      outcome,
       startedAt,
       finishedAt: finishedAt.toJSDate(),
       replyCode: verdict.replyCode,
       reply: verdict.reply,
       errorCode: verdict.errorCode,
       category: verdict.category,
+      ...(outcome === 'deferred' ? { nextAttemptAt: finishedAt.plus({ seconds: retryIn }).toJSDate() } : {}),
     };
-    const circuit = message.isProbe
-      ? await this.circuits.apply(m, message.family, {
-          type: 'probe_result',
-          messageId: message.id,
-          ok: false,
-          category: verdict.category,
-          at,
-        })
-      : verdict.category === 'provider_block' || verdict.category === 'rate_limit'
-        ? await this.circuits.apply(m, message.family, { type: 'reply', category: verdict.category, at })
-        : undefined;
-    // While the provider blocks us the mail waits for the circuit, however long: no attempts are used up.
-    if (circuit && circuit.state.state !== 'closed') return { ...base, outcome: 'held' };
-    if (verdict.category === 'mailbox_unknown' && !verdict.temporary) return { ...base, outcome: 'bounced' };
-    if (!verdict.temporary || message.attempts >= this.config.outboxMaxAttempts) return { ...base, outcome: 'failed' };
-    const delay = retryDelaySeconds(message.attempts, {
-      baseSeconds: this.config.retryBaseSeconds,
-      maxSeconds: this.config.retryMaxSeconds,
-    });
-    return { ...base, outcome: 'deferred', nextAttemptAt: finishedAt.plus({ seconds: delay }).toJSDate() };
   }
 }

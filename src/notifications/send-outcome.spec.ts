@@ -1,4 +1,5 @@
-import { classifySendError } from './send-outcome';
+import type { ReplyCategory } from '../mail-delivery/smtp-reply-classifier';
+import { circuitEventOfRefusal, classifySendError, FailedSendOutcome, outcomeOfRefusal } from './send-outcome';
 
 const smtpError = (responseCode: number, response: string, command = 'RCPT TO') =>
   Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), {
@@ -35,5 +36,77 @@ describe('what a failed send means for retrying', () => {
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET', command: 'CONN' }),
     );
     expect(v).toMatchObject({ temporary: true, category: 'network', replyCode: null, errorCode: 'ESOCKET' });
+  });
+});
+
+describe('outcomeOfRefusal: what a refused send becomes', () => {
+  const v = (category: ReplyCategory, temporary: boolean) => ({ category, temporary });
+  const cases: Array<[string, Parameters<typeof outcomeOfRefusal>[0], FailedSendOutcome]> = [
+    [
+      'a block while the circuit is open: held, whatever the attempts',
+      { verdict: v('provider_block', true), familyBlocked: true, attempts: 9, maxAttempts: 3 },
+      'held',
+    ],
+    [
+      'even a mailbox verdict waits while the family is blocked',
+      { verdict: v('mailbox_unknown', false), familyBlocked: true, attempts: 1, maxAttempts: 3 },
+      'held',
+    ],
+    [
+      'unknown mailbox, permanent: bounced',
+      { verdict: v('mailbox_unknown', false), familyBlocked: false, attempts: 1, maxAttempts: 3 },
+      'bounced',
+    ],
+    [
+      'unknown mailbox said temporarily: retried',
+      { verdict: v('mailbox_unknown', true), familyBlocked: false, attempts: 1, maxAttempts: 3 },
+      'deferred',
+    ],
+    [
+      'a permanent refusal: failed',
+      { verdict: v('content_reject', false), familyBlocked: false, attempts: 1, maxAttempts: 3 },
+      'failed',
+    ],
+    [
+      'temporary, attempts left: retried',
+      { verdict: v('greylist', true), familyBlocked: false, attempts: 2, maxAttempts: 3 },
+      'deferred',
+    ],
+    [
+      'temporary on the last attempt: failed',
+      { verdict: v('greylist', true), familyBlocked: false, attempts: 3, maxAttempts: 3 },
+      'failed',
+    ],
+    [
+      'a block that did not open the circuit: retried',
+      { verdict: v('provider_block', true), familyBlocked: false, attempts: 1, maxAttempts: 3 },
+      'deferred',
+    ],
+  ];
+  it.each(cases)('%s', (_name, facts, expected) => {
+    expect(outcomeOfRefusal(facts)).toBe(expected);
+  });
+});
+
+describe('circuitEventOfRefusal: what a refusal tells the family circuit', () => {
+  const message = { id: 'm1', isProbe: false };
+  it.each([
+    ['provider_block', { type: 'reply', category: 'provider_block', at: 5 }],
+    ['rate_limit', { type: 'reply', category: 'rate_limit', at: 5 }],
+    ['mailbox_unknown', undefined],
+    ['greylist', undefined],
+    ['network', undefined],
+  ] as Array<[ReplyCategory, unknown]>)('a %s reply', (category, expected) => {
+    expect(circuitEventOfRefusal({ category }, message, 5)).toEqual(expected);
+  });
+
+  it('a probe reports its result, whatever the category', () => {
+    expect(circuitEventOfRefusal({ category: 'greylist' }, { id: 'p', isProbe: true }, 7)).toEqual({
+      type: 'probe_result',
+      messageId: 'p',
+      ok: false,
+      category: 'greylist',
+      at: 7,
+    });
   });
 });

@@ -1,3 +1,4 @@
+import type { CircuitEvent } from '../mail-delivery/provider-circuit';
 import { classifySmtpReply, ReplyCategory, replyFromNodemailerError } from '../mail-delivery/smtp-reply-classifier';
 
 export interface SendVerdict {
@@ -26,4 +27,40 @@ export function classifySendError(err: unknown): SendVerdict {
     reply: reply.text.slice(0, 2000),
     errorCode: typeof e?.code === 'string' ? e.code.slice(0, 40) : null,
   };
+}
+
+/** What a refused send becomes: held while the family is blocked, bounced, failed, or retried later. */
+export type FailedSendOutcome = 'held' | 'bounced' | 'failed' | 'deferred';
+
+/**
+ * The circuit event a refusal is for its provider family: a probe's result, or a reply that
+ * counts against the family (a block or a rate limit); none for replies about this one message.
+ */
+export function circuitEventOfRefusal(
+  verdict: Pick<SendVerdict, 'category'>,
+  message: { id: string; isProbe: boolean },
+  at: number,
+): CircuitEvent | undefined {
+  if (message.isProbe) return { type: 'probe_result', messageId: message.id, ok: false, category: verdict.category, at };
+  if (verdict.category === 'provider_block' || verdict.category === 'rate_limit')
+    return { type: 'reply', category: verdict.category, at };
+  return undefined;
+}
+
+/**
+ * The outcome of a refused send, pure. While the provider blocks us (`familyBlocked`: the circuit
+ * is not closed after this refusal) the mail waits for the circuit however long, with no attempts
+ * used up. Only evidence against the mailbox bounces it; a permanent refusal, or a temporary one
+ * on the last allowed attempt, fails it; anything else is tried again later.
+ */
+export function outcomeOfRefusal(f: {
+  verdict: Pick<SendVerdict, 'category' | 'temporary'>;
+  familyBlocked: boolean;
+  attempts: number;
+  maxAttempts: number;
+}): FailedSendOutcome {
+  if (f.familyBlocked) return 'held';
+  if (f.verdict.category === 'mailbox_unknown' && !f.verdict.temporary) return 'bounced';
+  if (!f.verdict.temporary || f.attempts >= f.maxAttempts) return 'failed';
+  return 'deferred';
 }

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { BookingsModule } from '../bookings/bookings.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { StaffModule } from '../staff/staff.module';
 import { ReviewController } from './review.controller';
-import { ReviewRepository } from './review.repository';
 import { ReviewService } from './review.service';
 
 @Module({
-  imports: [BookingsModule, StaffModule],
+  imports: [BookingsModule, OutboxModule, StaffModule, AuditModule],
   controllers: [ReviewController],
-  providers: [ReviewRepository, ReviewService],
+  providers: [ReviewService],
 })
 export class ReviewModule {}

@@ -3,9 +3,10 @@ import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Actor, AuditService } from '../audit/audit.service';
-import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
+import { BookingRow, BookingsRepository, ReviewFilter } from '../bookings/bookings.repository';
 import { bookingView } from '../bookings/booking-view';
 import { ConfirmationIssuer } from '../bookings/confirmation-issuer.service';
+import { initialHoldUntil } from '../bookings/booking-state';
 import { HoldService } from '../bookings/hold.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -13,9 +14,8 @@ import { isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { familyOfDomain } from '../mail-delivery/provider-families';
-import { OutboxRepository } from '../notifications/outbox.repository';
-import { ReviewFilter, ReviewRepository } from './review.repository';
-import { SmsFallbackService } from '../sms/sms-fallback.service';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { SmsFallbackService } from '../bookings/sms-fallback.service';
 
 type Snapshot = {
   status: string;
@@ -34,7 +34,6 @@ type Snapshot = {
 export class ReviewService {
   constructor(
     private readonly tx: TransactionRunner,
-    private readonly repo: ReviewRepository,
     private readonly bookings: BookingsRepository,
     private readonly outbox: OutboxRepository,
     private readonly holds: HoldService,
@@ -46,7 +45,7 @@ export class ReviewService {
   ) {}
 
   async list(f: ReviewFilter) {
-    const { items, total } = await this.repo.list(this.tx.manager, f);
+    const { items, total } = await this.bookings.reviewQueue(this.tx.manager, f);
     return {
       total,
       limit: f.limit,
@@ -75,7 +74,7 @@ export class ReviewService {
     const booking = await this.bookings.findById(this.tx.manager, id);
     if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
-    const audit = await this.repo.audit(this.tx.manager, id);
+    const audit = await this.audit.ofBooking(this.tx.manager, id);
     return { ...bookingView(booking, messages), reviewStatus: booking.reviewStatus, audit };
   }
 
@@ -96,7 +95,7 @@ export class ReviewService {
           { latest: isoInZone(latest, b.timeZone) },
         );
       }
-      await this.repo.setGoodwill(m, b.id, untilAt.toJSDate());
+      await this.bookings.setGoodwill(m, b.id, untilAt.toJSDate());
       await this.holds.recompute(m, [b.id], this.clock.now());
     });
   }
@@ -109,21 +108,15 @@ export class ReviewService {
         });
       const now = this.clock.now();
       const target = slotId ?? b.slotId;
-      const slot = await this.repo.reserve(m, target, now.toJSDate());
+      const slot = await this.bookings.reservePlace(m, target, now.toJSDate());
       if (!slot) throw await this.bookings.whyNotReservable(m, target, now.toJSDate());
-      const startsAt = DateTime.fromJSDate(slot.startsAt);
-      const window = now.plus({ minutes: this.config.confirmWindowMinutes });
-      // A fresh hold: the window from now, and room for the mail to arrive like a new booking.
-      const goodwill = DateTime.min(
-        now.plus({ hours: this.config.holdMaxHours }),
-        startsAt.minus({ minutes: this.config.confirmCutoffMinutes }),
-      );
+      // The same hold as a new booking: the first window from now, the upper limit from now.
+      const holdUntil = initialHoldUntil(now, DateTime.fromJSDate(slot.startsAt), this.config.confirmWindowMinutes);
       try {
-        await this.repo.reinstate(m, b.id, {
+        await this.bookings.reinstate(m, b.id, {
           slotId: slot.slotId,
           locationId: slot.locationId,
-          holdUntil: DateTime.min(window, startsAt).toJSDate(),
-          goodwillUntil: DateTime.max(goodwill, now).toJSDate(),
+          holdUntil: holdUntil.toJSDate(),
           now: now.toJSDate(),
         });
       } catch (err) {
@@ -156,13 +149,13 @@ export class ReviewService {
           `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`,
           { status: b.status },
         );
-      await this.repo.confirmByStaff(m, b.id, this.clock.now().toJSDate());
+      await this.bookings.confirmByStaff(m, b.id, this.clock.now().toJSDate());
     });
   }
 
   close(id: string, reason: string, actor: Actor) {
     return this.act(id, 'review.close', reason, actor, async (m, b) => {
-      if (!(await this.repo.closeReview(m, b.id, this.clock.now().toJSDate()))) {
+      if (!(await this.bookings.closeReview(m, b.id, this.clock.now().toJSDate()))) {
         throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', {
           status: b.status,
         });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction-runner';
-import { sqlOne } from '../database/sql';
+import { SchedulingRepository } from './scheduling.repository';
 import { SchedulingService } from './scheduling.service';
 import { WeeklyOpening } from './slot-generation';
 
@@ -37,11 +37,11 @@ export class DemoSeedService {
   constructor(
     private readonly scheduling: SchedulingService,
     private readonly tx: TransactionRunner,
+    private readonly repo: SchedulingRepository,
   ) {}
 
   async isEmpty(): Promise<boolean> {
-    const row = await sqlOne<{ n: number }>(this.tx.manager, `SELECT count(*)::int AS n FROM locations`);
-    return row?.n === 0;
+    return (await this.repo.countLocations(this.tx.manager)) === 0;
   }
 
   async seed(days: number): Promise<{ locations: number; services: number; slots: number }> {

@@ -27,6 +27,10 @@ export interface SlotRow {
 
 @Injectable()
 export class SchedulingRepository {
+  async countLocations(m: EntityManager): Promise<number> {
+    return (await sql<{ n: number }>(m, `SELECT count(*)::int AS n FROM locations`))[0].n;
+  }
+
   listLocations(m: EntityManager): Promise<LocationRow[]> {
     return sql(m, `SELECT id, name, address, time_zone AS "timeZone" FROM locations ORDER BY name`);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { WorkerLoop } from '../common/worker-loop';
 import { TransactionRunner } from '../database/transaction-runner';
 import { SchedulingRepository } from './scheduling.repository';
 import { SchedulingService } from './scheduling.service';
@@ -10,7 +11,7 @@ const EVERY_MS = 6 * 60 * 60 * 1000;
 @Injectable()
 export class SlotHorizonService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SlotHorizon');
-  private timer?: NodeJS.Timeout;
+  private loop?: WorkerLoop;
 
   constructor(
     private readonly scheduling: SchedulingService,
@@ -21,14 +22,13 @@ export class SlotHorizonService implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    const run = () => this.extend().catch((err: Error) => this.logger.error(`slot generation failed: ${err.message}`));
-    this.timer = setInterval(run, EVERY_MS);
-    this.timer.unref();
-    void run();
+    this.loop = new WorkerLoop('SlotHorizon', () => this.extend().then(() => EVERY_MS), { intervalMs: EVERY_MS });
+    this.loop.start(0);
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  /** Waits for a running round, so no slot generation is cut off by the shutdown. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop?.stop();
   }
 
   async extend(): Promise<number> {

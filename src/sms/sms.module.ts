@@ -1,5 +1,18 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { DeliveryListenerModule } from '../outbox/delivery-listener';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SmsEventsController, SmsWebhookGuard } from './sms-events.controller';
+import { SmsEventsService } from './sms-events.service';
 
-@Module({ controllers: [SmsEventsController], providers: [SmsWebhookGuard] })
-export class SmsModule {}
+/** The SMS gateway's delivery reports. */
+@Module({})
+export class SmsModule {
+  static register(o: { deliveryListener: DeliveryListenerModule }): DynamicModule {
+    return {
+      module: SmsModule,
+      imports: [OutboxModule, o.deliveryListener],
+      controllers: [SmsEventsController],
+      providers: [SmsEventsService, SmsWebhookGuard],
+    };
+  }
+}

@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
-import type { StaffRole } from './staff.entities';
 
 export const STAFF_ROLES = ['clerk', 'supervisor', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 const RANK: Record<StaffRole, number> = { clerk: 1, supervisor: 2, admin: 3 };
 

@@ -28,7 +28,7 @@ import { AuditService } from '../audit/audit.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { generatePassword } from './passwords';
 import { RequireRole, STAFF_ROLES } from './roles';
-import type { StaffRole } from './staff.entities';
+import type { StaffRole } from './roles';
 import { StaffGuard, StaffRequest } from './staff.guard';
 import { StaffService } from './staff.service';
 

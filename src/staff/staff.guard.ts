@@ -4,7 +4,7 @@ import { DomainError } from '../common/domain-error';
 import { AuditService } from '../audit/audit.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { REQUIRED_ROLE, roleAllows } from './roles';
-import type { StaffRole } from './staff.entities';
+import type { StaffRole } from './roles';
 import { StaffPrincipal, StaffService } from './staff.service';
 
 export interface StaffRequest {

@@ -1,29 +1,29 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { WorkerLoop } from '../common/worker-loop';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sql, sqlOne } from '../database/sql';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { Actor, AuditService } from '../audit/audit.service';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords';
-import type { StaffRole } from './staff.entities';
+import type { StaffRole } from './roles';
+import { StaffPrincipal, StaffRepository } from './staff.repository';
 
-export interface StaffPrincipal {
-  id: string;
-  email: string;
-  displayName: string;
-  role: StaffRole;
-}
+export type { StaffPrincipal };
 
 const MAX_LOGIN_FAILURES = 5;
+const HOUSEKEEPING_MS = 60 * 60 * 1000;
 const LOGIN_WINDOW_MINUTES = 15;
 
 @Injectable()
-export class StaffService {
+export class StaffService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private housekeeping?: WorkerLoop;
+
   constructor(
     private readonly tx: TransactionRunner,
+    private readonly repo: StaffRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,14 +36,15 @@ export class StaffService {
     const hash = await hashPassword(input.password);
     try {
       return await this.tx.run(async (m) => {
-        const row = await sqlOne<StaffPrincipal>(
-          m,
-          `INSERT INTO staff_users (email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
-           RETURNING id, email, display_name AS "displayName", role`,
-          [input.email, input.displayName ?? input.email, input.role, hash, this.clock.now().toJSDate()],
-        );
-        await this.audit.record(m, actor, { action: 'staff.create', after: { id: row!.id, email: row!.email, role: row!.role } });
-        return row!;
+        const row = await this.repo.insert(m, {
+          email: input.email,
+          displayName: input.displayName ?? input.email,
+          role: input.role,
+          passwordHash: hash,
+          now: this.clock.now().toJSDate(),
+        });
+        await this.audit.record(m, actor, { action: 'staff.create', after: { id: row.id, email: row.email, role: row.role } });
+        return row;
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_staff_users_email')
@@ -53,7 +54,7 @@ export class StaffService {
   }
 
   async count(): Promise<number> {
-    return (await sqlOne<{ n: number }>(this.tx.manager, `SELECT count(*)::int AS n FROM staff_users`))!.n;
+    return this.repo.count(this.tx.manager);
   }
 
   /** Password login; the same answer (and about the same time) for unknown e-mail and wrong password. */
@@ -61,14 +62,10 @@ export class StaffService {
     const label = email.trim().toLowerCase().slice(0, 254);
     // Check, verify and record under one lock per account: parallel guesses cannot all pass the count.
     const outcome = await this.tx.run(async (m) => {
-      await sql(m, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
+      await this.repo.lockLogin(m, label);
       const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-      const failures = await sqlOne<{ n: number }>(
-        m,
-        `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 AND at > $2`,
-        [label, since],
-      );
-      if (failures!.n >= MAX_LOGIN_FAILURES) return { throttled: true as const };
+      const failures = await this.audit.countSince(m, 'staff.login.failed', label, since);
+      if (failures >= MAX_LOGIN_FAILURES) return { throttled: true as const };
       return { throttled: false as const, user: await this.verify(m, email, password, label) };
     });
     if (outcome.throttled)
@@ -82,12 +79,7 @@ export class StaffService {
     const now = this.clock.now();
     const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
     await this.tx.run(async (m) => {
-      await sql(m, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
-        sha256(token),
-        user.id,
-        now.toJSDate(),
-        expiresAt,
-      ]);
+      await this.repo.insertSession(m, { tokenHash: sha256(token), staffUserId: user.id, now: now.toJSDate(), expiresAt });
       await this.audit.record(m, { id: user.id, label: user.email }, { action: 'staff.login' });
     });
     const { passwordHash, disabledAt, ...staff } = user;
@@ -96,11 +88,7 @@ export class StaffService {
 
   /** The account if the password is right; a failure is recorded (and counts for throttling). */
   private async verify(m: EntityManager, email: string, password: string, label: string) {
-    const user = await sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
-      m,
-      `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt" FROM staff_users WHERE lower(email) = lower($1)`,
-      [email],
-    );
+    const user = await this.repo.findByEmail(m, email);
     const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
     if (!user || !ok || user.disabledAt) {
       await this.audit.record(m, { id: null, label }, { action: 'staff.login.failed' });
@@ -110,12 +98,23 @@ export class StaffService {
   }
 
   async authenticate(token: string): Promise<StaffPrincipal | undefined> {
-    return sqlOne<StaffPrincipal>(
-      this.tx.manager,
-      `SELECT u.id, u.email, u.display_name AS "displayName", u.role
-         FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
-        WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
-      [sha256(token), this.clock.now().toJSDate()],
-    );
+    return this.repo.principalOfSession(this.tx.manager, sha256(token), this.clock.now().toJSDate());
+  }
+
+  /** Ended sessions are deleted (hourly, with the background workers). */
+  deleteEndedSessions(): Promise<number> {
+    return this.repo.deleteEndedSessions(this.tx.manager, this.clock.now().toJSDate());
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workersEnabled) return;
+    this.housekeeping = new WorkerLoop('StaffSessions', () => this.deleteEndedSessions().then(() => HOUSEKEEPING_MS), {
+      intervalMs: HOUSEKEEPING_MS,
+    });
+    this.housekeeping.start(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.housekeeping?.stop();
   }
 }

@@ -5,8 +5,8 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { sql } from '../database/sql';
-import { OutboxRepository } from '../notifications/outbox.repository';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { BookingsRepository } from './bookings.repository';
 
 export const SMS_FAMILY = 'sms-gateway';
 
@@ -24,6 +24,7 @@ export class SmsFallbackService {
 
   constructor(
     private readonly outbox: OutboxRepository,
+    private readonly bookings: BookingsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -34,21 +35,12 @@ export class SmsFallbackService {
 
   /** Finds bookings that need the SMS now and queues it; one set-based look, then one SMS each. */
   async enqueueDue(m: EntityManager, limit = 100): Promise<number> {
-    if (!this.config.smsGatewayUrl) return 0;
-    const due = await sql<any>(
-      m,
-      `SELECT b.id, b.reference, b.phone, s.starts_at AS "startsAt", l.time_zone AS "timeZone"
-         FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN locations l ON l.id = b.location_id
-        WHERE b.status = 'pending' AND b.phone IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
-          AND EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
-                        AND lower(o.recipient) = lower(b.email) AND o.state IN ('held_provider_blocked', 'delayed', 'bounced', 'failed'))
-          AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
-                        AND lower(o.recipient) = lower(b.email) AND o.state = 'accepted')
-        LIMIT $1 FOR UPDATE OF b SKIP LOCKED`,
-      [limit],
-    );
-    for (const b of due) await this.send(m, b);
+    if (!this.enabled) return 0;
+    const due = await this.outbox.bookingsAwaitingSms(m, limit);
+    for (const { id } of due) {
+      const b = (await this.bookings.findById(m, id))!;
+      await this.send(m, { id: b.id, reference: b.reference, phone: b.phone!, startsAt: b.slotStartsAt, timeZone: b.timeZone });
+    }
     if (due.length) this.logger.log(`${due.length} confirmations sent by SMS because the mail could not be delivered`);
     return due.length;
   }
@@ -59,19 +51,10 @@ export class SmsFallbackService {
   ): Promise<void> {
     const now = this.clock.now().toJSDate();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await sql(
-      m,
-      `INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
-       ON CONFLICT (booking_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
-      [b.id, codeHash(b.id, code), now],
-    );
+    await this.bookings.setCode(m, b.id, codeHash(b.id, code), now);
     // A link of its own (the mail's token is only stored as a hash): both stay valid.
     const token = newSecretToken();
-    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
-      b.id,
-      sha256(token),
-      now,
-    ]);
+    await this.bookings.insertToken(m, b.id, sha256(token), now);
     const when = DateTime.fromJSDate(new Date(b.startsAt)).setZone(b.timeZone).toFormat('dd.MM. HH:mm');
     const text = `Buergeramt: Termin ${when} Uhr (${b.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
     await this.outbox.enqueue(m, {

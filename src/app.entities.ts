@@ -1,0 +1,39 @@
+import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { BookingEntity } from './bookings/booking.entity';
+import { ConfirmationCodeEntity } from './bookings/confirmation-code.entity';
+import { ConfirmationTokenEntity } from './bookings/confirmation-token.entity';
+import { IdempotencyKeyEntity } from './bookings/idempotency-key.entity';
+import { IncidentEntity } from './incidents/incident.entity';
+import { ProviderCircuitEntity } from './mail-delivery/provider-circuit.entity';
+import { DeliveryEventEntity } from './outbox/delivery-event.entity';
+import { MailAttemptEntity } from './outbox/mail-attempt.entity';
+import { OutboxMessageEntity } from './outbox/outbox-message.entity';
+import { LocationEntity } from './scheduling/location.entity';
+import { OpeningHoursEntity } from './scheduling/opening-hours.entity';
+import { ServiceEntity } from './scheduling/service.entity';
+import { SlotEntity } from './scheduling/slot.entity';
+import { StaffSessionEntity } from './staff/staff-session.entity';
+import { StaffUserEntity } from './staff/staff-user.entity';
+
+/**
+ * Every entity, for the composition root (the app's data source and `migration:generate`). The
+ * migrations are the schema; entities name the same constraints so a generate shows real drift.
+ */
+export const APP_ENTITIES = [
+  LocationEntity,
+  ServiceEntity,
+  OpeningHoursEntity,
+  SlotEntity,
+  BookingEntity,
+  IdempotencyKeyEntity,
+  ConfirmationTokenEntity,
+  OutboxMessageEntity,
+  MailAttemptEntity,
+  StaffUserEntity,
+  StaffSessionEntity,
+  AuditEntryEntity,
+  ProviderCircuitEntity,
+  DeliveryEventEntity,
+  ConfirmationCodeEntity,
+  IncidentEntity,
+];

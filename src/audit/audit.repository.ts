@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { sql, sqlOne } from '../database/sql';
+
+/** The append-only audit log (the database refuses UPDATE and DELETE on it). */
+@Injectable()
+export class AuditRepository {
+  async insert(
+    m: EntityManager,
+    e: {
+      at: Date;
+      actorId: string | null;
+      actorLabel: string;
+      action: string;
+      bookingId: string | null;
+      reason: string | null;
+      before: unknown;
+      after: unknown;
+    },
+  ): Promise<void> {
+    await sql(
+      m,
+      `INSERT INTO audit_entries (at, actor_id, actor_label, action, booking_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        e.at,
+        e.actorId,
+        e.actorLabel,
+        e.action,
+        e.bookingId,
+        e.reason,
+        e.before === undefined ? null : JSON.stringify(e.before),
+        e.after === undefined ? null : JSON.stringify(e.after),
+      ],
+    );
+  }
+
+  list(m: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
+    return sql(
+      m,
+      `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, booking_id AS "bookingId", reason, before, after
+         FROM audit_entries
+        WHERE ($1::uuid IS NULL OR booking_id = $1) AND ($3::bigint IS NULL OR id < $3)
+        ORDER BY id DESC LIMIT $2`,
+      [q.bookingId ?? null, q.limit, q.before ?? null],
+    );
+  }
+
+  /** A booking's trail, oldest first (the review detail). */
+  ofBooking(m: EntityManager, bookingId: string) {
+    return sql(
+      m,
+      `SELECT id, at, actor_label AS "actorLabel", action, reason, before, after FROM audit_entries WHERE booking_id = $1 ORDER BY id`,
+      [bookingId],
+    );
+  }
+
+  /** How often `action` was recorded for this actor label since `since` (login throttling). */
+  async countSince(m: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM audit_entries WHERE action = $1 AND actor_label = $2 AND at > $3`,
+      [action, actorLabel, since],
+    );
+    return row!.n;
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { EntityManager } from 'typeorm';
+import type { DeliveryListener } from '../outbox/delivery-listener';
+import { BookingsRepository } from './bookings.repository';
+import { HoldService } from './hold.service';
+import { SmsFallbackService } from './sms-fallback.service';
+
+/** The booking side's answer to delivery changes: the hold follows the mail; stuck mail brings the SMS. */
+@Injectable()
+export class BookingDeliveryListener implements DeliveryListener {
+  constructor(
+    private readonly bookings: BookingsRepository,
+    private readonly holds: HoldService,
+    private readonly smsFallback: SmsFallbackService,
+  ) {}
+
+  lockBookings(m: EntityManager, bookingIds: string[]): Promise<void> {
+    return this.bookings.lock(m, bookingIds);
+  }
+
+  async onDeliveryChanged(m: EntityManager, bookingIds: string[], now: DateTime): Promise<void> {
+    await this.holds.recompute(m, bookingIds, now);
+  }
+
+  async beforeDispatchRound(m: EntityManager): Promise<void> {
+    await this.smsFallback.enqueueDue(m);
+  }
+}

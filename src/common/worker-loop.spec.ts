@@ -1,0 +1,59 @@
+import { WorkerLoop } from './worker-loop';
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('WorkerLoop', () => {
+  it('runs rounds one after another, never two at once, and stop waits for the running round', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let rounds = 0;
+    let finished = 0;
+    const loop = new WorkerLoop(
+      'test',
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        rounds++;
+        await tick(15);
+        active--;
+        finished++;
+        return 1;
+      },
+      { intervalMs: 1 },
+    );
+    loop.start(0);
+    await tick(60);
+    await loop.stop();
+    const afterStop = rounds;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(maxActive).toBe(1);
+    // stop() resolved only after the round it found running had ended.
+    expect(finished).toBe(rounds);
+    await tick(30);
+    expect(rounds).toBe(afterStop);
+  });
+
+  it('a failing round backs off and the loop goes on', async () => {
+    const delays: number[] = [];
+    let last = Date.now();
+    let calls = 0;
+    const loop = new WorkerLoop(
+      'test',
+      async () => {
+        const now = Date.now();
+        delays.push(now - last);
+        last = now;
+        calls++;
+        if (calls === 1) throw new Error('database away');
+        return 1;
+      },
+      { intervalMs: 1, backoffMs: 40 },
+    );
+    loop.start(0);
+    await tick(120);
+    await loop.stop();
+    expect(calls).toBeGreaterThanOrEqual(3);
+    // The round after the failure waited the back-off, not the interval.
+    expect(delays[1]).toBeGreaterThanOrEqual(35);
+  });
+});

@@ -1,0 +1,47 @@
+import { Logger } from '@nestjs/common';
+
+/**
+ * A background loop on a timer: one round at a time, the next after the round ends (never
+ * overlapping), and a stop that waits for the running round. The round returns the delay until
+ * the next one, so a busy loop can go again at once and a failing one can back off.
+ */
+export class WorkerLoop {
+  private readonly logger: Logger;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    name: string,
+    private readonly round: () => Promise<number>,
+    private readonly opts: { intervalMs: number; backoffMs?: number },
+  ) {
+    this.logger = new Logger(name);
+  }
+
+  /** Starts with a round after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs = this.opts.intervalMs): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(firstDelayMs);
+  }
+
+  /** No new round starts; resolves when the running one (if any) has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((err: Error) => {
+          this.logger.error(`round failed: ${err.message}`);
+          return this.opts.backoffMs ?? this.opts.intervalMs;
+        })
+        .then((next) => this.schedule(next));
+    }, delayMs);
+  }
+}

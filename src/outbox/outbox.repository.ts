@@ -1,0 +1,733 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { sql, sqlOne } from '../database/sql';
+import { CONFIRMATION_KINDS, DELIVERED, DUE, HANDED_OVER, OutboxState, sqlList, STUCK, UNSENT, WAITING } from './outbox-states';
+import type { AttemptOutcome } from './outbox-states';
+
+export interface ClaimedMessage {
+  id: string;
+  messageId: string;
+  recipient: string;
+  channel: 'email' | 'sms';
+  payload: { to: string; subject: string; text: string; html?: string };
+  attempts: number;
+  family: string;
+  isProbe: boolean;
+  bookingId: string | null;
+}
+
+const STATE_OF_OUTCOME: Record<AttemptResult['outcome'], OutboxState> = {
+  accepted: 'accepted',
+  deferred: 'deferred',
+  held: 'held_provider_blocked',
+  bounced: 'bounced',
+  failed: 'failed',
+};
+
+export interface AttemptResult {
+  outcome: Exclude<AttemptOutcome, 'lease_expired'>;
+  startedAt: Date;
+  finishedAt: Date;
+  replyCode: number | null;
+  reply: string | null;
+  errorCode: string | null;
+  /** The reply classifier's category; null for an acceptance. */
+  category: string | null;
+  /** For `deferred`: when to try again. */
+  nextAttemptAt?: Date;
+  /** For `accepted`: our relay, the recipient's MX (direct delivery), or the SMS gateway. */
+  acceptedBy?: 'relay' | 'mx' | 'sms_gateway';
+}
+
+export interface MessageView {
+  id: string;
+  kind: string;
+  channel: string;
+  recipient: string;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastReplyCode: number | null;
+  lastReply: string | null;
+  lastReplyCategory: string | null;
+  family: string | null;
+  acceptedBy: 'relay' | 'mx' | null;
+  createdAt: Date;
+  acceptedAt: Date | null;
+  failedAt: Date | null;
+  history: Array<{
+    attempt: number;
+    startedAt: Date;
+    finishedAt: Date;
+    outcome: AttemptOutcome;
+    replyCode: number | null;
+    reply: string | null;
+    errorCode: string | null;
+    category: string | null;
+  }>;
+  /** Reports after the relay's 250: DSNs and webhook events. */
+  reports: Array<{
+    at: Date;
+    source: string;
+    kind: string;
+    status: string | null;
+    category: string | null;
+    reply: string | null;
+    remoteMta: string | null;
+    stateAfter: string | null;
+  }>;
+}
+
+/**
+ * The end of both claim statements: the rows of `source` (id, prev_state, prev_owner,
+ * prev_lease_until) become `sending` under this worker's lease, and a lease that had run out is
+ * recorded as an attempt of its own (a crashed or stalled worker) before the message goes again.
+ */
+/** A row a claim may take: due for a try, or `sending` under a lease that ran out. */
+const CLAIMABLE = (o: string, now: string) =>
+  `((${o}.state IN ${sqlList(DUE)} AND ${o}.next_attempt_at <= ${now}) OR (${o}.state = 'sending' AND ${o}.lease_until <= ${now}))`;
+
+function takeLease(p: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
+  return `claimed AS (
+         UPDATE outbox_messages o
+            SET state = 'sending', lease_owner = ${p.owner}, lease_until = ${p.now}::timestamptz + make_interval(secs => ${p.leaseSeconds}),
+                attempts = o.attempts + 1, is_probe = ${p.probe}
+           FROM ${p.source} WHERE o.id = ${p.source}.id
+         RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id,
+                   ${p.source}.prev_state, ${p.source}.prev_owner, ${p.source}.prev_lease_until
+       ), lost AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
+         SELECT id, attempts - 1, prev_lease_until, ${p.now}, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
+           FROM claimed WHERE prev_state = 'sending'
+       )
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`;
+}
+
+@Injectable()
+export class OutboxRepository {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** A stable Message-ID per outbox row: every retry of one mail carries the same id. */
+  messageIdFor(outboxId: string): string {
+    const host = new URL(this.config.publicBaseUrl).hostname || 'holdfast.localhost';
+    return `<${outboxId}@${host}>`;
+  }
+
+  /**
+   * Claims due messages, and messages whose sender's lease ran out (a crashed or stalled
+   * worker), with SKIP LOCKED so instances never claim the same row. A run-out lease is
+   * recorded as an attempt of its own before the message is tried again. Families whose
+   * circuit is not closed are left alone (their probe is claimed separately), and no family
+   * gets more than `ratePerMinute` attempts a minute, so a burst of bookings cannot itself
+   * trip a provider's spam limits.
+   */
+  claim(
+    m: EntityManager,
+    q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number },
+  ): Promise<ClaimedMessage[]> {
+    return sql<ClaimedMessage>(
+      m,
+      `WITH due_families AS (
+         SELECT DISTINCT o.family FROM outbox_messages o
+          WHERE o.family IS NOT NULL AND ${CLAIMABLE('o', '$1')}
+       ), quota AS (
+         -- What each family may still get this minute; a family whose circuit is not closed gets nothing here.
+         SELECT f.family,
+                $5 - (SELECT count(*) FROM mail_attempts a WHERE a.family = f.family AND a.finished_at > $1::timestamptz - interval '1 minute')
+                   - (SELECT count(*) FROM outbox_messages s WHERE s.family = f.family AND s.state = 'sending' AND s.lease_until > $1) AS n
+           FROM due_families f
+          WHERE NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = f.family AND c.state <> 'closed')
+       ), allowed AS (
+         -- Per family, its oldest due mail up to its quota: a throttled family cannot crowd out the
+         -- others. Up to 4 batches of candidates, so a second instance claiming at the same moment
+         -- skips the rows the first one locked and still finds work.
+         SELECT x.id FROM quota q CROSS JOIN LATERAL (
+           SELECT o.id FROM outbox_messages o
+            WHERE o.family = q.family AND ${CLAIMABLE('o', '$1')}
+            ORDER BY o.next_attempt_at LIMIT GREATEST(LEAST(q.n, $2 * 4), 0)
+         ) x
+       ), picked AS (
+         SELECT o.id, o.state AS prev_state, o.lease_owner AS prev_owner, o.lease_until AS prev_lease_until
+           FROM outbox_messages o
+          WHERE o.id IN (SELECT id FROM allowed)
+            AND ${CLAIMABLE('o', '$1')}
+          ORDER BY o.next_attempt_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       ), ${takeLease({ source: 'picked', now: '$1', owner: '$3', leaseSeconds: '$4', probe: false })}`,
+      [q.now, q.limit, q.owner, q.leaseSeconds, q.ratePerMinute],
+    );
+  }
+
+  /** Claims one given message (a circuit's probe), already locked by the caller's transaction. */
+  async claimProbe(
+    m: EntityManager,
+    id: string,
+    q: { now: Date; owner: string; leaseSeconds: number },
+  ): Promise<ClaimedMessage | undefined> {
+    return sqlOne<ClaimedMessage>(
+      m,
+      `WITH prev AS (
+         SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages
+          WHERE id = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
+       ), ${takeLease({ source: 'prev', now: '$2', owner: '$3', leaseSeconds: '$4', probe: true })}`,
+      [id, q.now, q.owner, q.leaseSeconds],
+    );
+  }
+
+  /**
+   * Records an attempt and moves the message on, only while this worker still holds the lease
+   * (compare-and-swap); returns false when the lease was lost and someone else owns the row.
+   */
+  async complete(m: EntityManager, id: string, owner: string, r: AttemptResult): Promise<boolean> {
+    const rows = await sql(
+      m,
+      `WITH done AS (
+         UPDATE outbox_messages
+            SET state = $11::varchar, lease_owner = NULL, lease_until = NULL, is_probe = false,
+                last_reply_code = $4, last_reply = $5, last_reply_category = $10,
+                accepted_at = CASE WHEN $11::varchar = 'accepted' THEN $7::timestamptz ELSE accepted_at END,
+                accepted_by = CASE WHEN $11::varchar = 'accepted' THEN $12::varchar ELSE accepted_by END,
+                failed_at = CASE WHEN $11::varchar IN ('failed', 'bounced') THEN $7::timestamptz ELSE failed_at END,
+                next_attempt_at = COALESCE($8, next_attempt_at)
+          WHERE id = $1 AND lease_owner = $2 AND state = 'sending'
+         RETURNING id, attempts, family
+       )
+       INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker, family)
+       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family FROM done RETURNING id`,
+      [
+        id,
+        owner,
+        r.outcome,
+        r.replyCode,
+        r.reply,
+        r.startedAt,
+        r.finishedAt,
+        r.nextAttemptAt ?? null,
+        r.errorCode,
+        r.category,
+        STATE_OF_OUTCOME[r.outcome],
+        r.acceptedBy ?? null,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Many acceptances in one statement (the common case, so the hot path commits once per batch
+   * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
+   */
+  async completeAccepted(
+    m: EntityManager,
+    owner: string,
+    done: Array<{
+      id: string;
+      startedAt: Date;
+      finishedAt: Date;
+      replyCode: number | null;
+      reply: string;
+      acceptedBy: 'relay' | 'mx' | 'sms_gateway';
+    }>,
+  ): Promise<Array<{ id: string; bookingId: string | null }>> {
+    if (done.length === 0) return [];
+    const rows = await sql(
+      m,
+      `WITH r AS (
+         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[]) AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
+       ), done AS (
+         UPDATE outbox_messages o
+            SET state = 'accepted', lease_owner = NULL, lease_until = NULL, is_probe = false,
+                last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
+                accepted_at = r.finished_at, accepted_by = r.accepted_by
+           FROM r WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'sending'
+         RETURNING o.id, o.attempts, o.family, o.booking_id
+       ), recorded AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
+         SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id
+       )
+       SELECT id, booking_id AS "bookingId" FROM done`,
+      [
+        owner,
+        done.map((d) => d.id),
+        done.map((d) => d.startedAt),
+        done.map((d) => d.finishedAt),
+        done.map((d) => d.replyCode),
+        done.map((d) => d.reply),
+        done.map((d) => d.acceptedBy),
+      ],
+    );
+    return rows as Array<{ id: string; bookingId: string | null }>;
+  }
+
+  /**
+   * Confirmations that must not go out any more: their booking is no longer pending (cancelled,
+   * expired, confirmed by hand), or the citizen changed the address since. Also catches mail that
+   * was being sent while the booking changed and came back deferred or held.
+   */
+  async withdrawStale(m: EntityManager): Promise<number> {
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages o SET state = 'cancelled'
+         FROM bookings b
+        WHERE b.id = o.booking_id AND o.state IN ${sqlList(UNSENT)} AND o.kind IN ${sqlList(CONFIRMATION_KINDS)}
+          AND (b.status <> 'pending' OR (o.channel = 'email' AND lower(o.recipient) <> lower(b.email)))
+       RETURNING o.id`,
+    );
+    return rows.length;
+  }
+
+  /** Every unsent message of these bookings is withdrawn (booking cancelled, expired, new address or new link). */
+  async withdrawUnsent(m: EntityManager, bookingIds: string[]): Promise<void> {
+    if (bookingIds.length === 0) return;
+    await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = ANY($1::uuid[]) AND state IN ${sqlList(UNSENT)}`,
+      [bookingIds],
+    );
+  }
+
+  /** A new message in the outbox (sent by the dispatcher, never inside a request). */
+  async enqueue(
+    m: EntityManager,
+    x: {
+      id: string;
+      bookingId: string;
+      kind: string;
+      channel: 'email' | 'sms';
+      recipient: string;
+      payload: unknown;
+      family: string | null;
+      now: Date;
+    },
+  ): Promise<void> {
+    await sql(
+      m,
+      `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
+      [x.id, x.bookingId, x.kind, x.channel, x.recipient, this.messageIdFor(x.id), JSON.stringify(x.payload), x.now, x.family],
+    );
+  }
+
+  /** Confirmation mails of this booking queued since `since` (the resend limit). */
+  async confirmationsQueuedSince(m: EntityManager, bookingId: string, since: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`,
+      [bookingId, since],
+    );
+    return row!.n;
+  }
+
+  /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
+  async holdUnsent(m: EntityManager, id: string, owner: string): Promise<string | null> {
+    const row = await sqlOne<{ bookingId: string | null }>(
+      m,
+      `UPDATE outbox_messages SET state = 'held_provider_blocked', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, is_probe = false
+        WHERE id = $1 AND lease_owner = $2 AND state = 'sending' RETURNING booking_id AS "bookingId"`,
+      [id, owner],
+    );
+    return row?.bookingId ?? null;
+  }
+
+  /** Messages whose provider family is not known yet (the domain table had no answer). */
+  unresolvedFamilies(m: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
+    return sql(
+      m,
+      `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ${sqlList(DUE)} ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
+  }
+
+  async setFamilies(m: EntityManager, families: Array<{ id: string; family: string }>): Promise<void> {
+    if (families.length === 0) return;
+    await sql(
+      m,
+      `UPDATE outbox_messages o SET family = f.family FROM unnest($1::uuid[], $2::varchar[]) AS f(id, family) WHERE o.id = f.id AND o.family IS NULL`,
+      [families.map((f) => f.id), families.map((f) => f.family)],
+    );
+  }
+
+  // --- Provider families: held while the provider blocks us --------------------------------------
+
+  /** The family's waiting mail is held while its provider blocks us. */
+  async holdFamily(m: EntityManager, family: string): Promise<number> {
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'held_provider_blocked' WHERE family = $1 AND state IN ${sqlList(DUE)} RETURNING id`,
+      [family],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Mail of blocked families that still shows as due: it arrived after the circuit opened. Reads
+   * the circuits in the same statement, so a circuit closed meanwhile never holds mail again.
+   */
+  async holdStragglers(m: EntityManager): Promise<number> {
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'held_provider_blocked'
+        WHERE state IN ${sqlList(DUE)} AND family IN (SELECT family FROM provider_circuits WHERE state <> 'closed') RETURNING id`,
+    );
+    return rows.length;
+  }
+
+  /** The provider takes our mail again: everything held goes out now (at the family's send rate). */
+  async releaseFamily(m: EntityManager, family: string, now: Date): Promise<number> {
+    const rows = await sql(
+      m,
+      `UPDATE outbox_messages SET state = 'queued', next_attempt_at = $2 WHERE family = $1 AND state = 'held_provider_blocked' RETURNING id`,
+      [family, now],
+    );
+    return rows.length;
+  }
+
+  /** One waiting message of the family to probe with, locked; the oldest first. */
+  probeCandidate(m: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
+    return sqlOne(
+      m,
+      // A probe whose worker died (lease run out) is a candidate too, or the family could wait forever.
+      `SELECT id FROM outbox_messages
+        WHERE family = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
+        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [family, now],
+    );
+  }
+
+  /** Per family: what waits, the reply categories of the last hour and day, the last reply. */
+  familyStats(m: EntityManager, now: Date): Promise<FamilyStats[]> {
+    return sql<FamilyStats>(
+      m,
+      `WITH families AS (
+         SELECT DISTINCT family FROM outbox_messages WHERE family IS NOT NULL AND (state IN ${sqlList(WAITING)} OR state = 'sending')
+         UNION SELECT DISTINCT family FROM mail_attempts WHERE family IS NOT NULL AND finished_at > $1::timestamptz - interval '1 day'
+       ), waiting AS (
+         SELECT family, count(*) FILTER (WHERE state = 'queued')::int AS queued, count(*) FILTER (WHERE state = 'deferred')::int AS deferred,
+                count(*) FILTER (WHERE state = 'held_provider_blocked')::int AS held, count(*) FILTER (WHERE state = 'delayed')::int AS delayed,
+                min(created_at) AS oldest
+           FROM outbox_messages WHERE state IN ${sqlList(WAITING)} AND family IS NOT NULL GROUP BY family
+       ), counts AS (
+         SELECT family, COALESCE(category, outcome) AS k,
+                count(*) FILTER (WHERE finished_at > $1::timestamptz - interval '1 hour')::int AS hour, count(*)::int AS day
+           FROM mail_attempts WHERE finished_at > $1::timestamptz - interval '1 day' AND family IS NOT NULL
+          GROUP BY family, COALESCE(category, outcome)
+       ), per_family AS (
+         SELECT family, jsonb_object_agg(k, hour) FILTER (WHERE hour > 0) AS hour, jsonb_object_agg(k, day) AS day FROM counts GROUP BY family
+       ), last AS (
+         SELECT DISTINCT ON (family) family, finished_at, category, reply_code, reply FROM mail_attempts
+          WHERE family IS NOT NULL AND outcome <> 'lease_expired' ORDER BY family, finished_at DESC
+       )
+       SELECT f.family, w.queued, w.deferred, w.held, w.delayed, w.oldest, p.hour, p.day,
+              l.finished_at AS "lastAt", l.category AS "lastCategory", l.reply_code AS "lastCode", l.reply AS "lastText"
+         FROM families f
+         LEFT JOIN waiting w ON w.family = f.family
+         LEFT JOIN per_family p ON p.family = f.family
+         LEFT JOIN last l ON l.family = f.family`,
+      [now],
+    );
+  }
+
+  // --- What the hold policy and the review queue read ---------------------------------------------
+
+  /**
+   * The delivery facts of these bookings' confirmations (mail and SMS), for the hold policy. Mail
+   * to an address the citizen has since replaced does not count: each booking comes with its
+   * current address.
+   */
+  confirmationFacts(m: EntityManager, bookings: Array<{ id: string; email: string }>): Promise<ConfirmationFact[]> {
+    if (bookings.length === 0) return Promise.resolve([]);
+    return sql<ConfirmationFact>(
+      m,
+      `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy", o.delivered_at AS "deliveredAt"
+         FROM unnest($1::uuid[], $2::text[]) AS b(id, email)
+         JOIN outbox_messages o ON o.booking_id = b.id
+        WHERE o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))`,
+      [bookings.map((b) => b.id), bookings.map((b) => b.email)],
+    );
+  }
+
+  /**
+   * Pending bookings with a phone whose confirmation mail cannot arrive now (and none reached
+   * them), that have no SMS yet: the SMS fallback's work, locked (SKIP LOCKED: instances share it).
+   */
+  bookingsAwaitingSms(m: EntityManager, limit: number): Promise<Array<{ id: string; phone: string }>> {
+    return sql(
+      m,
+      `SELECT b.id, b.phone FROM bookings b
+        WHERE b.status = 'pending' AND b.phone IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
+          AND EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(STUCK)})
+          AND NOT EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(DELIVERED)})
+        LIMIT $1 FOR UPDATE OF b SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  // --- Delivery reports (DSN, webhook, SMS gateway) and staff's incident marks --------------------
+
+  /** The message a report is about, locked for the rest of the transaction. */
+  lockForReport(
+    m: EntityManager,
+    ref: { outboxId?: string; messageIdHeader?: string; channel?: 'sms' },
+  ): Promise<ReportedMessage | undefined> {
+    const columns = `id, state, family, attempts, booking_id AS "bookingId"`;
+    if (ref.outboxId) {
+      return sqlOne<ReportedMessage>(
+        m,
+        `SELECT ${columns} FROM outbox_messages WHERE id = $1 AND ($2::varchar IS NULL OR channel = $2) FOR UPDATE`,
+        [ref.outboxId, ref.channel ?? null],
+      );
+    }
+    if (ref.messageIdHeader) {
+      return sqlOne<ReportedMessage>(m, `SELECT ${columns} FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [
+        ref.messageIdHeader.trim(),
+      ]);
+    }
+    return Promise.resolve(undefined);
+  }
+
+  /**
+   * A report moves a handed-over mail: delivered (window starts), delayed, taken back for our own
+   * retry (`deferred`, or held while the family is blocked), bounced or failed.
+   */
+  async applyReport(
+    m: EntityManager,
+    id: string,
+    r: {
+      state: OutboxState;
+      now: Date;
+      deliveredByMx: boolean;
+      nextAttemptAt: Date | null;
+      reply: string | null;
+      category: string | null;
+    },
+  ): Promise<void> {
+    await sql(
+      m,
+      `UPDATE outbox_messages
+          SET state = $2::varchar,
+              -- Delivered after a delay: the mail became readable now, not when the relay first took it.
+              accepted_at = CASE WHEN $2::varchar = 'accepted' AND (state = 'delayed' OR accepted_at IS NULL) THEN $3
+                                 WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_at ELSE NULL END,
+              delivered_at = CASE WHEN $4::boolean THEN $3 ELSE delivered_at END,
+              accepted_by = CASE WHEN $4::boolean THEN 'mx' WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_by ELSE NULL END,
+              failed_at = CASE WHEN $2::varchar IN ('bounced', 'failed') THEN $3 ELSE failed_at END,
+              next_attempt_at = COALESCE($5, next_attempt_at),
+              last_reply = COALESCE($6, last_reply), last_reply_category = COALESCE($7, last_reply_category)
+        WHERE id = $1 AND state IN ${sqlList(HANDED_OVER)}`,
+      [id, r.state, r.now, r.deliveredByMx, r.nextAttemptAt, r.reply, r.category],
+    );
+  }
+
+  /** The SMS gateway's report on an accepted SMS: delivered to the handset (the window starts) or failed. */
+  async applySmsReport(
+    m: EntityManager,
+    id: string,
+    status: 'delivered' | 'failed',
+    now: Date,
+  ): Promise<{ bookingId: string | null; state: string } | undefined> {
+    return sqlOne(
+      m,
+      `UPDATE outbox_messages
+          SET delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz ELSE delivered_at END,
+              state = CASE WHEN $2 = 'failed' THEN 'failed' ELSE state END,
+              failed_at = CASE WHEN $2 = 'failed' THEN $3::timestamptz ELSE failed_at END
+        WHERE id = $1 AND channel = 'sms' AND state = 'accepted'
+       RETURNING booking_id AS "bookingId", state`,
+      [id, status, now],
+    );
+  }
+
+  /** Every report is kept, matched or not, with its raw text (capped). */
+  async recordReport(m: EntityManager, e: DeliveryEventRecord): Promise<void> {
+    await sql(
+      m,
+      `INSERT INTO delivery_events (message_id, at, source, kind, state_after, category, status, reply, remote_mta, recipient, unmatched_reason, raw)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        e.messageId,
+        e.at,
+        e.source,
+        e.kind,
+        e.stateAfter,
+        e.category ?? null,
+        e.status?.slice(0, 16) ?? null,
+        e.reply?.slice(0, 2000) ?? null,
+        e.remoteMta?.slice(0, 255) ?? null,
+        e.recipient?.slice(0, 254) ?? null,
+        e.unmatchedReason ?? null,
+        e.raw ? printable(e.raw).slice(0, 64 * 1024) : null,
+      ],
+    );
+  }
+
+  /** Pending bookings of the family whose confirmation mail is not confirmed yet (an incident's scope). */
+  async pendingBookingsOfFamily(m: EntityManager, family: string): Promise<string[]> {
+    const rows = await sql<{ id: string }>(
+      m,
+      `SELECT DISTINCT b.id FROM bookings b JOIN outbox_messages o ON o.booking_id = b.id
+        WHERE b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation' ORDER BY b.id`,
+      [family],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Incident declared: mail of the family that only our relay accepted, for a pending booking, is
+   * probably stuck in the relay's queue; it counts as delayed (undelivered) from now, recorded as a
+   * staff report. Returns the bookings.
+   */
+  async markRelayAcceptedDelayed(m: EntityManager, family: string, note: string, now: Date): Promise<string[]> {
+    const rows = await sql<{ bookingId: string }>(
+      m,
+      `WITH moved AS (
+         UPDATE outbox_messages o SET state = 'delayed'
+           FROM bookings b
+          WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.state = 'accepted' AND o.channel = 'email'
+            AND o.accepted_by IS DISTINCT FROM 'mx'
+         RETURNING o.id, o.booking_id
+       ), recorded AS (
+         INSERT INTO delivery_events (message_id, at, source, kind, state_after, reply) SELECT id, $2, 'staff', 'incident', 'delayed', $3 FROM moved
+       )
+       SELECT booking_id AS "bookingId" FROM moved`,
+      [family, now, note],
+    );
+    return rows.map((r) => r.bookingId);
+  }
+
+  /**
+   * Incident ended: the family's confirmations for pending bookings that are held, delayed or
+   * waiting go out again now, with `preface` before the text. Returns the bookings.
+   */
+  async requeueWithPreface(m: EntityManager, family: string, preface: string, now: Date): Promise<string[]> {
+    const rows = await sql<{ bookingId: string }>(
+      m,
+      `UPDATE outbox_messages o
+          SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL,
+              payload = jsonb_set(o.payload, '{text}', to_jsonb($3::text || E'\\n\\n' || (o.payload->>'text')))
+         FROM bookings b
+        WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation'
+          AND o.state IN ${sqlList(WAITING)}
+       RETURNING o.booking_id AS "bookingId"`,
+      [family, now, preface],
+    );
+    return rows.map((r) => r.bookingId);
+  }
+
+  async messagesOfBooking(m: EntityManager, bookingId: string): Promise<MessageView[]> {
+    const messages = await sql<Omit<MessageView, 'history'>>(
+      m,
+      `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
+              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
+         FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
+      [bookingId],
+    );
+    if (messages.length === 0) return [];
+    const attempts = await sql<MessageView['history'][number] & { messageId: string }>(
+      m,
+      `SELECT message_id AS "messageId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome,
+              reply_code AS "replyCode", reply, error_code AS "errorCode", category
+         FROM mail_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
+      [messages.map((x) => x.id)],
+    );
+    const reports = await sql<MessageView['reports'][number] & { messageId: string }>(
+      m,
+      `SELECT message_id AS "messageId", at, source, kind, status, category, reply, remote_mta AS "remoteMta", state_after AS "stateAfter"
+         FROM delivery_events WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
+      [messages.map((x) => x.id)],
+    );
+    return messages.map((x) => ({
+      ...x,
+      history: attempts.filter((a) => a.messageId === x.id).map(({ messageId, ...a }) => a),
+      reports: reports.filter((r) => r.messageId === x.id).map(({ messageId, ...r }) => r),
+    }));
+  }
+}
+
+/**
+ * The confirmation mail of booking `b` to its current address, as the start of an EXISTS
+ * sub-select (`o` is the message): add a condition on `o.state`.
+ */
+function confirmationMailOf(b: string): string {
+  return `SELECT 1 FROM outbox_messages o WHERE o.booking_id = ${b}.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
+            AND lower(o.recipient) = lower(${b}.email)`;
+}
+
+/**
+ * For another repository's single-statement write: the CTE body that queues the confirmation mail
+ * of the booking that `source` (a CTE with `id`) returns. The outbox owns the text; the caller
+ * gives the placeholders of its own statement.
+ */
+export function queueConfirmationSql(p: {
+  source: string;
+  id: string;
+  recipient: string;
+  messageId: string;
+  payload: string;
+  now: string;
+  family: string;
+}): string {
+  return `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+         SELECT ${p.id}, id, 'booking_confirmation', 'email', ${p.recipient}, ${p.messageId}, ${p.payload}, 'queued', ${p.now}, ${p.now}, ${p.family}
+           FROM ${p.source}`;
+}
+
+/**
+ * For a read model over bookings: a CTE of each booking's latest confirmation mail
+ * (`booking_id, family, state, last_reply_category`).
+ */
+export function latestConfirmationMailSql(): string {
+  return `SELECT DISTINCT ON (booking_id) booking_id, family, state, last_reply_category
+            FROM outbox_messages WHERE channel = 'email' AND kind = 'booking_confirmation' ORDER BY booking_id, created_at DESC`;
+}
+
+/** PostgreSQL text holds no NUL; binary junk is kept readable enough for a human. */
+const printable = (s: string) => s.replace(/\u0000/g, '\uFFFD');
+
+export interface FamilyStats {
+  family: string;
+  queued: number | null;
+  deferred: number | null;
+  held: number | null;
+  delayed: number | null;
+  oldest: Date | null;
+  hour: Record<string, number> | null;
+  day: Record<string, number> | null;
+  lastAt: Date | null;
+  lastCategory: string | null;
+  lastCode: number | null;
+  lastText: string | null;
+}
+
+export interface ConfirmationFact {
+  bookingId: string;
+  channel: 'email' | 'sms';
+  state: OutboxState;
+  acceptedAt: Date | null;
+  acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
+  deliveredAt: Date | null;
+}
+
+export interface ReportedMessage {
+  id: string;
+  state: OutboxState;
+  family: string | null;
+  attempts: number;
+  bookingId: string | null;
+}
+
+export interface DeliveryEventRecord {
+  messageId: string | null;
+  at: Date;
+  source: 'smtp' | 'dsn' | 'webhook' | 'staff';
+  kind: string;
+  stateAfter: string | null;
+  category?: string | null;
+  status?: string | null;
+  reply?: string | null;
+  remoteMta?: string | null;
+  recipient?: string | null;
+  unmatchedReason?: string | null;
+  raw?: string | null;
+}

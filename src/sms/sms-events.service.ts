@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { DELIVERY_LISTENER, DeliveryListener } from '../outbox/delivery-listener';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { ReportTooEarly } from '../outbox/report-too-early.error';
+
+/** The SMS gateway's delivery reports: a handset delivery starts the confirmation window. */
+@Injectable()
+export class SmsEventsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly outbox: OutboxRepository,
+    @Inject(DELIVERY_LISTENER) private readonly listener: DeliveryListener,
+    private readonly clock: Clock,
+  ) {}
+
+  async apply(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
+    const now = this.clock.now();
+    return this.tx.run(async (m) => {
+      const message = await this.outbox.lockForReport(m, { outboxId: reference, channel: 'sms' });
+      if (message?.state === 'sending') throw new ReportTooEarly(reference);
+      const moved = message ? await this.outbox.applySmsReport(m, reference, status, now.toJSDate()) : undefined;
+      await this.outbox.recordReport(m, {
+        messageId: message ? reference : null,
+        at: now.toJSDate(),
+        source: 'webhook',
+        kind: `sms_${status}`,
+        stateAfter: moved?.state ?? null,
+        unmatchedReason: message ? null : 'unknown_sms',
+      });
+      if (moved?.bookingId) await this.listener.onDeliveryChanged(m, [moved.bookingId], now);
+      return { matched: moved !== undefined };
+    });
+  }
+}
