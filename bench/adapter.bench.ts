@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fork } from 'node:child_process';
-import { CreateBookingDto } from '../src/bookings/bookings.controller';
+import { CreateBookingDto } from '../src/bookings/bookings.dto';
 import { HttpErrorFilter } from '../src/common/http-error.filter';
 import { createValidationPipe } from '../src/common/validation';
 

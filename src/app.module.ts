@@ -1,23 +1,42 @@
 import { DynamicModule, Module } from '@nestjs/common';
+
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { APP_ENTITIES } from './app.entities';
-import { BookingsModule } from './bookings/bookings.module';
-import { HoldsModule } from './bookings/holds.module';
-import { Clock } from './common/clock';
-import { CoreModule } from './common/core.module';
-import { AppConfig } from './config/app-config';
-import { ConfirmationsModule } from './confirmations/confirmations.module';
+
 import { dataSourceOptions } from './database/data-source-options';
+import { APP_ENTITIES } from './app.entities';
+
+import { BookingsModule } from './bookings/bookings.module';
+
+import { HoldsModule } from './bookings/holds.module';
+
+import { Clock } from './common/clock';
+
+import { CoreModule } from './common/core.module';
+
+import { AppConfig } from './config/app-config';
+
+import { ConfirmationsModule } from './confirmations/confirmations.module';
+
 import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
+
 import { DevMailModule } from './dev-mail/dev-mail.module';
+
 import { HealthModule } from './health/health.module';
+
 import { MailDeliveryModule } from './mail-delivery/mail-delivery.module';
+
 import { MxResolver } from './mail-delivery/provider-families';
+
 import { NotificationsModule } from './notifications/notifications.module';
+
 import { SchedulingModule } from './scheduling/scheduling.module';
+
 import { StaffModule } from './staff/staff.module';
+
 import { ReviewModule } from './review/review.module';
+
 import { IncidentsModule } from './incidents/incidents.module';
+
 import { SmsModule } from './sms/sms.module';
 
 export interface AppModuleOptions {

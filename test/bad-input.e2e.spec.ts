@@ -1,12 +1,13 @@
 import { citizen, createSlot } from './factories/scheduling.factory';
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 /**
  * Every route, fed what it must refuse: a 4xx with a stable code and `{ error: { code, message } }`,
  * never a 500, and not one row written.
  */
-describe('bad input gets a 4xx with a stable code and writes nothing', () => {
+describe('bad input gets a 4xx with a stable code and writes nothing (refusals by staff are audited)', () => {
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   let slot: { slotId: string; locationId: string; serviceId: string };
   let booking: { id: string; statusToken: string };
   let adminToken: string;
@@ -434,8 +435,9 @@ describe('bad input gets a 4xx with a stable code and writes nothing', () => {
     ['unknown route', 'GET', '/api/v1/nothing-here', {}, 404, 'NOT_FOUND'],
   ];
 
-  it('refuses each case with its code, and nothing is written', async () => {
+  it('refuses each case with its code, and nothing is written but the audit of refusals', async () => {
     const before = await counts();
+    const lastAudit = (await app.db.query(`SELECT COALESCE(max(id), 0)::bigint AS id FROM audit_entries`)).rows[0].id;
     const failures: string[] = [];
     for (const [name, method, path, opts, status, code] of cases()) {
       const res = await http(app, method, path, opts);
@@ -446,6 +448,12 @@ describe('bad input gets a 4xx with a stable code and writes nothing', () => {
     }
     expect(failures).toEqual([]);
     expect(await counts()).toEqual(before);
+    // By design, a refused staff action is recorded (who tried what), and only refusals are.
+    const audited = (await app.db.query(`SELECT action FROM audit_entries WHERE id > $1 ORDER BY id`, [lastAudit])).rows.map(
+      (r) => r.action as string,
+    );
+    expect(audited).toEqual(expect.arrayContaining(['access.refused', 'incident.end.refused']));
+    expect(audited.filter((action) => !/\.(refused|failed)$/.test(action))).toEqual([]);
   });
 
   it('confirm page: an unknown or missing token gets the same 404 page', async () => {

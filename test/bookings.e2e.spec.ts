@@ -1,8 +1,9 @@
 import { citizen, createSlot } from './factories/scheduling.factory';
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 describe('booking a slot (real PostgreSQL, real HTTP)', () => {
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
     app = await startTestApp();
   });
@@ -67,6 +68,33 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await booked(slotId)).toBe(1);
+  });
+
+  it('a reused Idempotency-Key with another slot, e-mail or phone is refused too, and books nothing', async () => {
+    const { slotId } = await slotTomorrow();
+    const { slotId: otherSlot } = await slotTomorrow();
+    const who = { ...citizen(), phone: '+49 30 1234567' };
+    const key = `key-${Date.now()}-fields`;
+    expect((await book(slotId, who, { 'idempotency-key': key })).status).toBe(201);
+    const variants: Array<[string, string, Record<string, string>]> = [
+      ['slotId', otherSlot, who],
+      ['email', slotId, { ...who, email: `other-${who.email}` }],
+      ['phone', slotId, { ...who, phone: '+49 30 7654321' }],
+      ['phone left out', slotId, { name: who.name, email: who.email }],
+    ];
+    for (const [field, slot, body] of variants) {
+      const res = await http(app, 'POST', '/api/v1/bookings', {
+        body: { slotId: slot, ...body },
+        headers: { 'idempotency-key': key },
+      });
+      expect({ field, status: res.status, code: res.body.error?.code }).toEqual({
+        field,
+        status: 422,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
+    expect(await booked(slotId)).toBe(1);
+    expect(await booked(otherSlot)).toBe(0);
   });
 
   it('idempotency keys are forgotten after a week; the booking stays', async () => {

@@ -1,10 +1,11 @@
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 describe('confirmation through the mailed link (real SMTP to the dev catcher)', () => {
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
     app = await startTestApp();
   });

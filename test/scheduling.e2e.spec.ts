@@ -1,10 +1,11 @@
 import { DemoSeedService } from '../src/scheduling/demo-seed.service';
 import { SchedulingService } from '../src/scheduling/scheduling.service';
 import { SlotHorizonService } from '../src/scheduling/slot-horizon.service';
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 describe('slots from weekly opening hours, stored and served', () => {
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
     app = await startTestApp({ clockStart: '2026-03-27T10:00:00Z' });
   });
@@ -56,6 +57,8 @@ describe('slots from weekly opening hours, stored and served', () => {
       timeZone: 'Europe/Berlin',
       openings: [{ weekday: 1, opens: '08:00', closes: '10:00', counters: 1 }],
     });
+    // Slots are per service: at least one must exist (idempotent by name).
+    await scheduling.createService({ name: 'Beglaubigung', durationMinutes: 30 });
     const first = await scheduling.generateForLocation(locationId, 14);
     const second = await scheduling.generateForLocation(locationId, 14);
     expect(first).toBeGreaterThan(0);
@@ -79,6 +82,7 @@ describe('slots from weekly opening hours, stored and served', () => {
 
   it('keeps the horizon: a week later, slots for the week after next appear', async () => {
     const horizon = app.app.get(SlotHorizonService);
+    await app.app.get(DemoSeedService).seed(14); // offices to keep the horizon for (idempotent)
     await horizon.extend(); // catch up the offices above that were generated for fewer days
     expect(await horizon.extend()).toBe(0);
     app.clock.advance({ days: 7 });

@@ -2,28 +2,38 @@ import { createHmac } from 'node:crypto';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { FakeSmsGateway } from './support/fake-sms-gateway';
-import { GMX_IP_BLOCK } from './support/provider-replies';
+import { GMX_IP_BLOCK, USER_UNKNOWN } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 const SMS_SECRET = 'sms-webhook-secret-0123456789';
+const MAIL_SECRET = 'mail-webhook-secret-0123456789';
 
 describe('SMS fallback, confirmation by code, citizen self-service', () => {
   const relay = new ScriptedSmtpServer();
   const gateway = new FakeSmsGateway();
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   let slotId: string;
   let dispatcher: DispatcherService;
 
   beforeAll(async () => {
     const smtpUrl = await relay.start();
     relay.rcptReplies.set('gmx.de', GMX_IP_BLOCK);
+    relay.rcptReplies.set('nobody.example', USER_UNKNOWN);
+    // Web.de's header-compliance refusal after DATA (test/fixtures/smtp-replies.tsv): permanent.
+    relay.dataReplies.set('strict.example', {
+      code: 554,
+      message:
+        'Transaction failed\n554-Reject due to policy restrictions.\n554 For explanation visit https://postmaster.web.de/en/case?c=hi',
+    });
     app = await startTestApp({
       env: {
         SMTP_URL: smtpUrl,
         SMS_GATEWAY_URL: await gateway.start(),
         SMS_GATEWAY_TOKEN: 'gateway-token',
         SMS_WEBHOOK_SECRET: SMS_SECRET,
+        MAIL_WEBHOOK_SECRET: MAIL_SECRET,
       },
     });
     dispatcher = app.app.get(DispatcherService);
@@ -85,6 +95,36 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     } finally {
       app.clock.advance({ minutes: -30 });
     }
+  });
+
+  // Held is not the only mail that cannot arrive: a delay report, an unknown mailbox and a refusal
+  // for good bring the SMS too, and a mail on its way (queued, retrying) does not.
+  it.each([
+    ['bounced (unknown mailbox)', 'nobody.example', 'bounced'],
+    ['failed (refused for good)', 'strict.example', 'failed'],
+    ['delayed (a delay report after the relay took it)', 'example.net', 'delayed'],
+  ])('when the mail is %s and a phone is on file, the SMS goes out', async (_name, domain, state) => {
+    const phone = `+49 151 ${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}`;
+    const b = await book(domain, phone);
+    await dispatcher.dispatchOnce(); // the mail: refused, or accepted by the relay
+    if (state === 'delayed') {
+      expect(smsFor(phone)).toEqual([]); // accepted by the relay: no SMS yet
+      const mailId = (await view(b)).messages[0].id;
+      const body = JSON.stringify({ id: mailId, event: 'delayed', status: '4.4.7' });
+      const signature = `sha256=${createHmac('sha256', MAIL_SECRET).update(body).digest('hex')}`;
+      const res = await http(app, 'POST', '/api/v1/mail/events', {
+        raw: body,
+        headers: { 'content-type': 'application/json', 'x-holdfast-signature': signature },
+      });
+      expect(res.body).toEqual({ matched: true, state: 'delayed' });
+    }
+    await dispatcher.dispatchOnce(); // the SMS
+    expect((await view(b)).messages.map((x: any) => [x.channel, x.state])).toEqual([
+      ['email', state],
+      ['sms', 'accepted'],
+    ]);
+    expect(smsFor(phone)).toHaveLength(1);
+    expect(smsFor(phone)[0].text).toContain(b.reference);
   });
 
   it('wrong codes: five tries, then locked; an unknown reference gets the same answer', async () => {

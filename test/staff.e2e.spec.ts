@@ -1,7 +1,8 @@
-import { http, startTestApp, TestApp } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 describe('staff accounts, roles and the audit log', () => {
   let app: TestApp;
+  restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
     app = await startTestApp();
   });

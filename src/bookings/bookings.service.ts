@@ -163,7 +163,7 @@ export class BookingsService {
   /** The hold in words: why the citizen is waiting and until when (read-only). */
   async explainHold(booking: BookingRow, messages: MessageView[]): Promise<{ reason: string; explanation: string } | undefined> {
     if (booking.status !== 'pending') return undefined;
-    const [outcome] = await this.holds.decide(this.tx.manager, [booking.id], this.clock.now());
+    const [outcome] = await this.holds.decideHolds(this.tx.manager, [booking.id], this.clock.now());
     if (!outcome) return undefined;
     const email = [...messages].reverse().find((x) => x.channel === 'email');
     const blocked =

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkerLoop } from '../common/worker-loop';
@@ -11,7 +11,7 @@ const SWEEP_BATCH = 1000;
 
 /** Expires pending bookings whose hold ran out and releases their capacity; never deletes. */
 @Injectable()
-export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ExpirySweeper');
   private loop?: WorkerLoop;
 
@@ -32,7 +32,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.loop?.stop();
   }
 
@@ -48,7 +48,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
       const now = this.clock.now();
       const batch = await this.tx.run(async (m) => {
         const due = await this.bookings.lockDue(m, now.toJSDate(), SWEEP_BATCH);
-        const outcomes = await this.holds.decide(m, due, now);
+        const outcomes = await this.holds.decideHolds(m, due, now);
         const keep = outcomes.filter((o) => o.holdUntil > now);
         await this.holds.store(m, keep);
         const expired = await this.bookings.expire(

@@ -48,6 +48,27 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // A clerk reinstated it two days after booking: the hold started again, so HOLD_MAX_HOURS
+  // count from the reinstatement (Saturday 08:00, beyond the slot cutoff, Friday 07:00). 78 h
+  // after booking the mail still waits, and so does the hold...
+  {
+    name: 'reinstated: the upper limit counts from the new hold start',
+    in: input({
+      now: at(78 * h),
+      holdStartedAt: at(48 * h),
+      currentHoldUntil: at(48 * h + 60),
+      messages: [email('held_provider_blocked')],
+    }),
+    holdUntil: at(78 * h + 60),
+    reason: 'waiting_for_delivery',
+  },
+  // ...while a hold that started at booking ended at Thursday 08:00, 72 h after it.
+  {
+    name: 'not reinstated: the same facts hit the limit counted from the booking',
+    in: input({ now: at(78 * h), currentHoldUntil: at(48 * h + 60), messages: [email('held_provider_blocked')] }),
+    holdUntil: at(72 * h),
+    reason: 'capped_by_max_hold',
+  },
   // Delivered: the window runs from the delivery, not from now or from the booking.
   {
     name: 'MX accepted: delivery + window',
@@ -308,8 +329,8 @@ describe('computeHold', () => {
       via: c.via ?? null,
       deliveredAt: iso(c.deliveredAt),
     });
-    // Undelivered decisions say since when; delivered ones do not.
-    expect(iso(d.undeliveredSince)).toBe(c.via === undefined ? iso(created) : null);
+    // Undelivered decisions say since when (the hold started); delivered ones do not.
+    expect(iso(d.undeliveredSince)).toBe(c.via === undefined ? iso(c.in.holdStartedAt) : null);
   });
 
   it('the table exercises every email state', () => {

@@ -29,7 +29,7 @@ export class HoldService {
   ) {}
 
   /** Decisions for pending bookings (no writes). */
-  async decide(m: EntityManager, bookingIds: string[], now: DateTime, lock = false): Promise<HoldOutcome[]> {
+  async decideHolds(m: EntityManager, bookingIds: string[], now: DateTime, lock = false): Promise<HoldOutcome[]> {
     if (bookingIds.length === 0) return [];
     const facts = await this.bookings.holdFacts(m, bookingIds, lock);
     const messages = await this.outbox.confirmationFacts(m, facts);
@@ -40,7 +40,7 @@ export class HoldService {
 
   /** Recomputes and stores the hold of these bookings (those still pending). */
   async recompute(m: EntityManager, bookingIds: string[], now: DateTime): Promise<HoldOutcome[]> {
-    const outcomes = await this.decide(m, [...new Set(bookingIds)], now);
+    const outcomes = await this.decideHolds(m, [...new Set(bookingIds)], now);
     await this.store(m, outcomes);
     return outcomes;
   }

@@ -22,3 +22,6 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/** class-transformer's `@Transform` for strings that are trimmed before validation. */
+export const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

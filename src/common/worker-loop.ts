@@ -26,7 +26,11 @@ export class WorkerLoop {
     this.schedule(firstDelayMs);
   }
 
-  /** No new round starts; resolves when the running one (if any) has finished. */
+  /**
+   * No new round starts; resolves when the running one (if any) has finished. Services call it
+   * from onModuleDestroy, the first of Nest's shutdown hooks, so the round ends while the SMTP
+   * pools and the database (closed in onApplicationShutdown) are still open.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

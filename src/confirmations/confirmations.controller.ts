@@ -1,28 +1,15 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+
 import { DomainError } from '../common/domain-error';
+
 import { confirmedPage, confirmPage, invalidTokenPage } from './confirm-page';
+
 import { ConfirmationsService } from './confirmations.service';
 
-export class ConfirmDto {
-  @ApiPropertyOptional({ description: 'The token from the mailed link' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  token?: string;
-  @ApiPropertyOptional({ example: 'HF-7K3Q-9MPD', description: 'With `code`: the booking reference' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
-  reference?: string;
-  @ApiPropertyOptional({ example: '042917', description: 'The 6-digit code from the SMS; 5 wrong tries lock it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(12)
-  code?: string;
-}
+import { ConfirmDto } from './confirmations.dto';
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',

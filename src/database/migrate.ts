@@ -1,5 +1,5 @@
-import { DataSource, Migration } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
+import { DataSource, Migration } from 'typeorm';
 
 // Any constant: every holdfast instance takes the same session-level lock before migrating.
 const MIGRATION_LOCK = 72_014_2021;

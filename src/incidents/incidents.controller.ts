@@ -1,36 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../common/uuid.pipe';
+
 import { RequireRole } from '../staff/roles';
+
 import { StaffGuard, StaffRequest } from '../staff/staff.guard';
+
 import { IncidentsService } from './incidents.service';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-export class DeclareIncidentDto {
-  @ApiProperty({ example: 'united-internet' }) @Matches(/^[a-z0-9][a-z0-9.-]{0,63}$/) family: string;
-  @ApiProperty({ example: 'GMX und Web.de lehnen seit 10:42 ab; Relay-Queue wächst' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(3)
-  @MaxLength(1000)
-  reason: string;
-}
-
-export class ExtendHoldsDto {
-  @ApiProperty({ example: '2026-12-03T18:00:00+01:00' }) @IsISO8601({ strict: true }) until: string;
-  @ApiProperty() @Transform(trim) @IsString() @MinLength(3) @MaxLength(1000) reason: string;
-  @ApiPropertyOptional({ default: true, description: 'Only count; send false to apply' })
-  @IsOptional()
-  @IsBoolean()
-  dryRun?: boolean;
-}
-
-export class EndIncidentDto {
-  @ApiProperty() @Transform(trim) @IsString() @MinLength(3) @MaxLength(1000) reason: string;
-}
+import { DeclareIncidentDto, ExtendHoldsDto, EndIncidentDto } from './incidents.dto';
 
 const actor = (req: StaffRequest) => ({ id: req.staff!.id, label: req.staff!.email });
 

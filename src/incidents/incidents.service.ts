@@ -88,7 +88,7 @@ export class IncidentsService {
     try {
       return await this.tx.run(async (m) => {
         const incident = await this.incidents.insert(m, { family, reason, now: now.toJSDate(), by: actor.label });
-        await this.circuits.apply(
+        await this.circuits.applyEvent(
           m,
           family,
           { type: 'pause', by: actor.label, at: now.toMillis() },
@@ -159,7 +159,7 @@ export class IncidentsService {
       ].join(' ');
       // Held mail, and mail we counted as stuck at the relay, goes out again with the apology first.
       const resent = await this.outbox.requeueWithPreface(m, incident.family, apology, now.toJSDate());
-      await this.circuits.apply(m, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
+      await this.circuits.applyEvent(m, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
       const ended = await this.incidents.end(m, id, { now: now.toJSDate(), by: actor.label, reason });
       await this.holds.recompute(m, resent, now);
       await this.audit.record(m, actor, {

@@ -83,7 +83,7 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
     }
     for (const outboxId of outboxIds) {
       for (const recipient of parsed.report.recipients) {
-        await this.reports.apply({
+        await this.reports.applyReport({
           source: 'dsn',
           messageRef: { outboxId },
           action: recipient.action,

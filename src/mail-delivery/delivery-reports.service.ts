@@ -50,7 +50,7 @@ export class DeliveryReportsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async apply(report: DeliveryReport): Promise<ReportOutcome> {
+  async applyReport(report: DeliveryReport): Promise<ReportOutcome> {
     const now = this.clock.now();
     const classification =
       report.reply && report.action !== 'delivered' && report.action !== 'relayed' ? classifySmtpReply(report.reply) : undefined;
@@ -89,7 +89,7 @@ export class DeliveryReportsService {
         (classification.category === 'provider_block' || classification.category === 'rate_limit') &&
         message.family
       ) {
-        const circuit = await this.circuits.apply(m, message.family, {
+        const circuit = await this.circuits.applyEvent(m, message.family, {
           type: 'reply',
           category: classification.category,
           at: now.toMillis(),

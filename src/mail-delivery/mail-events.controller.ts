@@ -1,44 +1,17 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import {
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { DomainError } from '../common/domain-error';
+
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+
 import { signedWebhookGuard } from '../common/webhook-signature';
+
 import { DeliveryReportsService } from './delivery-reports.service';
+
 import { smtpReplyFromDiagnostic } from './dsn-parser';
 
-const EVENTS = ['delivered', 'delayed', 'deferred', 'bounced', 'failed'] as const;
-
-/** Delivery events from relays and mail services that report by HTTP (signed with MAIL_WEBHOOK_SECRET). */
-export class MailEventDto {
-  @ApiPropertyOptional({ description: 'Our message id (the outbox id, also the DSN ENVID)', format: 'uuid' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
-  id?: string;
-  @ApiPropertyOptional({ description: 'Or the Message-ID header, e.g. <uuid@termine.stadt.example>' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  messageId?: string;
-  @ApiProperty({ enum: EVENTS }) @IsIn(EVENTS) event: (typeof EVENTS)[number];
-  @ApiPropertyOptional({ example: '5.1.1' }) @IsOptional() @Matches(/^[245]\.\d{1,3}\.\d{1,3}$/) status?: string;
-  @ApiPropertyOptional({ example: '550 5.1.1 <x@example.org>: Recipient address rejected: User unknown' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
-  diagnostic?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(255) remoteMta?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) recipient?: string;
-}
+import { MailEventDto } from './mail-events.dto';
 
 export const WebhookSignatureGuard = signedWebhookGuard((c) => c.mailWebhookSecret);
 
@@ -73,7 +46,7 @@ export class MailEventsController {
           : dto.event === 'delivered'
             ? '2.0.0'
             : undefined);
-    const outcome = await this.reports.apply({
+    const outcome = await this.reports.applyReport({
       source: 'webhook',
       messageRef: { outboxId: dto.id, messageIdHeader: dto.messageId },
       action,

@@ -23,7 +23,7 @@ export class ProviderCircuitsService {
   ) {}
 
   /** Applies one event inside the caller's transaction; returns the circuit after it. */
-  async apply(
+  async applyEvent(
     m: EntityManager,
     family: string,
     event: CircuitEvent,
@@ -61,7 +61,7 @@ export class ProviderCircuitsService {
     const notClosed = await this.repo.notClosed(this.tx.manager);
     for (const c of notClosed) {
       if (c.state === 'open' && c.openUntil !== undefined && c.openUntil <= now && !c.pausedBy) {
-        await this.tx.run((m) => this.apply(m, c.family, { type: 'tick', at: now }));
+        await this.tx.run((m) => this.applyEvent(m, c.family, { type: 'tick', at: now }));
       }
     }
     await this.outbox.holdStragglers(this.tx.manager);
@@ -80,7 +80,7 @@ export class ProviderCircuitsService {
         if (!mayAttempt(current, now)) return;
         const candidate = await this.outbox.probeCandidate(m, c.family, new Date(now));
         if (!candidate) return;
-        const started = await this.apply(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
+        const started = await this.applyEvent(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
         if (started.state.probeMessageId !== candidate.id) return;
         await claim(m, candidate.id);
       });

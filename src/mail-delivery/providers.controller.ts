@@ -1,19 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../staff/roles';
+
 import { StaffGuard, StaffRequest } from '../staff/staff.guard';
+
 import { ProvidersService } from './providers.service';
 
-export class ProviderActionDto {
-  @ApiProperty({ example: 'GMX blockt seit 10:42, Ticket beim Postmaster offen' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString()
-  @MinLength(3)
-  @MaxLength(1000)
-  reason: string;
-}
+import { ProviderActionDto } from './providers.dto';
 
 @ApiTags('mail')
 @ApiBearerAuth()

@@ -118,8 +118,8 @@ export class ProvidersService {
         { field: 'family', problems: ['lower-case letters, digits, dots and dashes'] },
       ]);
     return this.tx.run(async (m) => {
-      const before = await this.circuits.apply(m, family, { type: 'tick', at: event.at });
-      const after = await this.circuits.apply(m, family, event, { pauseReason: event.type === 'pause' ? reason : null });
+      const before = await this.circuits.applyEvent(m, family, { type: 'tick', at: event.at });
+      const after = await this.circuits.applyEvent(m, family, event, { pauseReason: event.type === 'pause' ? reason : null });
       await this.audit.record(m, actor, {
         action,
         reason,

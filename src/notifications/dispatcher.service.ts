@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -28,7 +28,7 @@ type AcceptedMail = Parameters<OutboxRepository['completeAccepted']>[2][number];
  * and a send rate.
  */
 @Injectable()
-export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Dispatcher');
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private loop?: WorkerLoop;
@@ -55,7 +55,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     this.loop.start(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.loop?.stop();
   }
 
@@ -218,7 +218,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
           }
         : await this.failure(m, message, verdict!, startedAt);
       if (acceptance && message.isProbe) {
-        await this.circuits.apply(m, message.family, {
+        await this.circuits.applyEvent(m, message.family, {
           type: 'probe_result',
           messageId: message.id,
           ok: true,
@@ -241,7 +241,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   ): Promise<AttemptResult> {
     const finishedAt = this.clock.now();
     const event = circuitEventOfRefusal(verdict, message, finishedAt.toMillis());
-    const circuit = event ? await this.circuits.apply(m, message.family, event) : undefined;
+    const circuit = event ? await this.circuits.applyEvent(m, message.family, event) : undefined;
     const outcome = outcomeOfRefusal({
       verdict,
       familyBlocked: circuit !== undefined && circuit.state.state !== 'closed',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -36,7 +36,7 @@ const MAX_MX_HOSTS = 5;
  * refusal (with `remoteHost` added for direct delivery).
  */
 @Injectable()
-export class MailTransport implements OnModuleDestroy {
+export class MailTransport implements OnApplicationShutdown {
   private readonly logger = new Logger('MailTransport');
   private readonly relay?: Transporter;
   private readonly mxPools = new Map<string, Transporter>();
@@ -138,7 +138,8 @@ export class MailTransport implements OnModuleDestroy {
     return transporter;
   }
 
-  onModuleDestroy(): void {
+  // After the loops stopped (they stop in onModuleDestroy, the first shutdown hook).
+  onApplicationShutdown(): void {
     this.relay?.close();
     for (const t of this.mxPools.values()) t.close();
   }

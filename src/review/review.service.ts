@@ -1,20 +1,36 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DateTime } from 'luxon';
-import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
-import { Actor, AuditService } from '../audit/audit.service';
-import { BookingRow, BookingsRepository, ReviewFilter } from '../bookings/bookings.repository';
 import { bookingView } from '../bookings/booking-view';
+import { Inject, Injectable } from '@nestjs/common';
+
+import { DateTime } from 'luxon';
+
+import { randomUUID } from 'node:crypto';
+
+import { EntityManager } from 'typeorm';
+
+import { Actor, AuditService } from '../audit/audit.service';
+
+import { BookingRow, BookingsRepository, ReviewFilter } from '../bookings/bookings.repository';
+
 import { ConfirmationIssuer } from '../bookings/confirmation-issuer.service';
+
 import { initialHoldUntil } from '../bookings/booking-state';
+
 import { HoldService } from '../bookings/hold.service';
+
 import { Clock } from '../common/clock';
+
 import { DomainError } from '../common/domain-error';
+
 import { isoInZone } from '../common/time';
+
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
+
 import { familyOfDomain } from '../mail-delivery/provider-families';
+
 import { OutboxRepository } from '../outbox/outbox.repository';
+
 import { SmsFallbackService } from '../bookings/sms-fallback.service';
 
 type Snapshot = {

@@ -1,49 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
+
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchedulingService } from './scheduling.service';
 
-export class SlotQueryDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() locationId: string;
-  @ApiProperty({ format: 'uuid' }) @IsUUID() serviceId: string;
-  @ApiPropertyOptional({
-    example: '2026-12-01',
-    description: "ISO date or date-time; a bare date is read in the location's zone. Default: now.",
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-  @ApiPropertyOptional({
-    example: '2026-12-08',
-    description: 'Exclusive end; default: from + 14 days; at most 62 days after from.',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
-
-class LocationDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'Bürgeramt Mitte' }) name: string;
-  @ApiProperty() address: string;
-  @ApiProperty({ example: 'Europe/Berlin' }) timeZone: string;
-}
-
-class ServiceDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'Personalausweis beantragen' }) name: string;
-  @ApiProperty({ example: 20 }) durationMinutes: number;
-}
-
-class SlotDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) locationId: string;
-  @ApiProperty({ format: 'uuid' }) serviceId: string;
-  @ApiProperty({ example: '2026-12-01T08:00:00+01:00' }) startsAt: string;
-  @ApiProperty({ example: '2026-12-01T08:20:00+01:00' }) endsAt: string;
-  @ApiProperty() capacity: number;
-  @ApiProperty({ description: 'Free places left' }) available: number;
-}
+import { SlotQueryDto, LocationDto, ServiceDto, SlotDto } from './scheduling.dto';
 
 @ApiTags('scheduling')
 @Controller('api/v1')

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkerLoop } from '../common/worker-loop';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -9,7 +9,7 @@ const EVERY_MS = 6 * 60 * 60 * 1000;
 
 /** Keeps SLOT_HORIZON_DAYS of slots generated ahead for every office, as days pass. Idempotent. */
 @Injectable()
-export class SlotHorizonService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SlotHorizonService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SlotHorizon');
   private loop?: WorkerLoop;
 
@@ -27,7 +27,7 @@ export class SlotHorizonService implements OnApplicationBootstrap, OnApplication
   }
 
   /** Waits for a running round, so no slot generation is cut off by the shutdown. */
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.loop?.stop();
   }
 

@@ -15,7 +15,7 @@ export class SmsEventsService {
     private readonly clock: Clock,
   ) {}
 
-  async apply(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
+  async applyReport(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
     const now = this.clock.now();
     return this.tx.run(async (m) => {
       const message = await this.outbox.lockForReport(m, { outboxId: reference, channel: 'sms' });

@@ -1,65 +1,26 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
+
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProperty,
-  ApiPropertyOptional,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsNumberString,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
 import { AuditService } from '../audit/audit.service';
+
 import { TransactionRunner } from '../database/transaction-runner';
+
 import { generatePassword } from './passwords';
-import { RequireRole, STAFF_ROLES } from './roles';
-import type { StaffRole } from './roles';
+
+import { RequireRole } from './roles';
 import { StaffGuard, StaffRequest } from './staff.guard';
+
 import { StaffService } from './staff.service';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-export class LoginDto {
-  @ApiProperty() @Transform(trim) @IsString() @MaxLength(254) @IsEmail() email: string;
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) password: string;
-}
-
-export class CreateStaffDto {
-  @ApiProperty() @Transform(trim) @IsString() @MaxLength(254) @IsEmail() email: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200) displayName?: string;
-  @ApiProperty({ enum: STAFF_ROLES }) @IsIn(STAFF_ROLES) role: StaffRole;
-  @ApiPropertyOptional({ description: 'At least 12 characters; generated and returned once when omitted' })
-  @IsOptional()
-  @IsString()
-  @MinLength(12)
-  @MaxLength(200)
-  password?: string;
-}
-
-export class AuditQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() bookingId?: string;
-  @ApiPropertyOptional({ default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'Cursor: entries with a smaller id' })
-  @IsOptional()
-  @IsNumberString({ no_symbols: true })
-  @MaxLength(18)
-  before?: string;
-}
+import { LoginDto, CreateStaffDto, AuditQueryDto } from './staff.dto';
 
 @ApiTags('staff')
 @Controller('api/v1')

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerLoop } from '../common/worker-loop';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -18,7 +18,7 @@ const HOUSEKEEPING_MS = 60 * 60 * 1000;
 const LOGIN_WINDOW_MINUTES = 15;
 
 @Injectable()
-export class StaffService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   private housekeeping?: WorkerLoop;
 
   constructor(
@@ -114,7 +114,7 @@ export class StaffService implements OnApplicationBootstrap, OnApplicationShutdo
     this.housekeeping.start(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.housekeeping?.stop();
   }
 }

@@ -29,6 +29,10 @@ export class ScriptedSmtpServer {
   private server?: SMTPServer;
   port = 0;
 
+  /** Milliseconds to wait before answering DATA (a slow relay); `dataStarted` counts the DATA commands begun. */
+  dataDelayMs = 0;
+  dataStarted = 0;
+
   /** Set: every connection is refused with this greeting (a provider blocking our IP). */
   connReply?: ScriptedReply;
   connections = 0;
@@ -62,7 +66,9 @@ export class ScriptedSmtpServer {
         const dataReply = session.envelope.rcptTo.map((r) => this.dataReplies.get(r.address.split('@')[1])).find(Boolean);
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        this.dataStarted += 1;
+        stream.on('end', async () => {
+          if (this.dataDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.dataDelayMs));
           if (dataReply) return callback(Object.assign(new Error(dataReply.message), { responseCode: dataReply.code }));
           const raw = Buffer.concat(chunks).toString('utf8');
           this.received.push({

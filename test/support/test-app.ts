@@ -74,3 +74,17 @@ export async function http<T = any>(
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
+
+/**
+ * Every test leaves the injected clock as it found it: the time at the start of each test (as
+ * the file's setup left it) is put back after the test, whatever the test moved.
+ */
+export function restoreClockAfterEach(clock: () => ManualClock | undefined): void {
+  let saved: ReturnType<ManualClock['now']> | undefined;
+  beforeEach(() => {
+    saved = clock()?.now();
+  });
+  afterEach(() => {
+    if (saved) clock()?.set(saved);
+  });
+}

@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+
+import { Transform } from 'class-transformer';
+
+import { trimmed as trim } from '../common/validation';
+
+export class CreateBookingDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() slotId: string;
+  @ApiProperty({ example: 'Erika Mustermann', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
+  @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
+  name: string;
+  @ApiProperty({ example: 'erika@example.org', maxLength: 254 })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  email: string;
+  @ApiPropertyOptional({ example: '+49 30 1234567', description: 'Optional, for an SMS when mail cannot be delivered' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  phone?: string;
+}
+
+export class ChangeEmailDto {
+  @ApiProperty({ example: 'erika@posteo.de' })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_display_name: false, require_tld: true, allow_ip_domain: false })
+  email: string;
+}
+
+export class AddPhoneDto {
+  @ApiProperty({ example: '+49 151 2345678' })
+  @Transform(trim)
+  @IsString()
+  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  phone: string;
+}
+
+export class CreatedBookingDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'HF-7K3Q-9MPD' }) reference: string;
+  @ApiProperty({ example: 'pending' }) status: string;
+  @ApiProperty({ example: '2026-12-01T09:30:00+01:00' }) holdUntil: string;
+  @ApiProperty({ description: 'Send as X-Booking-Token to read or cancel this booking' }) statusToken: string;
+}
