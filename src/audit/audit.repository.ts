@@ -6,7 +6,7 @@ import { sql, sqlOne } from '../database/sql';
 @Injectable()
 export class AuditRepository {
   async insert(
-    m: EntityManager,
+    manager: EntityManager,
     e: {
       at: Date;
       actorId: string | null;
@@ -19,7 +19,7 @@ export class AuditRepository {
     },
   ): Promise<void> {
     await sql(
-      m,
+      manager,
       `INSERT INTO audit_entries (at, actor_id, actor_label, action, booking_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         e.at,
@@ -34,9 +34,9 @@ export class AuditRepository {
     );
   }
 
-  list(m: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
+  list(manager: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
     return sql(
-      m,
+      manager,
       `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, booking_id AS "bookingId", reason, before, after
          FROM audit_entries
         WHERE ($1::uuid IS NULL OR booking_id = $1) AND ($3::bigint IS NULL OR id < $3)
@@ -46,18 +46,18 @@ export class AuditRepository {
   }
 
   /** A booking's trail, oldest first (the review detail). */
-  ofBooking(m: EntityManager, bookingId: string) {
+  ofBooking(manager: EntityManager, bookingId: string) {
     return sql(
-      m,
+      manager,
       `SELECT id, at, actor_label AS "actorLabel", action, reason, before, after FROM audit_entries WHERE booking_id = $1 ORDER BY id`,
       [bookingId],
     );
   }
 
   /** How often `action` was recorded for this actor label since `since` (login throttling). */
-  async countSince(m: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
+  async countSince(manager: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
     const row = await sqlOne<{ n: number }>(
-      m,
+      manager,
       `SELECT count(*)::int AS n FROM audit_entries WHERE action = $1 AND actor_label = $2 AND at > $3`,
       [action, actorLabel, since],
     );

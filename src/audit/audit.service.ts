@@ -24,8 +24,8 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  record(m: EntityManager, actor: Actor, r: AuditRecord): Promise<void> {
-    return this.repo.insert(m, {
+  record(manager: EntityManager, actor: Actor, r: AuditRecord): Promise<void> {
+    return this.repo.insert(manager, {
       at: this.clock.now().toJSDate(),
       actorId: actor.id,
       actorLabel: actor.label,
@@ -37,15 +37,15 @@ export class AuditService {
     });
   }
 
-  list(m: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
-    return this.repo.list(m, q);
+  list(manager: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
+    return this.repo.list(manager, q);
   }
 
-  ofBooking(m: EntityManager, bookingId: string) {
-    return this.repo.ofBooking(m, bookingId);
+  ofBooking(manager: EntityManager, bookingId: string) {
+    return this.repo.ofBooking(manager, bookingId);
   }
 
-  countSince(m: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
-    return this.repo.countSince(m, action, actorLabel, since);
+  countSince(manager: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
+    return this.repo.countSince(manager, action, actorLabel, since);
   }
 }

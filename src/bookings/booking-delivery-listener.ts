@@ -15,15 +15,15 @@ export class BookingDeliveryListener implements DeliveryListener {
     private readonly smsFallback: SmsFallbackService,
   ) {}
 
-  lockBookings(m: EntityManager, bookingIds: string[]): Promise<void> {
-    return this.bookings.lock(m, bookingIds);
+  lockBookings(manager: EntityManager, bookingIds: string[]): Promise<void> {
+    return this.bookings.lock(manager, bookingIds);
   }
 
-  async onDeliveryChanged(m: EntityManager, bookingIds: string[], now: DateTime): Promise<void> {
-    await this.holds.recompute(m, bookingIds, now);
+  async onDeliveryChanged(manager: EntityManager, bookingIds: string[], now: DateTime): Promise<void> {
+    await this.holds.recompute(manager, bookingIds, now);
   }
 
-  async beforeDispatchRound(m: EntityManager): Promise<void> {
-    await this.smsFallback.enqueueDue(m);
+  async beforeDispatchRound(manager: EntityManager): Promise<void> {
+    await this.smsFallback.enqueueDue(manager);
   }
 }

@@ -5,29 +5,29 @@ import { BookingRow } from './bookings.repository';
 const at = (d: Date | null, zone: string) => (d ? isoInZone(d, zone) : null);
 
 /** What the holder of a booking sees: times in the office's zone, and where each mail is. */
-export function bookingView(b: BookingRow, messages: MessageView[], hold?: { reason: string; explanation: string }) {
-  const z = b.timeZone;
+export function bookingView(booking: BookingRow, messages: MessageView[], hold?: { reason: string; explanation: string }) {
+  const z = booking.timeZone;
   return {
-    id: b.id,
-    reference: b.reference,
-    status: b.status,
-    holdUntil: b.status === 'pending' ? isoInZone(b.holdUntil, z) : null,
+    id: booking.id,
+    reference: booking.reference,
+    status: booking.status,
+    holdUntil: booking.status === 'pending' ? isoInZone(booking.holdUntil, z) : null,
     /** Why the citizen is waiting, in words (pending bookings only). */
-    hold: b.status === 'pending' && hold ? hold : null,
-    createdAt: isoInZone(b.createdAt, z),
-    confirmedAt: at(b.confirmedAt, z),
-    cancelledAt: at(b.cancelledAt, z),
-    expiredAt: at(b.expiredAt, z),
-    expiryReason: b.expiryReason,
-    name: b.name,
-    email: b.email,
-    phone: b.phone,
+    hold: booking.status === 'pending' && hold ? hold : null,
+    createdAt: isoInZone(booking.createdAt, z),
+    confirmedAt: at(booking.confirmedAt, z),
+    cancelledAt: at(booking.cancelledAt, z),
+    expiredAt: at(booking.expiredAt, z),
+    expiryReason: booking.expiryReason,
+    name: booking.name,
+    email: booking.email,
+    phone: booking.phone,
     slot: {
-      id: b.slotId,
-      startsAt: isoInZone(b.slotStartsAt, z),
-      endsAt: isoInZone(b.slotEndsAt, z),
-      service: { id: b.serviceId, name: b.serviceName },
-      location: { id: b.locationId, name: b.locationName, address: b.locationAddress, timeZone: z },
+      id: booking.slotId,
+      startsAt: isoInZone(booking.slotStartsAt, z),
+      endsAt: isoInZone(booking.slotEndsAt, z),
+      service: { id: booking.serviceId, name: booking.serviceName },
+      location: { id: booking.locationId, name: booking.locationName, address: booking.locationAddress, timeZone: z },
     },
     messages: messages.map((m) => ({
       id: m.id,

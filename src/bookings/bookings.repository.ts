@@ -59,25 +59,25 @@ const BOOKING_SELECT = `
 @Injectable()
 export class BookingsRepository {
   /** Claims an idempotency key; false when it exists already (committed by an earlier request). */
-  async claimIdempotencyKey(m: EntityManager, key: string, requestHash: string, now: Date): Promise<boolean> {
+  async claimIdempotencyKey(manager: EntityManager, key: string, requestHash: string, now: Date): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`,
       [key, requestHash, now],
     );
     return rows.length === 1;
   }
 
-  findIdempotencyKey(m: EntityManager, key: string) {
+  findIdempotencyKey(manager: EntityManager, key: string) {
     return sqlOne<{ requestHash: string; response: Record<string, unknown> | null; bookingId: string | null }>(
-      m,
+      manager,
       `SELECT request_hash AS "requestHash", response, booking_id AS "bookingId" FROM idempotency_keys WHERE key = $1`,
       [key],
     );
   }
 
-  async completeIdempotencyKey(m: EntityManager, key: string, bookingId: string, response: unknown): Promise<void> {
-    await sql(m, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [
+  async completeIdempotencyKey(manager: EntityManager, key: string, bookingId: string, response: unknown): Promise<void> {
+    await sql(manager, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [
       key,
       bookingId,
       JSON.stringify(response),
@@ -90,9 +90,9 @@ export class BookingsRepository {
    * the slot has not started: one round trip. The advisory lock is part of the join, so it is
    * always taken before the slot's row lock.
    */
-  reserveCapacity(m: EntityManager, email: string, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
+  reserveCapacity(manager: EntityManager, email: string, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
     return sqlOne<ReservedSlot>(
-      m,
+      manager,
       `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1))) AS locked)
        UPDATE slots s SET booked = s.booked + 1
          FROM locations l, services sv, address_lock
@@ -104,16 +104,16 @@ export class BookingsRepository {
   }
 
   /** Why no place could be taken in this slot: unknown, started, or full. */
-  async whyNotReservable(m: EntityManager, slotId: string, now: Date): Promise<DomainError> {
-    const state = await sqlOne<{ startsAt: Date }>(m, `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`, [slotId]);
+  async whyNotReservable(manager: EntityManager, slotId: string, now: Date): Promise<DomainError> {
+    const state = await sqlOne<{ startsAt: Date }>(manager, `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`, [slotId]);
     if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
     if (state.startsAt <= now)
       return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
     return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
   }
 
-  async releaseCapacity(m: EntityManager, slotId: string): Promise<void> {
-    await sql(m, `UPDATE slots SET booked = booked - 1 WHERE id = $1`, [slotId]);
+  async releaseCapacity(manager: EntityManager, slotId: string): Promise<void> {
+    await sql(manager, `UPDATE slots SET booked = booked - 1 WHERE id = $1`, [slotId]);
   }
 
   /**
@@ -124,7 +124,7 @@ export class BookingsRepository {
    * and whether the booking was written.
    */
   async insertBookingWithinLimits(
-    m: EntityManager,
+    manager: EntityManager,
     b: {
       id: string;
       reference: string;
@@ -141,7 +141,7 @@ export class BookingsRepository {
     mail: { id: string; messageId: string; payload: unknown; family: string | null },
   ): Promise<{ sameSlot: number; sameDay: number; inserted: boolean }> {
     const row = await sqlOne<{ sameSlot: number; sameDay: number; inserted: boolean }>(
-      m,
+      manager,
       `WITH active AS (
          SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
            FROM bookings b JOIN slots s ON s.id = b.slot_id
@@ -181,8 +181,8 @@ export class BookingsRepository {
   }
 
   /** Idempotency keys older than a week (a retry comes within minutes, not a week). */
-  async deleteOldIdempotencyKeys(m: EntityManager, now: Date): Promise<void> {
-    await sql(m, `DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '7 days'`, [now]);
+  async deleteOldIdempotencyKeys(manager: EntityManager, now: Date): Promise<void> {
+    await sql(manager, `DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '7 days'`, [now]);
   }
 
   /**
@@ -190,13 +190,13 @@ export class BookingsRepository {
    * lock (the same lock and limit as a new booking).
    */
   async activeOnDayOfAddress(
-    m: EntityManager,
+    manager: EntityManager,
     email: string,
     b: { id: string; locationId: string; dayStart: Date; dayEnd: Date },
   ): Promise<number> {
-    await sql(m, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
+    await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
     const row = await sqlOne<{ n: number }>(
-      m,
+      manager,
       `SELECT count(*)::int AS n FROM bookings x JOIN slots s ON s.id = x.slot_id
         WHERE lower(x.email) = lower($1) AND x.location_id = $2 AND x.status IN ('pending', 'confirmed') AND x.id <> $3
           AND s.starts_at >= $4 AND s.starts_at < $5`,
@@ -205,30 +205,30 @@ export class BookingsRepository {
     return row!.n;
   }
 
-  async setEmail(m: EntityManager, id: string, email: string): Promise<void> {
-    await sql(m, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
+  async setEmail(manager: EntityManager, id: string, email: string): Promise<void> {
+    await sql(manager, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
   }
 
-  async setPhone(m: EntityManager, id: string, phone: string): Promise<void> {
-    await sql(m, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
+  async setPhone(manager: EntityManager, id: string, phone: string): Promise<void> {
+    await sql(manager, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
   }
 
-  findById(m: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
-    return sqlOne<BookingRow>(m, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
+  findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
+    return sqlOne<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }
 
-  findByTokenHash(m: EntityManager, hash: Buffer, forUpdate = false): Promise<BookingRow | undefined> {
+  findByTokenHash(manager: EntityManager, hash: Buffer, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(
-      m,
+      manager,
       `${BOOKING_SELECT} JOIN confirmation_tokens t ON t.booking_id = b.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL${forUpdate ? ' FOR UPDATE OF b' : ''}`,
       [hash],
     );
   }
 
   /** Compare-and-swap: only a pending booking whose hold is still running becomes confirmed. */
-  async markConfirmed(m: EntityManager, id: string, now: Date): Promise<boolean> {
+  async markConfirmed(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' AND hold_until > $2 RETURNING id`,
       [id, now],
     );
@@ -236,9 +236,9 @@ export class BookingsRepository {
   }
 
   /** Compare-and-swap from an active status; returns the slot whose capacity to release. */
-  async markCancelled(m: EntityManager, id: string, now: Date): Promise<boolean> {
+  async markCancelled(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status IN ('pending', 'confirmed') RETURNING id`,
       [id, now],
     );
@@ -246,9 +246,9 @@ export class BookingsRepository {
   }
 
   /** Pending bookings whose stored hold has run out, locked (SKIP LOCKED: instances share the work). */
-  async lockDue(m: EntityManager, now: Date, limit: number): Promise<string[]> {
+  async lockDue(manager: EntityManager, now: Date, limit: number): Promise<string[]> {
     const rows = await sql<{ id: string }>(
-      m,
+      manager,
       `SELECT id FROM bookings WHERE status = 'pending' AND hold_until <= $1 ORDER BY hold_until LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
     );
@@ -261,19 +261,19 @@ export class BookingsRepository {
    * Nothing is deleted. The caller withdraws their unsent mail.
    */
   async expire(
-    m: EntityManager,
+    manager: EntityManager,
     now: Date,
     expiries: Array<{ id: string; reason: ExpiryReason }>,
   ): Promise<Array<{ id: string; expiryReason: ExpiryReason }>> {
     if (expiries.length === 0) return [];
     // Slot rows locked in id order first: two sweepers releasing into the same slots cannot deadlock.
     await sql(
-      m,
+      manager,
       `SELECT s.id FROM slots s WHERE s.id IN (SELECT slot_id FROM bookings WHERE id = ANY($1::uuid[])) ORDER BY s.id FOR UPDATE OF s`,
       [expiries.map((e) => e.id)],
     );
     return sql(
-      m,
+      manager,
       `WITH v AS (
          SELECT * FROM unnest($2::uuid[], $3::varchar[]) AS t(id, reason)
        ), expired AS (
@@ -294,17 +294,17 @@ export class BookingsRepository {
   }
 
   /** Row locks on these bookings, in id order (the order every multi-booking lock takes). */
-  async lock(m: EntityManager, ids: string[]): Promise<void> {
+  async lock(manager: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await sql(m, `SELECT id FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    await sql(manager, `SELECT id FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
   }
 
   // --- Holds -------------------------------------------------------------------------------------
 
   /** What the hold policy needs of these pending bookings (their messages come from the outbox). */
-  holdFacts(m: EntityManager, ids: string[], lock = false): Promise<HoldFacts[]> {
+  holdFacts(manager: EntityManager, ids: string[], lock = false): Promise<HoldFacts[]> {
     return sql<HoldFacts>(
-      m,
+      manager,
       `SELECT b.id, b.email, b.hold_started_at AS "holdStartedAt", s.starts_at AS "slotStartsAt", b.hold_until AS "holdUntil",
               b.goodwill_until AS "goodwillUntil"
          FROM bookings b JOIN slots s ON s.id = b.slot_id
@@ -314,10 +314,10 @@ export class BookingsRepository {
   }
 
   /** Stores decided holds (of bookings still pending), writing only what changed. */
-  async storeHolds(m: EntityManager, holds: Array<{ id: string; holdUntil: Date; reason: string }>): Promise<void> {
+  async storeHolds(manager: EntityManager, holds: Array<{ id: string; holdUntil: Date; reason: string }>): Promise<void> {
     if (holds.length === 0) return;
     await sql(
-      m,
+      manager,
       `UPDATE bookings b SET hold_until = v.hold_until, hold_reason = v.reason
          FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[]) AS v(id, hold_until, reason)
         WHERE b.id = v.id AND b.status = 'pending' AND (b.hold_until IS DISTINCT FROM v.hold_until OR b.hold_reason IS DISTINCT FROM v.reason)`,
@@ -326,14 +326,14 @@ export class BookingsRepository {
   }
 
   /** Staff goodwill for one pending booking. */
-  async setGoodwill(m: EntityManager, id: string, until: Date): Promise<void> {
-    await sql(m, `UPDATE bookings SET goodwill_until = $2 WHERE id = $1 AND status = 'pending'`, [id, until]);
+  async setGoodwill(manager: EntityManager, id: string, until: Date): Promise<void> {
+    await sql(manager, `UPDATE bookings SET goodwill_until = $2 WHERE id = $1 AND status = 'pending'`, [id, until]);
   }
 
   /** Bulk goodwill (an incident): each pending booking gets `until`, never past its slot start minus the cutoff. */
-  async grantGoodwill(m: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<void> {
+  async grantGoodwill(manager: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<void> {
     await sql(
-      m,
+      manager,
       `UPDATE bookings b SET goodwill_until = GREATEST(COALESCE(b.goodwill_until, '-infinity'), LEAST($2::timestamptz, s.starts_at - make_interval(mins => $3)))
          FROM slots s WHERE s.id = b.slot_id AND b.id = ANY($1::uuid[]) AND b.status = 'pending'`,
       [ids, until, cutoffMinutes],
@@ -341,9 +341,9 @@ export class BookingsRepository {
   }
 
   /** How many of these bookings' slots start too soon for a hold until `until` (the cutoff caps them). */
-  async countCappedBySlotStart(m: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<number> {
+  async countCappedBySlotStart(manager: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<number> {
     const row = await sqlOne<{ n: number }>(
-      m,
+      manager,
       `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
         WHERE b.id = ANY($1::uuid[]) AND s.starts_at - make_interval(mins => $3) < $2`,
       [ids, until, cutoffMinutes],
@@ -357,9 +357,9 @@ export class BookingsRepository {
    * The review queue: bookings that expired because the mail never arrived (open reviews unless
    * asked), and pending bookings still waiting for their mail. Newest first.
    */
-  async reviewQueue(m: EntityManager, f: ReviewFilter): Promise<{ items: ReviewItem[]; total: number }> {
+  async reviewQueue(manager: EntityManager, filter: ReviewFilter): Promise<{ items: ReviewItem[]; total: number }> {
     const rows = await sql<ReviewItem & { total: number }>(
-      m,
+      manager,
       `WITH last_mail AS (${latestConfirmationMailSql()})
        SELECT b.id, b.reference, b.status, b.expiry_reason AS "expiryReason", b.review_status AS "reviewStatus", b.name, b.email, b.phone,
               b.created_at AS "createdAt", b.expired_at AS "expiredAt", b.hold_until AS "holdUntil", s.starts_at AS "slotStartsAt",
@@ -379,15 +379,23 @@ export class BookingsRepository {
           AND ($4::text IS NULL OR lm.family = $4)
         ORDER BY COALESCE(b.expired_at, b.created_at) DESC, b.id
         LIMIT $6 OFFSET $7`,
-      [f.reason ?? null, f.locationId ?? null, f.day ?? null, f.family ?? null, f.includeClosed ?? false, f.limit, f.offset],
+      [
+        filter.reason ?? null,
+        filter.locationId ?? null,
+        filter.day ?? null,
+        filter.family ?? null,
+        filter.includeClosed ?? false,
+        filter.limit,
+        filter.offset,
+      ],
     );
     return { items: rows.map(({ total, ...r }) => r), total: rows[0]?.total ?? 0 };
   }
 
   /** Reserves a place in the slot a clerk chose (the normal conditional update). */
-  reservePlace(m: EntityManager, slotId: string, now: Date) {
+  reservePlace(manager: EntityManager, slotId: string, now: Date) {
     return sqlOne<{ slotId: string; locationId: string; startsAt: Date }>(
-      m,
+      manager,
       `UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity AND starts_at > $2
        RETURNING id AS "slotId", location_id AS "locationId", starts_at AS "startsAt"`,
       [slotId, now],
@@ -396,12 +404,12 @@ export class BookingsRepository {
 
   /** Expired -> pending, in the given slot, with a fresh hold that starts now; the review is done. */
   async reinstate(
-    m: EntityManager,
+    manager: EntityManager,
     id: string,
     q: { slotId: string; locationId: string; holdUntil: Date; now: Date },
   ): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE bookings SET status = 'pending', slot_id = $2, location_id = $3, hold_until = $4, hold_started_at = $5,
               expired_at = NULL, expiry_reason = NULL, hold_reason = 'reinstated',
               review_status = CASE WHEN review_status IS NULL THEN NULL ELSE 'closed' END,
@@ -412,18 +420,18 @@ export class BookingsRepository {
     return rows.length === 1;
   }
 
-  async confirmByStaff(m: EntityManager, id: string, now: Date): Promise<boolean> {
+  async confirmByStaff(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE bookings SET status = 'confirmed', confirmed_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`,
       [id, now],
     );
     return rows.length === 1;
   }
 
-  async closeReview(m: EntityManager, id: string, now: Date): Promise<boolean> {
+  async closeReview(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE bookings SET review_status = 'closed', review_closed_at = $2 WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`,
       [id, now],
     );
@@ -433,13 +441,19 @@ export class BookingsRepository {
   // --- Confirmation links and SMS codes ------------------------------------------------------------
 
   /** Every link of the booking dies, and an SMS code sent earlier with them. */
-  async revokeConfirmations(m: EntityManager, bookingId: string, now: Date): Promise<void> {
-    await sql(m, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [bookingId, now]);
-    await sql(m, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [bookingId, now]);
+  async revokeConfirmations(manager: EntityManager, bookingId: string, now: Date): Promise<void> {
+    await sql(manager, `UPDATE confirmation_tokens SET revoked_at = $2 WHERE booking_id = $1 AND revoked_at IS NULL`, [
+      bookingId,
+      now,
+    ]);
+    await sql(manager, `UPDATE confirmation_codes SET locked_at = $2 WHERE booking_id = $1 AND locked_at IS NULL`, [
+      bookingId,
+      now,
+    ]);
   }
 
-  async insertToken(m: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
-    await sql(m, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
+  async insertToken(manager: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
+    await sql(manager, `INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)`, [
       bookingId,
       hash,
       now,
@@ -447,9 +461,9 @@ export class BookingsRepository {
   }
 
   /** The booking's SMS code, new or replacing the last one (tries reset). */
-  async setCode(m: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
+  async setCode(manager: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
     await sql(
-      m,
+      manager,
       `INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
        ON CONFLICT (booking_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
       [bookingId, hash, now],
@@ -457,9 +471,9 @@ export class BookingsRepository {
   }
 
   /** The SMS code of the booking with this reference, locked. */
-  codeOfReference(m: EntityManager, reference: string) {
+  codeOfReference(manager: EntityManager, reference: string) {
     return sqlOne<{ id: string; codeHash: Buffer; failedAttempts: number; lockedAt: Date | null }>(
-      m,
+      manager,
       `SELECT b.id, c.code_hash AS "codeHash", c.failed_attempts AS "failedAttempts", c.locked_at AS "lockedAt"
          FROM bookings b JOIN confirmation_codes c ON c.booking_id = b.id WHERE b.reference = $1 FOR UPDATE OF c`,
       [reference],
@@ -467,9 +481,9 @@ export class BookingsRepository {
   }
 
   /** A wrong code: counted, and the code locked at `maxTries`. */
-  async recordWrongCode(m: EntityManager, bookingId: string, maxTries: number, now: Date): Promise<void> {
+  async recordWrongCode(manager: EntityManager, bookingId: string, maxTries: number, now: Date): Promise<void> {
     await sql(
-      m,
+      manager,
       `UPDATE confirmation_codes SET failed_attempts = failed_attempts + 1,
               locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE NULL END
         WHERE booking_id = $1`,

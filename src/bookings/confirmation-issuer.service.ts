@@ -22,32 +22,32 @@ export class ConfirmationIssuer {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async issue(m: EntityManager, b: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
+  async issue(manager: EntityManager, booking: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
     const now = this.clock.now().toJSDate();
-    await this.bookings.revokeConfirmations(m, b.id, now);
+    await this.bookings.revokeConfirmations(manager, booking.id, now);
     const token = newSecretToken();
-    await this.bookings.insertToken(m, b.id, sha256(token), now);
+    await this.bookings.insertToken(manager, booking.id, sha256(token), now);
     const mail = renderConfirmationMail({
-      name: b.name,
-      reference: b.reference,
-      locationName: b.locationName,
-      locationAddress: b.locationAddress,
-      serviceName: b.serviceName,
-      timeZone: b.timeZone,
-      slotStartsAt: b.slotStartsAt,
-      holdUntil: b.holdUntil,
+      name: booking.name,
+      reference: booking.reference,
+      locationName: booking.locationName,
+      locationAddress: booking.locationAddress,
+      serviceName: booking.serviceName,
+      timeZone: booking.timeZone,
+      slotStartsAt: booking.slotStartsAt,
+      holdUntil: booking.holdUntil,
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${token}`,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();
-    await this.outbox.enqueue(m, {
+    await this.outbox.enqueue(manager, {
       id,
-      bookingId: b.id,
+      bookingId: booking.id,
       kind: 'booking_confirmation',
       channel: 'email',
-      recipient: b.email,
-      payload: { to: b.email, ...mail, text },
-      family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null,
+      recipient: booking.email,
+      payload: { to: booking.email, ...mail, text },
+      family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,
       now,
     });
     return { messageId: id };

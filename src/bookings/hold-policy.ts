@@ -219,8 +219,8 @@ export function explainHold(
   opts: { zone: string; familyLabel?: string; undeliveredSince?: DateTime },
 ): string {
   const today = decision.decidedAt.setZone(opts.zone);
-  const at = (t: DateTime, article: 'zum' | 'dem'): string => {
-    const local = t.setZone(opts.zone);
+  const at = (instant: DateTime, article: 'zum' | 'dem'): string => {
+    const local = instant.setZone(opts.zone);
     const time = `${local.toFormat('HH:mm')} Uhr`;
     return local.hasSame(today, 'day') ? time : `${article} ${local.toFormat('dd.MM.yyyy')} um ${time}`;
   };

@@ -29,36 +29,36 @@ export class HoldService {
   ) {}
 
   /** Decisions for pending bookings (no writes). */
-  async decideHolds(m: EntityManager, bookingIds: string[], now: DateTime, lock = false): Promise<HoldOutcome[]> {
+  async decideHolds(manager: EntityManager, bookingIds: string[], now: DateTime, lock = false): Promise<HoldOutcome[]> {
     if (bookingIds.length === 0) return [];
-    const facts = await this.bookings.holdFacts(m, bookingIds, lock);
-    const messages = await this.outbox.confirmationFacts(m, facts);
+    const facts = await this.bookings.holdFacts(manager, bookingIds, lock);
+    const messages = await this.outbox.confirmationFacts(manager, facts);
     const byBooking = new Map<string, ConfirmationFact[]>();
     for (const x of messages) byBooking.set(x.bookingId, [...(byBooking.get(x.bookingId) ?? []), x]);
     return facts.map((f) => this.outcome(f, byBooking.get(f.id) ?? [], now));
   }
 
   /** Recomputes and stores the hold of these bookings (those still pending). */
-  async recompute(m: EntityManager, bookingIds: string[], now: DateTime): Promise<HoldOutcome[]> {
-    const outcomes = await this.decideHolds(m, [...new Set(bookingIds)], now);
-    await this.store(m, outcomes);
+  async recompute(manager: EntityManager, bookingIds: string[], now: DateTime): Promise<HoldOutcome[]> {
+    const outcomes = await this.decideHolds(manager, [...new Set(bookingIds)], now);
+    await this.store(manager, outcomes);
     return outcomes;
   }
 
-  async store(m: EntityManager, outcomes: HoldOutcome[]): Promise<void> {
+  async store(manager: EntityManager, outcomes: HoldOutcome[]): Promise<void> {
     await this.bookings.storeHolds(
-      m,
+      manager,
       outcomes.map((o) => ({ id: o.id, holdUntil: o.holdUntil.toJSDate(), reason: o.decision.reason })),
     );
   }
 
-  private outcome(r: HoldFacts, messages: ConfirmationFact[], now: DateTime): HoldOutcome {
+  private outcome(facts: HoldFacts, messages: ConfirmationFact[], now: DateTime): HoldOutcome {
     const input: HoldInput = {
       now,
-      holdStartedAt: dt(r.holdStartedAt),
-      slotStartsAt: dt(r.slotStartsAt),
-      currentHoldUntil: dt(r.holdUntil),
-      goodwillUntil: r.goodwillUntil ? dt(r.goodwillUntil) : null,
+      holdStartedAt: dt(facts.holdStartedAt),
+      slotStartsAt: dt(facts.slotStartsAt),
+      currentHoldUntil: dt(facts.holdUntil),
+      goodwillUntil: facts.goodwillUntil ? dt(facts.goodwillUntil) : null,
       messages: messages.map((x) => ({
         channel: x.channel,
         state: x.state,
@@ -77,6 +77,6 @@ export class HoldService {
     // slot start), even where the cutoff leaves no room for extensions.
     const promised = initialHoldUntil(input.holdStartedAt, input.slotStartsAt, this.config.confirmWindowMinutes);
     const holdUntil = decision.holdUntil < promised ? promised : decision.holdUntil;
-    return { id: r.id, decision, holdUntil, expiryReason: expiryReasonFor(input) };
+    return { id: facts.id, decision, holdUntil, expiryReason: expiryReasonFor(input) };
   }
 }

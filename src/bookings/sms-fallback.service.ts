@@ -34,30 +34,36 @@ export class SmsFallbackService {
   }
 
   /** Finds bookings that need the SMS now and queues it; one set-based look, then one SMS each. */
-  async enqueueDue(m: EntityManager, limit = 100): Promise<number> {
+  async enqueueDue(manager: EntityManager, limit = 100): Promise<number> {
     if (!this.enabled) return 0;
-    const due = await this.outbox.bookingsAwaitingSms(m, limit);
+    const due = await this.outbox.bookingsAwaitingSms(manager, limit);
     for (const { id } of due) {
-      const b = (await this.bookings.findById(m, id))!;
-      await this.send(m, { id: b.id, reference: b.reference, phone: b.phone!, startsAt: b.slotStartsAt, timeZone: b.timeZone });
+      const b = (await this.bookings.findById(manager, id))!;
+      await this.send(manager, {
+        id: b.id,
+        reference: b.reference,
+        phone: b.phone!,
+        startsAt: b.slotStartsAt,
+        timeZone: b.timeZone,
+      });
     }
     if (due.length) this.logger.log(`${due.length} confirmations sent by SMS because the mail could not be delivered`);
     return due.length;
   }
 
   async send(
-    m: EntityManager,
+    manager: EntityManager,
     b: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string },
   ): Promise<void> {
     const now = this.clock.now().toJSDate();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.bookings.setCode(m, b.id, codeHash(b.id, code), now);
+    await this.bookings.setCode(manager, b.id, codeHash(b.id, code), now);
     // A link of its own (the mail's token is only stored as a hash): both stay valid.
     const token = newSecretToken();
-    await this.bookings.insertToken(m, b.id, sha256(token), now);
+    await this.bookings.insertToken(manager, b.id, sha256(token), now);
     const when = DateTime.fromJSDate(new Date(b.startsAt)).setZone(b.timeZone).toFormat('dd.MM. HH:mm');
     const text = `Buergeramt: Termin ${when} Uhr (${b.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
-    await this.outbox.enqueue(m, {
+    await this.outbox.enqueue(manager, {
       id: randomUUID(),
       bookingId: b.id,
       kind: 'sms_confirmation',

@@ -8,7 +8,7 @@ import { safeEqual } from './ids';
  * Checks `X-Holdfast-Signature: sha256=<hex HMAC-SHA256 of the raw body>` before the body is
  * parsed or validated, so an unsigned request records nothing. One guard per secret.
  */
-export function signedWebhookGuard(secretOf: (c: AppConfig) => string | undefined) {
+export function signedWebhookGuard(secretOf: (config: AppConfig) => string | undefined) {
   @Injectable()
   class SignedWebhookGuard implements CanActivate {
     constructor(@Inject(APP_CONFIG) readonly config: AppConfig) {}

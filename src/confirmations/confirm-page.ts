@@ -12,30 +12,33 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}dt{font-weight:600
 <body>${body}</body></html>`;
 }
 
-function details(b: BookingRow): string {
-  const when = DateTime.fromJSDate(b.slotStartsAt)
-    .setZone(b.timeZone)
+function details(booking: BookingRow): string {
+  const when = DateTime.fromJSDate(booking.slotStartsAt)
+    .setZone(booking.timeZone)
     .setLocale('de')
     .toFormat("cccc, d. LLLL yyyy, HH:mm 'Uhr'");
-  return `<dl><dt>Termin</dt><dd>${escapeHtml(b.serviceName)}</dd><dt>Wann</dt><dd>${escapeHtml(when)}</dd>
-<dt>Wo</dt><dd>${escapeHtml(b.locationName)}, ${escapeHtml(b.locationAddress)}</dd><dt>Buchungsnummer</dt><dd>${escapeHtml(b.reference)}</dd></dl>`;
+  return `<dl><dt>Termin</dt><dd>${escapeHtml(booking.serviceName)}</dd><dt>Wann</dt><dd>${escapeHtml(when)}</dd>
+<dt>Wo</dt><dd>${escapeHtml(booking.locationName)}, ${escapeHtml(booking.locationAddress)}</dd><dt>Buchungsnummer</dt><dd>${escapeHtml(booking.reference)}</dd></dl>`;
 }
 
 /** The page behind the mailed link: shows the booking and a button; opening it confirms nothing. */
-export function confirmPage(b: BookingRow, token: string): string {
-  const holdEnd = DateTime.fromJSDate(b.holdUntil).setZone(b.timeZone).setLocale('de').toFormat("d. LLLL, HH:mm 'Uhr'");
+export function confirmPage(booking: BookingRow, token: string): string {
+  const holdEnd = DateTime.fromJSDate(booking.holdUntil)
+    .setZone(booking.timeZone)
+    .setLocale('de')
+    .toFormat("d. LLLL, HH:mm 'Uhr'");
   const status =
-    b.status === 'confirmed'
+    booking.status === 'confirmed'
       ? '<p><strong>Dieser Termin ist bereits bestätigt.</strong></p>'
       : `<p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}.</p>
 <form method="post" action="/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Termin bestätigen</button></form>`;
-  return layout('Termin bestätigen', `<h1>Termin bestätigen</h1>${details(b)}${status}`);
+  return layout('Termin bestätigen', `<h1>Termin bestätigen</h1>${details(booking)}${status}`);
 }
 
-export function confirmedPage(b: BookingRow): string {
+export function confirmedPage(booking: BookingRow): string {
   return layout(
     'Termin bestätigt',
-    `<h1>Ihr Termin ist bestätigt</h1>${details(b)}<p>Bitte bringen Sie Ihre Buchungsnummer mit.</p>`,
+    `<h1>Ihr Termin ist bestätigt</h1>${details(booking)}<p>Bitte bringen Sie Ihre Buchungsnummer mit.</p>`,
   );
 }
 

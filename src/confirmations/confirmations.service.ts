@@ -48,17 +48,17 @@ export class ConfirmationsService {
   }
 
   /** Confirms a booking locked by the caller's transaction, deciding a stale hold again first. */
-  private async confirmLocked(m: EntityManager, booking: BookingRow): Promise<BookingRow> {
+  private async confirmLocked(manager: EntityManager, booking: BookingRow): Promise<BookingRow> {
     const now = this.clock.now();
     // The stored hold may be stale while the mail was stuck: decide it again before refusing.
     if (booking.status === 'pending' && booking.holdUntil <= now.toJSDate()) {
-      const [fresh] = await this.holds.recompute(m, [booking.id], now);
+      const [fresh] = await this.holds.recompute(manager, [booking.id], now);
       if (fresh) booking.holdUntil = fresh.holdUntil.toJSDate();
     }
     const decision = transition(this.facts(booking), { type: 'confirm' }, now);
     if (!decision.ok) throw invalid();
-    if (decision.changed && !(await this.bookings.markConfirmed(m, booking.id, now.toJSDate()))) throw invalid();
-    return (await this.bookings.findById(m, booking.id))!;
+    if (decision.changed && !(await this.bookings.markConfirmed(manager, booking.id, now.toJSDate()))) throw invalid();
+    return (await this.bookings.findById(manager, booking.id))!;
   }
 
   /**
@@ -81,7 +81,11 @@ export class ConfirmationsService {
     return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, checked.id, true))!));
   }
 
-  private facts(b: BookingRow) {
-    return { status: b.status, holdUntil: DateTime.fromJSDate(b.holdUntil), slotStartsAt: DateTime.fromJSDate(b.slotStartsAt) };
+  private facts(booking: BookingRow) {
+    return {
+      status: booking.status,
+      holdUntil: DateTime.fromJSDate(booking.holdUntil),
+      slotStartsAt: DateTime.fromJSDate(booking.slotStartsAt),
+    };
   }
 }

@@ -6,8 +6,8 @@ import { sql, sqlOne } from './sql';
 @Injectable()
 export class InstallationRepository {
   /** The stored secret; `candidate` is stored first if there is none (the first instance wins). */
-  async secret(m: EntityManager, candidate: string): Promise<string> {
-    await sql(m, `INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [candidate]);
-    return (await sqlOne<{ secret: string }>(m, `SELECT secret FROM installation WHERE id = 1`))!.secret;
+  async secret(manager: EntityManager, candidate: string): Promise<string> {
+    await sql(manager, `INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [candidate]);
+    return (await sqlOne<{ secret: string }>(manager, `SELECT secret FROM installation WHERE id = 1`))!.secret;
   }
 }

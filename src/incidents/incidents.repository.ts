@@ -19,26 +19,28 @@ const COLUMNS = `id, family, reason, declared_at AS "declaredAt", declared_by AS
 /** Provider incidents declared by supervisors (at most one open per family: a partial unique index). */
 @Injectable()
 export class IncidentsRepository {
-  list(m: EntityManager, limit: number): Promise<IncidentRow[]> {
-    return sql<IncidentRow>(m, `SELECT ${COLUMNS} FROM incidents ORDER BY declared_at DESC LIMIT $1`, [limit]);
+  list(manager: EntityManager, limit: number): Promise<IncidentRow[]> {
+    return sql<IncidentRow>(manager, `SELECT ${COLUMNS} FROM incidents ORDER BY declared_at DESC LIMIT $1`, [limit]);
   }
 
-  async insert(m: EntityManager, i: { family: string; reason: string; now: Date; by: string }): Promise<IncidentRow> {
+  async insert(manager: EntityManager, i: { family: string; reason: string; now: Date; by: string }): Promise<IncidentRow> {
     return (await sqlOne<IncidentRow>(
-      m,
+      manager,
       `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
       [i.family, i.reason, i.now, i.by],
     ))!;
   }
 
   /** The open incident with this id, locked. */
-  lockOpen(m: EntityManager, id: string): Promise<{ family: string } | undefined> {
-    return sqlOne<{ family: string }>(m, `SELECT family FROM incidents WHERE id = $1 AND ended_at IS NULL FOR UPDATE`, [id]);
+  lockOpen(manager: EntityManager, id: string): Promise<{ family: string } | undefined> {
+    return sqlOne<{ family: string }>(manager, `SELECT family FROM incidents WHERE id = $1 AND ended_at IS NULL FOR UPDATE`, [
+      id,
+    ]);
   }
 
-  async end(m: EntityManager, id: string, e: { now: Date; by: string; reason: string }): Promise<IncidentRow> {
+  async end(manager: EntityManager, id: string, e: { now: Date; by: string; reason: string }): Promise<IncidentRow> {
     return (await sqlOne<IncidentRow>(
-      m,
+      manager,
       `UPDATE incidents SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, e.now, e.by, e.reason],
     ))!;

@@ -81,7 +81,7 @@ export const DEFAULT_CIRCUIT_OPTIONS: Readonly<CircuitOptions> = Object.freeze({
 const PROVIDER_CATEGORIES: ReadonlySet<ReplyCategory> = new Set<ReplyCategory>(['provider_block', 'rate_limit']);
 
 function resolveOptions(options?: Partial<CircuitOptions>): CircuitOptions {
-  const o: CircuitOptions = { ...DEFAULT_CIRCUIT_OPTIONS, ...stripUndefined(options ?? {}) };
+  const resolved: CircuitOptions = { ...DEFAULT_CIRCUIT_OPTIONS, ...stripUndefined(options ?? {}) };
   // Bad configuration would silently disable the breaker (NaN compares false everywhere), so refuse it.
   const positive: Array<keyof CircuitOptions> = [
     'rateLimitThreshold',
@@ -91,13 +91,14 @@ function resolveOptions(options?: Partial<CircuitOptions>): CircuitOptions {
     'probeTimeoutMs',
   ];
   for (const key of positive) {
-    if (!Number.isFinite(o[key]) || o[key] <= 0)
-      throw new RangeError(`circuit option ${key} must be a positive number, got ${o[key]}`);
+    if (!Number.isFinite(resolved[key]) || resolved[key] <= 0)
+      throw new RangeError(`circuit option ${key} must be a positive number, got ${resolved[key]}`);
   }
-  if (!Number.isInteger(o.rateLimitThreshold))
-    throw new RangeError(`circuit option rateLimitThreshold must be an integer, got ${o.rateLimitThreshold}`);
-  if (o.maxOpenMs < o.initialOpenMs) throw new RangeError('circuit option maxOpenMs must not be below initialOpenMs');
-  return o;
+  if (!Number.isInteger(resolved.rateLimitThreshold))
+    throw new RangeError(`circuit option rateLimitThreshold must be an integer, got ${resolved.rateLimitThreshold}`);
+  if (resolved.maxOpenMs < resolved.initialOpenMs)
+    throw new RangeError('circuit option maxOpenMs must not be below initialOpenMs');
+  return resolved;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -109,13 +110,13 @@ export function initialCircuit(family: ProviderFamily, options?: Partial<Circuit
 }
 
 /** Closed with counters and period reset: a working provider starts over with a clean slate. */
-function closedState(s: CircuitState, o: CircuitOptions): CircuitState {
-  return { family: s.family, state: 'closed', openPeriodMs: o.initialOpenMs, rateLimitHits: [], failedProbes: 0 };
+function closedState(circuit: CircuitState, options: CircuitOptions): CircuitState {
+  return { family: circuit.family, state: 'closed', openPeriodMs: options.initialOpenMs, rateLimitHits: [], failedProbes: 0 };
 }
 
-function openState(s: CircuitState, at: number, periodMs: number, failedProbes: number): CircuitState {
+function openState(circuit: CircuitState, at: number, periodMs: number, failedProbes: number): CircuitState {
   return {
-    family: s.family,
+    family: circuit.family,
     state: 'open',
     openedAt: at,
     openUntil: at + periodMs,
@@ -129,63 +130,67 @@ function openState(s: CircuitState, at: number, periodMs: number, failedProbes: 
  * Rate-limit hits inside the window that ends at the latest time known, `at` or a later hit:
  * workers report out of order, and a late report must neither be dropped nor pull old hits back in.
  */
-function recentHits(hits: ReadonlyArray<number>, at: number, o: CircuitOptions): number[] {
+function recentHits(hits: ReadonlyArray<number>, at: number, options: CircuitOptions): number[] {
   const known = hits.filter((h) => Number.isFinite(h));
   const latest = Math.max(at, ...known);
   return (
     known
-      .filter((h) => latest - h < o.rateLimitWindowMs)
+      .filter((h) => latest - h < options.rateLimitWindowMs)
       .sort((a, b) => a - b)
       // Only as many as it takes to open: the stored state stays bounded however hard a provider throttles.
-      .slice(-o.rateLimitThreshold)
+      .slice(-options.rateLimitThreshold)
   );
 }
 
-function withoutProbe(s: CircuitState): CircuitState {
-  const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = s;
+function withoutProbe(circuit: CircuitState): CircuitState {
+  const { probeMessageId: _probe, probeStartedAt: _started, ...rest } = circuit;
   return rest;
 }
 
-function probeIsStale(s: CircuitState, at: number, o: CircuitOptions): boolean {
-  return s.probeStartedAt === undefined || at - s.probeStartedAt >= o.probeTimeoutMs;
+function probeIsStale(circuit: CircuitState, at: number, options: CircuitOptions): boolean {
+  return circuit.probeStartedAt === undefined || at - circuit.probeStartedAt >= options.probeTimeoutMs;
 }
 
 /**
  * What time alone does: an expired open period becomes half_open, old rate-limit hits fall out of
  * the window. Applied before every event, so a missed tick never keeps a family closed off.
  */
-function advanceTime(s: CircuitState, at: number, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
-  switch (s.state) {
+function advanceTime(
+  circuit: CircuitState,
+  at: number,
+  options: CircuitOptions,
+): { state: CircuitState; effect?: CircuitEffect } {
+  switch (circuit.state) {
     case 'closed': {
-      const hits = recentHits(s.rateLimitHits, at, o);
-      return { state: sameNumbers(hits, s.rateLimitHits) ? s : { ...s, rateLimitHits: hits } };
+      const hits = recentHits(circuit.rateLimitHits, at, options);
+      return { state: sameNumbers(hits, circuit.rateLimitHits) ? circuit : { ...circuit, rateLimitHits: hits } };
     }
     case 'open': {
-      if (s.pausedBy !== undefined || s.openUntil === undefined || at < s.openUntil) return { state: s };
-      return { state: { ...withoutProbe(s), state: 'half_open', rateLimitHits: [] }, effect: 'half_opened' };
+      if (circuit.pausedBy !== undefined || circuit.openUntil === undefined || at < circuit.openUntil) return { state: circuit };
+      return { state: { ...withoutProbe(circuit), state: 'half_open', rateLimitHits: [] }, effect: 'half_opened' };
     }
     case 'half_open':
-      return { state: s };
+      return { state: circuit };
     default:
-      return assertNever(s.state);
+      return assertNever(circuit.state);
   }
 }
 
 /** A reply while closed: only evidence about the provider counts toward opening. */
 function applyReply(
-  s: CircuitState,
+  circuit: CircuitState,
   category: ReplyCategory,
   at: number,
-  o: CircuitOptions,
+  options: CircuitOptions,
 ): { state: CircuitState; effect?: CircuitEffect } {
   switch (category) {
     case 'provider_block':
-      return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
+      return { state: openState(circuit, at, circuit.openPeriodMs, circuit.failedProbes), effect: 'opened' };
     case 'rate_limit': {
-      const hits = recentHits([...s.rateLimitHits, at], at, o);
-      if (hits.length >= o.rateLimitThreshold)
-        return { state: openState(s, at, s.openPeriodMs, s.failedProbes), effect: 'opened' };
-      return { state: { ...s, rateLimitHits: hits } };
+      const hits = recentHits([...circuit.rateLimitHits, at], at, options);
+      if (hits.length >= options.rateLimitThreshold)
+        return { state: openState(circuit, at, circuit.openPeriodMs, circuit.failedProbes), effect: 'opened' };
+      return { state: { ...circuit, rateLimitHits: hits } };
     }
     case 'greylist':
     case 'sender_config':
@@ -197,65 +202,70 @@ function applyReply(
     case 'unknown_temporary':
     case 'unknown_permanent':
       // About one mailbox, one message, our own relay or our own setup: pausing the provider cannot help.
-      return { state: s };
+      return { state: circuit };
     default:
       return assertNever(category);
   }
 }
 
 /** The event applied to a state whose time is already advanced to the event's. */
-function applyEvent(s: CircuitState, event: CircuitEvent, o: CircuitOptions): { state: CircuitState; effect?: CircuitEffect } {
+function applyEvent(
+  circuit: CircuitState,
+  event: CircuitEvent,
+  options: CircuitOptions,
+): { state: CircuitState; effect?: CircuitEffect } {
   // A supervisor's pause outranks everything the mail traffic says, until they resume.
-  if (s.pausedBy !== undefined && event.type !== 'resume') return { state: s };
+  if (circuit.pausedBy !== undefined && event.type !== 'resume') return { state: circuit };
 
   switch (event.type) {
     case 'tick':
-      return { state: s };
+      return { state: circuit };
 
     case 'pause': {
-      const { openUntil: _indefinitely, ...rest } = withoutProbe(s);
-      const openedAt = s.state === 'open' ? (s.openedAt ?? event.at) : event.at;
+      const { openUntil: _indefinitely, ...rest } = withoutProbe(circuit);
+      const openedAt = circuit.state === 'open' ? (circuit.openedAt ?? event.at) : event.at;
       const paused: CircuitState = { ...rest, state: 'open', openedAt, rateLimitHits: [], pausedBy: event.by };
-      return { state: paused, effect: s.state === 'open' ? undefined : 'opened' };
+      return { state: paused, effect: circuit.state === 'open' ? undefined : 'opened' };
     }
 
     case 'resume':
       // Resume is a supervisor's override: it also ends an automatic opening (e.g. after a delisting).
-      return s.state === 'closed' ? { state: s } : { state: closedState(s, o), effect: 'closed' };
+      return circuit.state === 'closed' ? { state: circuit } : { state: closedState(circuit, options), effect: 'closed' };
 
     case 'reply':
       // Only while closed: while open or half_open nothing but the probe is sent, and the probe's
       // outcome arrives as probe_result; replies from mail sent before the opening are old news.
-      if (s.state !== 'closed') return { state: s };
-      return applyReply(s, event.category, event.at, o);
+      if (circuit.state !== 'closed') return { state: circuit };
+      return applyReply(circuit, event.category, event.at, options);
 
     case 'accepted':
       // The probe's message was accepted: that is the probe succeeding, however it is reported.
-      if (s.state === 'half_open' && s.probeMessageId === event.messageId) return { state: closedState(s, o), effect: 'closed' };
-      return { state: s };
+      if (circuit.state === 'half_open' && circuit.probeMessageId === event.messageId)
+        return { state: closedState(circuit, options), effect: 'closed' };
+      return { state: circuit };
 
     case 'probe_started':
-      if (s.state !== 'half_open') return { state: s };
+      if (circuit.state !== 'half_open') return { state: circuit };
       // The same probe announced again (a retry of the send) keeps its start time, so it cannot renew its lease forever.
-      if (s.probeMessageId === event.messageId) return { state: s };
+      if (circuit.probeMessageId === event.messageId) return { state: circuit };
       // Another probe is running and not overdue: this one is refused (changed=false tells the caller it lost).
-      if (s.probeMessageId !== undefined && !probeIsStale(s, event.at, o)) return { state: s };
-      return { state: { ...s, probeMessageId: event.messageId, probeStartedAt: event.at } };
+      if (circuit.probeMessageId !== undefined && !probeIsStale(circuit, event.at, options)) return { state: circuit };
+      return { state: { ...circuit, probeMessageId: event.messageId, probeStartedAt: event.at } };
 
     case 'probe_result': {
       // Results of a replaced probe, or from before the last opening, do not count: one probe, one verdict.
-      if (s.state !== 'half_open' || s.probeMessageId !== event.messageId) return { state: s };
-      if (event.ok) return { state: closedState(s, o), effect: 'closed' };
+      if (circuit.state !== 'half_open' || circuit.probeMessageId !== event.messageId) return { state: circuit };
+      if (event.ok) return { state: closedState(circuit, options), effect: 'closed' };
       if (event.category === undefined) {
         // A failure without a reason is no verdict on the provider: free the slot for another probe.
-        return { state: withoutProbe(s) };
+        return { state: withoutProbe(circuit) };
       }
       if (PROVIDER_CATEGORIES.has(event.category)) {
-        const period = Math.min(s.openPeriodMs * 2, o.maxOpenMs);
-        return { state: openState(s, event.at, period, s.failedProbes + 1), effect: 'reopened' };
+        const period = Math.min(circuit.openPeriodMs * 2, options.maxOpenMs);
+        return { state: openState(circuit, event.at, period, circuit.failedProbes + 1), effect: 'reopened' };
       }
       // The provider talked to us and judged the mailbox or the message, not our IP: it is open for business.
-      return { state: closedState(s, o), effect: 'closed' };
+      return { state: closedState(circuit, options), effect: 'closed' };
     }
 
     default:
@@ -314,12 +324,12 @@ const STATE_KEYS: ReadonlyArray<keyof CircuitState> = [
   'pausedBy',
 ];
 
-function sameCircuit(a: CircuitState, b: CircuitState): boolean {
-  return STATE_KEYS.every((k) => a[k] === b[k]) && sameNumbers(a.rateLimitHits, b.rateLimitHits);
+function sameCircuit(before: CircuitState, after: CircuitState): boolean {
+  return STATE_KEYS.every((k) => before[k] === after[k]) && sameNumbers(before.rateLimitHits, after.rateLimitHits);
 }
 
-function sameNumbers(a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+function sameNumbers(left: ReadonlyArray<number>, right: ReadonlyArray<number>): boolean {
+  return left.length === right.length && left.every((v, i) => v === right[i]);
 }
 
 function assertNever(value: never): never {

@@ -6,38 +6,40 @@ import { CircuitState, initialCircuit } from './provider-circuit';
 @Injectable()
 export class ProviderCircuitsRepository {
   /** The family's circuit, created closed on first use, locked for the rest of the transaction. */
-  async lock(m: EntityManager, family: string, now: Date): Promise<CircuitState> {
+  async lock(manager: EntityManager, family: string, now: Date): Promise<CircuitState> {
     await sql(
-      m,
+      manager,
       `INSERT INTO provider_circuits (family, state, since, circuit, updated_at) VALUES ($1, 'closed', $2, $3, $2) ON CONFLICT (family) DO NOTHING`,
       [family, now, JSON.stringify(initialCircuit(family))],
     );
-    const row = await sqlOne<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE family = $1 FOR UPDATE`, [
-      family,
-    ]);
+    const row = await sqlOne<{ circuit: CircuitState }>(
+      manager,
+      `SELECT circuit FROM provider_circuits WHERE family = $1 FOR UPDATE`,
+      [family],
+    );
     return row!.circuit;
   }
 
   async save(
-    m: EntityManager,
-    c: CircuitState,
+    manager: EntityManager,
+    circuit: CircuitState,
     now: Date,
     phaseChanged: boolean,
     extra: { pauseReason?: string | null } = {},
   ): Promise<void> {
     await sql(
-      m,
+      manager,
       `UPDATE provider_circuits
           SET state = $2, circuit = $3, open_until = $4, paused_by = $5::varchar, updated_at = $6,
               since = CASE WHEN $7::boolean THEN $6 ELSE since END,
               pause_reason = CASE WHEN $5::varchar IS NULL THEN NULL ELSE COALESCE($8::text, pause_reason) END
         WHERE family = $1`,
       [
-        c.family,
-        c.state,
-        JSON.stringify(c),
-        c.openUntil ? new Date(c.openUntil) : null,
-        c.pausedBy ?? null,
+        circuit.family,
+        circuit.state,
+        JSON.stringify(circuit),
+        circuit.openUntil ? new Date(circuit.openUntil) : null,
+        circuit.pausedBy ?? null,
         now,
         phaseChanged,
         extra.pauseReason ?? null,
@@ -46,24 +48,26 @@ export class ProviderCircuitsRepository {
   }
 
   /** Families whose circuit is not closed (few; read without lock). */
-  notClosed(m: EntityManager): Promise<CircuitState[]> {
-    return sql<{ circuit: CircuitState }>(m, `SELECT circuit FROM provider_circuits WHERE state <> 'closed'`).then((rows) =>
+  notClosed(manager: EntityManager): Promise<CircuitState[]> {
+    return sql<{ circuit: CircuitState }>(manager, `SELECT circuit FROM provider_circuits WHERE state <> 'closed'`).then((rows) =>
       rows.map((r) => r.circuit),
     );
   }
 
   /** Since when the family's circuit is not closed; undefined while it is closed. */
-  async blockedSince(m: EntityManager, family: string): Promise<Date | undefined> {
-    const row = await sqlOne<{ since: Date }>(m, `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`, [
-      family,
-    ]);
+  async blockedSince(manager: EntityManager, family: string): Promise<Date | undefined> {
+    const row = await sqlOne<{ since: Date }>(
+      manager,
+      `SELECT since FROM provider_circuits WHERE family = $1 AND state <> 'closed'`,
+      [family],
+    );
     return row?.since;
   }
 
   /** Every circuit with its columns, for the providers view. */
-  all(m: EntityManager): Promise<CircuitRow[]> {
+  all(manager: EntityManager): Promise<CircuitRow[]> {
     return sql<CircuitRow>(
-      m,
+      manager,
       `SELECT family, state, since, open_until AS "openUntil", paused_by AS "pausedBy", pause_reason AS "pauseReason", circuit FROM provider_circuits`,
     );
   }

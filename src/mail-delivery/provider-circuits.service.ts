@@ -24,27 +24,27 @@ export class ProviderCircuitsService {
 
   /** Applies one event inside the caller's transaction; returns the circuit after it. */
   async applyEvent(
-    m: EntityManager,
+    manager: EntityManager,
     family: string,
     event: CircuitEvent,
     extra: { pauseReason?: string | null } = {},
   ): Promise<{ state: CircuitState; effect?: string }> {
     const now = new Date(event.at);
-    const before = await this.repo.lock(m, family, now);
+    const before = await this.repo.lock(manager, family, now);
     const t = transitionCircuit(before, event);
     if (!t.changed) return { state: before };
-    await this.repo.save(m, t.state, now, before.state !== t.state.state || t.effect !== undefined, extra);
+    await this.repo.save(manager, t.state, now, before.state !== t.state.state || t.effect !== undefined, extra);
     switch (t.effect) {
       case 'opened':
       case 'reopened': {
-        const held = await this.outbox.holdFamily(m, family);
+        const held = await this.outbox.holdFamily(manager, family);
         this.logger.warn(
           `circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`,
         );
         break;
       }
       case 'closed': {
-        const released = await this.outbox.releaseFamily(m, family, now);
+        const released = await this.outbox.releaseFamily(manager, family, now);
         this.logger.log(`circuit ${family} closed; ${released} held mails released`);
         break;
       }
@@ -71,7 +71,7 @@ export class ProviderCircuitsService {
    * For every half-open family: one message becomes its probe, claimed like any other send.
    * Exactly one per open period, across instances: the circuit row's lock decides.
    */
-  async claimProbes(claim: (m: EntityManager, messageId: string) => Promise<void>): Promise<void> {
+  async claimProbes(claim: (manager: EntityManager, messageId: string) => Promise<void>): Promise<void> {
     const now = this.clock.now().toMillis();
     for (const c of await this.repo.notClosed(this.tx.manager)) {
       if (c.state !== 'half_open' || !mayAttempt(c, now)) continue;

@@ -234,14 +234,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   /** What a refusal means for this message and for its provider family (send-outcome.ts decides). */
   private async failure(
-    m: EntityManager,
+    manager: EntityManager,
     message: ClaimedMessage,
     verdict: SendVerdict,
     startedAt: Date,
   ): Promise<AttemptResult> {
     const finishedAt = this.clock.now();
     const event = circuitEventOfRefusal(verdict, message, finishedAt.toMillis());
-    const circuit = event ? await this.circuits.applyEvent(m, message.family, event) : undefined;
+    const circuit = event ? await this.circuits.applyEvent(manager, message.family, event) : undefined;
     const outcome = outcomeOfRefusal({
       verdict,
       familyBlocked: circuit !== undefined && circuit.state.state !== 'closed',

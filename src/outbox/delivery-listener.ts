@@ -12,19 +12,19 @@ export interface DeliveryListener {
    * Takes these bookings' row locks before the caller touches circuits or messages: the lock
    * order booking -> circuit -> outbox, the same as the sweeper's, so they never deadlock.
    */
-  lockBookings(m: EntityManager, bookingIds: string[]): Promise<void>;
+  lockBookings(manager: EntityManager, bookingIds: string[]): Promise<void>;
 
   /**
    * The delivery facts of these bookings' messages changed, in the caller's transaction (which
    * holds the bookings' locks where it must): recompute what depends on them before it commits.
    */
-  onDeliveryChanged(m: EntityManager, bookingIds: string[], now: DateTime): Promise<void>;
+  onDeliveryChanged(manager: EntityManager, bookingIds: string[], now: DateTime): Promise<void>;
 
   /**
    * Once per dispatch round, before the claim: messages the booking side adds because of
    * delivery facts (the SMS fallback for mail that cannot arrive), so the same round sends them.
    */
-  beforeDispatchRound(m: EntityManager, now: DateTime): Promise<void>;
+  beforeDispatchRound(manager: EntityManager, now: DateTime): Promise<void>;
 }
 
 export const DELIVERY_LISTENER = Symbol('DELIVERY_LISTENER');

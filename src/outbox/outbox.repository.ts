@@ -123,11 +123,11 @@ export class OutboxRepository {
    * trip a provider's spam limits.
    */
   claim(
-    m: EntityManager,
+    manager: EntityManager,
     q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number },
   ): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
-      m,
+      manager,
       `WITH due_families AS (
          SELECT DISTINCT o.family FROM outbox_messages o
           WHERE o.family IS NOT NULL AND ${CLAIMABLE('o', '$1')}
@@ -162,12 +162,12 @@ export class OutboxRepository {
 
   /** Claims one given message (a circuit's probe), already locked by the caller's transaction. */
   async claimProbe(
-    m: EntityManager,
+    manager: EntityManager,
     id: string,
     q: { now: Date; owner: string; leaseSeconds: number },
   ): Promise<ClaimedMessage | undefined> {
     return sqlOne<ClaimedMessage>(
-      m,
+      manager,
       `WITH prev AS (
          SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages
           WHERE id = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
@@ -180,9 +180,9 @@ export class OutboxRepository {
    * Records an attempt and moves the message on, only while this worker still holds the lease
    * (compare-and-swap); returns false when the lease was lost and someone else owns the row.
    */
-  async complete(m: EntityManager, id: string, owner: string, r: AttemptResult): Promise<boolean> {
+  async complete(manager: EntityManager, id: string, owner: string, r: AttemptResult): Promise<boolean> {
     const rows = await sql(
-      m,
+      manager,
       `WITH done AS (
          UPDATE outbox_messages
             SET state = $11::varchar, lease_owner = NULL, lease_until = NULL, is_probe = false,
@@ -219,7 +219,7 @@ export class OutboxRepository {
    * instead of once per mail); compare-and-swap on the lease like `complete`. Returns how many.
    */
   async completeAccepted(
-    m: EntityManager,
+    manager: EntityManager,
     owner: string,
     done: Array<{
       id: string;
@@ -232,7 +232,7 @@ export class OutboxRepository {
   ): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (done.length === 0) return [];
     const rows = await sql(
-      m,
+      manager,
       `WITH r AS (
          SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[]) AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
        ), done AS (
@@ -265,9 +265,9 @@ export class OutboxRepository {
    * expired, confirmed by hand), or the citizen changed the address since. Also catches mail that
    * was being sent while the booking changed and came back deferred or held.
    */
-  async withdrawStale(m: EntityManager): Promise<number> {
+  async withdrawStale(manager: EntityManager): Promise<number> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE outbox_messages o SET state = 'cancelled'
          FROM bookings b
         WHERE b.id = o.booking_id AND o.state IN ${sqlList(UNSENT)} AND o.kind IN ${sqlList(CONFIRMATION_KINDS)}
@@ -278,10 +278,10 @@ export class OutboxRepository {
   }
 
   /** Every unsent message of these bookings is withdrawn (booking cancelled, expired, new address or new link). */
-  async withdrawUnsent(m: EntityManager, bookingIds: string[]): Promise<void> {
+  async withdrawUnsent(manager: EntityManager, bookingIds: string[]): Promise<void> {
     if (bookingIds.length === 0) return;
     await sql(
-      m,
+      manager,
       `UPDATE outbox_messages SET state = 'cancelled' WHERE booking_id = ANY($1::uuid[]) AND state IN ${sqlList(UNSENT)}`,
       [bookingIds],
     );
@@ -289,7 +289,7 @@ export class OutboxRepository {
 
   /** A new message in the outbox (sent by the dispatcher, never inside a request). */
   async enqueue(
-    m: EntityManager,
+    manager: EntityManager,
     x: {
       id: string;
       bookingId: string;
@@ -302,7 +302,7 @@ export class OutboxRepository {
     },
   ): Promise<void> {
     await sql(
-      m,
+      manager,
       `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
       [x.id, x.bookingId, x.kind, x.channel, x.recipient, this.messageIdFor(x.id), JSON.stringify(x.payload), x.now, x.family],
@@ -310,9 +310,9 @@ export class OutboxRepository {
   }
 
   /** Confirmation mails of this booking queued since `since` (the resend limit). */
-  async confirmationsQueuedSince(m: EntityManager, bookingId: string, since: Date): Promise<number> {
+  async confirmationsQueuedSince(manager: EntityManager, bookingId: string, since: Date): Promise<number> {
     const row = await sqlOne<{ n: number }>(
-      m,
+      manager,
       `SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1 AND kind = 'booking_confirmation' AND created_at > $2`,
       [bookingId, since],
     );
@@ -320,9 +320,9 @@ export class OutboxRepository {
   }
 
   /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
-  async holdUnsent(m: EntityManager, id: string, owner: string): Promise<string | null> {
+  async holdUnsent(manager: EntityManager, id: string, owner: string): Promise<string | null> {
     const row = await sqlOne<{ bookingId: string | null }>(
-      m,
+      manager,
       `UPDATE outbox_messages SET state = 'held_provider_blocked', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, is_probe = false
         WHERE id = $1 AND lease_owner = $2 AND state = 'sending' RETURNING booking_id AS "bookingId"`,
       [id, owner],
@@ -331,18 +331,18 @@ export class OutboxRepository {
   }
 
   /** Messages whose provider family is not known yet (the domain table had no answer). */
-  unresolvedFamilies(m: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
+  unresolvedFamilies(manager: EntityManager, limit: number): Promise<Array<{ id: string; recipient: string }>> {
     return sql(
-      m,
+      manager,
       `SELECT id, recipient FROM outbox_messages WHERE family IS NULL AND state IN ${sqlList(DUE)} ORDER BY created_at LIMIT $1`,
       [limit],
     );
   }
 
-  async setFamilies(m: EntityManager, families: Array<{ id: string; family: string }>): Promise<void> {
+  async setFamilies(manager: EntityManager, families: Array<{ id: string; family: string }>): Promise<void> {
     if (families.length === 0) return;
     await sql(
-      m,
+      manager,
       `UPDATE outbox_messages o SET family = f.family FROM unnest($1::uuid[], $2::varchar[]) AS f(id, family) WHERE o.id = f.id AND o.family IS NULL`,
       [families.map((f) => f.id), families.map((f) => f.family)],
     );
@@ -351,9 +351,9 @@ export class OutboxRepository {
   // --- Provider families: held while the provider blocks us --------------------------------------
 
   /** The family's waiting mail is held while its provider blocks us. */
-  async holdFamily(m: EntityManager, family: string): Promise<number> {
+  async holdFamily(manager: EntityManager, family: string): Promise<number> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE outbox_messages SET state = 'held_provider_blocked' WHERE family = $1 AND state IN ${sqlList(DUE)} RETURNING id`,
       [family],
     );
@@ -364,9 +364,9 @@ export class OutboxRepository {
    * Mail of blocked families that still shows as due: it arrived after the circuit opened. Reads
    * the circuits in the same statement, so a circuit closed meanwhile never holds mail again.
    */
-  async holdStragglers(m: EntityManager): Promise<number> {
+  async holdStragglers(manager: EntityManager): Promise<number> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE outbox_messages SET state = 'held_provider_blocked'
         WHERE state IN ${sqlList(DUE)} AND family IN (SELECT family FROM provider_circuits WHERE state <> 'closed') RETURNING id`,
     );
@@ -374,9 +374,9 @@ export class OutboxRepository {
   }
 
   /** The provider takes our mail again: everything held goes out now (at the family's send rate). */
-  async releaseFamily(m: EntityManager, family: string, now: Date): Promise<number> {
+  async releaseFamily(manager: EntityManager, family: string, now: Date): Promise<number> {
     const rows = await sql(
-      m,
+      manager,
       `UPDATE outbox_messages SET state = 'queued', next_attempt_at = $2 WHERE family = $1 AND state = 'held_provider_blocked' RETURNING id`,
       [family, now],
     );
@@ -384,9 +384,9 @@ export class OutboxRepository {
   }
 
   /** One waiting message of the family to probe with, locked; the oldest first. */
-  probeCandidate(m: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
+  probeCandidate(manager: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
     return sqlOne(
-      m,
+      manager,
       // A probe whose worker died (lease run out) is a candidate too, or the family could wait forever.
       `SELECT id FROM outbox_messages
         WHERE family = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
@@ -396,9 +396,9 @@ export class OutboxRepository {
   }
 
   /** Per family: what waits, the reply categories of the last hour and day, the last reply. */
-  familyStats(m: EntityManager, now: Date): Promise<FamilyStats[]> {
+  familyStats(manager: EntityManager, now: Date): Promise<FamilyStats[]> {
     return sql<FamilyStats>(
-      m,
+      manager,
       `WITH families AS (
          SELECT DISTINCT family FROM outbox_messages WHERE family IS NOT NULL AND (state IN ${sqlList(WAITING)} OR state = 'sending')
          UNION SELECT DISTINCT family FROM mail_attempts WHERE family IS NOT NULL AND finished_at > $1::timestamptz - interval '1 day'
@@ -435,10 +435,10 @@ export class OutboxRepository {
    * to an address the citizen has since replaced does not count: each booking comes with its
    * current address.
    */
-  confirmationFacts(m: EntityManager, bookings: Array<{ id: string; email: string }>): Promise<ConfirmationFact[]> {
+  confirmationFacts(manager: EntityManager, bookings: Array<{ id: string; email: string }>): Promise<ConfirmationFact[]> {
     if (bookings.length === 0) return Promise.resolve([]);
     return sql<ConfirmationFact>(
-      m,
+      manager,
       `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy", o.delivered_at AS "deliveredAt"
          FROM unnest($1::uuid[], $2::text[]) AS b(id, email)
          JOIN outbox_messages o ON o.booking_id = b.id
@@ -451,9 +451,9 @@ export class OutboxRepository {
    * Pending bookings with a phone whose confirmation mail cannot arrive now (and none reached
    * them), that have no SMS yet: the SMS fallback's work, locked (SKIP LOCKED: instances share it).
    */
-  bookingsAwaitingSms(m: EntityManager, limit: number): Promise<Array<{ id: string; phone: string }>> {
+  bookingsAwaitingSms(manager: EntityManager, limit: number): Promise<Array<{ id: string; phone: string }>> {
     return sql(
-      m,
+      manager,
       `SELECT b.id, b.phone FROM bookings b
         WHERE b.status = 'pending' AND b.phone IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
@@ -468,19 +468,19 @@ export class OutboxRepository {
 
   /** The message a report is about, locked for the rest of the transaction. */
   lockForReport(
-    m: EntityManager,
+    manager: EntityManager,
     ref: { outboxId?: string; messageIdHeader?: string; channel?: 'sms' },
   ): Promise<ReportedMessage | undefined> {
     const columns = `id, state, family, attempts, booking_id AS "bookingId"`;
     if (ref.outboxId) {
       return sqlOne<ReportedMessage>(
-        m,
+        manager,
         `SELECT ${columns} FROM outbox_messages WHERE id = $1 AND ($2::varchar IS NULL OR channel = $2) FOR UPDATE`,
         [ref.outboxId, ref.channel ?? null],
       );
     }
     if (ref.messageIdHeader) {
-      return sqlOne<ReportedMessage>(m, `SELECT ${columns} FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [
+      return sqlOne<ReportedMessage>(manager, `SELECT ${columns} FROM outbox_messages WHERE message_id = $1 FOR UPDATE`, [
         ref.messageIdHeader.trim(),
       ]);
     }
@@ -492,7 +492,7 @@ export class OutboxRepository {
    * retry (`deferred`, or held while the family is blocked), bounced or failed.
    */
   async applyReport(
-    m: EntityManager,
+    manager: EntityManager,
     id: string,
     r: {
       state: OutboxState;
@@ -504,7 +504,7 @@ export class OutboxRepository {
     },
   ): Promise<void> {
     await sql(
-      m,
+      manager,
       `UPDATE outbox_messages
           SET state = $2::varchar,
               -- Delivered after a delay: the mail became readable now, not when the relay first took it.
@@ -522,13 +522,13 @@ export class OutboxRepository {
 
   /** The SMS gateway's report on an accepted SMS: delivered to the handset (the window starts) or failed. */
   async applySmsReport(
-    m: EntityManager,
+    manager: EntityManager,
     id: string,
     status: 'delivered' | 'failed',
     now: Date,
   ): Promise<{ bookingId: string | null; state: string } | undefined> {
     return sqlOne(
-      m,
+      manager,
       `UPDATE outbox_messages
           SET delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz ELSE delivered_at END,
               state = CASE WHEN $2 = 'failed' THEN 'failed' ELSE state END,
@@ -540,9 +540,9 @@ export class OutboxRepository {
   }
 
   /** Every report is kept, matched or not, with its raw text (capped). */
-  async recordReport(m: EntityManager, e: DeliveryEventRecord): Promise<void> {
+  async recordReport(manager: EntityManager, e: DeliveryEventRecord): Promise<void> {
     await sql(
-      m,
+      manager,
       `INSERT INTO delivery_events (message_id, at, source, kind, state_after, category, status, reply, remote_mta, recipient, unmatched_reason, raw)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
@@ -563,9 +563,9 @@ export class OutboxRepository {
   }
 
   /** Pending bookings of the family whose confirmation mail is not confirmed yet (an incident's scope). */
-  async pendingBookingsOfFamily(m: EntityManager, family: string): Promise<string[]> {
+  async pendingBookingsOfFamily(manager: EntityManager, family: string): Promise<string[]> {
     const rows = await sql<{ id: string }>(
-      m,
+      manager,
       `SELECT DISTINCT b.id FROM bookings b JOIN outbox_messages o ON o.booking_id = b.id
         WHERE b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation' ORDER BY b.id`,
       [family],
@@ -578,9 +578,9 @@ export class OutboxRepository {
    * probably stuck in the relay's queue; it counts as delayed (undelivered) from now, recorded as a
    * staff report. Returns the bookings.
    */
-  async markRelayAcceptedDelayed(m: EntityManager, family: string, note: string, now: Date): Promise<string[]> {
+  async markRelayAcceptedDelayed(manager: EntityManager, family: string, note: string, now: Date): Promise<string[]> {
     const rows = await sql<{ bookingId: string }>(
-      m,
+      manager,
       `WITH moved AS (
          UPDATE outbox_messages o SET state = 'delayed'
            FROM bookings b
@@ -600,9 +600,9 @@ export class OutboxRepository {
    * Incident ended: the family's confirmations for pending bookings that are held, delayed or
    * waiting go out again now, with `preface` before the text. Returns the bookings.
    */
-  async requeueWithPreface(m: EntityManager, family: string, preface: string, now: Date): Promise<string[]> {
+  async requeueWithPreface(manager: EntityManager, family: string, preface: string, now: Date): Promise<string[]> {
     const rows = await sql<{ bookingId: string }>(
-      m,
+      manager,
       `UPDATE outbox_messages o
           SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL,
               payload = jsonb_set(o.payload, '{text}', to_jsonb($3::text || E'\\n\\n' || (o.payload->>'text')))
@@ -615,9 +615,9 @@ export class OutboxRepository {
     return rows.map((r) => r.bookingId);
   }
 
-  async messagesOfBooking(m: EntityManager, bookingId: string): Promise<MessageView[]> {
+  async messagesOfBooking(manager: EntityManager, bookingId: string): Promise<MessageView[]> {
     const messages = await sql<Omit<MessageView, 'history'>>(
-      m,
+      manager,
       `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
               last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
          FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
@@ -625,14 +625,14 @@ export class OutboxRepository {
     );
     if (messages.length === 0) return [];
     const attempts = await sql<MessageView['history'][number] & { messageId: string }>(
-      m,
+      manager,
       `SELECT message_id AS "messageId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome,
               reply_code AS "replyCode", reply, error_code AS "errorCode", category
          FROM mail_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
       [messages.map((x) => x.id)],
     );
     const reports = await sql<MessageView['reports'][number] & { messageId: string }>(
-      m,
+      manager,
       `SELECT message_id AS "messageId", at, source, kind, status, category, reply, remote_mta AS "remoteMta", state_after AS "stateAfter"
          FROM delivery_events WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
       [messages.map((x) => x.id)],

@@ -60,12 +60,12 @@ export class ReviewService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(f: ReviewFilter) {
-    const { items, total } = await this.bookings.reviewQueue(this.tx.manager, f);
+  async list(filter: ReviewFilter) {
+    const { items, total } = await this.bookings.reviewQueue(this.tx.manager, filter);
     return {
       total,
-      limit: f.limit,
-      offset: f.offset,
+      limit: filter.limit,
+      offset: filter.offset,
       items: items.map((i) => ({
         id: i.id,
         reference: i.reference,
@@ -209,7 +209,7 @@ export class ReviewService {
     action: string,
     reason: string,
     actor: Actor,
-    work: (m: EntityManager, b: BookingRow) => Promise<void>,
+    work: (manager: EntityManager, booking: BookingRow) => Promise<void>,
   ) {
     try {
       await this.tx.run(async (m) => {
@@ -234,13 +234,13 @@ export class ReviewService {
     return this.detail(id);
   }
 
-  private snapshot(b: BookingRow): Snapshot {
+  private snapshot(booking: BookingRow): Snapshot {
     return {
-      status: b.status,
-      holdUntil: b.status === 'pending' ? b.holdUntil.toISOString() : null,
-      slotId: b.slotId,
-      goodwillUntil: b.goodwillUntil ? b.goodwillUntil.toISOString() : null,
-      reviewStatus: b.reviewStatus,
+      status: booking.status,
+      holdUntil: booking.status === 'pending' ? booking.holdUntil.toISOString() : null,
+      slotId: booking.slotId,
+      goodwillUntil: booking.goodwillUntil ? booking.goodwillUntil.toISOString() : null,
+      reviewStatus: booking.reviewStatus,
     };
   }
 }

@@ -27,35 +27,37 @@ export interface SlotRow {
 
 @Injectable()
 export class SchedulingRepository {
-  async countLocations(m: EntityManager): Promise<number> {
-    return (await sql<{ n: number }>(m, `SELECT count(*)::int AS n FROM locations`))[0].n;
+  async countLocations(manager: EntityManager): Promise<number> {
+    return (await sql<{ n: number }>(manager, `SELECT count(*)::int AS n FROM locations`))[0].n;
   }
 
-  listLocations(m: EntityManager): Promise<LocationRow[]> {
-    return sql(m, `SELECT id, name, address, time_zone AS "timeZone" FROM locations ORDER BY name`);
+  listLocations(manager: EntityManager): Promise<LocationRow[]> {
+    return sql(manager, `SELECT id, name, address, time_zone AS "timeZone" FROM locations ORDER BY name`);
   }
 
-  async findLocation(m: EntityManager, id: string): Promise<LocationRow | undefined> {
-    const rows = await sql<any>(m, `SELECT id, name, address, time_zone AS "timeZone" FROM locations WHERE id = $1`, [id]);
+  async findLocation(manager: EntityManager, id: string): Promise<LocationRow | undefined> {
+    const rows = await sql<any>(manager, `SELECT id, name, address, time_zone AS "timeZone" FROM locations WHERE id = $1`, [id]);
     return rows[0];
   }
 
-  listServices(m: EntityManager): Promise<ServiceRow[]> {
-    return sql(m, `SELECT id, name, duration_minutes AS "durationMinutes" FROM services ORDER BY name`);
+  listServices(manager: EntityManager): Promise<ServiceRow[]> {
+    return sql(manager, `SELECT id, name, duration_minutes AS "durationMinutes" FROM services ORDER BY name`);
   }
 
-  async findService(m: EntityManager, id: string): Promise<ServiceRow | undefined> {
-    const rows = await sql<any>(m, `SELECT id, name, duration_minutes AS "durationMinutes" FROM services WHERE id = $1`, [id]);
+  async findService(manager: EntityManager, id: string): Promise<ServiceRow | undefined> {
+    const rows = await sql<any>(manager, `SELECT id, name, duration_minutes AS "durationMinutes" FROM services WHERE id = $1`, [
+      id,
+    ]);
     return rows[0];
   }
 
   /** Slots with free capacity that start inside [from, to). */
   availableSlots(
-    m: EntityManager,
+    manager: EntityManager,
     q: { locationId: string; serviceId: string; from: Date; to: Date; limit: number },
   ): Promise<SlotRow[]> {
     return sql(
-      m,
+      manager,
       `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id
@@ -65,9 +67,9 @@ export class SchedulingRepository {
     );
   }
 
-  async findSlot(m: EntityManager, id: string): Promise<SlotRow | undefined> {
+  async findSlot(manager: EntityManager, id: string): Promise<SlotRow | undefined> {
     const rows = await sql<any>(
-      m,
+      manager,
       `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id WHERE s.id = $1`,
@@ -76,9 +78,9 @@ export class SchedulingRepository {
     return rows[0];
   }
 
-  async insertLocation(m: EntityManager, l: { name: string; address: string; timeZone: string }): Promise<string> {
+  async insertLocation(manager: EntityManager, l: { name: string; address: string; timeZone: string }): Promise<string> {
     const rows = await sql<any>(
-      m,
+      manager,
       `INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT uq_locations_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
       [l.name, l.address, l.timeZone],
@@ -86,9 +88,9 @@ export class SchedulingRepository {
     return rows[0].id;
   }
 
-  async insertService(m: EntityManager, s: { name: string; durationMinutes: number }): Promise<string> {
+  async insertService(manager: EntityManager, s: { name: string; durationMinutes: number }): Promise<string> {
     const rows = await sql<any>(
-      m,
+      manager,
       `INSERT INTO services (name, duration_minutes) VALUES ($1, $2)
        ON CONFLICT ON CONSTRAINT uq_services_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
       [s.name, s.durationMinutes],
@@ -96,32 +98,30 @@ export class SchedulingRepository {
     return rows[0].id;
   }
 
-  async replaceOpeningHours(m: EntityManager, locationId: string, openings: WeeklyOpening[]): Promise<void> {
-    await sql(m, `DELETE FROM opening_hours WHERE location_id = $1`, [locationId]);
+  async replaceOpeningHours(manager: EntityManager, locationId: string, openings: WeeklyOpening[]): Promise<void> {
+    await sql(manager, `DELETE FROM opening_hours WHERE location_id = $1`, [locationId]);
     for (const o of openings) {
-      await sql(m, `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, $2, $3, $4, $5)`, [
-        locationId,
-        o.weekday,
-        o.opens,
-        o.closes,
-        o.counters,
-      ]);
+      await sql(
+        manager,
+        `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, $2, $3, $4, $5)`,
+        [locationId, o.weekday, o.opens, o.closes, o.counters],
+      );
     }
   }
 
-  openingHours(m: EntityManager, locationId: string): Promise<WeeklyOpening[]> {
+  openingHours(manager: EntityManager, locationId: string): Promise<WeeklyOpening[]> {
     return sql(
-      m,
+      manager,
       `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
       [locationId],
     );
   }
 
   /** Inserts generated slots in one statement; existing ones (same location, service, start) stay as they are. */
-  async insertSlots(m: EntityManager, locationId: string, serviceId: string, slots: GeneratedSlot[]): Promise<number> {
+  async insertSlots(manager: EntityManager, locationId: string, serviceId: string, slots: GeneratedSlot[]): Promise<number> {
     if (slots.length === 0) return 0;
     const rows = await sql<any>(
-      m,
+      manager,
       `INSERT INTO slots (location_id, service_id, starts_at, ends_at, capacity)
        SELECT $1, $2, s, e, c FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS t(s, e, c)
        ON CONFLICT ON CONSTRAINT uq_slots_location_service_start DO NOTHING RETURNING id`,

@@ -14,11 +14,11 @@ export interface StaffPrincipal {
 @Injectable()
 export class StaffRepository {
   async insert(
-    m: EntityManager,
+    manager: EntityManager,
     u: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },
   ): Promise<StaffPrincipal> {
     const row = await sqlOne<StaffPrincipal>(
-      m,
+      manager,
       `INSERT INTO staff_users (email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
        RETURNING id, email, display_name AS "displayName", role`,
       [u.email, u.displayName, u.role, u.passwordHash, u.now],
@@ -26,13 +26,13 @@ export class StaffRepository {
     return row!;
   }
 
-  async count(m: EntityManager): Promise<number> {
-    return (await sqlOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM staff_users`))!.n;
+  async count(manager: EntityManager): Promise<number> {
+    return (await sqlOne<{ n: number }>(manager, `SELECT count(*)::int AS n FROM staff_users`))!.n;
   }
 
-  findByEmail(m: EntityManager, email: string) {
+  findByEmail(manager: EntityManager, email: string) {
     return sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
-      m,
+      manager,
       `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt"
          FROM staff_users WHERE lower(email) = lower($1)`,
       [email],
@@ -40,15 +40,15 @@ export class StaffRepository {
   }
 
   /** Serialises logins of one account for the rest of the transaction. */
-  async lockLogin(m: EntityManager, label: string): Promise<void> {
-    await sql(m, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
+  async lockLogin(manager: EntityManager, label: string): Promise<void> {
+    await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
   }
 
   async insertSession(
-    m: EntityManager,
+    manager: EntityManager,
     s: { tokenHash: Buffer; staffUserId: string; now: Date; expiresAt: Date },
   ): Promise<void> {
-    await sql(m, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
+    await sql(manager, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
       s.tokenHash,
       s.staffUserId,
       s.now,
@@ -57,9 +57,9 @@ export class StaffRepository {
   }
 
   /** The account of a running session, unless it is disabled. */
-  principalOfSession(m: EntityManager, tokenHash: Buffer, now: Date): Promise<StaffPrincipal | undefined> {
+  principalOfSession(manager: EntityManager, tokenHash: Buffer, now: Date): Promise<StaffPrincipal | undefined> {
     return sqlOne<StaffPrincipal>(
-      m,
+      manager,
       `SELECT u.id, u.email, u.display_name AS "displayName", u.role
          FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
@@ -68,7 +68,7 @@ export class StaffRepository {
   }
 
   /** Sessions that ended are deleted (they hold nothing but a hash and two times). */
-  async deleteEndedSessions(m: EntityManager, now: Date): Promise<number> {
-    return (await sql(m, `DELETE FROM staff_sessions WHERE expires_at < $1 RETURNING token_hash`, [now])).length;
+  async deleteEndedSessions(manager: EntityManager, now: Date): Promise<number> {
+    return (await sql(manager, `DELETE FROM staff_sessions WHERE expires_at < $1 RETURNING token_hash`, [now])).length;
   }
 }

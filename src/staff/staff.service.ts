@@ -87,11 +87,11 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The account if the password is right; a failure is recorded (and counts for throttling). */
-  private async verify(m: EntityManager, email: string, password: string, label: string) {
-    const user = await this.repo.findByEmail(m, email);
+  private async verify(manager: EntityManager, email: string, password: string, label: string) {
+    const user = await this.repo.findByEmail(manager, email);
     const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
     if (!user || !ok || user.disabledAt) {
-      await this.audit.record(m, { id: null, label }, { action: 'staff.login.failed' });
+      await this.audit.record(manager, { id: null, label }, { action: 'staff.login.failed' });
       return undefined;
     }
     return user;
