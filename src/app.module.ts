@@ -51,7 +51,7 @@ export interface AppModuleOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot(o: AppModuleOptions): DynamicModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
     // The bookings side implements the delivery side's DeliveryListener; it is handed to each
     // delivery module here, so no delivery code imports booking code.
     const deliveryListener = HoldsModule;
@@ -59,10 +59,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Migrations ran before (migrateLocked); the app's own data source never migrates.
-        TypeOrmModule.forRoot({ ...dataSourceOptions(o.databaseUrl, { entities: APP_ENTITIES }), migrationsRun: false }),
-        CoreModule.forRoot(o.config, o.clock),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl, { entities: APP_ENTITIES }), migrationsRun: false }),
+        CoreModule.forRoot(options.config, options.clock),
         MailDeliveryModule.register({ deliveryListener }),
-        NotificationsModule.register({ devSmtpUrl: o.devMail?.url ?? null, mxResolver: o.mxResolver, deliveryListener }),
+        NotificationsModule.register({
+          devSmtpUrl: options.devMail?.url ?? null,
+          mxResolver: options.mxResolver,
+          deliveryListener,
+        }),
         SmsModule.register({ deliveryListener }),
         SchedulingModule,
         BookingsModule,
@@ -71,7 +75,7 @@ export class AppModule {
         ReviewModule,
         IncidentsModule,
         HealthModule,
-        ...(o.devMail ? [DevMailModule.forRoot(o.devMail.catcher)] : []),
+        ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),
       ],
     };
   }

@@ -75,14 +75,14 @@ export class BookingsService {
   }
 
   private async createIn(
-    m: Parameters<Parameters<TransactionRunner['run']>[0]>[0],
+    manager: Parameters<Parameters<TransactionRunner['run']>[0]>[0],
     input: NewBooking,
     requestHash: string,
     key?: string,
   ) {
     const now = this.clock.now();
-    if (key && !(await this.bookings.claimIdempotencyKey(m, key, requestHash, now.toJSDate()))) {
-      const earlier = await this.bookings.findIdempotencyKey(m, key);
+    if (key && !(await this.bookings.claimIdempotencyKey(manager, key, requestHash, now.toJSDate()))) {
+      const earlier = await this.bookings.findIdempotencyKey(manager, key);
       if (!earlier || earlier.requestHash !== requestHash) {
         throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
       }
@@ -94,8 +94,8 @@ export class BookingsService {
       };
     }
 
-    const slot = await this.bookings.reserveCapacity(m, input.email, input.slotId, now.toJSDate());
-    if (!slot) throw await this.bookings.whyNotReservable(m, input.slotId, now.toJSDate());
+    const slot = await this.bookings.reserveCapacity(manager, input.email, input.slotId, now.toJSDate());
+    if (!slot) throw await this.bookings.whyNotReservable(manager, input.slotId, now.toJSDate());
 
     const id = randomUUID();
     const reference = newBookingReference();
@@ -115,7 +115,7 @@ export class BookingsService {
     });
     const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
     const written = await this.bookings.insertBookingWithinLimits(
-      m,
+      manager,
       {
         id,
         reference,
@@ -148,7 +148,7 @@ export class BookingsService {
     }
 
     const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
-    if (key) await this.bookings.completeIdempotencyKey(m, key, id, { ...body, statusTokenVersion: 1 });
+    if (key) await this.bookings.completeIdempotencyKey(manager, key, id, { ...body, statusTokenVersion: 1 });
     return { replayed: false, body: { ...body, statusToken: this.secrets.statusToken(id, 1) } };
   }
 
@@ -182,8 +182,8 @@ export class BookingsService {
   }
 
   async cancel(id: string, statusToken: string | undefined): Promise<BookingRow> {
-    return this.tx.run(async (m) => {
-      const booking = await this.bookings.findById(m, id, true);
+    return this.tx.run(async (manager) => {
+      const booking = await this.bookings.findById(manager, id, true);
       this.assertHolder(booking, id, statusToken);
       const now = this.clock.now();
       const decision = transition(
@@ -204,11 +204,11 @@ export class BookingsService {
           { status: booking!.status, reason: decision.code },
         );
       }
-      if (decision.changed && (await this.bookings.markCancelled(m, id, now.toJSDate()))) {
-        await this.bookings.releaseCapacity(m, booking!.slotId);
-        await this.outbox.withdrawUnsent(m, [id]);
+      if (decision.changed && (await this.bookings.markCancelled(manager, id, now.toJSDate()))) {
+        await this.bookings.releaseCapacity(manager, booking!.slotId);
+        await this.outbox.withdrawUnsent(manager, [id]);
       }
-      return (await this.bookings.findById(m, id))!;
+      return (await this.bookings.findById(manager, id))!;
     });
   }
 
@@ -223,8 +223,8 @@ export class BookingsService {
     action: 'resend' | 'change_email' | 'add_phone',
     value?: string,
   ) {
-    await this.tx.run(async (m) => {
-      const booking = await this.bookings.findById(m, id, true);
+    await this.tx.run(async (manager) => {
+      const booking = await this.bookings.findById(manager, id, true);
       this.assertHolder(booking, id, statusToken);
       const b = booking!;
       if (b.status !== 'pending')
@@ -236,7 +236,7 @@ export class BookingsService {
       switch (action) {
         case 'resend': {
           const recent = await this.outbox.confirmationsQueuedSince(
-            m,
+            manager,
             id,
             now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
           );
@@ -245,13 +245,13 @@ export class BookingsService {
               'RESEND_TOO_SOON',
               `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`,
             );
-          await this.outbox.withdrawUnsent(m, [id]);
-          await this.issuer.issue(m, b);
+          await this.outbox.withdrawUnsent(manager, [id]);
+          await this.issuer.issue(manager, b);
           break;
         }
         case 'change_email': {
           const day = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).startOf('day');
-          const sameDay = await this.bookings.activeOnDayOfAddress(m, value!, {
+          const sameDay = await this.bookings.activeOnDayOfAddress(manager, value!, {
             id,
             locationId: b.locationId,
             dayStart: day.toJSDate(),
@@ -264,25 +264,25 @@ export class BookingsService {
               { limit: this.config.maxBookingsPerLocationDay },
             );
           }
-          await this.outbox.withdrawUnsent(m, [id]);
+          await this.outbox.withdrawUnsent(manager, [id]);
           try {
-            await this.bookings.setEmail(m, id, value!);
+            await this.bookings.setEmail(manager, id, value!);
           } catch (err) {
             if (uniqueViolation(err) === 'uq_bookings_active_email_slot')
               throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
             throw err;
           }
-          await this.issuer.issue(m, (await this.bookings.findById(m, id))!);
+          await this.issuer.issue(manager, (await this.bookings.findById(manager, id))!);
           break;
         }
         case 'add_phone':
-          await this.bookings.setPhone(m, id, value!);
+          await this.bookings.setPhone(manager, id, value!);
           break;
       }
-      await this.holds.recompute(m, [id], now);
-      const after = await this.bookings.findById(m, id);
+      await this.holds.recompute(manager, [id], now);
+      const after = await this.bookings.findById(manager, id);
       await this.audit.record(
-        m,
+        manager,
         { id: null, label: 'citizen' },
         { action: `citizen.${action}`, bookingId: id, before, after: { email: after!.email, phone: after!.phone } },
       );

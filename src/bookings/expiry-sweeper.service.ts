@@ -46,18 +46,18 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
     let extended = 0;
     for (;;) {
       const now = this.clock.now();
-      const batch = await this.tx.run(async (m) => {
-        const due = await this.bookings.lockDue(m, now.toJSDate(), SWEEP_BATCH);
-        const outcomes = await this.holds.decideHolds(m, due, now);
+      const batch = await this.tx.run(async (manager) => {
+        const due = await this.bookings.lockDue(manager, now.toJSDate(), SWEEP_BATCH);
+        const outcomes = await this.holds.decideHolds(manager, due, now);
         const keep = outcomes.filter((o) => o.holdUntil > now);
-        await this.holds.store(m, keep);
+        await this.holds.store(manager, keep);
         const expired = await this.bookings.expire(
-          m,
+          manager,
           now.toJSDate(),
           outcomes.filter((o) => o.holdUntil <= now).map((o) => ({ id: o.id, reason: o.expiryReason })),
         );
         await this.outbox.withdrawUnsent(
-          m,
+          manager,
           expired.map((e) => e.id),
         );
         return { due: due.length, expired: expired.length, extended: keep.length };

@@ -38,13 +38,13 @@ export class SmsFallbackService {
     if (!this.enabled) return 0;
     const due = await this.outbox.bookingsAwaitingSms(manager, limit);
     for (const { id } of due) {
-      const b = (await this.bookings.findById(manager, id))!;
+      const booking = (await this.bookings.findById(manager, id))!;
       await this.send(manager, {
-        id: b.id,
-        reference: b.reference,
-        phone: b.phone!,
-        startsAt: b.slotStartsAt,
-        timeZone: b.timeZone,
+        id: booking.id,
+        reference: booking.reference,
+        phone: booking.phone!,
+        startsAt: booking.slotStartsAt,
+        timeZone: booking.timeZone,
       });
     }
     if (due.length) this.logger.log(`${due.length} confirmations sent by SMS because the mail could not be delivered`);

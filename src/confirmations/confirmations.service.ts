@@ -40,10 +40,10 @@ export class ConfirmationsService {
   /** Confirms; confirming a confirmed booking answers confirmed again. */
   async confirm(token: string): Promise<BookingRow> {
     if (!TOKEN_SHAPE.test(token)) throw invalid();
-    return this.tx.run(async (m) => {
-      const booking = await this.bookings.findByTokenHash(m, sha256(token), true);
+    return this.tx.run(async (manager) => {
+      const booking = await this.bookings.findByTokenHash(manager, sha256(token), true);
       if (!booking) throw invalid();
-      return this.confirmLocked(m, booking);
+      return this.confirmLocked(manager, booking);
     });
   }
 
@@ -68,11 +68,11 @@ export class ConfirmationsService {
   async confirmWithCode(reference: string, code: string): Promise<BookingRow> {
     const ref = normalizeReference(reference);
     if (!/^HF-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(ref) || !/^\d{6}$/.test(code.trim())) throw invalid();
-    const checked = await this.tx.run(async (m) => {
-      const row = await this.bookings.codeOfReference(m, ref);
+    const checked = await this.tx.run(async (manager) => {
+      const row = await this.bookings.codeOfReference(manager, ref);
       if (!row || row.lockedAt) return { ok: false as const };
       if (!timingSafeEqual(row.codeHash, codeHash(row.id, code.trim()))) {
-        await this.bookings.recordWrongCode(m, row.id, MAX_CODE_TRIES, this.clock.now().toJSDate());
+        await this.bookings.recordWrongCode(manager, row.id, MAX_CODE_TRIES, this.clock.now().toJSDate());
         return { ok: false as const };
       }
       return { ok: true as const, id: row.id };

@@ -86,25 +86,25 @@ export class IncidentsService {
       ]);
     const now = this.clock.now();
     try {
-      return await this.tx.run(async (m) => {
-        const incident = await this.incidents.insert(m, { family, reason, now: now.toJSDate(), by: actor.label });
+      return await this.tx.run(async (manager) => {
+        const incident = await this.incidents.insert(manager, { family, reason, now: now.toJSDate(), by: actor.label });
         await this.circuits.applyEvent(
-          m,
+          manager,
           family,
           { type: 'pause', by: actor.label, at: now.toMillis() },
           { pauseReason: `incident: ${reason}` },
         );
         // Bookings first, in id order (the sweeper's lock order), then their mail.
-        await this.bookings.lock(m, await this.outbox.pendingBookingsOfFamily(m, family));
+        await this.bookings.lock(manager, await this.outbox.pendingBookingsOfFamily(manager, family));
         // Accepted by the relay but not confirmed: probably stuck in the relay's queue, so undelivered for the hold.
         const moved = await this.outbox.markRelayAcceptedDelayed(
-          m,
+          manager,
           family,
           `incident declared by ${actor.label}: ${reason}`,
           now.toJSDate(),
         );
-        await this.holds.recompute(m, moved, now);
-        await this.audit.record(m, actor, {
+        await this.holds.recompute(manager, moved, now);
+        await this.audit.record(manager, actor, {
           action: 'incident.declare',
           reason,
           after: { incidentId: incident.id, family, mailsTreatedAsUndelivered: moved.length },
@@ -121,14 +121,14 @@ export class IncidentsService {
   /** Goodwill for every pending booking of the family: with dryRun, only how many and how. */
   private async extendHoldsIn(id: string, until: string, reason: string, dryRun: boolean, actor: Actor) {
     const now = this.clock.now();
-    return this.tx.run(async (m) => {
-      const incident = await this.open(m, id);
+    return this.tx.run(async (manager) => {
+      const incident = await this.open(manager, id);
       const untilAt = DateTime.fromISO(until, { setZone: true });
       if (!untilAt.isValid || untilAt <= now) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
-      const ids = await this.outbox.pendingBookingsOfFamily(m, incident.family);
+      const ids = await this.outbox.pendingBookingsOfFamily(manager, incident.family);
       // Never past the slot's start minus the cutoff: each booking gets the earlier of the two.
       const cappedAtSlotStart = await this.bookings.countCappedBySlotStart(
-        m,
+        manager,
         ids,
         untilAt.toJSDate(),
         this.config.confirmCutoffMinutes,
@@ -142,27 +142,27 @@ export class IncidentsService {
         dryRun,
       };
       if (dryRun) return result;
-      await this.bookings.grantGoodwill(m, ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes);
-      await this.holds.recompute(m, ids, now);
-      await this.audit.record(m, actor, { action: 'incident.extend_holds', reason, after: result });
+      await this.bookings.grantGoodwill(manager, ids, untilAt.toJSDate(), this.config.confirmCutoffMinutes);
+      await this.holds.recompute(manager, ids, now);
+      await this.audit.record(manager, actor, { action: 'incident.extend_holds', reason, after: result });
       return result;
     });
   }
 
   private async endIn(id: string, reason: string, actor: Actor): Promise<IncidentView & { mailsResent: number }> {
     const now = this.clock.now();
-    return this.tx.run(async (m) => {
-      const incident = await this.open(m, id);
+    return this.tx.run(async (manager) => {
+      const incident = await this.open(manager, id);
       const apology = [
         'Entschuldigen Sie bitte die Verzögerung: Ihr E-Mail-Anbieter hat unsere Nachrichten eine Zeit lang nicht angenommen.',
         `Ihr Termin ist weiterhin für Sie reserviert. Sie haben ab Erhalt dieser Nachricht ${this.config.confirmWindowMinutes} Minuten Zeit, ihn zu bestätigen.`,
       ].join(' ');
       // Held mail, and mail we counted as stuck at the relay, goes out again with the apology first.
-      const resent = await this.outbox.requeueWithPreface(m, incident.family, apology, now.toJSDate());
-      await this.circuits.applyEvent(m, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
-      const ended = await this.incidents.end(m, id, { now: now.toJSDate(), by: actor.label, reason });
-      await this.holds.recompute(m, resent, now);
-      await this.audit.record(m, actor, {
+      const resent = await this.outbox.requeueWithPreface(manager, incident.family, apology, now.toJSDate());
+      await this.circuits.applyEvent(manager, incident.family, { type: 'resume', by: actor.label, at: now.toMillis() });
+      const ended = await this.incidents.end(manager, id, { now: now.toJSDate(), by: actor.label, reason });
+      await this.holds.recompute(manager, resent, now);
+      await this.audit.record(manager, actor, {
         action: 'incident.end',
         reason,
         before: { incidentId: id, family: incident.family },
@@ -172,23 +172,23 @@ export class IncidentsService {
     });
   }
 
-  private async open(m: Parameters<Parameters<TransactionRunner['run']>[0]>[0], id: string): Promise<{ family: string }> {
-    const row = await this.incidents.lockOpen(m, id);
+  private async open(manager: Parameters<Parameters<TransactionRunner['run']>[0]>[0], id: string): Promise<{ family: string }> {
+    const row = await this.incidents.lockOpen(manager, id);
     if (!row) throw new DomainError('INCIDENT_NOT_FOUND', 'No open incident with this id.');
     return row;
   }
 }
 
-function view(r: IncidentRow): IncidentView {
+function view(row: IncidentRow): IncidentView {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
-    id: r.id,
-    family: r.family,
-    reason: r.reason,
-    declaredAt: iso(r.declaredAt)!,
-    declaredBy: r.declaredBy,
-    endedAt: iso(r.endedAt),
-    endedBy: r.endedBy,
-    endReason: r.endReason,
+    id: row.id,
+    family: row.family,
+    reason: row.reason,
+    declaredAt: iso(row.declaredAt)!,
+    declaredBy: row.declaredBy,
+    endedAt: iso(row.endedAt),
+    endedBy: row.endedBy,
+    endReason: row.endReason,
   };
 }

@@ -55,12 +55,12 @@ export class DeliveryReportsService {
     const classification =
       report.reply && report.action !== 'delivered' && report.action !== 'relayed' ? classifySmtpReply(report.reply) : undefined;
     const category = classification?.category ?? null;
-    return this.tx.run(async (m) => {
+    return this.tx.run(async (manager) => {
       const ref =
         report.messageRef.outboxId && UUID.test(report.messageRef.outboxId)
           ? { outboxId: report.messageRef.outboxId }
           : { messageIdHeader: report.messageRef.messageIdHeader };
-      const message = await this.outbox.lockForReport(m, ref);
+      const message = await this.outbox.lockForReport(manager, ref);
       const event = {
         at: now.toJSDate(),
         source: report.source,
@@ -73,7 +73,12 @@ export class DeliveryReportsService {
         raw: report.raw,
       };
       if (!message) {
-        await this.outbox.recordReport(m, { ...event, messageId: null, stateAfter: null, unmatchedReason: 'unknown_message' });
+        await this.outbox.recordReport(manager, {
+          ...event,
+          messageId: null,
+          stateAfter: null,
+          unmatchedReason: 'unknown_message',
+        });
         return { matched: false };
       }
       if (message.state === 'sending') throw new ReportTooEarly(message.id);
@@ -89,7 +94,7 @@ export class DeliveryReportsService {
         (classification.category === 'provider_block' || classification.category === 'rate_limit') &&
         message.family
       ) {
-        const circuit = await this.circuits.applyEvent(m, message.family, {
+        const circuit = await this.circuits.applyEvent(manager, message.family, {
           type: 'reply',
           category: classification.category,
           at: now.toMillis(),
@@ -103,7 +108,7 @@ export class DeliveryReportsService {
             maxSeconds: this.config.retryMaxSeconds,
           }),
         });
-        await this.outbox.applyReport(m, message.id, {
+        await this.outbox.applyReport(manager, message.id, {
           state: state as typeof message.state,
           now: now.toJSDate(),
           deliveredByMx: move.deliveredByMx,
@@ -112,9 +117,9 @@ export class DeliveryReportsService {
           category,
         });
         // The hold follows the mail: a delay report extends it, a delivery starts the window.
-        if (message.bookingId) await this.listener.onDeliveryChanged(m, [message.bookingId], now);
+        if (message.bookingId) await this.listener.onDeliveryChanged(manager, [message.bookingId], now);
       }
-      await this.outbox.recordReport(m, { ...event, messageId: message.id, stateAfter: state ?? message.state });
+      await this.outbox.recordReport(manager, { ...event, messageId: message.id, stateAfter: state ?? message.state });
       return { matched: true, stateAfter: state ?? message.state, category: classification?.category };
     });
   }

@@ -297,18 +297,18 @@ export function transitionCircuit(
 export function mayAttempt(state: CircuitState, at: number, messageId?: string, options?: Partial<CircuitOptions>): boolean {
   const o = resolveOptions(options);
   if (!Number.isFinite(at)) return false;
-  const s = advanceTime(state, at, o).state;
-  switch (s.state) {
+  const circuit = advanceTime(state, at, o).state;
+  switch (circuit.state) {
     case 'closed':
       return true;
     case 'open':
       return false;
     case 'half_open':
-      if (s.probeMessageId === undefined) return true;
-      if (messageId !== undefined && messageId === s.probeMessageId) return true;
-      return probeIsStale(s, at, o);
+      if (circuit.probeMessageId === undefined) return true;
+      if (messageId !== undefined && messageId === circuit.probeMessageId) return true;
+      return probeIsStale(circuit, at, o);
     default:
-      return assertNever(s.state);
+      return assertNever(circuit.state);
   }
 }
 

@@ -59,9 +59,9 @@ export class ProviderCircuitsService {
   async tick(): Promise<void> {
     const now = this.clock.now().toMillis();
     const notClosed = await this.repo.notClosed(this.tx.manager);
-    for (const c of notClosed) {
-      if (c.state === 'open' && c.openUntil !== undefined && c.openUntil <= now && !c.pausedBy) {
-        await this.tx.run((m) => this.applyEvent(m, c.family, { type: 'tick', at: now }));
+    for (const circuit of notClosed) {
+      if (circuit.state === 'open' && circuit.openUntil !== undefined && circuit.openUntil <= now && !circuit.pausedBy) {
+        await this.tx.run((m) => this.applyEvent(m, circuit.family, { type: 'tick', at: now }));
       }
     }
     await this.outbox.holdStragglers(this.tx.manager);
@@ -73,16 +73,20 @@ export class ProviderCircuitsService {
    */
   async claimProbes(claim: (manager: EntityManager, messageId: string) => Promise<void>): Promise<void> {
     const now = this.clock.now().toMillis();
-    for (const c of await this.repo.notClosed(this.tx.manager)) {
-      if (c.state !== 'half_open' || !mayAttempt(c, now)) continue;
-      await this.tx.run(async (m) => {
-        const current = await this.repo.lock(m, c.family, new Date(now));
+    for (const circuit of await this.repo.notClosed(this.tx.manager)) {
+      if (circuit.state !== 'half_open' || !mayAttempt(circuit, now)) continue;
+      await this.tx.run(async (manager) => {
+        const current = await this.repo.lock(manager, circuit.family, new Date(now));
         if (!mayAttempt(current, now)) return;
-        const candidate = await this.outbox.probeCandidate(m, c.family, new Date(now));
+        const candidate = await this.outbox.probeCandidate(manager, circuit.family, new Date(now));
         if (!candidate) return;
-        const started = await this.applyEvent(m, c.family, { type: 'probe_started', messageId: candidate.id, at: now });
+        const started = await this.applyEvent(manager, circuit.family, {
+          type: 'probe_started',
+          messageId: candidate.id,
+          at: now,
+        });
         if (started.state.probeMessageId !== candidate.id) return;
-        await claim(m, candidate.id);
+        await claim(manager, candidate.id);
       });
     }
   }

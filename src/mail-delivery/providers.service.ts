@@ -117,23 +117,25 @@ export class ProvidersService {
       throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [
         { field: 'family', problems: ['lower-case letters, digits, dots and dashes'] },
       ]);
-    return this.tx.run(async (m) => {
-      const before = await this.circuits.applyEvent(m, family, { type: 'tick', at: event.at });
-      const after = await this.circuits.applyEvent(m, family, event, { pauseReason: event.type === 'pause' ? reason : null });
-      await this.audit.record(m, actor, {
+    return this.tx.run(async (manager) => {
+      const before = await this.circuits.applyEvent(manager, family, { type: 'tick', at: event.at });
+      const after = await this.circuits.applyEvent(manager, family, event, {
+        pauseReason: event.type === 'pause' ? reason : null,
+      });
+      await this.audit.record(manager, actor, {
         action,
         reason,
         before: { family, state: before.state.state, pausedBy: before.state.pausedBy ?? null },
         after: { family, state: after.state.state, pausedBy: after.state.pausedBy ?? null },
       });
-      const s = after.state;
+      const circuit = after.state;
       return {
-        state: s.state,
-        since: s.openedAt ? new Date(s.openedAt).toISOString() : null,
-        openUntil: s.openUntil ? new Date(s.openUntil).toISOString() : null,
-        pausedBy: s.pausedBy ?? null,
+        state: circuit.state,
+        since: circuit.openedAt ? new Date(circuit.openedAt).toISOString() : null,
+        openUntil: circuit.openUntil ? new Date(circuit.openUntil).toISOString() : null,
+        pausedBy: circuit.pausedBy ?? null,
         pauseReason: event.type === 'pause' ? reason : null,
-        failedProbes: s.failedProbes,
+        failedProbes: circuit.failedProbes,
       };
     });
   }

@@ -72,8 +72,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.outbox.withdrawStale(this.tx.manager);
     await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now()));
     const probes: ClaimedMessage[] = [];
-    await this.circuits.claimProbes(async (m, id) => {
-      const probe = await this.outbox.claimProbe(m, id, {
+    await this.circuits.claimProbes(async (manager, id) => {
+      const probe = await this.outbox.claimProbe(manager, id, {
         now: this.clock.now().toJSDate(),
         owner,
         leaseSeconds: this.config.outboxLeaseSeconds,
@@ -101,10 +101,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       oldest = 0;
       const group = accepted.splice(0);
       if (group.length === 0) return;
-      const recorded = await this.tx.run(async (m) => {
-        const done = await this.outbox.completeAccepted(m, owner, group);
+      const recorded = await this.tx.run(async (manager) => {
+        const done = await this.outbox.completeAccepted(manager, owner, group);
         await this.listener.onDeliveryChanged(
-          m,
+          manager,
           done.map((d) => d.bookingId).filter((id): id is string => !!id),
           this.clock.now(),
         );
@@ -165,13 +165,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
-    return this.tx.run(async (m) => {
+    return this.tx.run(async (manager) => {
       // Lock order booking -> circuit -> outbox rows, as the sweeper takes them: no deadlock.
-      if (message.bookingId) await this.listener.lockBookings(m, [message.bookingId]);
-      const result = await this.failure(m, message, verdict, startedAt);
-      if (!(await this.outbox.complete(m, message.id, owner, result)))
+      if (message.bookingId) await this.listener.lockBookings(manager, [message.bookingId]);
+      const result = await this.failure(manager, message, verdict, startedAt);
+      if (!(await this.outbox.complete(manager, message.id, owner, result)))
         this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
-      if (message.bookingId) await this.listener.onDeliveryChanged(m, [message.bookingId], this.clock.now());
+      if (message.bookingId) await this.listener.onDeliveryChanged(manager, [message.bookingId], this.clock.now());
       return result;
     });
   }
@@ -203,8 +203,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     const acceptance = 'acceptance' in sent ? sent.acceptance : undefined;
     const verdict = 'verdict' in sent ? sent.verdict : undefined;
     const finishedAt = this.clock.now();
-    return this.tx.run(async (m) => {
-      if (message.bookingId) await this.listener.lockBookings(m, [message.bookingId]);
+    return this.tx.run(async (manager) => {
+      if (message.bookingId) await this.listener.lockBookings(manager, [message.bookingId]);
       const result = acceptance
         ? {
             outcome: 'accepted' as const,
@@ -216,18 +216,18 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
             category: null,
             acceptedBy: acceptance.acceptedBy,
           }
-        : await this.failure(m, message, verdict!, startedAt);
+        : await this.failure(manager, message, verdict!, startedAt);
       if (acceptance && message.isProbe) {
-        await this.circuits.applyEvent(m, message.family, {
+        await this.circuits.applyEvent(manager, message.family, {
           type: 'probe_result',
           messageId: message.id,
           ok: true,
           at: finishedAt.toMillis(),
         });
       }
-      const recorded = await this.outbox.complete(m, message.id, owner, result);
+      const recorded = await this.outbox.complete(manager, message.id, owner, result);
       if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
-      if (message.bookingId) await this.listener.onDeliveryChanged(m, [message.bookingId], this.clock.now());
+      if (message.bookingId) await this.listener.onDeliveryChanged(manager, [message.bookingId], this.clock.now());
       return result;
     });
   }

@@ -21,8 +21,8 @@ export class ReviewController {
 
   @Get()
   @ApiOperation({ summary: 'The review queue: lapsed because the mail never arrived, or still waiting for it; newest first' })
-  list(@Query() q: ReviewQueryDto) {
-    return this.review.list({ ...q, limit: q.limit ?? 50, offset: q.offset ?? 0 });
+  list(@Query() query: ReviewQueryDto) {
+    return this.review.list({ ...query, limit: query.limit ?? 50, offset: query.offset ?? 0 });
   }
 
   @Get(':id')

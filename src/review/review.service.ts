@@ -95,7 +95,7 @@ export class ReviewService {
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.extend', reason, actor, async (m, b) => {
+    return this.act(id, 'review.extend', reason, actor, async (manager, b) => {
       if (b.status !== 'pending')
         throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, {
           status: b.status,
@@ -111,25 +111,25 @@ export class ReviewService {
           { latest: isoInZone(latest, b.timeZone) },
         );
       }
-      await this.bookings.setGoodwill(m, b.id, untilAt.toJSDate());
-      await this.holds.recompute(m, [b.id], this.clock.now());
+      await this.bookings.setGoodwill(manager, b.id, untilAt.toJSDate());
+      await this.holds.recompute(manager, [b.id], this.clock.now());
     });
   }
 
   reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {
-    return this.act(id, 'review.reinstate', reason, actor, async (m, b) => {
+    return this.act(id, 'review.reinstate', reason, actor, async (manager, b) => {
       if (b.status !== 'expired')
         throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${b.status}.`, {
           status: b.status,
         });
       const now = this.clock.now();
       const target = slotId ?? b.slotId;
-      const slot = await this.bookings.reservePlace(m, target, now.toJSDate());
-      if (!slot) throw await this.bookings.whyNotReservable(m, target, now.toJSDate());
+      const slot = await this.bookings.reservePlace(manager, target, now.toJSDate());
+      if (!slot) throw await this.bookings.whyNotReservable(manager, target, now.toJSDate());
       // The same hold as a new booking: the first window from now, the upper limit from now.
       const holdUntil = initialHoldUntil(now, DateTime.fromJSDate(slot.startsAt), this.config.confirmWindowMinutes);
       try {
-        await this.bookings.reinstate(m, b.id, {
+        await this.bookings.reinstate(manager, b.id, {
           slotId: slot.slotId,
           locationId: slot.locationId,
           holdUntil: holdUntil.toJSDate(),
@@ -141,13 +141,13 @@ export class ReviewService {
           throw new DomainError('BOOKING_LIMIT_SLOT', 'This address has another active booking in that slot.');
         throw err;
       }
-      const fresh = (await this.bookings.findById(m, b.id))!;
+      const fresh = (await this.bookings.findById(manager, b.id))!;
       // A new confirmation on every channel the citizen gave.
-      await this.issuer.issue(m, fresh, {
+      await this.issuer.issue(manager, fresh, {
         preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.',
       });
       if (fresh.phone && this.smsFallback.enabled)
-        await this.smsFallback.send(m, {
+        await this.smsFallback.send(manager, {
           id: fresh.id,
           reference: fresh.reference,
           phone: fresh.phone,
@@ -158,20 +158,20 @@ export class ReviewService {
   }
 
   confirm(id: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.confirm', reason, actor, async (m, b) => {
+    return this.act(id, 'review.confirm', reason, actor, async (manager, b) => {
       if (b.status !== 'pending')
         throw new DomainError(
           'INVALID_TRANSITION',
           `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`,
           { status: b.status },
         );
-      await this.bookings.confirmByStaff(m, b.id, this.clock.now().toJSDate());
+      await this.bookings.confirmByStaff(manager, b.id, this.clock.now().toJSDate());
     });
   }
 
   close(id: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.close', reason, actor, async (m, b) => {
-      if (!(await this.bookings.closeReview(m, b.id, this.clock.now().toJSDate()))) {
+    return this.act(id, 'review.close', reason, actor, async (manager, b) => {
+      if (!(await this.bookings.closeReview(manager, b.id, this.clock.now().toJSDate()))) {
         throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', {
           status: b.status,
         });
@@ -190,7 +190,7 @@ export class ReviewService {
         '',
         'Ihr Bürgeramt',
       ].join('\n');
-      await this.outbox.enqueue(m, {
+      await this.outbox.enqueue(manager, {
         id: randomUUID(),
         bookingId: b.id,
         kind: 'booking_closed_notice',
@@ -212,13 +212,13 @@ export class ReviewService {
     work: (manager: EntityManager, booking: BookingRow) => Promise<void>,
   ) {
     try {
-      await this.tx.run(async (m) => {
-        const b = await this.bookings.findById(m, id, true);
+      await this.tx.run(async (manager) => {
+        const b = await this.bookings.findById(manager, id, true);
         if (!b) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
         const before = this.snapshot(b);
-        await work(m, b);
-        const after = this.snapshot((await this.bookings.findById(m, id))!);
-        await this.audit.record(m, actor, { action, bookingId: id, reason, before, after });
+        await work(manager, b);
+        const after = this.snapshot((await this.bookings.findById(manager, id))!);
+        await this.audit.record(manager, actor, { action, bookingId: id, reason, before, after });
       });
     } catch (err) {
       if (err instanceof DomainError && err.code !== 'BOOKING_NOT_FOUND') {

@@ -27,7 +27,7 @@ export class SchedulingController {
   @Get('slots')
   @ApiOperation({ summary: "Slots with free capacity, times in the location's zone" })
   @ApiOkResponse({ type: [SlotDto] })
-  slots(@Query() q: SlotQueryDto) {
-    return this.scheduling.availableSlots(q);
+  slots(@Query() query: SlotQueryDto) {
+    return this.scheduling.availableSlots(query);
   }
 }

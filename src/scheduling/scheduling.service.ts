@@ -36,10 +36,10 @@ export class SchedulingService {
   }
 
   async availableSlots(q: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
-    const m = this.tx.manager;
+    const manager = this.tx.manager;
     const [location, service] = await Promise.all([
-      this.repo.findLocation(m, q.locationId),
-      this.repo.findService(m, q.serviceId),
+      this.repo.findLocation(manager, q.locationId),
+      this.repo.findService(manager, q.serviceId),
     ]);
     if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
     if (!service) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
@@ -61,7 +61,7 @@ export class SchedulingService {
     }
     // Slots that already started are not bookable; never list them.
     const effectiveFrom = from < now ? now : from;
-    const rows = await this.repo.availableSlots(m, {
+    const rows = await this.repo.availableSlots(manager, {
       locationId: location.id,
       serviceId: service.id,
       from: effectiveFrom.toJSDate(),
@@ -81,12 +81,12 @@ export class SchedulingService {
 
   /** Generates slots for every service at a location from its weekly opening hours; idempotent. */
   async generateForLocation(locationId: string, days: number): Promise<number> {
-    return this.tx.run(async (m) => {
-      const location = await this.repo.findLocation(m, locationId);
+    return this.tx.run(async (manager) => {
+      const location = await this.repo.findLocation(manager, locationId);
       if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
-      const openings = await this.repo.openingHours(m, locationId);
+      const openings = await this.repo.openingHours(manager, locationId);
       let created = 0;
-      for (const service of await this.repo.listServices(m)) {
+      for (const service of await this.repo.listServices(manager)) {
         const slots = generateSlots({
           openings,
           durationMinutes: service.durationMinutes,
@@ -94,16 +94,16 @@ export class SchedulingService {
           from: this.clock.now(),
           days,
         });
-        created += await this.repo.insertSlots(m, location.id, service.id, slots);
+        created += await this.repo.insertSlots(manager, location.id, service.id, slots);
       }
       return created;
     });
   }
 
   async createLocation(l: { name: string; address: string; timeZone: string; openings: WeeklyOpening[] }): Promise<string> {
-    return this.tx.run(async (m) => {
-      const id = await this.repo.insertLocation(m, l);
-      await this.repo.replaceOpeningHours(m, id, l.openings);
+    return this.tx.run(async (manager) => {
+      const id = await this.repo.insertLocation(manager, l);
+      await this.repo.replaceOpeningHours(manager, id, l.openings);
       return id;
     });
   }

@@ -17,11 +17,11 @@ export class SmsEventsService {
 
   async applyReport(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
     const now = this.clock.now();
-    return this.tx.run(async (m) => {
-      const message = await this.outbox.lockForReport(m, { outboxId: reference, channel: 'sms' });
+    return this.tx.run(async (manager) => {
+      const message = await this.outbox.lockForReport(manager, { outboxId: reference, channel: 'sms' });
       if (message?.state === 'sending') throw new ReportTooEarly(reference);
-      const moved = message ? await this.outbox.applySmsReport(m, reference, status, now.toJSDate()) : undefined;
-      await this.outbox.recordReport(m, {
+      const moved = message ? await this.outbox.applySmsReport(manager, reference, status, now.toJSDate()) : undefined;
+      await this.outbox.recordReport(manager, {
         messageId: message ? reference : null,
         at: now.toJSDate(),
         source: 'webhook',
@@ -29,7 +29,7 @@ export class SmsEventsService {
         stateAfter: moved?.state ?? null,
         unmatchedReason: message ? null : 'unknown_sms',
       });
-      if (moved?.bookingId) await this.listener.onDeliveryChanged(m, [moved.bookingId], now);
+      if (moved?.bookingId) await this.listener.onDeliveryChanged(manager, [moved.bookingId], now);
       return { matched: moved !== undefined };
     });
   }

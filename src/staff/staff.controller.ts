@@ -65,7 +65,7 @@ export class StaffController {
   @RequireRole('supervisor')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The audit log, newest first (supervisor)' })
-  auditLog(@Query() q: AuditQueryDto) {
-    return this.audit.list(this.tx.manager, { bookingId: q.bookingId, limit: q.limit ?? 50, before: q.before });
+  auditLog(@Query() query: AuditQueryDto) {
+    return this.audit.list(this.tx.manager, { bookingId: query.bookingId, limit: query.limit ?? 50, before: query.before });
   }
 }

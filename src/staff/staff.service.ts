@@ -35,15 +35,18 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<StaffPrincipal> {
     const hash = await hashPassword(input.password);
     try {
-      return await this.tx.run(async (m) => {
-        const row = await this.repo.insert(m, {
+      return await this.tx.run(async (manager) => {
+        const row = await this.repo.insert(manager, {
           email: input.email,
           displayName: input.displayName ?? input.email,
           role: input.role,
           passwordHash: hash,
           now: this.clock.now().toJSDate(),
         });
-        await this.audit.record(m, actor, { action: 'staff.create', after: { id: row.id, email: row.email, role: row.role } });
+        await this.audit.record(manager, actor, {
+          action: 'staff.create',
+          after: { id: row.id, email: row.email, role: row.role },
+        });
         return row;
       });
     } catch (err) {
@@ -61,12 +64,12 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
     const label = email.trim().toLowerCase().slice(0, 254);
     // Check, verify and record under one lock per account: parallel guesses cannot all pass the count.
-    const outcome = await this.tx.run(async (m) => {
-      await this.repo.lockLogin(m, label);
+    const outcome = await this.tx.run(async (manager) => {
+      await this.repo.lockLogin(manager, label);
       const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-      const failures = await this.audit.countSince(m, 'staff.login.failed', label, since);
+      const failures = await this.audit.countSince(manager, 'staff.login.failed', label, since);
       if (failures >= MAX_LOGIN_FAILURES) return { throttled: true as const };
-      return { throttled: false as const, user: await this.verify(m, email, password, label) };
+      return { throttled: false as const, user: await this.verify(manager, email, password, label) };
     });
     if (outcome.throttled)
       throw new DomainError(
@@ -78,9 +81,9 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     const token = newSecretToken();
     const now = this.clock.now();
     const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
-    await this.tx.run(async (m) => {
-      await this.repo.insertSession(m, { tokenHash: sha256(token), staffUserId: user.id, now: now.toJSDate(), expiresAt });
-      await this.audit.record(m, { id: user.id, label: user.email }, { action: 'staff.login' });
+    await this.tx.run(async (manager) => {
+      await this.repo.insertSession(manager, { tokenHash: sha256(token), staffUserId: user.id, now: now.toJSDate(), expiresAt });
+      await this.audit.record(manager, { id: user.id, label: user.email }, { action: 'staff.login' });
     });
     const { passwordHash, disabledAt, ...staff } = user;
     return { token, expiresAt, staff };
