@@ -42,13 +42,13 @@ async function load(url: string): Promise<{ rps: number; p50: number; p99: numbe
 }
 
 async function runLoad(url: string) {
-  const autocannon = require('autocannon') as (o: object) => Promise<any>;
+  const autocannon = require('autocannon') as (options: object) => Promise<any>;
   const body = JSON.stringify({
     slotId: '6f1c1f5e-9a59-4a53-8a2e-0b1b6c1f0a11',
     name: 'Erika Mustermann',
     email: 'erika@example.org',
   });
-  const r = await autocannon({
+  const result = await autocannon({
     url: `${url}/api/v1/bookings`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -56,7 +56,7 @@ async function runLoad(url: string) {
     connections: 32,
     duration: SECONDS,
   });
-  process.send!({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx });
+  process.send!({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx });
 }
 
 async function main() {

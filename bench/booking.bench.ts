@@ -68,11 +68,11 @@ async function runLoad(job: LoadJob): Promise<Omit<LoadResult, 'appCpu' | 'hostB
     slotFull = 0,
     errors = 0;
   const body = () => {
-    const i = sent++; // every request: the next slot, an e-mail address of its own
+    const index = sent++; // every request: the next slot, an e-mail address of its own
     return JSON.stringify({
-      slotId: job.slots[(job.start + i) % job.slots.length],
+      slotId: job.slots[(job.start + index) % job.slots.length],
       name: 'Bench User',
-      email: `b${job.tag}-${i}@bench.example.org`,
+      email: `b${job.tag}-${index}@bench.example.org`,
     });
   };
   const onResponse = (code: number, text: string) => {
@@ -215,20 +215,20 @@ function loadGenerator() {
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
     });
   });
 
 async function adminQuery(url: string, text: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
+  const client = new Client({ connectionString: url });
+  await client.connect();
   try {
-    await c.query(text);
+    await client.query(text);
   } finally {
-    await c.end();
+    await client.end();
   }
 }
 
@@ -236,14 +236,14 @@ async function adminQuery(url: string, text: string): Promise<void> {
 async function database(): Promise<{ url: string; where: string; stop(): Promise<void> }> {
   const admin = process.env.DATABASE_URL;
   if (admin) {
-    const u = new URL(admin),
+    const url = new URL(admin),
       name = `holdfast_bench_${randomBytes(4).toString('hex')}`;
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))
-      throw new Error(`DATABASE_URL must point to this machine (127.0.0.1), not ${u.hostname}`);
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+      throw new Error(`DATABASE_URL must point to this machine (127.0.0.1), not ${url.hostname}`);
     await adminQuery(admin, `CREATE DATABASE "${name}"`);
-    u.pathname = `/${name}`;
+    url.pathname = `/${name}`;
     return {
-      url: u.toString(),
+      url: url.toString(),
       where: `DATABASE_URL server, database ${name}`,
       stop: () => adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
     };
@@ -456,18 +456,18 @@ async function main(): Promise<number> {
     });
 
     const warm = await load(job('W', { seconds: 2 }));
-    const a = await load(job('A', { start: warm.sent }));
-    const peak = a.total / a.seconds,
+    const spreadRun = await load(job('A', { start: warm.sent }));
+    const peak = spreadRun.total / spreadRun.seconds,
       half = Math.max(1, Math.floor(peak / 2));
     console.log(`A spread: ${fmt(peak)} req/s; pgbench next ...`);
     const pgb = await measured(() => pgbench(db.url));
     // Rush: 5 hot slots sized to be full after ~40% of the run at A's rate; SLOT_FULL after that.
-    const capacity = Math.max(50, Math.round(((created(a) / a.seconds) * SECONDS * 0.4) / 5));
+    const capacity = Math.max(50, Math.round(((created(spreadRun) / spreadRun.seconds) * SECONDS * 0.4) / 5));
     const hot = await hotSlots(capacity);
-    const b = await load(job('B', { slots: hot }));
-    const h = await load(job('H', { start: warm.sent + a.sent, overallRate: half }));
-    const hp = await load(job('P', { start: warm.sent + a.sent + h.sent, overallRate: half, paced: true }));
-    const runs = [warm, a, b, h, hp];
+    const rushRun = await load(job('B', { slots: hot }));
+    const halfRun = await load(job('H', { start: warm.sent + spreadRun.sent, overallRate: half }));
+    const hp = await load(job('P', { start: warm.sent + spreadRun.sent + halfRun.sent, overallRate: half, paced: true }));
+    const runs = [warm, spreadRun, rushRun, halfRun, hp];
 
     await settled(pool, `state <> 'idle'`); // requests in flight when the last run ended
     const one = async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows[0] as T;
@@ -490,9 +490,9 @@ async function main(): Promise<number> {
     console.log('');
     row('scenario', ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'host'], 'errors / non-201');
     for (const [name, r] of [
-      ['A spread', a],
-      ['B rush', b],
-      ['half/ac', h],
+      ['A spread', spreadRun],
+      ['B rush', rushRun],
+      ['half/ac', halfRun],
       ['half/paced', hp],
     ] as const) {
       row(
@@ -510,31 +510,40 @@ async function main(): Promise<number> {
         nonCreated(r),
       );
     }
-    const p = pgb.value;
-    if (typeof p !== 'string')
+    const pgbenchRun = pgb.value;
+    if (typeof pgbenchRun !== 'string')
       row(
         'pgbench',
-        [fmt(p.tps), fmt(p.tps), fmt(p.p50, 1), fmt(p.p97_5, 1), fmt(p.p99, 1), '-', '-', `${fmt(pgb.hostBusy)}%`],
-        `failed ${p.failed}`,
+        [
+          fmt(pgbenchRun.tps),
+          fmt(pgbenchRun.tps),
+          fmt(pgbenchRun.p50, 1),
+          fmt(pgbenchRun.p97_5, 1),
+          fmt(pgbenchRun.p99, 1),
+          '-',
+          '-',
+          `${fmt(pgb.hostBusy)}%`,
+        ],
+        `failed ${pgbenchRun.failed}`,
       );
     console.log(
       `(app / load CPU: % of one core used by the app process / the load generator; host: % of all ${os.cpus().length} cores busy)`,
     );
     console.log(
-      `B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${b.slotFull} × 409 SLOT_FULL`,
+      `B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${rushRun.slotFull} × 409 SLOT_FULL`,
     );
     console.log(
       `half = ${half} req/s (A's peak ${fmt(peak)} / 2). half/ac: autocannon overallRate (sends each second's quota as a burst);`,
     );
     console.log(
-      `  half/paced: steady arrivals, latency from the due time. p99 goal < 50 ms: paced ${fmt(hp.p99, 1)} ms ${hp.p99 < 50 ? 'MET' : 'NOT MET'}, autocannon ${fmt(h.p99, 1)} ms ${h.p99 < 50 ? 'MET' : 'NOT MET'}`,
+      `  half/paced: steady arrivals, latency from the due time. p99 goal < 50 ms: paced ${fmt(hp.p99, 1)} ms ${hp.p99 < 50 ? 'MET' : 'NOT MET'}, autocannon ${fmt(halfRun.p99, 1)} ms ${halfRun.p99 < 50 ? 'MET' : 'NOT MET'}`,
     );
-    if (typeof p === 'string') console.log(`pgbench: ${p}`);
+    if (typeof pgbenchRun === 'string') console.log(`pgbench: ${pgbenchRun}`);
     else {
-      const ratio = created(a) / a.seconds / p.tps;
+      const ratio = created(spreadRun) / spreadRun.seconds / pgbenchRun.tps;
       console.log(`pgbench: the SQL of one HTTP booking, -M extended -c ${CONNECTIONS} -j 2 -T ${SECONDS}, same database`);
       console.log(
-        `ratio HTTP bookings/s ÷ pgbench tps = ${fmt(created(a) / a.seconds)} / ${fmt(p.tps)} = ${fmt(ratio, 2)} -> goal >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
+        `ratio HTTP bookings/s ÷ pgbench tps = ${fmt(created(spreadRun) / spreadRun.seconds)} / ${fmt(pgbenchRun.tps)} = ${fmt(ratio, 2)} -> goal >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
       );
     }
 
@@ -548,10 +557,10 @@ async function main(): Promise<number> {
         facts.http_rows >= http201 && facts.http_rows <= http201 + unanswered,
       ],
     ];
-    if (typeof p !== 'string')
+    if (typeof pgbenchRun !== 'string')
       checks.push([
-        `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${p.processed}`,
-        facts.pgbench_rows === p.processed,
+        `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${pgbenchRun.processed}`,
+        facts.pgbench_rows === pgbenchRun.processed,
       ]);
     console.log('\nintegrity:');
     for (const [text, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'} ${text}`);

@@ -31,9 +31,9 @@ const TIME_LIMIT_MS = 120_000;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
     });
   });
 }
@@ -102,10 +102,10 @@ async function waitingByFamily(db: Pool): Promise<Record<string, number>> {
 async function drain(dispatchers: DispatcherService[], done: () => Promise<boolean>): Promise<number> {
   const t0 = performance.now();
   let finished = false;
-  const worker = async (d: DispatcherService, name: string) => {
+  const worker = async (dispatcher: DispatcherService, name: string) => {
     while (!finished && performance.now() - t0 < TIME_LIMIT_MS) {
-      const n = await d.dispatchOnce(name);
-      if (n === 0) await new Promise((r) => setTimeout(r, 5));
+      const sent = await dispatcher.dispatchOnce(name);
+      if (sent === 0) await new Promise((r) => setTimeout(r, 5));
     }
   };
   const watcher = (async () => {
@@ -138,14 +138,14 @@ async function main(): Promise<void> {
     await admin.query(`CREATE DATABASE "${name}"`);
     await admin.end();
     const base = databaseUrl;
-    const u = new URL(databaseUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
     dropDb = async () => {
-      const c = new Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
+      const client = new Client({ connectionString: base });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
     };
   }
   const blocked = new Set<string>();

@@ -7,7 +7,7 @@ import { sql, sqlOne } from '../database/sql';
 export class AuditRepository {
   async insert(
     manager: EntityManager,
-    e: {
+    entry: {
       at: Date;
       actorId: string | null;
       actorLabel: string;
@@ -22,26 +22,26 @@ export class AuditRepository {
       manager,
       `INSERT INTO audit_entries (at, actor_id, actor_label, action, booking_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
-        e.at,
-        e.actorId,
-        e.actorLabel,
-        e.action,
-        e.bookingId,
-        e.reason,
-        e.before === undefined ? null : JSON.stringify(e.before),
-        e.after === undefined ? null : JSON.stringify(e.after),
+        entry.at,
+        entry.actorId,
+        entry.actorLabel,
+        entry.action,
+        entry.bookingId,
+        entry.reason,
+        entry.before === undefined ? null : JSON.stringify(entry.before),
+        entry.after === undefined ? null : JSON.stringify(entry.after),
       ],
     );
   }
 
-  list(manager: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
+  list(manager: EntityManager, query: { bookingId?: string; limit: number; before?: string }) {
     return sql(
       manager,
       `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, booking_id AS "bookingId", reason, before, after
          FROM audit_entries
         WHERE ($1::uuid IS NULL OR booking_id = $1) AND ($3::bigint IS NULL OR id < $3)
         ORDER BY id DESC LIMIT $2`,
-      [q.bookingId ?? null, q.limit, q.before ?? null],
+      [query.bookingId ?? null, query.limit, query.before ?? null],
     );
   }
 

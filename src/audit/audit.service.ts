@@ -24,21 +24,21 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  record(manager: EntityManager, actor: Actor, r: AuditRecord): Promise<void> {
+  record(manager: EntityManager, actor: Actor, record: AuditRecord): Promise<void> {
     return this.repo.insert(manager, {
       at: this.clock.now().toJSDate(),
       actorId: actor.id,
       actorLabel: actor.label,
-      action: r.action,
-      bookingId: r.bookingId ?? null,
-      reason: r.reason ?? null,
-      before: r.before,
-      after: r.after,
+      action: record.action,
+      bookingId: record.bookingId ?? null,
+      reason: record.reason ?? null,
+      before: record.before,
+      after: record.after,
     });
   }
 
-  list(manager: EntityManager, q: { bookingId?: string; limit: number; before?: string }) {
-    return this.repo.list(manager, q);
+  list(manager: EntityManager, query: { bookingId?: string; limit: number; before?: string }) {
+    return this.repo.list(manager, query);
   }
 
   ofBooking(manager: EntityManager, bookingId: string) {

@@ -6,28 +6,28 @@ const at = (d: Date | null, zone: string) => (d ? isoInZone(d, zone) : null);
 
 /** What the holder of a booking sees: times in the office's zone, and where each mail is. */
 export function bookingView(booking: BookingRow, messages: MessageView[], hold?: { reason: string; explanation: string }) {
-  const z = booking.timeZone;
+  const zone = booking.timeZone;
   return {
     id: booking.id,
     reference: booking.reference,
     status: booking.status,
-    holdUntil: booking.status === 'pending' ? isoInZone(booking.holdUntil, z) : null,
+    holdUntil: booking.status === 'pending' ? isoInZone(booking.holdUntil, zone) : null,
     /** Why the citizen is waiting, in words (pending bookings only). */
     hold: booking.status === 'pending' && hold ? hold : null,
-    createdAt: isoInZone(booking.createdAt, z),
-    confirmedAt: at(booking.confirmedAt, z),
-    cancelledAt: at(booking.cancelledAt, z),
-    expiredAt: at(booking.expiredAt, z),
+    createdAt: isoInZone(booking.createdAt, zone),
+    confirmedAt: at(booking.confirmedAt, zone),
+    cancelledAt: at(booking.cancelledAt, zone),
+    expiredAt: at(booking.expiredAt, zone),
     expiryReason: booking.expiryReason,
     name: booking.name,
     email: booking.email,
     phone: booking.phone,
     slot: {
       id: booking.slotId,
-      startsAt: isoInZone(booking.slotStartsAt, z),
-      endsAt: isoInZone(booking.slotEndsAt, z),
+      startsAt: isoInZone(booking.slotStartsAt, zone),
+      endsAt: isoInZone(booking.slotEndsAt, zone),
       service: { id: booking.serviceId, name: booking.serviceName },
-      location: { id: booking.locationId, name: booking.locationName, address: booking.locationAddress, timeZone: z },
+      location: { id: booking.locationId, name: booking.locationName, address: booking.locationAddress, timeZone: zone },
     },
     messages: messages.map((m) => ({
       id: m.id,
@@ -38,15 +38,15 @@ export function bookingView(booking: BookingRow, messages: MessageView[], hold?:
       family: m.family,
       acceptedBy: m.acceptedBy,
       attempts: m.attempts,
-      nextAttemptAt: m.state === 'queued' || m.state === 'deferred' ? isoInZone(m.nextAttemptAt, z) : null,
-      acceptedAt: at(m.acceptedAt, z),
-      failedAt: at(m.failedAt, z),
+      nextAttemptAt: m.state === 'queued' || m.state === 'deferred' ? isoInZone(m.nextAttemptAt, zone) : null,
+      acceptedAt: at(m.acceptedAt, zone),
+      failedAt: at(m.failedAt, zone),
       lastReplyCode: m.lastReplyCode,
       lastReply: m.lastReply,
       lastReplyCategory: m.lastReplyCategory,
       history: m.history.map((h) => ({
         attempt: h.attempt,
-        at: isoInZone(h.finishedAt, z),
+        at: isoInZone(h.finishedAt, zone),
         outcome: h.outcome,
         replyCode: h.replyCode,
         reply: h.reply,
@@ -54,7 +54,7 @@ export function bookingView(booking: BookingRow, messages: MessageView[], hold?:
         category: h.category,
       })),
       reports: m.reports.map((r) => ({
-        at: isoInZone(r.at, z),
+        at: isoInZone(r.at, zone),
         source: r.source,
         kind: r.kind,
         status: r.status,

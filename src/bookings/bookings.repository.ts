@@ -125,7 +125,7 @@ export class BookingsRepository {
    */
   async insertBookingWithinLimits(
     manager: EntityManager,
-    b: {
+    booking: {
       id: string;
       reference: string;
       slotId: string;
@@ -158,15 +158,15 @@ export class BookingsRepository {
        )
        SELECT same_slot AS "sameSlot", same_day AS "sameDay", EXISTS (SELECT 1 FROM booking) AS inserted FROM active`,
       [
-        b.id,
-        b.reference,
-        b.slotId,
-        b.locationId,
-        b.name,
-        b.email,
-        b.phone,
-        b.holdUntil,
-        b.now,
+        booking.id,
+        booking.reference,
+        booking.slotId,
+        booking.locationId,
+        booking.name,
+        booking.email,
+        booking.phone,
+        booking.holdUntil,
+        booking.now,
         token.hash,
         mail.id,
         mail.messageId,
@@ -192,7 +192,7 @@ export class BookingsRepository {
   async activeOnDayOfAddress(
     manager: EntityManager,
     email: string,
-    b: { id: string; locationId: string; dayStart: Date; dayEnd: Date },
+    booking: { id: string; locationId: string; dayStart: Date; dayEnd: Date },
   ): Promise<number> {
     await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
     const row = await sqlOne<{ n: number }>(
@@ -200,7 +200,7 @@ export class BookingsRepository {
       `SELECT count(*)::int AS n FROM bookings x JOIN slots s ON s.id = x.slot_id
         WHERE lower(x.email) = lower($1) AND x.location_id = $2 AND x.status IN ('pending', 'confirmed') AND x.id <> $3
           AND s.starts_at >= $4 AND s.starts_at < $5`,
-      [email, b.locationId, b.id, b.dayStart, b.dayEnd],
+      [email, booking.locationId, booking.id, booking.dayStart, booking.dayEnd],
     );
     return row!.n;
   }
@@ -406,7 +406,7 @@ export class BookingsRepository {
   async reinstate(
     manager: EntityManager,
     id: string,
-    q: { slotId: string; locationId: string; holdUntil: Date; now: Date },
+    reinstatement: { slotId: string; locationId: string; holdUntil: Date; now: Date },
   ): Promise<boolean> {
     const rows = await sql(
       manager,
@@ -415,7 +415,7 @@ export class BookingsRepository {
               review_status = CASE WHEN review_status IS NULL THEN NULL ELSE 'closed' END,
               review_closed_at = CASE WHEN review_status IS NULL THEN NULL ELSE $5::timestamptz END
         WHERE id = $1 AND status = 'expired' RETURNING id`,
-      [id, q.slotId, q.locationId, q.holdUntil, q.now],
+      [id, reinstatement.slotId, reinstatement.locationId, reinstatement.holdUntil, reinstatement.now],
     );
     return rows.length === 1;
   }

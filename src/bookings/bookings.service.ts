@@ -226,13 +226,13 @@ export class BookingsService {
     await this.tx.run(async (manager) => {
       const booking = await this.bookings.findById(manager, id, true);
       this.assertHolder(booking, id, statusToken);
-      const b = booking!;
-      if (b.status !== 'pending')
-        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be changed; this one is ${b.status}.`, {
-          status: b.status,
+      const pending = booking!;
+      if (pending.status !== 'pending')
+        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be changed; this one is ${pending.status}.`, {
+          status: pending.status,
         });
       const now = this.clock.now();
-      const before = { email: b.email, phone: b.phone };
+      const before = { email: pending.email, phone: pending.phone };
       switch (action) {
         case 'resend': {
           const recent = await this.outbox.confirmationsQueuedSince(
@@ -246,14 +246,14 @@ export class BookingsService {
               `A new confirmation can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`,
             );
           await this.outbox.withdrawUnsent(manager, [id]);
-          await this.issuer.issue(manager, b);
+          await this.issuer.issue(manager, pending);
           break;
         }
         case 'change_email': {
-          const day = DateTime.fromJSDate(b.slotStartsAt).setZone(b.timeZone).startOf('day');
+          const day = DateTime.fromJSDate(pending.slotStartsAt).setZone(pending.timeZone).startOf('day');
           const sameDay = await this.bookings.activeOnDayOfAddress(manager, value!, {
             id,
-            locationId: b.locationId,
+            locationId: pending.locationId,
             dayStart: day.toJSDate(),
             dayEnd: day.plus({ days: 1 }).toJSDate(),
           });

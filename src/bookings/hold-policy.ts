@@ -120,35 +120,35 @@ function assertNever(value: never): never {
 }
 
 /** Whether and when one message reached the citizen's side. */
-function deliveryOf(m: HoldMessage): Delivery | undefined {
-  switch (m.channel) {
+function deliveryOf(message: HoldMessage): Delivery | undefined {
+  switch (message.channel) {
     case 'email':
-      return emailDelivery(m);
+      return emailDelivery(message);
     case 'sms':
       // A delivery report comes from the handset's network: the text is on the phone, and no
       // later state of ours changes that.
-      return m.deliveredAt ? { at: m.deliveredAt, via: 'sms' } : undefined;
+      return message.deliveredAt ? { at: message.deliveredAt, via: 'sms' } : undefined;
     default:
-      return assertNever(m.channel);
+      return assertNever(message.channel);
   }
 }
 
-function emailDelivery(m: HoldMessage): Delivery | undefined {
+function emailDelivery(message: HoldMessage): Delivery | undefined {
   // "Delivered" has one definition (isDeliveredMailState), which the SQL of the review queue and
   // the SMS fallback is built from too. Without a time there is no window to start; the outbox
   // always writes both, so that only guards against a half-written row.
-  if (!isDeliveredMailState(m.state) || !m.acceptedAt) return undefined;
+  if (!isDeliveredMailState(message.state) || !message.acceptedAt) return undefined;
   // Only an MX's 250 proves the mailbox side has it; a relay's 250 counts while no later report
   // contradicts it. An unknown acceptor is read as the relay, the weaker claim.
-  return { at: m.acceptedAt, via: m.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
+  return { at: message.acceptedAt, via: message.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
 }
 
 /** The latest delivery over all channels; undefined when nothing reached the citizen. */
 function latestDelivery(messages: ReadonlyArray<HoldMessage>): Delivery | undefined {
   let latest: Delivery | undefined;
-  for (const m of messages) {
-    const d = deliveryOf(m);
-    if (d && (!latest || d.at.toMillis() > latest.at.toMillis())) latest = d;
+  for (const message of messages) {
+    const delivery = deliveryOf(message);
+    if (delivery && (!latest || delivery.at.toMillis() > latest.at.toMillis())) latest = delivery;
   }
   return latest;
 }

@@ -34,7 +34,7 @@ export class HoldService {
     const facts = await this.bookings.holdFacts(manager, bookingIds, lock);
     const messages = await this.outbox.confirmationFacts(manager, facts);
     const byBooking = new Map<string, ConfirmationFact[]>();
-    for (const x of messages) byBooking.set(x.bookingId, [...(byBooking.get(x.bookingId) ?? []), x]);
+    for (const fact of messages) byBooking.set(fact.bookingId, [...(byBooking.get(fact.bookingId) ?? []), fact]);
     return facts.map((f) => this.outcome(f, byBooking.get(f.id) ?? [], now));
   }
 

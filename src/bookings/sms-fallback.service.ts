@@ -53,23 +53,23 @@ export class SmsFallbackService {
 
   async send(
     manager: EntityManager,
-    b: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string },
+    booking: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string },
   ): Promise<void> {
     const now = this.clock.now().toJSDate();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.bookings.setCode(manager, b.id, codeHash(b.id, code), now);
+    await this.bookings.setCode(manager, booking.id, codeHash(booking.id, code), now);
     // A link of its own (the mail's token is only stored as a hash): both stay valid.
     const token = newSecretToken();
-    await this.bookings.insertToken(manager, b.id, sha256(token), now);
-    const when = DateTime.fromJSDate(new Date(b.startsAt)).setZone(b.timeZone).toFormat('dd.MM. HH:mm');
-    const text = `Buergeramt: Termin ${when} Uhr (${b.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
+    await this.bookings.insertToken(manager, booking.id, sha256(token), now);
+    const when = DateTime.fromJSDate(new Date(booking.startsAt)).setZone(booking.timeZone).toFormat('dd.MM. HH:mm');
+    const text = `Buergeramt: Termin ${when} Uhr (${booking.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
     await this.outbox.enqueue(manager, {
       id: randomUUID(),
-      bookingId: b.id,
+      bookingId: booking.id,
       kind: 'sms_confirmation',
       channel: 'sms',
-      recipient: b.phone,
-      payload: { to: b.phone, subject: 'SMS', text },
+      recipient: booking.phone,
+      payload: { to: booking.phone, subject: 'SMS', text },
       family: SMS_FAMILY,
       now,
     });

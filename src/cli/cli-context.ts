@@ -37,9 +37,9 @@ export function parseFlags(argv: string[]): { command?: string; flags: Record<st
   const [command, ...rest] = argv;
   const flags: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]);
-    if (!m) throw new Error(`unexpected argument: ${rest[i]}`);
-    flags[m[1]] = m[2] ?? (rest[i + 1] && !rest[i + 1].startsWith('--') ? rest[++i] : 'true');
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]);
+    if (!match) throw new Error(`unexpected argument: ${rest[i]}`);
+    flags[match[1]] = match[2] ?? (rest[i + 1] && !rest[i + 1].startsWith('--') ? rest[++i] : 'true');
   }
   return { command, flags };
 }

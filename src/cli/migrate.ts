@@ -38,11 +38,11 @@ async function main(): Promise<void> {
           break;
         }
         const timestamp = Date.now();
-        const q = (s: string) => '`' + s.replace(/`/g, '\\`') + '`';
-        const up = sqlInMemory.upQueries.map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
+        const quote = (s: string) => '`' + s.replace(/`/g, '\\`') + '`';
+        const up = sqlInMemory.upQueries.map((x) => `    await queryRunner.query(${quote(x.query)});`).join('\n');
         const down = sqlInMemory.downQueries
           .reverse()
-          .map((x) => `    await queryRunner.query(${q(x.query)});`)
+          .map((x) => `    await queryRunner.query(${quote(x.query)});`)
           .join('\n');
         const file = join(resolve(__dirname, '../../../migrations'), `${timestamp}-${name}.ts`);
         writeFileSync(

@@ -27,8 +27,8 @@ export function hmacToken(secret: string, purpose: string, subject: string): str
   return createHmac('sha256', secret).update(`${purpose}:${subject}`).digest('base64url');
 }
 
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
+export function safeEqual(expected: string, given: string): boolean {
+  const left = Buffer.from(expected);
+  const right = Buffer.from(given);
   return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -52,10 +52,10 @@ export class ConfirmationsController {
         { field: 'token', problems: ['token, or reference and code, required'] },
       ]);
     }
-    const b = dto.token
+    const booking = dto.token
       ? await this.confirmations.confirm(dto.token)
       : await this.confirmations.confirmWithCode(dto.reference!, dto.code!);
-    return { id: b.id, reference: b.reference, status: b.status };
+    return { id: booking.id, reference: booking.reference, status: booking.status };
   }
 
   private async html(reply: FastifyReply, render: () => Promise<string>) {

@@ -23,7 +23,7 @@ export class TransactionRunner {
 
 /** PostgreSQL's unique_violation, with the violated constraint's name. */
 export function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '23505' ? (e?.driverError?.constraint ?? e?.constraint ?? '') : undefined;
+  const error = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = error?.driverError?.code ?? error?.code;
+  return code === '23505' ? (error?.driverError?.constraint ?? error?.constraint ?? '') : undefined;
 }

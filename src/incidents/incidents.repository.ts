@@ -23,11 +23,14 @@ export class IncidentsRepository {
     return sql<IncidentRow>(manager, `SELECT ${COLUMNS} FROM incidents ORDER BY declared_at DESC LIMIT $1`, [limit]);
   }
 
-  async insert(manager: EntityManager, i: { family: string; reason: string; now: Date; by: string }): Promise<IncidentRow> {
+  async insert(
+    manager: EntityManager,
+    incident: { family: string; reason: string; now: Date; by: string },
+  ): Promise<IncidentRow> {
     return (await sqlOne<IncidentRow>(
       manager,
       `INSERT INTO incidents (family, reason, declared_at, declared_by) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-      [i.family, i.reason, i.now, i.by],
+      [incident.family, incident.reason, incident.now, incident.by],
     ))!;
   }
 
@@ -38,11 +41,11 @@ export class IncidentsRepository {
     ]);
   }
 
-  async end(manager: EntityManager, id: string, e: { now: Date; by: string; reason: string }): Promise<IncidentRow> {
+  async end(manager: EntityManager, id: string, ending: { now: Date; by: string; reason: string }): Promise<IncidentRow> {
     return (await sqlOne<IncidentRow>(
       manager,
       `UPDATE incidents SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, e.now, e.by, e.reason],
+      [id, ending.now, ending.by, ending.reason],
     ))!;
   }
 }

@@ -41,9 +41,9 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        stream.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= DEFAULT_DSN_MAX_BYTES) chunks.push(c);
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= DEFAULT_DSN_MAX_BYTES) chunks.push(chunk);
         });
         stream.on('end', () => {
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || size > DEFAULT_DSN_MAX_BYTES) {

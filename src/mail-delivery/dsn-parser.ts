@@ -128,10 +128,10 @@ function parseFields(lines: ReadonlyArray<string>): Fields | undefined {
       current.value += ' ' + line.trim();
       continue;
     }
-    const m = FIELD_LINE.exec(line);
-    if (!m) return undefined;
+    const match = FIELD_LINE.exec(line);
+    if (!match) return undefined;
     flush();
-    current = { name: m[1].toLowerCase(), value: m[2].trim() };
+    current = { name: match[1].toLowerCase(), value: match[2].trim() };
   }
   flush();
   return fields;
@@ -248,9 +248,9 @@ const isDsnContainer = (e: Entity): boolean =>
  * The multipart holding the report: the first multipart/report of a delivery-status type, or
  * (for relays that wrap it differently) the first multipart with a delivery-status part.
  */
-function findContainer(e: Entity): Entity | undefined {
-  if (isDsnContainer(e) || e.parts?.some((p) => STATUS_TYPES.has(p.type))) return e;
-  for (const part of e.parts ?? []) {
+function findContainer(entity: Entity): Entity | undefined {
+  if (isDsnContainer(entity) || entity.parts?.some((p) => STATUS_TYPES.has(p.type))) return entity;
+  for (const part of entity.parts ?? []) {
     const found = findContainer(part);
     if (found) return found;
   }
@@ -260,8 +260,8 @@ function findContainer(e: Entity): Entity | undefined {
 /** `type; value` (RFC 3464 address-type, mta-name-type, diagnostic-type) split apart. */
 function typed(value: string): { type?: string; value: string } {
   // Types are atoms starting with a letter ('rfc822', 'dns', 'smtp', 'x-postfix'), so '554; …' or '5.1.1; …' is text.
-  const m = /^\s*([A-Za-z][A-Za-z0-9.+-]*)\s*;\s*([\s\S]*)$/.exec(value);
-  return m ? { type: m[1].toLowerCase(), value: m[2].trim() } : { value: value.trim() };
+  const match = /^\s*([A-Za-z][A-Za-z0-9.+-]*)\s*;\s*([\s\S]*)$/.exec(value);
+  return match ? { type: match[1].toLowerCase(), value: match[2].trim() } : { value: value.trim() };
 }
 
 const bareAddress = (value: string): string => value.trim().replace(/^<\s*([\s\S]*?)\s*>$/, '$1');
@@ -315,46 +315,46 @@ function stageFromNotification(text: string | undefined, recipient: string): Smt
 }
 
 function parseStatus(value: string | undefined): string | undefined {
-  const m = /^\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])/.exec(value ?? '');
-  return m ? `${m[1]}.${Number(m[2])}.${Number(m[3])}` : undefined;
+  const match = /^\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])/.exec(value ?? '');
+  return match ? `${match[1]}.${Number(match[2])}.${Number(match[3])}` : undefined;
 }
 
-function parseRecipient(g: Fields, notification: string | undefined): DsnRecipient | undefined {
-  const final = first(g, 'final-recipient');
-  const action = /^\s*([A-Za-z]+)/.exec(first(g, 'action') ?? '')?.[1]?.toLowerCase();
-  const status = parseStatus(first(g, 'status'));
+function parseRecipient(group: Fields, notification: string | undefined): DsnRecipient | undefined {
+  const final = first(group, 'final-recipient');
+  const action = /^\s*([A-Za-z]+)/.exec(first(group, 'action') ?? '')?.[1]?.toLowerCase();
+  const status = parseStatus(first(group, 'status'));
   // All three are required by RFC 3464 2.3; without them a recipient's fate cannot be told.
   if (!final || !action || !ACTIONS.has(action) || !status) return undefined;
   const finalTyped = typed(final);
   const finalRecipient = bareAddress(finalTyped.value);
   if (!finalRecipient || !finalTyped.type) return undefined;
 
-  const r: DsnRecipient = { finalRecipient, finalRecipientType: finalTyped.type, action: action as DsnAction, status };
-  const original = first(g, 'original-recipient');
-  if (original) r.originalRecipient = bareAddress(typed(original).value);
-  const diagnostic = first(g, 'diagnostic-code');
+  const recipient: DsnRecipient = { finalRecipient, finalRecipientType: finalTyped.type, action: action as DsnAction, status };
+  const original = first(group, 'original-recipient');
+  if (original) recipient.originalRecipient = bareAddress(typed(original).value);
+  const diagnostic = first(group, 'diagnostic-code');
   if (diagnostic) {
-    const d = typed(diagnostic);
-    if (d.type) r.diagnosticType = d.type;
-    if (d.value) r.diagnosticCode = d.value;
+    const typedDiagnostic = typed(diagnostic);
+    if (typedDiagnostic.type) recipient.diagnosticType = typedDiagnostic.type;
+    if (typedDiagnostic.value) recipient.diagnosticCode = typedDiagnostic.value;
   }
-  const remote = first(g, 'remote-mta');
-  if (remote) r.remoteMta = typed(remote).value;
-  const lastAttempt = first(g, 'last-attempt-date');
+  const remote = first(group, 'remote-mta');
+  if (remote) recipient.remoteMta = typed(remote).value;
+  const lastAttempt = first(group, 'last-attempt-date');
   if (lastAttempt) {
-    r.lastAttemptDate = lastAttempt;
+    recipient.lastAttemptDate = lastAttempt;
     const ms = dateMs(lastAttempt);
-    if (ms !== undefined) r.lastAttemptAt = ms;
+    if (ms !== undefined) recipient.lastAttemptAt = ms;
   }
-  const retryUntil = first(g, 'will-retry-until');
+  const retryUntil = first(group, 'will-retry-until');
   if (retryUntil) {
-    r.willRetryUntil = retryUntil;
+    recipient.willRetryUntil = retryUntil;
     const ms = dateMs(retryUntil);
-    if (ms !== undefined) r.willRetryUntilAt = ms;
+    if (ms !== undefined) recipient.willRetryUntilAt = ms;
   }
   const stage = stageFromNotification(notification, finalRecipient);
-  if (stage) r.smtpStage = stage;
-  return r;
+  if (stage) recipient.smtpStage = stage;
+  return recipient;
 }
 
 /** Message-ID of the returned message or headers; what cannot be read as headers gives none. */
@@ -390,11 +390,11 @@ function readReport(root: Entity): DsnReport {
     (p) => p !== statusPart && p.type.startsWith('text/') && p.type !== 'text/rfc822-headers',
   )?.body;
   const recipients: DsnRecipient[] = [];
-  for (const g of recipientGroups) {
-    const r = parseRecipient(g, notification);
+  for (const group of recipientGroups) {
+    const recipient = parseRecipient(group, notification);
     // One unreadable recipient group makes the whole report suspect: better none than a wrong attribution.
-    if (!r) throw new Refused('malformed');
-    recipients.push(r);
+    if (!recipient) throw new Refused('malformed');
+    recipients.push(recipient);
   }
 
   const report: DsnReport = { recipients };

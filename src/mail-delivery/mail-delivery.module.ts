@@ -13,10 +13,10 @@ import { ProvidersService } from './providers.service';
 /** What happens to mail after a server took it (DSNs, webhooks), and the providers view. */
 @Module({})
 export class MailDeliveryModule {
-  static register(o: { deliveryListener: DeliveryListenerModule }): DynamicModule {
+  static register(options: { deliveryListener: DeliveryListenerModule }): DynamicModule {
     return {
       module: MailDeliveryModule,
-      imports: [ProviderCircuitsModule, OutboxModule, StaffModule, AuditModule, o.deliveryListener],
+      imports: [ProviderCircuitsModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
       controllers: [ProvidersController, MailEventsController],
       providers: [ProvidersService, DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
       exports: [DeliveryReportsService, BounceListenerService],

@@ -278,11 +278,11 @@ export function transitionCircuit(
   event: CircuitEvent,
   options?: Partial<CircuitOptions>,
 ): CircuitTransition {
-  const o = resolveOptions(options);
+  const resolved = resolveOptions(options);
   // Time comes from the caller; NaN would make every comparison false and freeze the circuit.
   if (!Number.isFinite(event.at)) throw new RangeError(`circuit event ${event.type} has no valid time: ${event.at}`);
-  const advanced = advanceTime(state, event.at, o);
-  const applied = applyEvent(advanced.state, event, o);
+  const advanced = advanceTime(state, event.at, resolved);
+  const applied = applyEvent(advanced.state, event, resolved);
   const effect = applied.effect ?? advanced.effect;
   const result: CircuitTransition = { state: applied.state, changed: !sameCircuit(state, applied.state) };
   if (effect) result.effect = effect;
@@ -295,9 +295,9 @@ export function transitionCircuit(
  * probe_started and sends only if that transition changed the state (it lost the race otherwise).
  */
 export function mayAttempt(state: CircuitState, at: number, messageId?: string, options?: Partial<CircuitOptions>): boolean {
-  const o = resolveOptions(options);
+  const resolved = resolveOptions(options);
   if (!Number.isFinite(at)) return false;
-  const circuit = advanceTime(state, at, o).state;
+  const circuit = advanceTime(state, at, resolved).state;
   switch (circuit.state) {
     case 'closed':
       return true;
@@ -306,7 +306,7 @@ export function mayAttempt(state: CircuitState, at: number, messageId?: string, 
     case 'half_open':
       if (circuit.probeMessageId === undefined) return true;
       if (messageId !== undefined && messageId === circuit.probeMessageId) return true;
-      return probeIsStale(circuit, at, o);
+      return probeIsStale(circuit, at, resolved);
     default:
       return assertNever(circuit.state);
   }

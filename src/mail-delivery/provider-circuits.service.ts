@@ -31,15 +31,21 @@ export class ProviderCircuitsService {
   ): Promise<{ state: CircuitState; effect?: string }> {
     const now = new Date(event.at);
     const before = await this.repo.lock(manager, family, now);
-    const t = transitionCircuit(before, event);
-    if (!t.changed) return { state: before };
-    await this.repo.save(manager, t.state, now, before.state !== t.state.state || t.effect !== undefined, extra);
-    switch (t.effect) {
+    const transition = transitionCircuit(before, event);
+    if (!transition.changed) return { state: before };
+    await this.repo.save(
+      manager,
+      transition.state,
+      now,
+      before.state !== transition.state.state || transition.effect !== undefined,
+      extra,
+    );
+    switch (transition.effect) {
       case 'opened':
       case 'reopened': {
         const held = await this.outbox.holdFamily(manager, family);
         this.logger.warn(
-          `circuit ${family} ${t.effect} until ${t.state.openUntil ? new Date(t.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`,
+          `circuit ${family} ${transition.effect} until ${transition.state.openUntil ? new Date(transition.state.openUntil).toISOString() : 'resumed by hand'}; ${held} mails held`,
         );
         break;
       }
@@ -52,7 +58,7 @@ export class ProviderCircuitsService {
       case undefined:
         break;
     }
-    return { state: t.state, effect: t.effect };
+    return { state: transition.state, effect: transition.effect };
   }
 
   /** Time passes: open circuits whose period ran out become half-open; stragglers are held. */

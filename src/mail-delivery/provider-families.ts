@@ -160,14 +160,16 @@ export function domainOf(emailOrDomain: string): string {
 
 /** Family from the domain tables alone (no DNS); overrides (from configuration) win. */
 export function familyOfDomain(domain: string, overrides?: Record<string, ProviderFamily>): ProviderFamily | undefined {
-  const d = domainOf(domain);
-  if (!d) return undefined;
+  const normalized = domainOf(domain);
+  if (!normalized) return undefined;
   if (overrides) {
     for (const [key, family] of Object.entries(overrides)) {
-      if (normalizeDomain(key) === d) return family;
+      if (normalizeDomain(key) === normalized) return family;
     }
   }
-  return Object.prototype.hasOwnProperty.call(BUILT_IN_DOMAIN_FAMILIES, d) ? BUILT_IN_DOMAIN_FAMILIES[d] : undefined;
+  return Object.prototype.hasOwnProperty.call(BUILT_IN_DOMAIN_FAMILIES, normalized)
+    ? BUILT_IN_DOMAIN_FAMILIES[normalized]
+    : undefined;
 }
 
 /** Family of a receiving server by its host name; extra suffixes (from configuration) are tried first. */
@@ -175,12 +177,12 @@ export function familyOfMxHost(
   host: string,
   extraSuffixes: ReadonlyArray<{ suffix: string; family: ProviderFamily }> = [],
 ): ProviderFamily | undefined {
-  const h = normalizeDomain(host);
-  if (!h) return undefined;
+  const normalized = normalizeDomain(host);
+  if (!normalized) return undefined;
   for (const { suffix, family } of [...extraSuffixes, ...BUILT_IN_MX_SUFFIXES]) {
     const bare = normalizeDomain(suffix).replace(/^\.+/, '');
     // Matched on a label boundary: ".mail.com" must not claim "x.gmail.com".
-    if (bare && (h === bare || h.endsWith('.' + bare))) return family;
+    if (bare && (normalized === bare || normalized.endsWith('.' + bare))) return family;
   }
   return undefined;
 }
@@ -323,6 +325,6 @@ const PROVIDER_LABELS: Array<[RegExp, string]> = [
 
 /** The name a citizen knows their mail provider by (GMX, WEB.DE, Gmail …), else their domain. */
 export function providerLabel(emailOrDomain: string): string {
-  const d = domainOf(emailOrDomain);
-  return PROVIDER_LABELS.find(([re]) => re.test(d))?.[1] ?? d;
+  const normalized = domainOf(emailOrDomain);
+  return PROVIDER_LABELS.find(([re]) => re.test(normalized))?.[1] ?? normalized;
 }

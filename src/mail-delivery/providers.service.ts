@@ -55,29 +55,31 @@ export class ProvidersService {
     const families = [...new Set([...circuits.map((c) => c.family), ...stats.map((x) => x.family)])];
     const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
     const views = families.map((family): ProviderView => {
-      const c = circuitOf.get(family);
-      const r = byFamily.get(family);
+      const circuit = circuitOf.get(family);
+      const stats = byFamily.get(family);
       return {
         family,
         circuit: {
-          state: c?.state ?? 'closed',
-          since: iso(c?.since),
-          openUntil: iso(c?.openUntil),
-          pausedBy: c?.pausedBy ?? null,
-          pauseReason: c?.pauseReason ?? null,
-          failedProbes: c?.circuit?.failedProbes ?? 0,
+          state: circuit?.state ?? 'closed',
+          since: iso(circuit?.since),
+          openUntil: iso(circuit?.openUntil),
+          pausedBy: circuit?.pausedBy ?? null,
+          pauseReason: circuit?.pauseReason ?? null,
+          failedProbes: circuit?.circuit?.failedProbes ?? 0,
         },
         waiting: {
-          queued: r?.queued ?? 0,
-          deferred: r?.deferred ?? 0,
-          held: r?.held ?? 0,
-          delayed: r?.delayed ?? 0,
-          oldestWaitingSince: iso(r?.oldest),
-          oldestWaitingAgeSeconds: r?.oldest ? Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000) : null,
+          queued: stats?.queued ?? 0,
+          deferred: stats?.deferred ?? 0,
+          held: stats?.held ?? 0,
+          delayed: stats?.delayed ?? 0,
+          oldestWaitingSince: iso(stats?.oldest),
+          oldestWaitingAgeSeconds: stats?.oldest ? Math.round((now.getTime() - new Date(stats.oldest).getTime()) / 1000) : null,
         },
-        lastHour: r?.hour ?? {},
-        lastDay: r?.day ?? {},
-        lastReply: r?.lastAt ? { at: iso(r.lastAt)!, category: r.lastCategory, code: r.lastCode, text: r.lastText } : null,
+        lastHour: stats?.hour ?? {},
+        lastDay: stats?.day ?? {},
+        lastReply: stats?.lastAt
+          ? { at: iso(stats.lastAt)!, category: stats.lastCategory, code: stats.lastCode, text: stats.lastText }
+          : null,
       };
     });
     // Blocked families first, then the most mail waiting, then by name.

@@ -31,9 +31,9 @@ const NOTHING: ReportMove = { state: null, deliveredByMx: false };
  * failure with a 4.x.x status, or for a provider block, rate limit or greylisting, means the relay
  * gave up on a temporary condition: taken back. Only a verdict on the mailbox bounces it.
  */
-export function moveForReport(current: OutboxState, r: ReportFacts): ReportMove {
+export function moveForReport(current: OutboxState, report: ReportFacts): ReportMove {
   if (current !== 'accepted' && current !== 'delayed') return NOTHING;
-  switch (r.action) {
+  switch (report.action) {
     case 'delivered':
       return { state: 'accepted', deliveredByMx: true };
     case 'relayed':
@@ -43,14 +43,14 @@ export function moveForReport(current: OutboxState, r: ReportFacts): ReportMove 
     case 'delayed':
       return { state: 'delayed', deliveredByMx: false };
     case 'failed': {
-      const statusClass = r.status?.charAt(0);
-      if (r.category === 'mailbox_unknown' && statusClass !== '4') return { state: 'bounced', deliveredByMx: false };
+      const statusClass = report.status?.charAt(0);
+      if (report.category === 'mailbox_unknown' && statusClass !== '4') return { state: 'bounced', deliveredByMx: false };
       const temporaryCondition =
         statusClass === '4' ||
-        r.temporary ||
-        r.category === 'provider_block' ||
-        r.category === 'rate_limit' ||
-        r.category === 'greylist';
+        report.temporary ||
+        report.category === 'provider_block' ||
+        report.category === 'rate_limit' ||
+        report.category === 'greylist';
       return { state: temporaryCondition ? 'deferred' : 'failed', deliveredByMx: false };
     }
   }

@@ -287,9 +287,9 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
 
 /** Exchange Online: 5.7.606-5.7.649 and 5.7.511 are "banned sending IP/sender". */
 function isMicrosoftBannedIpCode(enhanced: string | undefined): boolean {
-  const m = /^5\.7\.(\d+)$/.exec(enhanced ?? '');
-  if (!m) return false;
-  const detail = Number(m[1]);
+  const match = /^5\.7\.(\d+)$/.exec(enhanced ?? '');
+  if (!match) return false;
+  const detail = Number(match[1]);
   return detail === 511 || (detail >= 606 && detail <= 649);
 }
 
@@ -367,11 +367,11 @@ const PASSES_BY_ITSELF = new Set<ReplyCategory>([
   'unknown_temporary',
 ]);
 
-function isTemporary(category: ReplyCategory, r: ReplyFacts): boolean {
+function isTemporary(category: ReplyCategory, facts: ReplyFacts): boolean {
   if (category === 'network') return true;
-  const cls = replyClass(r);
+  const cls = replyClass(facts);
   if (cls === 4) return true;
-  if (cls === 5) return SAYS_TEMPORARY.test(r.whole);
+  if (cls === 5) return SAYS_TEMPORARY.test(facts.whole);
   return PASSES_BY_ITSELF.has(category);
 }
 
@@ -387,10 +387,10 @@ const RETRY_IN =
 
 /** Seconds to wait: what the reply asks for ("try again in a few hours"), else a default per category. */
 function retryHint(whole: string, category: ReplyCategory): number | undefined {
-  const m = RETRY_IN.exec(whole);
-  if (!m) return DEFAULT_RETRY_AFTER[category];
-  const amount = /^\d+$/.test(m[1]) ? Number(m[1]) : /^(?:an?|one)$/.test(m[1]) ? 1 : 3;
-  const unit = m[2].startsWith('sec') ? 1 : m[2].startsWith('min') ? 60 : m[2].startsWith('hour') ? 3600 : 86400;
+  const match = RETRY_IN.exec(whole);
+  if (!match) return DEFAULT_RETRY_AFTER[category];
+  const amount = /^\d+$/.test(match[1]) ? Number(match[1]) : /^(?:an?|one)$/.test(match[1]) ? 1 : 3;
+  const unit = match[2].startsWith('sec') ? 1 : match[2].startsWith('min') ? 60 : match[2].startsWith('hour') ? 3600 : 86400;
   return amount * unit;
 }
 
@@ -440,12 +440,12 @@ const NETWORK_ERROR_CODES = new Set([
 ]);
 
 function stageOf(command: unknown, errorCode: unknown, message: string): SmtpStage {
-  const c = typeof command === 'string' ? command.toUpperCase() : '';
-  if (c.startsWith('MAIL')) return 'MAIL';
-  if (c.startsWith('RCPT')) return 'RCPT';
-  if (c === 'DATA' || c.startsWith('BDAT')) return 'DATA';
-  if (/^(?:EHLO|HELO|LHLO|STARTTLS|AUTH)/.test(c)) return 'EHLO';
-  if (c === 'CONN') return 'CONN';
+  const stage = typeof command === 'string' ? command.toUpperCase() : '';
+  if (stage.startsWith('MAIL')) return 'MAIL';
+  if (stage.startsWith('RCPT')) return 'RCPT';
+  if (stage === 'DATA' || stage.startsWith('BDAT')) return 'DATA';
+  if (/^(?:EHLO|HELO|LHLO|STARTTLS|AUTH)/.test(stage)) return 'EHLO';
+  if (stage === 'CONN') return 'CONN';
   // nodemailer says 'API' for checks it made itself; the error code tells which step that was.
   switch (errorCode) {
     case 'EMESSAGE':
@@ -462,24 +462,24 @@ function stageOf(command: unknown, errorCode: unknown, message: string): SmtpSta
 
 /** Maps an error from nodemailer's SMTP transport (or a bare socket error) to the reply it carries. */
 export function replyFromNodemailerError(err: unknown): SmtpReply {
-  const e: NodemailerErrorLike = typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : {};
-  const message = typeof e.message === 'string' ? e.message : String(err);
+  const error: NodemailerErrorLike = typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : {};
+  const message = typeof error.message === 'string' ? error.message : String(err);
   // nodemailer keeps the lines of a multi-line reply separated by \n; we join them with a space.
   const response =
-    typeof e.response === 'string' && e.response.trim() ? e.response.replace(/\s*\r?\n\s*/g, ' ').trim() : undefined;
+    typeof error.response === 'string' && error.response.trim() ? error.response.replace(/\s*\r?\n\s*/g, ' ').trim() : undefined;
   const responseCode =
-    typeof e.responseCode === 'number' && e.responseCode > 0
-      ? e.responseCode
+    typeof error.responseCode === 'number' && error.responseCode > 0
+      ? error.responseCode
       : Number(/^\s*([1-5]\d\d)/.exec(response ?? '')?.[1] ?? 0);
 
   if (!responseCode) {
-    const network = [e.code, e.originalCode].some((c) => typeof c === 'string' && NETWORK_ERROR_CODES.has(c));
+    const network = [error.code, error.originalCode].some((c) => typeof c === 'string' && NETWORK_ERROR_CODES.has(c));
     if (network || typeof err !== 'object' || err === null) return { code: 0, stage: 'NET', text: message };
-    return { code: 0, stage: stageOf(e.command, e.code, message), text: response ?? message };
+    return { code: 0, stage: stageOf(error.command, error.code, message), text: response ?? message };
   }
 
   const text = response ?? message;
-  const reply: SmtpReply = { code: responseCode, stage: stageOf(e.command, e.code, message), text };
+  const reply: SmtpReply = { code: responseCode, stage: stageOf(error.command, error.code, message), text };
   const enhancedCode = parseEnhancedCode(text);
   if (enhancedCode) reply.enhancedCode = enhancedCode;
   return reply;

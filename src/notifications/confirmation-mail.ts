@@ -24,21 +24,21 @@ function local(instant: Date, zone: string, format: string): string {
 }
 
 /** The confirmation mail, in German, with the slot in the office's local time. Pure. */
-export function renderConfirmationMail(m: ConfirmationMailInput): RenderedMail {
-  const when = local(m.slotStartsAt, m.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
-  const holdEnd = local(m.holdUntil, m.timeZone, "d. LLLL yyyy, HH:mm 'Uhr'");
-  const subject = `Bitte bestätigen Sie Ihren Termin am ${local(m.slotStartsAt, m.timeZone, 'dd.MM.yyyy')} (${m.reference})`;
+export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMail {
+  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
+  const holdEnd = local(mail.holdUntil, mail.timeZone, "d. LLLL yyyy, HH:mm 'Uhr'");
+  const subject = `Bitte bestätigen Sie Ihren Termin am ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy')} (${mail.reference})`;
   const text = [
-    `Guten Tag ${m.name},`,
+    `Guten Tag ${mail.name},`,
     '',
     `Sie haben einen Termin gebucht:`,
-    `  ${m.serviceName}`,
+    `  ${mail.serviceName}`,
     `  ${when}`,
-    `  ${m.locationName}, ${m.locationAddress}`,
-    `  Buchungsnummer: ${m.reference}`,
+    `  ${mail.locationName}, ${mail.locationAddress}`,
+    `  Buchungsnummer: ${mail.reference}`,
     '',
     `Bitte bestätigen Sie den Termin über diesen Link:`,
-    m.confirmUrl,
+    mail.confirmUrl,
     '',
     `Wir halten den Termin für Sie bis ${holdEnd}. Ohne Bestätigung wird er danach wieder freigegeben.`,
     '',
@@ -47,10 +47,10 @@ export function renderConfirmationMail(m: ConfirmationMailInput): RenderedMail {
     `Ihr Bürgeramt`,
   ].join('\n');
   const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
-<p>Guten Tag ${escapeHtml(m.name)},</p>
+<p>Guten Tag ${escapeHtml(mail.name)},</p>
 <p>Sie haben einen Termin gebucht:</p>
-<p><strong>${escapeHtml(m.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(m.locationName)}, ${escapeHtml(m.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(m.reference)}</strong></p>
-<p><a href="${escapeHtml(m.confirmUrl)}">Termin bestätigen</a></p>
+<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
+<p><a href="${escapeHtml(mail.confirmUrl)}">Termin bestätigen</a></p>
 <p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}. Ohne Bestätigung wird er danach wieder freigegeben.</p>
 <p>Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.</p>
 <p>Ihr Bürgeramt</p>

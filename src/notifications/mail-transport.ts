@@ -108,9 +108,9 @@ export class MailTransport implements OnApplicationShutdown {
         return { ...parseReply(info.response), acceptedBy: 'mx', remoteHost: host };
       } catch (err) {
         lastError = Object.assign(err as object, { remoteHost: host });
-        const e = err as { code?: string; responseCode?: number };
-        if (e.responseCode || !CONNECTION_ERRORS.has(e.code ?? '')) throw lastError;
-        this.logger.warn(`MX ${host} of ${domain} not reachable (${e.code}); trying the next one`);
+        const error = err as { code?: string; responseCode?: number };
+        if (error.responseCode || !CONNECTION_ERRORS.has(error.code ?? '')) throw lastError;
+        this.logger.warn(`MX ${host} of ${domain} not reachable (${error.code}); trying the next one`);
       }
     }
     throw lastError;
@@ -141,7 +141,7 @@ export class MailTransport implements OnApplicationShutdown {
   // After the loops stopped (they stop in onModuleDestroy, the first shutdown hook).
   onApplicationShutdown(): void {
     this.relay?.close();
-    for (const t of this.mxPools.values()) t.close();
+    for (const transporter of this.mxPools.values()) transporter.close();
   }
 }
 

@@ -16,20 +16,20 @@ const noMxResolver: MxResolver = { resolveMx: async () => [] };
 /** Sending: the dispatcher, its channels (e-mail over SMTP, SMS over the gateway) and the family resolver. */
 @Module({})
 export class NotificationsModule {
-  static register(o: {
+  static register(options: {
     devSmtpUrl: string | null;
     mxResolver?: MxResolver;
     deliveryListener: DeliveryListenerModule;
   }): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [OutboxModule, ProviderCircuitsModule, o.deliveryListener],
+      imports: [OutboxModule, ProviderCircuitsModule, options.deliveryListener],
       providers: [
-        { provide: DEV_SMTP_URL, useValue: o.devSmtpUrl },
+        { provide: DEV_SMTP_URL, useValue: options.devSmtpUrl },
         {
           provide: MX_RESOLVER,
           inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => o.mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver),
+          useFactory: (c: AppConfig) => options.mxResolver ?? (c.mxLookup ? systemMxResolver : noMxResolver),
         },
         {
           provide: ProviderFamilyResolver,

@@ -15,17 +15,17 @@ export interface SendVerdict {
  * our IP, is retried; only evidence against the message or the mailbox is final. Pure.
  */
 export function classifySendError(err: unknown): SendVerdict {
-  const e = err as { code?: unknown; remoteHost?: unknown };
+  const error = err as { code?: unknown; remoteHost?: unknown };
   const reply = replyFromNodemailerError(err);
   // Direct delivery names the MX that answered: its host name tells the provider.
-  if (!reply.remoteHost && typeof e?.remoteHost === 'string') reply.remoteHost = e.remoteHost;
+  if (!reply.remoteHost && typeof error?.remoteHost === 'string') reply.remoteHost = error.remoteHost;
   const verdict = classifySmtpReply(reply);
   return {
     temporary: verdict.temporary || verdict.category === 'provider_block',
     category: verdict.category,
     replyCode: reply.code > 0 ? reply.code : null,
     reply: reply.text.slice(0, 2000),
-    errorCode: typeof e?.code === 'string' ? e.code.slice(0, 40) : null,
+    errorCode: typeof error?.code === 'string' ? error.code.slice(0, 40) : null,
   };
 }
 
@@ -53,14 +53,14 @@ export function circuitEventOfRefusal(
  * used up. Only evidence against the mailbox bounces it; a permanent refusal, or a temporary one
  * on the last allowed attempt, fails it; anything else is tried again later.
  */
-export function outcomeOfRefusal(f: {
+export function outcomeOfRefusal(facts: {
   verdict: Pick<SendVerdict, 'category' | 'temporary'>;
   familyBlocked: boolean;
   attempts: number;
   maxAttempts: number;
 }): FailedSendOutcome {
-  if (f.familyBlocked) return 'held';
-  if (f.verdict.category === 'mailbox_unknown' && !f.verdict.temporary) return 'bounced';
-  if (!f.verdict.temporary || f.attempts >= f.maxAttempts) return 'failed';
+  if (facts.familyBlocked) return 'held';
+  if (facts.verdict.category === 'mailbox_unknown' && !facts.verdict.temporary) return 'bounced';
+  if (!facts.verdict.temporary || facts.attempts >= facts.maxAttempts) return 'failed';
   return 'deferred';
 }

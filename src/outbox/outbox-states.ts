@@ -69,6 +69,6 @@ export const CONFIRMATION_KINDS = ['booking_confirmation', 'sms_confirmation'] a
 
 /** `('a', 'b')` for SQL from a constant list of identifiers-like values (never user input). */
 export function sqlList(values: readonly string[]): string {
-  for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new Error(`not a state name: ${v}`);
+  for (const value of values) if (!/^[a-z_]+$/.test(value)) throw new Error(`not a state name: ${value}`);
   return `(${values.map((v) => `'${v}'`).join(', ')})`;
 }

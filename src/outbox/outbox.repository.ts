@@ -88,17 +88,17 @@ export interface MessageView {
 const CLAIMABLE = (o: string, now: string) =>
   `((${o}.state IN ${sqlList(DUE)} AND ${o}.next_attempt_at <= ${now}) OR (${o}.state = 'sending' AND ${o}.lease_until <= ${now}))`;
 
-function takeLease(p: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
+function takeLease(parts: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
   return `claimed AS (
          UPDATE outbox_messages o
-            SET state = 'sending', lease_owner = ${p.owner}, lease_until = ${p.now}::timestamptz + make_interval(secs => ${p.leaseSeconds}),
-                attempts = o.attempts + 1, is_probe = ${p.probe}
-           FROM ${p.source} WHERE o.id = ${p.source}.id
+            SET state = 'sending', lease_owner = ${parts.owner}, lease_until = ${parts.now}::timestamptz + make_interval(secs => ${parts.leaseSeconds}),
+                attempts = o.attempts + 1, is_probe = ${parts.probe}
+           FROM ${parts.source} WHERE o.id = ${parts.source}.id
          RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id,
-                   ${p.source}.prev_state, ${p.source}.prev_owner, ${p.source}.prev_lease_until
+                   ${parts.source}.prev_state, ${parts.source}.prev_owner, ${parts.source}.prev_lease_until
        ), lost AS (
          INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
-         SELECT id, attempts - 1, prev_lease_until, ${p.now}, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
+         SELECT id, attempts - 1, prev_lease_until, ${parts.now}, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
            FROM claimed WHERE prev_state = 'sending'
        )
        SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`;
@@ -124,7 +124,7 @@ export class OutboxRepository {
    */
   claim(
     manager: EntityManager,
-    q: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number },
+    claim: { now: Date; limit: number; owner: string; leaseSeconds: number; ratePerMinute: number },
   ): Promise<ClaimedMessage[]> {
     return sql<ClaimedMessage>(
       manager,
@@ -156,7 +156,7 @@ export class OutboxRepository {
           LIMIT $2
           FOR UPDATE SKIP LOCKED
        ), ${takeLease({ source: 'picked', now: '$1', owner: '$3', leaseSeconds: '$4', probe: false })}`,
-      [q.now, q.limit, q.owner, q.leaseSeconds, q.ratePerMinute],
+      [claim.now, claim.limit, claim.owner, claim.leaseSeconds, claim.ratePerMinute],
     );
   }
 
@@ -164,7 +164,7 @@ export class OutboxRepository {
   async claimProbe(
     manager: EntityManager,
     id: string,
-    q: { now: Date; owner: string; leaseSeconds: number },
+    lease: { now: Date; owner: string; leaseSeconds: number },
   ): Promise<ClaimedMessage | undefined> {
     return sqlOne<ClaimedMessage>(
       manager,
@@ -172,7 +172,7 @@ export class OutboxRepository {
          SELECT id, state AS prev_state, lease_owner AS prev_owner, lease_until AS prev_lease_until FROM outbox_messages
           WHERE id = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
        ), ${takeLease({ source: 'prev', now: '$2', owner: '$3', leaseSeconds: '$4', probe: true })}`,
-      [id, q.now, q.owner, q.leaseSeconds],
+      [id, lease.now, lease.owner, lease.leaseSeconds],
     );
   }
 
@@ -180,7 +180,7 @@ export class OutboxRepository {
    * Records an attempt and moves the message on, only while this worker still holds the lease
    * (compare-and-swap); returns false when the lease was lost and someone else owns the row.
    */
-  async complete(manager: EntityManager, id: string, owner: string, r: AttemptResult): Promise<boolean> {
+  async complete(manager: EntityManager, id: string, owner: string, result: AttemptResult): Promise<boolean> {
     const rows = await sql(
       manager,
       `WITH done AS (
@@ -199,16 +199,16 @@ export class OutboxRepository {
       [
         id,
         owner,
-        r.outcome,
-        r.replyCode,
-        r.reply,
-        r.startedAt,
-        r.finishedAt,
-        r.nextAttemptAt ?? null,
-        r.errorCode,
-        r.category,
-        STATE_OF_OUTCOME[r.outcome],
-        r.acceptedBy ?? null,
+        result.outcome,
+        result.replyCode,
+        result.reply,
+        result.startedAt,
+        result.finishedAt,
+        result.nextAttemptAt ?? null,
+        result.errorCode,
+        result.category,
+        STATE_OF_OUTCOME[result.outcome],
+        result.acceptedBy ?? null,
       ],
     );
     return rows.length === 1;
@@ -290,7 +290,7 @@ export class OutboxRepository {
   /** A new message in the outbox (sent by the dispatcher, never inside a request). */
   async enqueue(
     manager: EntityManager,
-    x: {
+    message: {
       id: string;
       bookingId: string;
       kind: string;
@@ -305,7 +305,17 @@ export class OutboxRepository {
       manager,
       `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
-      [x.id, x.bookingId, x.kind, x.channel, x.recipient, this.messageIdFor(x.id), JSON.stringify(x.payload), x.now, x.family],
+      [
+        message.id,
+        message.bookingId,
+        message.kind,
+        message.channel,
+        message.recipient,
+        this.messageIdFor(message.id),
+        JSON.stringify(message.payload),
+        message.now,
+        message.family,
+      ],
     );
   }
 
@@ -494,7 +504,7 @@ export class OutboxRepository {
   async applyReport(
     manager: EntityManager,
     id: string,
-    r: {
+    report: {
       state: OutboxState;
       now: Date;
       deliveredByMx: boolean;
@@ -516,7 +526,7 @@ export class OutboxRepository {
               next_attempt_at = COALESCE($5, next_attempt_at),
               last_reply = COALESCE($6, last_reply), last_reply_category = COALESCE($7, last_reply_category)
         WHERE id = $1 AND state IN ${sqlList(HANDED_OVER)}`,
-      [id, r.state, r.now, r.deliveredByMx, r.nextAttemptAt, r.reply, r.category],
+      [id, report.state, report.now, report.deliveredByMx, report.nextAttemptAt, report.reply, report.category],
     );
   }
 
@@ -540,24 +550,24 @@ export class OutboxRepository {
   }
 
   /** Every report is kept, matched or not, with its raw text (capped). */
-  async recordReport(manager: EntityManager, e: DeliveryEventRecord): Promise<void> {
+  async recordReport(manager: EntityManager, event: DeliveryEventRecord): Promise<void> {
     await sql(
       manager,
       `INSERT INTO delivery_events (message_id, at, source, kind, state_after, category, status, reply, remote_mta, recipient, unmatched_reason, raw)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
-        e.messageId,
-        e.at,
-        e.source,
-        e.kind,
-        e.stateAfter,
-        e.category ?? null,
-        e.status?.slice(0, 16) ?? null,
-        e.reply?.slice(0, 2000) ?? null,
-        e.remoteMta?.slice(0, 255) ?? null,
-        e.recipient?.slice(0, 254) ?? null,
-        e.unmatchedReason ?? null,
-        e.raw ? printable(e.raw).slice(0, 64 * 1024) : null,
+        event.messageId,
+        event.at,
+        event.source,
+        event.kind,
+        event.stateAfter,
+        event.category ?? null,
+        event.status?.slice(0, 16) ?? null,
+        event.reply?.slice(0, 2000) ?? null,
+        event.remoteMta?.slice(0, 255) ?? null,
+        event.recipient?.slice(0, 254) ?? null,
+        event.unmatchedReason ?? null,
+        event.raw ? printable(event.raw).slice(0, 64 * 1024) : null,
       ],
     );
   }
@@ -649,9 +659,9 @@ export class OutboxRepository {
  * The confirmation mail of booking `b` to its current address, as the start of an EXISTS
  * sub-select (`o` is the message): add a condition on `o.state`.
  */
-function confirmationMailOf(b: string): string {
-  return `SELECT 1 FROM outbox_messages o WHERE o.booking_id = ${b}.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
-            AND lower(o.recipient) = lower(${b}.email)`;
+function confirmationMailOf(bookingAlias: string): string {
+  return `SELECT 1 FROM outbox_messages o WHERE o.booking_id = ${bookingAlias}.id AND o.channel = 'email' AND o.kind = 'booking_confirmation'
+            AND lower(o.recipient) = lower(${bookingAlias}.email)`;
 }
 
 /**
@@ -659,7 +669,7 @@ function confirmationMailOf(b: string): string {
  * of the booking that `source` (a CTE with `id`) returns. The outbox owns the text; the caller
  * gives the placeholders of its own statement.
  */
-export function queueConfirmationSql(p: {
+export function queueConfirmationSql(placeholders: {
   source: string;
   id: string;
   recipient: string;
@@ -669,8 +679,8 @@ export function queueConfirmationSql(p: {
   family: string;
 }): string {
   return `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
-         SELECT ${p.id}, id, 'booking_confirmation', 'email', ${p.recipient}, ${p.messageId}, ${p.payload}, 'queued', ${p.now}, ${p.now}, ${p.family}
-           FROM ${p.source}`;
+         SELECT ${placeholders.id}, id, 'booking_confirmation', 'email', ${placeholders.recipient}, ${placeholders.messageId}, ${placeholders.payload}, 'queued', ${placeholders.now}, ${placeholders.now}, ${placeholders.family}
+           FROM ${placeholders.source}`;
 }
 
 /**

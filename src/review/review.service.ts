@@ -95,41 +95,41 @@ export class ReviewService {
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.extend', reason, actor, async (manager, b) => {
-      if (b.status !== 'pending')
-        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${b.status}.`, {
-          status: b.status,
+    return this.act(id, 'review.extend', reason, actor, async (manager, booking) => {
+      if (booking.status !== 'pending')
+        throw new DomainError('INVALID_TRANSITION', `Only a pending booking can be extended; this one is ${booking.status}.`, {
+          status: booking.status,
         });
       const untilAt = DateTime.fromISO(until, { setZone: true });
       if (!untilAt.isValid) throw new DomainError('EXTENSION_INVALID', '`until` is not a valid ISO-8601 date-time.');
-      const latest = DateTime.fromJSDate(b.slotStartsAt).minus({ minutes: this.config.confirmCutoffMinutes });
+      const latest = DateTime.fromJSDate(booking.slotStartsAt).minus({ minutes: this.config.confirmCutoffMinutes });
       if (untilAt <= this.clock.now()) throw new DomainError('EXTENSION_INVALID', '`until` must be in the future.');
       if (untilAt > latest) {
         throw new DomainError(
           'EXTENSION_INVALID',
-          `A hold can run at most until ${this.config.confirmCutoffMinutes} minutes before the appointment (${isoInZone(latest, b.timeZone)}).`,
-          { latest: isoInZone(latest, b.timeZone) },
+          `A hold can run at most until ${this.config.confirmCutoffMinutes} minutes before the appointment (${isoInZone(latest, booking.timeZone)}).`,
+          { latest: isoInZone(latest, booking.timeZone) },
         );
       }
-      await this.bookings.setGoodwill(manager, b.id, untilAt.toJSDate());
-      await this.holds.recompute(manager, [b.id], this.clock.now());
+      await this.bookings.setGoodwill(manager, booking.id, untilAt.toJSDate());
+      await this.holds.recompute(manager, [booking.id], this.clock.now());
     });
   }
 
   reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {
-    return this.act(id, 'review.reinstate', reason, actor, async (manager, b) => {
-      if (b.status !== 'expired')
-        throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${b.status}.`, {
-          status: b.status,
+    return this.act(id, 'review.reinstate', reason, actor, async (manager, booking) => {
+      if (booking.status !== 'expired')
+        throw new DomainError('INVALID_TRANSITION', `Only an expired booking can be reinstated; this one is ${booking.status}.`, {
+          status: booking.status,
         });
       const now = this.clock.now();
-      const target = slotId ?? b.slotId;
+      const target = slotId ?? booking.slotId;
       const slot = await this.bookings.reservePlace(manager, target, now.toJSDate());
       if (!slot) throw await this.bookings.whyNotReservable(manager, target, now.toJSDate());
       // The same hold as a new booking: the first window from now, the upper limit from now.
       const holdUntil = initialHoldUntil(now, DateTime.fromJSDate(slot.startsAt), this.config.confirmWindowMinutes);
       try {
-        await this.bookings.reinstate(manager, b.id, {
+        await this.bookings.reinstate(manager, booking.id, {
           slotId: slot.slotId,
           locationId: slot.locationId,
           holdUntil: holdUntil.toJSDate(),
@@ -141,7 +141,7 @@ export class ReviewService {
           throw new DomainError('BOOKING_LIMIT_SLOT', 'This address has another active booking in that slot.');
         throw err;
       }
-      const fresh = (await this.bookings.findById(manager, b.id))!;
+      const fresh = (await this.bookings.findById(manager, booking.id))!;
       // A new confirmation on every channel the citizen gave.
       await this.issuer.issue(manager, fresh, {
         preface: 'Ihr Termin wurde vom Bürgeramt wiederhergestellt. Bitte bestätigen Sie ihn über den Link unten.',
@@ -158,32 +158,32 @@ export class ReviewService {
   }
 
   confirm(id: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.confirm', reason, actor, async (manager, b) => {
-      if (b.status !== 'pending')
+    return this.act(id, 'review.confirm', reason, actor, async (manager, booking) => {
+      if (booking.status !== 'pending')
         throw new DomainError(
           'INVALID_TRANSITION',
-          `Only a pending booking can be confirmed by hand; this one is ${b.status}. Reinstate an expired booking first.`,
-          { status: b.status },
+          `Only a pending booking can be confirmed by hand; this one is ${booking.status}. Reinstate an expired booking first.`,
+          { status: booking.status },
         );
-      await this.bookings.confirmByStaff(manager, b.id, this.clock.now().toJSDate());
+      await this.bookings.confirmByStaff(manager, booking.id, this.clock.now().toJSDate());
     });
   }
 
   close(id: string, reason: string, actor: Actor) {
-    return this.act(id, 'review.close', reason, actor, async (manager, b) => {
-      if (!(await this.bookings.closeReview(manager, b.id, this.clock.now().toJSDate()))) {
+    return this.act(id, 'review.close', reason, actor, async (manager, booking) => {
+      if (!(await this.bookings.closeReview(manager, booking.id, this.clock.now().toJSDate()))) {
         throw new DomainError('INVALID_TRANSITION', 'Only an expired booking with an open review can be closed.', {
-          status: b.status,
+          status: booking.status,
         });
       }
-      const when = DateTime.fromJSDate(b.slotStartsAt)
-        .setZone(b.timeZone)
+      const when = DateTime.fromJSDate(booking.slotStartsAt)
+        .setZone(booking.timeZone)
         .setLocale('de')
         .toFormat("d. LLLL yyyy 'um' HH:mm 'Uhr'");
       const text = [
-        `Guten Tag ${b.name},`,
+        `Guten Tag ${booking.name},`,
         '',
-        `leider konnten wir Ihnen die Bestätigung für Ihren Termin am ${when} (${b.reference}) nicht rechtzeitig zustellen, und der Termin ist verfallen.`,
+        `leider konnten wir Ihnen die Bestätigung für Ihren Termin am ${when} (${booking.reference}) nicht rechtzeitig zustellen, und der Termin ist verfallen.`,
         '',
         `Sie können hier einen neuen Termin buchen:`,
         `${this.config.publicBaseUrl}/`,
@@ -192,12 +192,12 @@ export class ReviewService {
       ].join('\n');
       await this.outbox.enqueue(manager, {
         id: randomUUID(),
-        bookingId: b.id,
+        bookingId: booking.id,
         kind: 'booking_closed_notice',
         channel: 'email',
-        recipient: b.email,
-        payload: { to: b.email, subject: `Ihr Termin ${b.reference} ist verfallen`, text },
-        family: familyOfDomain(b.email, this.config.providerFamilyOverrides) ?? null,
+        recipient: booking.email,
+        payload: { to: booking.email, subject: `Ihr Termin ${booking.reference} ist verfallen`, text },
+        family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,
         now: this.clock.now().toJSDate(),
       });
     });
@@ -213,10 +213,10 @@ export class ReviewService {
   ) {
     try {
       await this.tx.run(async (manager) => {
-        const b = await this.bookings.findById(manager, id, true);
-        if (!b) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
-        const before = this.snapshot(b);
-        await work(manager, b);
+        const booking = await this.bookings.findById(manager, id, true);
+        if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+        const before = this.snapshot(booking);
+        await work(manager, booking);
         const after = this.snapshot((await this.bookings.findById(manager, id))!);
         await this.audit.record(manager, actor, { action, bookingId: id, reason, before, after });
       });

@@ -54,7 +54,7 @@ export class SchedulingRepository {
   /** Slots with free capacity that start inside [from, to). */
   availableSlots(
     manager: EntityManager,
-    q: { locationId: string; serviceId: string; from: Date; to: Date; limit: number },
+    query: { locationId: string; serviceId: string; from: Date; to: Date; limit: number },
   ): Promise<SlotRow[]> {
     return sql(
       manager,
@@ -63,7 +63,7 @@ export class SchedulingRepository {
          FROM slots s JOIN locations l ON l.id = s.location_id
         WHERE s.location_id = $1 AND s.service_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity
         ORDER BY s.starts_at LIMIT $5`,
-      [q.locationId, q.serviceId, q.from, q.to, q.limit],
+      [query.locationId, query.serviceId, query.from, query.to, query.limit],
     );
   }
 
@@ -78,33 +78,33 @@ export class SchedulingRepository {
     return rows[0];
   }
 
-  async insertLocation(manager: EntityManager, l: { name: string; address: string; timeZone: string }): Promise<string> {
+  async insertLocation(manager: EntityManager, location: { name: string; address: string; timeZone: string }): Promise<string> {
     const rows = await sql<any>(
       manager,
       `INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3)
        ON CONFLICT ON CONSTRAINT uq_locations_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-      [l.name, l.address, l.timeZone],
+      [location.name, location.address, location.timeZone],
     );
     return rows[0].id;
   }
 
-  async insertService(manager: EntityManager, s: { name: string; durationMinutes: number }): Promise<string> {
+  async insertService(manager: EntityManager, service: { name: string; durationMinutes: number }): Promise<string> {
     const rows = await sql<any>(
       manager,
       `INSERT INTO services (name, duration_minutes) VALUES ($1, $2)
        ON CONFLICT ON CONSTRAINT uq_services_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-      [s.name, s.durationMinutes],
+      [service.name, service.durationMinutes],
     );
     return rows[0].id;
   }
 
   async replaceOpeningHours(manager: EntityManager, locationId: string, openings: WeeklyOpening[]): Promise<void> {
     await sql(manager, `DELETE FROM opening_hours WHERE location_id = $1`, [locationId]);
-    for (const o of openings) {
+    for (const opening of openings) {
       await sql(
         manager,
         `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, $2, $3, $4, $5)`,
-        [locationId, o.weekday, o.opens, o.closes, o.counters],
+        [locationId, opening.weekday, opening.opens, opening.closes, opening.counters],
       );
     }
   }

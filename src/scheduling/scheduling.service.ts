@@ -35,17 +35,17 @@ export class SchedulingService {
     return this.repo.listServices(this.tx.manager);
   }
 
-  async availableSlots(q: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
+  async availableSlots(query: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
     const manager = this.tx.manager;
     const [location, service] = await Promise.all([
-      this.repo.findLocation(manager, q.locationId),
-      this.repo.findService(manager, q.serviceId),
+      this.repo.findLocation(manager, query.locationId),
+      this.repo.findService(manager, query.serviceId),
     ]);
     if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
     if (!service) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
     const now = this.clock.now();
-    const from = q.from ? DateTime.fromISO(q.from, { zone: location.timeZone }) : now;
-    const to = q.to ? DateTime.fromISO(q.to, { zone: location.timeZone }) : from.plus({ days: 14 });
+    const from = query.from ? DateTime.fromISO(query.from, { zone: location.timeZone }) : now;
+    const to = query.to ? DateTime.fromISO(query.to, { zone: location.timeZone }) : from.plus({ days: 14 });
     if (!from.isValid || !to.isValid)
       throw new DomainError('VALIDATION_FAILED', '`from` and `to` must be ISO-8601 dates or date-times.', [
         { field: from.isValid ? 'to' : 'from', problems: ['not a valid ISO-8601 date'] },
@@ -100,15 +100,20 @@ export class SchedulingService {
     });
   }
 
-  async createLocation(l: { name: string; address: string; timeZone: string; openings: WeeklyOpening[] }): Promise<string> {
+  async createLocation(location: {
+    name: string;
+    address: string;
+    timeZone: string;
+    openings: WeeklyOpening[];
+  }): Promise<string> {
     return this.tx.run(async (manager) => {
-      const id = await this.repo.insertLocation(manager, l);
-      await this.repo.replaceOpeningHours(manager, id, l.openings);
+      const id = await this.repo.insertLocation(manager, location);
+      await this.repo.replaceOpeningHours(manager, id, location.openings);
       return id;
     });
   }
 
-  createService(s: { name: string; durationMinutes: number }): Promise<string> {
-    return this.repo.insertService(this.tx.manager, s);
+  createService(service: { name: string; durationMinutes: number }): Promise<string> {
+    return this.repo.insertService(this.tx.manager, service);
   }
 }

@@ -7,10 +7,10 @@ import { SmsEventsService } from './sms-events.service';
 /** The SMS gateway's delivery reports. */
 @Module({})
 export class SmsModule {
-  static register(o: { deliveryListener: DeliveryListenerModule }): DynamicModule {
+  static register(options: { deliveryListener: DeliveryListenerModule }): DynamicModule {
     return {
       module: SmsModule,
-      imports: [OutboxModule, o.deliveryListener],
+      imports: [OutboxModule, options.deliveryListener],
       controllers: [SmsEventsController],
       providers: [SmsEventsService, SmsWebhookGuard],
     };

@@ -15,13 +15,13 @@ export interface StaffPrincipal {
 export class StaffRepository {
   async insert(
     manager: EntityManager,
-    u: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },
+    user: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },
   ): Promise<StaffPrincipal> {
     const row = await sqlOne<StaffPrincipal>(
       manager,
       `INSERT INTO staff_users (email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
        RETURNING id, email, display_name AS "displayName", role`,
-      [u.email, u.displayName, u.role, u.passwordHash, u.now],
+      [user.email, user.displayName, user.role, user.passwordHash, user.now],
     );
     return row!;
   }
@@ -46,13 +46,13 @@ export class StaffRepository {
 
   async insertSession(
     manager: EntityManager,
-    s: { tokenHash: Buffer; staffUserId: string; now: Date; expiresAt: Date },
+    session: { tokenHash: Buffer; staffUserId: string; now: Date; expiresAt: Date },
   ): Promise<void> {
     await sql(manager, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
-      s.tokenHash,
-      s.staffUserId,
-      s.now,
-      s.expiresAt,
+      session.tokenHash,
+      session.staffUserId,
+      session.now,
+      session.expiresAt,
     ]);
   }
 
