@@ -220,7 +220,8 @@ export class BookingsRepository {
   findByTokenHash(manager: EntityManager, hash: Buffer, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(
       manager,
-      `${BOOKING_SELECT} JOIN confirmation_tokens t ON t.booking_id = b.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL${forUpdate ? ' FOR UPDATE OF b' : ''}`,
+      `${BOOKING_SELECT} JOIN confirmation_tokens t ON t.booking_id = b.id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL${forUpdate ? ' FOR UPDATE OF b' : ''}`,
       [hash],
     );
   }
@@ -334,7 +335,8 @@ export class BookingsRepository {
   async grantGoodwill(manager: EntityManager, ids: string[], until: Date, cutoffMinutes: number): Promise<void> {
     await sql(
       manager,
-      `UPDATE bookings b SET goodwill_until = GREATEST(COALESCE(b.goodwill_until, '-infinity'), LEAST($2::timestamptz, s.starts_at - make_interval(mins => $3)))
+      `UPDATE bookings b
+          SET goodwill_until = GREATEST(COALESCE(b.goodwill_until, '-infinity'), LEAST($2::timestamptz, s.starts_at - make_interval(mins => $3)))
          FROM slots s WHERE s.id = b.slot_id AND b.id = ANY($1::uuid[]) AND b.status = 'pending'`,
       [ids, until, cutoffMinutes],
     );
@@ -371,7 +373,8 @@ export class BookingsRepository {
          JOIN services sv ON sv.id = s.service_id
          LEFT JOIN last_mail lm ON lm.booking_id = b.id
         WHERE (
-                ($1::text IS DISTINCT FROM 'held_for_mail' AND b.status = 'expired' AND b.expiry_reason = 'mail_undelivered' AND (b.review_status = 'open' OR $5::boolean))
+                ($1::text IS DISTINCT FROM 'held_for_mail' AND b.status = 'expired' AND b.expiry_reason = 'mail_undelivered'
+                 AND (b.review_status = 'open' OR $5::boolean))
              OR ($1::text IS DISTINCT FROM 'mail_undelivered' AND b.status = 'pending' AND lm.state IN ${sqlList(UNDELIVERED)})
               )
           AND ($2::uuid IS NULL OR b.location_id = $2)
@@ -432,7 +435,8 @@ export class BookingsRepository {
   async closeReview(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await sql(
       manager,
-      `UPDATE bookings SET review_status = 'closed', review_closed_at = $2 WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`,
+      `UPDATE bookings SET review_status = 'closed', review_closed_at = $2
+        WHERE id = $1 AND status = 'expired' AND review_status = 'open' RETURNING id`,
       [id, now],
     );
     return rows.length === 1;
@@ -465,7 +469,8 @@ export class BookingsRepository {
     await sql(
       manager,
       `INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
-       ON CONFLICT (booking_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
+       ON CONFLICT (booking_id)
+       DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
       [bookingId, hash, now],
     );
   }

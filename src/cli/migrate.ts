@@ -47,7 +47,22 @@ async function main(): Promise<void> {
         const file = join(resolve(__dirname, '../../../migrations'), `${timestamp}-${name}.ts`);
         writeFileSync(
           file,
-          `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${name}${timestamp} implements MigrationInterface {\n  name = '${name}${timestamp}';\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n${up}\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`,
+          [
+            `import { MigrationInterface, QueryRunner } from 'typeorm';`,
+            ``,
+            `export class ${name}${timestamp} implements MigrationInterface {`,
+            `  name = '${name}${timestamp}';`,
+            ``,
+            `  public async up(queryRunner: QueryRunner): Promise<void> {`,
+            up,
+            `  }`,
+            ``,
+            `  public async down(queryRunner: QueryRunner): Promise<void> {`,
+            down,
+            `  }`,
+            `}`,
+            ``,
+          ].join('\n'),
         );
         console.log(`wrote ${file}; add it to migrations/index.ts`);
         break;

@@ -68,7 +68,8 @@ export class ProviderCircuitsRepository {
   all(manager: EntityManager): Promise<CircuitRow[]> {
     return sql<CircuitRow>(
       manager,
-      `SELECT family, state, since, open_until AS "openUntil", paused_by AS "pausedBy", pause_reason AS "pauseReason", circuit FROM provider_circuits`,
+      `SELECT family, state, since, open_until AS "openUntil", paused_by AS "pausedBy", pause_reason AS "pauseReason", circuit
+         FROM provider_circuits`,
     );
   }
 }

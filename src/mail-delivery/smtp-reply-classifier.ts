@@ -72,6 +72,12 @@ const says =
   (r: ReplyFacts): boolean =>
     pattern.test(r.lower);
 
+/** Any of these words: one alternation written as several patterns, so each stays readable. */
+const saysAny =
+  (...patterns: RegExp[]) =>
+  (r: ReplyFacts): boolean =>
+    patterns.some((pattern) => pattern.test(r.lower));
+
 /**
  * The rules, first match wins. Order: no reply at all, then provider-specific rules (a
  * provider's own reason code beats its prose), then generic text, then the enhanced status
@@ -189,15 +195,18 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'text.relay-limit',
     category: 'relay_limit',
-    test: says(
-      /(?:messages?|recipients?|mails?) per (?:minute|hour|day) (?:exceeded|limit)|message count quota|sending (?:quota|limit) (?:exceeded|reached)|daily (?:sending )?(?:quota|limit)|mail limit has been reached|max defers and failures per hour/,
+    test: saysAny(
+      /(?:messages?|recipients?|mails?) per (?:minute|hour|day) (?:exceeded|limit)|message count quota/,
+      /sending (?:quota|limit) (?:exceeded|reached)|daily (?:sending )?(?:quota|limit)|mail limit has been reached/,
+      /max defers and failures per hour/,
     ),
   },
   {
     id: 'text.auth',
     category: 'sender_config',
-    test: says(
-      /authentication (?:required|failed|unsuccessful|credentials invalid)|invalid login|username and password not accepted|missing credentials/,
+    test: saysAny(
+      /authentication (?:required|failed|unsuccessful|credentials invalid)|invalid login/,
+      /username and password not accepted|missing credentials/,
     ),
   },
   {
@@ -208,46 +217,56 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   {
     id: 'text.sender-config',
     category: 'sender_config',
-    test: says(
-      /\bspf\b|dkim|dmarc|\bptr\b|reverse dns|reverse (?:hostname|lookup|mapping)|\brdns\b|cannot find your (?:reverse )?hostname|\bhelo\b|sender address rejected|sender domain|sender verify|relay(?:ing)? (?:access )?denied|unauthenticated/,
+    test: saysAny(
+      /\bspf\b|dkim|dmarc|\bptr\b|reverse dns|reverse (?:hostname|lookup|mapping)|\brdns\b/,
+      /cannot find your (?:reverse )?hostname|\bhelo\b|sender address rejected|sender domain|sender verify/,
+      /relay(?:ing)? (?:access )?denied|unauthenticated/,
     ),
   },
   // Before the unknown-mailbox words: "mailbox unavailable: over quota" must not mark the address bad.
   {
     id: 'text.mailbox-full',
     category: 'mailbox_full',
-    test: says(
-      /mailbox (?:is )?full|over ?quota|quota (?:limit )?exceeded|exceed(?:s|ed)? (?:its |the )?(?:storage|quota)|out of storage|insufficient storage|mailbox size limit|storage allocation|postfach (?:ist )?voll/,
+    test: saysAny(
+      /mailbox (?:is )?full|over ?quota|quota (?:limit )?exceeded|exceed(?:s|ed)? (?:its |the )?(?:storage|quota)/,
+      /out of storage|insufficient storage|mailbox size limit|storage allocation|postfach (?:ist )?voll/,
     ),
   },
   {
     id: 'text.mailbox-unknown',
     category: 'mailbox_unknown',
-    test: says(
-      /user unknown|unknown (?:user|recipient|mailbox|local.?part)|(?:recipient|mailbox|address) unknown|no such (?:user|mailbox|recipient|address|account)|does ?n[o']t exist|mailbox unavailable|(?:mailbox|recipient|user|address) not found|invalid (?:recipient|mailbox)|not listed in (?:domino )?directory|(?:mailbox|account) (?:is )?(?:disabled|inactive|deactivated)|doesn't have an? .{0,30}account|host unknown|host or domain name not found|domain not found|unrouteable address|recipientnotfound/,
+    test: saysAny(
+      /user unknown|unknown (?:user|recipient|mailbox|local.?part)|(?:recipient|mailbox|address) unknown/,
+      /no such (?:user|mailbox|recipient|address|account)|does ?n[o']t exist|mailbox unavailable/,
+      /(?:mailbox|recipient|user|address) not found|invalid (?:recipient|mailbox)|not listed in (?:domino )?directory/,
+      /(?:mailbox|account) (?:is )?(?:disabled|inactive|deactivated)|doesn't have an? .{0,30}account|host unknown/,
+      /host or domain name not found|domain not found|unrouteable address|recipientnotfound/,
     ),
   },
   // "spam" as a word, so "spamhaus" (a block list) is not read as content.
   {
     id: 'text.content',
     category: 'content_reject',
-    test: says(
-      /\bspam\b|unsolicited|virus|malware|phish|content|suspicious|attachment|\bheaders?\b|rfc ?5322|message (?:is )?too (?:big|large)|message size exceeds/,
+    test: saysAny(
+      /\bspam\b|unsolicited|virus|malware|phish|content|suspicious|attachment|\bheaders?\b|rfc ?5322/,
+      /message (?:is )?too (?:big|large)|message size exceeds/,
     ),
   },
   {
     id: 'text.block',
     category: 'provider_block',
-    test: says(
-      /block ?list|black ?list|\bblocked\b|\bbanned\b|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|\bsorbs\b|(?:low|poor|bad) reputation|no smtp service/,
+    test: saysAny(
+      /block ?list|black ?list|\bblocked\b|\bbanned\b|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|\bsorbs\b/,
+      /(?:low|poor|bad) reputation|no smtp service/,
     ),
   },
   { id: 'text.policy', category: 'content_reject', test: says(/polic(?:y|ies)/) },
   {
     id: 'text.network',
     category: 'network',
-    test: says(
-      /timed? ?out|connection (?:refused|reset|closed|dropped|lost)|lost connection|no route to host|network is unreachable|econnrefused|econnreset|etimedout|ehostunreach|enetunreach/,
+    test: saysAny(
+      /timed? ?out|connection (?:refused|reset|closed|dropped|lost)|lost connection|no route to host/,
+      /network is unreachable|econnrefused|econnreset|etimedout|ehostunreach|enetunreach/,
     ),
   },
   {

@@ -91,17 +91,21 @@ const CLAIMABLE = (o: string, now: string) =>
 function takeLease(parts: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
   return `claimed AS (
          UPDATE outbox_messages o
-            SET state = 'sending', lease_owner = ${parts.owner}, lease_until = ${parts.now}::timestamptz + make_interval(secs => ${parts.leaseSeconds}),
+            SET state = 'sending', lease_owner = ${parts.owner},
+                lease_until = ${parts.now}::timestamptz + make_interval(secs => ${parts.leaseSeconds}),
                 attempts = o.attempts + 1, is_probe = ${parts.probe}
            FROM ${parts.source} WHERE o.id = ${parts.source}.id
          RETURNING o.id, o.message_id, o.recipient, o.channel, o.payload, o.attempts, o.family, o.is_probe, o.booking_id,
                    ${parts.source}.prev_state, ${parts.source}.prev_owner, ${parts.source}.prev_lease_until
        ), lost AS (
          INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply, worker, family)
-         SELECT id, attempts - 1, prev_lease_until, ${parts.now}, 'lease_expired', 'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
+         SELECT id, attempts - 1, prev_lease_until, ${parts.now}, 'lease_expired',
+                'no result reported before the lease ran out (worker crashed or stalled)', prev_owner, family
            FROM claimed WHERE prev_state = 'sending'
        )
-       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe", booking_id AS "bookingId" FROM claimed`;
+       SELECT id, message_id AS "messageId", recipient, channel, payload, attempts, family, is_probe AS "isProbe",
+              booking_id AS "bookingId"
+         FROM claimed`;
 }
 
 @Injectable()
@@ -195,7 +199,8 @@ export class OutboxRepository {
          RETURNING id, attempts, family
        )
        INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker, family)
-       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family FROM done RETURNING id`,
+       SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family
+         FROM done RETURNING id`,
       [
         id,
         owner,
@@ -234,7 +239,8 @@ export class OutboxRepository {
     const rows = await sql(
       manager,
       `WITH r AS (
-         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[]) AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
+         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[])
+                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
        ), done AS (
          UPDATE outbox_messages o
             SET state = 'accepted', lease_owner = NULL, lease_until = NULL, is_probe = false,
@@ -244,7 +250,8 @@ export class OutboxRepository {
          RETURNING o.id, o.attempts, o.family, o.booking_id
        ), recorded AS (
          INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
-         SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family FROM done JOIN r ON r.id = done.id
+         SELECT done.id, done.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code, r.reply, $1, done.family
+           FROM done JOIN r ON r.id = done.id
        )
        SELECT id, booking_id AS "bookingId" FROM done`,
       [
@@ -449,7 +456,8 @@ export class OutboxRepository {
     if (bookings.length === 0) return Promise.resolve([]);
     return sql<ConfirmationFact>(
       manager,
-      `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy", o.delivered_at AS "deliveredAt"
+      `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy",
+              o.delivered_at AS "deliveredAt"
          FROM unnest($1::uuid[], $2::text[]) AS b(id, email)
          JOIN outbox_messages o ON o.booking_id = b.id
         WHERE o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))`,
@@ -629,7 +637,8 @@ export class OutboxRepository {
     const messages = await sql<Omit<MessageView, 'history'>>(
       manager,
       `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
-              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy", created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
+              last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy",
+              created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
          FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
       [bookingId],
     );
@@ -679,7 +688,8 @@ export function queueConfirmationSql(placeholders: {
   family: string;
 }): string {
   return `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
-         SELECT ${placeholders.id}, id, 'booking_confirmation', 'email', ${placeholders.recipient}, ${placeholders.messageId}, ${placeholders.payload}, 'queued', ${placeholders.now}, ${placeholders.now}, ${placeholders.family}
+         SELECT ${placeholders.id}, id, 'booking_confirmation', 'email', ${placeholders.recipient}, ${placeholders.messageId},
+                ${placeholders.payload}, 'queued', ${placeholders.now}, ${placeholders.now}, ${placeholders.family}
            FROM ${placeholders.source}`;
 }
 

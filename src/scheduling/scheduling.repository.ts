@@ -112,7 +112,8 @@ export class SchedulingRepository {
   openingHours(manager: EntityManager, locationId: string): Promise<WeeklyOpening[]> {
     return sql(
       manager,
-      `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
+      `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters
+         FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
       [locationId],
     );
   }
