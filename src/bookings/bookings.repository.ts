@@ -125,15 +125,7 @@ export class BookingsRepository {
    */
   async insertBookingWithinLimits(
     manager: EntityManager,
-    booking: {
-      id: string;
-      reference: string;
-      slotId: string;
-      locationId: string;
-      name: string;
-      email: string;
-      phone: string | null;
-      holdUntil: Date;
+    booking: Pick<BookingRow, 'id' | 'reference' | 'slotId' | 'locationId' | 'name' | 'email' | 'phone' | 'holdUntil'> & {
       now: Date;
     },
     limits: { dayStart: Date; dayEnd: Date; maxPerDay: number },
