@@ -295,13 +295,13 @@ export class BookingsRepository {
   // --- Holds -------------------------------------------------------------------------------------
 
   /** What the hold policy needs of these pending bookings (their messages come from the outbox). */
-  holdFacts(manager: EntityManager, ids: string[], lock = false): Promise<HoldFacts[]> {
+  holdFacts(manager: EntityManager, ids: string[]): Promise<HoldFacts[]> {
     return sql<HoldFacts>(
       manager,
       `SELECT b.id, b.email, b.hold_started_at AS "holdStartedAt", s.starts_at AS "slotStartsAt", b.hold_until AS "holdUntil",
               b.goodwill_until AS "goodwillUntil"
          FROM bookings b JOIN slots s ON s.id = b.slot_id
-        WHERE b.id = ANY($1::uuid[]) AND b.status = 'pending'${lock ? ' FOR UPDATE OF b' : ''}`,
+        WHERE b.id = ANY($1::uuid[]) AND b.status = 'pending'`,
       [ids],
     );
   }

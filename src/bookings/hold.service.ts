@@ -29,9 +29,9 @@ export class HoldService {
   ) {}
 
   /** Decisions for pending bookings (no writes). */
-  async decideHolds(manager: EntityManager, bookingIds: string[], now: DateTime, lock = false): Promise<HoldOutcome[]> {
+  async decideHolds(manager: EntityManager, bookingIds: string[], now: DateTime): Promise<HoldOutcome[]> {
     if (bookingIds.length === 0) return [];
-    const facts = await this.bookings.holdFacts(manager, bookingIds, lock);
+    const facts = await this.bookings.holdFacts(manager, bookingIds);
     const messages = await this.outbox.confirmationFacts(manager, facts);
     const byBooking = new Map<string, ConfirmationFact[]>();
     for (const fact of messages) byBooking.set(fact.bookingId, [...(byBooking.get(fact.bookingId) ?? []), fact]);

@@ -337,14 +337,13 @@ export class OutboxRepository {
   }
 
   /** A claimed message that was not tried because its provider blocked us meanwhile: held, attempt given back. */
-  async holdUnsent(manager: EntityManager, id: string, owner: string): Promise<string | null> {
-    const row = await sqlOne<{ bookingId: string | null }>(
+  async holdUnsent(manager: EntityManager, id: string, owner: string): Promise<void> {
+    await sql(
       manager,
       `UPDATE outbox_messages SET state = 'held_provider_blocked', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, is_probe = false
-        WHERE id = $1 AND lease_owner = $2 AND state = 'sending' RETURNING booking_id AS "bookingId"`,
+        WHERE id = $1 AND lease_owner = $2 AND state = 'sending'`,
       [id, owner],
     );
-    return row?.bookingId ?? null;
   }
 
   /** Messages whose provider family is not known yet (the domain table had no answer). */
