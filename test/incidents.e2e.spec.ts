@@ -110,17 +110,22 @@ describe('provider incidents (supervisor)', () => {
   it('a bulk goodwill extension: dry run first, then for every pending booking of the family', async () => {
     const until = '2026-06-03T18:00:00+02:00';
     await openIncident();
+    const extensionsAudited = async () =>
+      (await app.db.query(`SELECT count(*)::int AS n FROM audit_entries WHERE action = 'incident.extend_holds'`)).rows[0].n;
+    const auditedBefore = await extensionsAudited();
     const dry = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, {
       body: { until, reason: 'Kulanz wegen GMX-Störung' },
       headers: as(supervisor),
     });
     expect(dry.body).toMatchObject({ bookings: 4, dryRun: true, cappedAtSlotStart: 0 });
     expect((await status(gmx[0])).holdUntil).not.toBe(until);
+    expect(await extensionsAudited()).toBe(auditedBefore); // a dry run changes nothing and records nothing
     const done = await http(app, 'POST', `/api/v1/incidents/${incidentId}/extend-holds`, {
       body: { until, reason: 'Kulanz wegen GMX-Störung', dryRun: false },
       headers: as(supervisor),
     });
     expect(done.body).toMatchObject({ bookings: 4, dryRun: false });
+    expect(await extensionsAudited()).toBe(auditedBefore + 1);
     for (const b of gmx) expect((await status(b)).holdUntil).toBe(until);
   });
 
@@ -143,6 +148,9 @@ describe('provider incidents (supervisor)', () => {
     const actions = audit.rows.map((r) => r.action);
     expect(actions[0]).toBe('incident.declare');
     expect(actions.at(-1)).toBe('incident.end');
+    // In between only what the other tests of this file may have done: the refused second declaration, one extension.
+    for (const action of actions.slice(1, -1)) expect(['incident.declare.refused', 'incident.extend_holds']).toContain(action);
+    expect(actions.filter((a) => a === 'incident.extend_holds').length).toBeLessThanOrEqual(1);
     expect(audit.rows.at(-1).actor_label).toBe('aufsicht@incident.example');
     expect(
       (await http(app, 'POST', `/api/v1/incidents/${incidentId}/end`, { body: { reason: 'nochmal' }, headers: as(supervisor) }))

@@ -81,6 +81,13 @@ describe('several instances on one database', () => {
     }
     const { rows } = await pool.query(`SELECT sum(booked)::int AS booked FROM slots`);
     expect(rows[0]).toEqual({ booked: 0 });
+    // Every booking the two swept (these 40 and any left before): expired once, as not confirmed (the mail had arrived).
+    const swept = await pool.query(
+      `SELECT count(*) FILTER (WHERE status = 'expired')::int AS expired, count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'expired' AND expiry_reason IS DISTINCT FROM 'not_confirmed')::int AS other_reason
+         FROM bookings`,
+    );
+    expect(swept.rows[0]).toEqual({ expired: pending, pending: 0, other_reason: 0 });
     const expired = await pool.query(
       `SELECT count(*)::int AS n FROM bookings WHERE slot_id = $1 AND status = 'expired' AND expiry_reason = 'not_confirmed'`,
       [slotId],

@@ -175,6 +175,10 @@ describe("the clerks' review queue", () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'pending', reviewStatus: 'closed', expiryReason: null });
+    // The hold starts again now (2026-06-04 08:05:01 here): its first window and its upper limit count from the reinstatement.
+    const { rows: held } = await app.db.query(`SELECT hold_started_at, hold_until FROM bookings WHERE id = $1`, [lapsed.id]);
+    expect(held[0].hold_started_at.toISOString()).toBe(app.clock.now().toUTC().toISO());
+    expect(held[0].hold_until.toISOString()).toBe(app.clock.now().plus({ minutes: 60 }).toUTC().toISO());
     expect((await http(app, 'POST', '/api/v1/confirmations', { body: { token: oldToken } })).status).toBe(404);
     const trail = (await http(app, 'GET', `/api/v1/review/bookings/${lapsed.id}`, { headers: as(clerk) })).body.audit;
     expect(trail).toEqual([

@@ -28,6 +28,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
     if (!this.config.workersEnabled) return;
     this.loop = new WorkerLoop('ExpirySweeper', () => this.sweep().then(() => this.config.sweepIntervalMs), {
       intervalMs: this.config.sweepIntervalMs,
+      failure: 'sweep failed',
     });
     this.loop.start();
   }

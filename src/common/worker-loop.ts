@@ -14,7 +14,7 @@ export class WorkerLoop {
   constructor(
     name: string,
     private readonly round: () => Promise<number>,
-    private readonly opts: { intervalMs: number; backoffMs?: number },
+    private readonly opts: { intervalMs: number; backoffMs?: number; failure?: string },
   ) {
     this.logger = new Logger(name);
   }
@@ -42,7 +42,7 @@ export class WorkerLoop {
     this.timer = setTimeout(() => {
       this.running = this.round()
         .catch((err: Error) => {
-          this.logger.error(`round failed: ${err.message}`);
+          this.logger.error(`${this.opts.failure ?? 'round failed'}: ${err.message}`);
           return this.opts.backoffMs ?? this.opts.intervalMs;
         })
         .then((next) => this.schedule(next));

@@ -102,17 +102,18 @@ export class DeliveryReportsService {
         if (state === 'deferred' && circuit.state.state !== 'closed') state = 'held_provider_blocked';
       }
       if (state) {
-        const retryAt = now.plus({
-          seconds: retryDelaySeconds(message.attempts, {
-            baseSeconds: this.config.retryBaseSeconds,
-            maxSeconds: this.config.retryMaxSeconds,
-          }),
-        });
+        const retryAt = () =>
+          now.plus({
+            seconds: retryDelaySeconds(message.attempts, {
+              baseSeconds: this.config.retryBaseSeconds,
+              maxSeconds: this.config.retryMaxSeconds,
+            }),
+          });
         await this.outbox.applyReport(manager, message.id, {
           state: state as typeof message.state,
           now: now.toJSDate(),
           deliveredByMx: move.deliveredByMx,
-          nextAttemptAt: state === 'deferred' ? retryAt.toJSDate() : null,
+          nextAttemptAt: state === 'deferred' ? retryAt().toJSDate() : null,
           reply: report.reply?.text ?? null,
           category,
         });

@@ -56,7 +56,7 @@ export class ProvidersService {
     const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
     const views = families.map((family): ProviderView => {
       const circuit = circuitOf.get(family);
-      const stats = byFamily.get(family);
+      const familyStats = byFamily.get(family);
       return {
         family,
         circuit: {
@@ -68,17 +68,19 @@ export class ProvidersService {
           failedProbes: circuit?.circuit?.failedProbes ?? 0,
         },
         waiting: {
-          queued: stats?.queued ?? 0,
-          deferred: stats?.deferred ?? 0,
-          held: stats?.held ?? 0,
-          delayed: stats?.delayed ?? 0,
-          oldestWaitingSince: iso(stats?.oldest),
-          oldestWaitingAgeSeconds: stats?.oldest ? Math.round((now.getTime() - new Date(stats.oldest).getTime()) / 1000) : null,
+          queued: familyStats?.queued ?? 0,
+          deferred: familyStats?.deferred ?? 0,
+          held: familyStats?.held ?? 0,
+          delayed: familyStats?.delayed ?? 0,
+          oldestWaitingSince: iso(familyStats?.oldest),
+          oldestWaitingAgeSeconds: familyStats?.oldest
+            ? Math.round((now.getTime() - new Date(familyStats.oldest).getTime()) / 1000)
+            : null,
         },
-        lastHour: stats?.hour ?? {},
-        lastDay: stats?.day ?? {},
-        lastReply: stats?.lastAt
-          ? { at: iso(stats.lastAt)!, category: stats.lastCategory, code: stats.lastCode, text: stats.lastText }
+        lastHour: familyStats?.hour ?? {},
+        lastDay: familyStats?.day ?? {},
+        lastReply: familyStats?.lastAt
+          ? { at: iso(familyStats.lastAt)!, category: familyStats.lastCategory, code: familyStats.lastCode, text: familyStats.lastText }
           : null,
       };
     });

@@ -51,6 +51,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     this.loop = new WorkerLoop('Dispatcher', () => this.round(), {
       intervalMs: dispatchIntervalMs,
       backoffMs: dispatchIntervalMs * 4,
+      failure: 'dispatch failed',
     });
     this.loop.start(0);
   }
@@ -248,10 +249,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       attempts: message.attempts,
       maxAttempts: this.config.outboxMaxAttempts,
     });
-    const retryIn = retryDelaySeconds(message.attempts, {
-      baseSeconds: this.config.retryBaseSeconds,
-      maxSeconds: this.config.retryMaxSeconds,
-    });
+    const retryAt = () =>
+      finishedAt.plus({
+        seconds: retryDelaySeconds(message.attempts, {
+          baseSeconds: this.config.retryBaseSeconds,
+          maxSeconds: this.config.retryMaxSeconds,
+        }),
+      });
     return {
       outcome,
       startedAt,
@@ -260,7 +264,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       reply: verdict.reply,
       errorCode: verdict.errorCode,
       category: verdict.category,
-      ...(outcome === 'deferred' ? { nextAttemptAt: finishedAt.plus({ seconds: retryIn }).toJSDate() } : {}),
+      ...(outcome === 'deferred' ? { nextAttemptAt: retryAt().toJSDate() } : {}),
     };
   }
 }

@@ -468,10 +468,10 @@ export class OutboxRepository {
    * Pending bookings with a phone whose confirmation mail cannot arrive now (and none reached
    * them), that have no SMS yet: the SMS fallback's work, locked (SKIP LOCKED: instances share it).
    */
-  bookingsAwaitingSms(manager: EntityManager, limit: number): Promise<Array<{ id: string; phone: string }>> {
+  bookingsAwaitingSms(manager: EntityManager, limit: number): Promise<Array<{ id: string }>> {
     return sql(
       manager,
-      `SELECT b.id, b.phone FROM bookings b
+      `SELECT b.id FROM bookings b
         WHERE b.status = 'pending' AND b.phone IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
           AND EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(STUCK)})

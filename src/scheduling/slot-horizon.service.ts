@@ -22,7 +22,10 @@ export class SlotHorizonService implements OnApplicationBootstrap, OnModuleDestr
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.loop = new WorkerLoop('SlotHorizon', () => this.extend().then(() => EVERY_MS), { intervalMs: EVERY_MS });
+    this.loop = new WorkerLoop('SlotHorizon', () => this.extend().then(() => EVERY_MS), {
+      intervalMs: EVERY_MS,
+      failure: 'slot generation failed',
+    });
     this.loop.start(0);
   }
 

@@ -113,6 +113,7 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.config.workersEnabled) return;
     this.housekeeping = new WorkerLoop('StaffSessions', () => this.deleteEndedSessions().then(() => HOUSEKEEPING_MS), {
       intervalMs: HOUSEKEEPING_MS,
+      failure: 'staff session cleanup failed',
     });
     this.housekeeping.start(0);
   }
