@@ -80,7 +80,12 @@ export class ProvidersService {
         lastHour: familyStats?.hour ?? {},
         lastDay: familyStats?.day ?? {},
         lastReply: familyStats?.lastAt
-          ? { at: iso(familyStats.lastAt)!, category: familyStats.lastCategory, code: familyStats.lastCode, text: familyStats.lastText }
+          ? {
+              at: iso(familyStats.lastAt)!,
+              category: familyStats.lastCategory,
+              code: familyStats.lastCode,
+              text: familyStats.lastText,
+            }
           : null,
       };
     });
