@@ -205,6 +205,10 @@ export class BookingsRepository {
     await sql(manager, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
   }
 
+  findByIds(manager: EntityManager, ids: string[]): Promise<BookingRow[]> {
+    return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
+  }
+
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
+import { EntityManager } from 'typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -74,12 +75,7 @@ export class BookingsService {
     }
   }
 
-  private async createIn(
-    manager: Parameters<Parameters<TransactionRunner['run']>[0]>[0],
-    input: NewBooking,
-    requestHash: string,
-    key?: string,
-  ) {
+  private async createIn(manager: EntityManager, input: NewBooking, requestHash: string, key?: string) {
     const now = this.clock.now();
     if (key && !(await this.bookings.claimIdempotencyKey(manager, key, requestHash, now.toJSDate()))) {
       const earlier = await this.bookings.findIdempotencyKey(manager, key);

@@ -26,7 +26,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.loop = new WorkerLoop('ExpirySweeper', () => this.sweep().then(() => this.config.sweepIntervalMs), {
+    this.loop = new WorkerLoop('ExpirySweeper', () => this.sweep().then(() => undefined), {
       intervalMs: this.config.sweepIntervalMs,
       failure: 'sweep failed',
     });

@@ -37,8 +37,11 @@ export class SmsFallbackService {
   async enqueueDue(manager: EntityManager, limit = 100): Promise<number> {
     if (!this.enabled) return 0;
     const due = await this.outbox.bookingsAwaitingSms(manager, limit);
-    for (const { id } of due) {
-      const booking = (await this.bookings.findById(manager, id))!;
+    if (due.length === 0) return 0;
+    for (const booking of await this.bookings.findByIds(
+      manager,
+      due.map((d) => d.id),
+    )) {
       await this.send(manager, {
         id: booking.id,
         reference: booking.reference,

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 
 /**
  * A background loop on a timer: one round at a time, the next after the round ends (never
- * overlapping), and a stop that waits for the running round. The round returns the delay until
- * the next one, so a busy loop can go again at once and a failing one can back off.
+ * overlapping), and a stop that waits for the running round. A round may return the delay until
+ * the next one (a busy loop goes again at once), else the interval follows; a failing one backs off.
  */
 export class WorkerLoop {
   private readonly logger: Logger;
@@ -13,7 +13,7 @@ export class WorkerLoop {
 
   constructor(
     name: string,
-    private readonly round: () => Promise<number>,
+    private readonly round: () => Promise<number | void>,
     private readonly opts: { intervalMs: number; backoffMs?: number; failure?: string },
   ) {
     this.logger = new Logger(name);
@@ -45,7 +45,7 @@ export class WorkerLoop {
           this.logger.error(`${this.opts.failure ?? 'round failed'}: ${err.message}`);
           return this.opts.backoffMs ?? this.opts.intervalMs;
         })
-        .then((next) => this.schedule(next));
+        .then((next) => this.schedule(next ?? this.opts.intervalMs));
     }, delayMs);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
+import { EntityManager } from 'typeorm';
 import { Actor, AuditService } from '../audit/audit.service';
 import { BookingsRepository } from '../bookings/bookings.repository';
 import { HoldService } from '../bookings/hold.service';
@@ -172,7 +173,7 @@ export class IncidentsService {
     });
   }
 
-  private async open(manager: Parameters<Parameters<TransactionRunner['run']>[0]>[0], id: string): Promise<{ family: string }> {
+  private async open(manager: EntityManager, id: string): Promise<{ family: string }> {
     const row = await this.incidents.lockOpen(manager, id);
     if (!row) throw new DomainError('INCIDENT_NOT_FOUND', 'No open incident with this id.');
     return row;

@@ -84,6 +84,10 @@ export interface MessageView {
  * prev_lease_until) become `sending` under this worker's lease, and a lease that had run out is
  * recorded as an attempt of its own (a crashed or stalled worker) before the message goes again.
  */
+/** The columns every new message is written with (enqueue, and the booking's own statement). */
+const MESSAGE_COLUMNS =
+  '(id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)';
+
 /** A row a claim may take: due for a try, or `sending` under a lease that ran out. */
 const CLAIMABLE = (o: string, now: string) =>
   `((${o}.state IN ${sqlList(DUE)} AND ${o}.next_attempt_at <= ${now}) OR (${o}.state = 'sending' AND ${o}.lease_until <= ${now}))`;
@@ -310,7 +314,7 @@ export class OutboxRepository {
   ): Promise<void> {
     await sql(
       manager,
-      `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+      `INSERT INTO outbox_messages ${MESSAGE_COLUMNS}
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
       [
         message.id,
@@ -686,7 +690,7 @@ export function queueConfirmationSql(placeholders: {
   now: string;
   family: string;
 }): string {
-  return `INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
+  return `INSERT INTO outbox_messages ${MESSAGE_COLUMNS}
          SELECT ${placeholders.id}, id, 'booking_confirmation', 'email', ${placeholders.recipient}, ${placeholders.messageId},
                 ${placeholders.payload}, 'queued', ${placeholders.now}, ${placeholders.now}, ${placeholders.family}
            FROM ${placeholders.source}`;

@@ -67,17 +67,6 @@ export class SchedulingRepository {
     );
   }
 
-  async findSlot(manager: EntityManager, id: string): Promise<SlotRow | undefined> {
-    const rows = await sql<any>(
-      manager,
-      `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
-              s.capacity, s.booked, l.time_zone AS "timeZone"
-         FROM slots s JOIN locations l ON l.id = s.location_id WHERE s.id = $1`,
-      [id],
-    );
-    return rows[0];
-  }
-
   async insertLocation(manager: EntityManager, location: { name: string; address: string; timeZone: string }): Promise<string> {
     const rows = await sql<any>(
       manager,

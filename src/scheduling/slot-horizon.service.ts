@@ -22,7 +22,7 @@ export class SlotHorizonService implements OnApplicationBootstrap, OnModuleDestr
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.loop = new WorkerLoop('SlotHorizon', () => this.extend().then(() => EVERY_MS), {
+    this.loop = new WorkerLoop('SlotHorizon', () => this.extend().then(() => undefined), {
       intervalMs: EVERY_MS,
       failure: 'slot generation failed',
     });

@@ -111,7 +111,7 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.housekeeping = new WorkerLoop('StaffSessions', () => this.deleteEndedSessions().then(() => HOUSEKEEPING_MS), {
+    this.housekeeping = new WorkerLoop('StaffSessions', () => this.deleteEndedSessions().then(() => undefined), {
       intervalMs: HOUSEKEEPING_MS,
       failure: 'staff session cleanup failed',
     });
