@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { BounceListenerService } from '../src/mail-delivery/bounce-listener.service';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
@@ -48,7 +49,8 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const {
       rows: [message],
     } = await app.db.query(`SELECT id, message_id, state FROM outbox_messages WHERE booking_id = $1`, [booking.id]);
-    expect(message.state).toBe('accepted');
+    // The relay took it: in transit until a report says where it is.
+    expect(message.state).toBe('in_transit');
     return {
       booking,
       email,
@@ -77,14 +79,77 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
       )
     ).rows;
 
-  it('sends with a signed VERP envelope sender and asks for DSNs', async () => {
+  it('sends with a signed VERP envelope sender and asks for every report, success too', async () => {
     const sent = await bookAndSend('example.org');
     expect(sent.returnPath).toMatch(/^bounces\+[0-9a-f]{32}\.[0-9a-f]{20}@bounce\.stadt\.example$/);
     const mail = relay.received.find((r) => r.to.includes(sent.email))!;
-    expect(mail.dsn).toEqual({ ret: 'HDRS', envid: sent.outboxId, notify: ['FAILURE', 'DELAY'] });
+    expect(mail.dsn).toEqual({ ret: 'HDRS', envid: sent.outboxId, notify: ['SUCCESS', 'FAILURE', 'DELAY'] });
+    const { rows } = await app.db.query(
+      `SELECT accepted_by, reports_requested, delivered_at, delivery_evidence FROM outbox_messages WHERE id = $1`,
+      [sent.outboxId],
+    );
+    expect(rows[0]).toEqual({ accepted_by: 'relay', reports_requested: true, delivered_at: null, delivery_evidence: null });
   });
 
-  it('a delay warning moves an accepted mail back to undelivered, and the booking shows it', async () => {
+  /** A supervisor resumes the family, so an earlier test's block report does not hold this test's mail. */
+  const startClean = async (family = 'united-internet') => {
+    const { ProvidersService } = await import('../src/mail-delivery/providers.service');
+    await app.app.get(ProvidersService).resume(family, 'test: start clean', { id: null, label: 'test' });
+  };
+
+  const hold = async (bookingId: string) =>
+    (await app.db.query(`SELECT status, hold_until, hold_reason FROM bookings WHERE id = $1`, [bookingId])).rows[0];
+
+  it('a mail in transit holds the booking past its window; the success report starts the window then', async () => {
+    await startClean();
+    const sent = await bookAndSend('web.de');
+    const sweeper = app.app.get(ExpirySweeperService);
+    const start = app.clock.now();
+    // Three hours in the relay's queue, no report: the 60-minute window has not started.
+    app.clock.advance({ hours: 3 });
+    await sweeper.sweep();
+    const waiting = await hold(sent.booking.id);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.hold_reason).toBe('waiting_for_delivery');
+    expect(waiting.hold_until.getTime()).toBe(start.plus({ hours: 4 }).toMillis());
+    // The relay reports it passed the mail to Web.de's MX.
+    await sendReport('relayed-webde.eml', sent);
+    expect(await state(sent.outboxId)).toBe('accepted');
+    const { rows } = await app.db.query(`SELECT delivered_at, delivery_evidence FROM outbox_messages WHERE id = $1`, [
+      sent.outboxId,
+    ]);
+    expect(rows[0]).toEqual({ delivered_at: app.clock.now().toJSDate(), delivery_evidence: 'report' });
+    expect(await events(sent.outboxId)).toEqual([
+      { source: 'dsn', kind: 'relayed', status: '2.0.0', category: null, state_after: 'accepted' },
+    ]);
+    const delivered = await hold(sent.booking.id);
+    expect(delivered.hold_reason).toBe('window_from_delivery');
+    expect(delivered.hold_until.getTime()).toBe(app.clock.now().plus({ minutes: 60 }).toMillis());
+    // The window runs from the report: an hour and a minute later the booking lapses as not confirmed.
+    app.clock.advance({ minutes: 61 });
+    await sweeper.sweep();
+    expect(await hold(sent.booking.id)).toMatchObject({ status: 'expired' });
+    const { rows: reason } = await app.db.query(`SELECT expiry_reason FROM bookings WHERE id = $1`, [sent.booking.id]);
+    expect(reason[0].expiry_reason).toBe('not_confirmed');
+  });
+
+  it("delayed, then delivered: the window starts at the success report, not at the relay's 250", async () => {
+    await startClean();
+    const sent = await bookAndSend('web.de');
+    await sendReport('delayed-webde.eml', sent);
+    expect(await state(sent.outboxId)).toBe('delayed');
+    app.clock.advance({ hours: 5 });
+    await app.app.get(ExpirySweeperService).sweep();
+    expect((await hold(sent.booking.id)).status).toBe('pending');
+    await sendReport('relayed-webde.eml', sent);
+    expect(await state(sent.outboxId)).toBe('accepted');
+    const delivered = await hold(sent.booking.id);
+    expect(delivered).toMatchObject({ status: 'pending', hold_reason: 'window_from_delivery' });
+    expect(delivered.hold_until.getTime()).toBe(app.clock.now().plus({ minutes: 60 }).toMillis());
+  });
+
+  it('a delay warning moves a mail in transit to undelivered, and the booking shows it', async () => {
+    await startClean();
     const sent = await bookAndSend('web.de');
     await sendReport('delayed-webde.eml', sent);
     expect(await state(sent.outboxId)).toBe('delayed');
@@ -103,8 +168,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
    * count), a GMX mail goes out and the relay reports that it gave up on GMX's block.
    */
   async function blockedByGmx() {
-    const { ProvidersService } = await import('../src/mail-delivery/providers.service');
-    await app.app.get(ProvidersService).resume('united-internet', 'test: start clean', { id: null, label: 'test' });
+    await startClean();
     const sent = await bookAndSend('gmx.de');
     await sendReport('failed-gmx-block.eml', sent);
     return sent;
@@ -148,7 +212,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
       for (const m of [...held, lateMessage]) {
-        expect(await state(m.id)).toBe('accepted');
+        expect(await state(m.id)).toBe('in_transit');
       }
       expect(relay.received.length - receivedBefore).toBe(2);
       expect(relay.received.filter((r) => r.to.includes(lateMessage.recipient))).toHaveLength(1);
@@ -170,7 +234,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(early.status).toBe(503);
     expect(early.body.error.code).toBe('REPORT_TOO_EARLY');
     expect(await events(sent.outboxId)).toEqual([]);
-    await app.db.query(`UPDATE outbox_messages SET state = 'accepted', lease_owner = NULL, lease_until = NULL WHERE id = $1`, [
+    await app.db.query(`UPDATE outbox_messages SET state = 'in_transit', lease_owner = NULL, lease_until = NULL WHERE id = $1`, [
       sent.outboxId,
     ]);
     await sendReport('failed-user-unknown.eml', sent);
@@ -193,7 +257,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const sent = await bookAndSend('example.org');
     const forged = sent.returnPath.replace(/\.[0-9a-f]{20}@/, '.0000000000aaaaaaaaaa@');
     await expect(sendReport('failed-user-unknown.eml', sent, forged)).rejects.toThrow(/550/);
-    expect(await state(sent.outboxId)).toBe('accepted');
+    expect(await state(sent.outboxId)).toBe('in_transit');
     expect(await events(sent.outboxId)).toEqual([]);
   });
 
@@ -224,7 +288,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     } finally {
       transport.close();
     }
-    expect(await state(sent.outboxId)).toBe('accepted');
+    expect(await state(sent.outboxId)).toBe('in_transit');
     const after = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`))
       .rows[0].n;
     expect(after - before).toBe(3);
@@ -247,7 +311,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
     }
-    expect(await state(sent.outboxId)).toBe('accepted');
+    expect(await state(sent.outboxId)).toBe('in_transit');
     expect(await events(sent.outboxId)).toEqual([]);
   });
 
@@ -271,11 +335,15 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect((await webhook(bad, sign(bad))).status).toBe(400);
   });
 
-  it("webhook: delivered by the recipient's MX records who accepted it", async () => {
+  it("webhook: delivered by the recipient's MX delivers a mail in transit, proved by the report", async () => {
     const sent = await bookAndSend('example.org');
     const body = JSON.stringify({ id: sent.outboxId, event: 'delivered', remoteMta: 'mx.example.org' });
     expect((await webhook(body, sign(body))).body).toEqual({ matched: true, state: 'accepted' });
-    const { rows } = await app.db.query(`SELECT accepted_by FROM outbox_messages WHERE id = $1`, [sent.outboxId]);
-    expect(rows[0].accepted_by).toBe('mx');
+    const { rows } = await app.db.query(
+      `SELECT accepted_by, delivered_at, delivery_evidence FROM outbox_messages WHERE id = $1`,
+      [sent.outboxId],
+    );
+    // Our relay took it; the report proves where it went.
+    expect(rows[0]).toEqual({ accepted_by: 'relay', delivered_at: app.clock.now().toJSDate(), delivery_evidence: 'report' });
   });
 });

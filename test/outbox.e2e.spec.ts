@@ -92,10 +92,10 @@ describe('outbox dispatcher against a real SMTP relay', () => {
           )
         ).rows;
       expect(await states(busy)).toEqual([
-        { state: 'accepted', n: rate },
+        { state: 'in_transit', n: rate },
         { state: 'queued', n: 80 - rate },
       ]);
-      expect(await states(quiet)).toEqual([{ state: 'accepted', n: 3 }]);
+      expect(await states(quiet)).toEqual([{ state: 'in_transit', n: 3 }]);
     } finally {
       app.clock.advance({ seconds: -1 });
       // The throttled backlog would go first in the tests below (oldest first): take it out of the way.
@@ -125,7 +125,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       await dispatcher.deliver(reclaimed[0], 'worker-b');
       expect(deliveredTo(b.email)).toHaveLength(1);
       const m = await message(b.id);
-      expect(m).toMatchObject({ state: 'accepted', attempts: 2, lease_owner: null });
+      expect(m).toMatchObject({ state: 'in_transit', attempts: 2, lease_owner: null });
       expect((await attempts(b.id)).map((a) => [a.outcome, a.worker])).toEqual([
         ['lease_expired', 'crashed-worker'],
         ['accepted', 'worker-b'],
@@ -141,7 +141,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
         category: 'unknown_permanent',
       });
       expect(late).toBe(false);
-      expect((await message(b.id)).state).toBe('accepted');
+      expect((await message(b.id)).state).toBe('in_transit');
       // Nothing is due any more: running the dispatcher again sends nothing twice.
       await dispatcher.dispatchOnce();
       expect(deliveredTo(b.email)).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       app.clock.advance({ seconds: -61 });
     }
     m = await message(b.id);
-    expect(m.state).toBe('accepted');
+    expect(m.state).toBe('in_transit');
     expect((await attempts(b.id)).map((a) => a.outcome)).toEqual(['deferred', 'accepted']);
     expect(deliveredTo(b.email)).toHaveLength(1);
     const view = await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } });

@@ -100,11 +100,11 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     await dispatcher.dispatchOnce(); // nothing left
     for (const b of bookings) {
       expect(deliveredTo(b.email)).toBe(1);
-      expect((await stateOf(b.id)).state).toBe('accepted');
+      expect((await stateOf(b.id)).state).toBe('in_transit');
     }
     const { rows: after } = await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'united-internet'`);
     expect(after[0].state).toBe('closed');
-    const lost = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE state NOT IN ('accepted')`);
+    const lost = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE state NOT IN ('in_transit')`);
     expect(lost.rows[0].n).toBe(0);
   });
 
@@ -130,7 +130,7 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     expect((await stateOf(b.id)).state).toBe('sending');
     app.clock.advance({ minutes: 3 });
     await dispatcher.dispatchOnce(); // the probe again: accepted, the circuit closes
-    expect((await stateOf(b.id)).state).toBe('accepted');
+    expect((await stateOf(b.id)).state).toBe('in_transit');
     const attempts = await app.db.query(
       `SELECT a.outcome, a.worker FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id WHERE o.booking_id = $1 ORDER BY a.id`,
       [b.id],
@@ -191,7 +191,7 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     });
     expect(resume.body.state).toBe('closed');
     await dispatcher.dispatchOnce();
-    expect((await stateOf(b.id)).state).toBe('accepted');
+    expect((await stateOf(b.id)).state).toBe('in_transit');
     const audit = await app.db.query(
       `SELECT action, reason, actor_label FROM audit_entries WHERE action LIKE 'provider.%' ORDER BY id`,
     );

@@ -56,6 +56,15 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
   const sign = (body: string) => `sha256=${createHmac('sha256', SMS_SECRET).update(body).digest('hex')}`;
   const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone);
+  /** The mail service reports an event about a mail (signed webhook), as the relay's reports would. */
+  const mailEvent = async (mailId: string, event: 'delivered' | 'delayed', extra: Record<string, string> = {}) => {
+    const body = JSON.stringify({ id: mailId, event, ...extra });
+    const signature = `sha256=${createHmac('sha256', MAIL_SECRET).update(body).digest('hex')}`;
+    return http(app, 'POST', '/api/v1/mail/events', {
+      raw: body,
+      headers: { 'content-type': 'application/json', 'x-holdfast-signature': signature },
+    });
+  };
 
   it('when GMX holds the mail and a phone is on file, an SMS with a code and a link goes out; its delivery starts the window', async () => {
     const b = await book('gmx.de', '+49 151 1111111');
@@ -110,12 +119,7 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     if (state === 'delayed') {
       expect(smsFor(phone)).toEqual([]); // accepted by the relay: no SMS yet
       const mailId = (await view(b)).messages[0].id;
-      const body = JSON.stringify({ id: mailId, event: 'delayed', status: '4.4.7' });
-      const signature = `sha256=${createHmac('sha256', MAIL_SECRET).update(body).digest('hex')}`;
-      const res = await http(app, 'POST', '/api/v1/mail/events', {
-        raw: body,
-        headers: { 'content-type': 'application/json', 'x-holdfast-signature': signature },
-      });
+      const res = await mailEvent(mailId, 'delayed', { status: '4.4.7' });
       expect(res.body).toEqual({ matched: true, state: 'delayed' });
     }
     await dispatcher.dispatchOnce(); // the SMS
@@ -187,11 +191,16 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     await dispatcher.dispatchOnce();
     const mail = relay.received.find((r) => r.to.includes(newEmail))!;
     expect(mail).toBeDefined();
-    const after = await view(b);
-    expect(after.messages.map((x: any) => [x.recipient, x.state])).toEqual([
+    const inTransit = await view(b);
+    expect(inTransit.messages.map((x: any) => [x.recipient, x.state])).toEqual([
       [b.email, 'cancelled'],
-      [newEmail, 'accepted'],
+      [newEmail, 'in_transit'],
     ]);
+    expect(inTransit.hold.reason).toBe('waiting_for_delivery');
+    // The relay reports it delivered: the window runs from then.
+    expect((await mailEvent(inTransit.messages[1].id, 'delivered')).body).toEqual({ matched: true, state: 'accepted' });
+    const after = await view(b);
+    expect(after.messages[1].state).toBe('accepted');
     expect(after.hold.reason).toBe('window_from_delivery');
     const audit = await app.db.query(`SELECT action, actor_label FROM audit_entries WHERE booking_id = $1`, [b.id]);
     expect(audit.rows).toEqual([{ action: 'citizen.change_email', actor_label: 'citizen' }]);
@@ -199,8 +208,9 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
   });
 
   it('a mail accepted for a mistyped address does not count once the citizen changed it', async () => {
-    const b = await book('gmail.com'); // meant gmx.de; the relay takes it
+    const b = await book('gmail.com'); // meant gmx.de; the relay takes it and reports it delivered
     await dispatcher.dispatchOnce();
+    expect((await mailEvent((await view(b)).messages[0].id, 'delivered')).body.state).toBe('accepted');
     expect((await view(b)).hold.reason).toBe('window_from_delivery');
     app.clock.advance({ minutes: 2 });
     try {

@@ -34,7 +34,31 @@ function input(over: Partial<HoldInput> = {}): HoldInput {
   };
 }
 
-const mx = (acceptedAt: DateTime): HoldMessage => ({ channel: 'email', state: 'accepted', acceptedAt, acceptedBy: 'mx' });
+const mx = (acceptedAt: DateTime): HoldMessage => ({
+  channel: 'email',
+  state: 'accepted',
+  acceptedAt,
+  acceptedBy: 'mx',
+  deliveredAt: acceptedAt,
+  evidence: 'smtp',
+});
+/** Our relay said 250 at `acceptedAt`; no report yet. */
+const inTransit = (acceptedAt: DateTime): HoldMessage => ({
+  channel: 'email',
+  state: 'in_transit',
+  acceptedAt,
+  acceptedBy: 'relay',
+});
+/** Our relay took it at `acceptedAt`, its success report came at `deliveredAt`. */
+const reported = (acceptedAt: DateTime, deliveredAt: DateTime): HoldMessage => ({
+  channel: 'email',
+  state: 'accepted',
+  acceptedAt,
+  acceptedBy: 'relay',
+  deliveredAt,
+  evidence: 'report',
+});
+/** A relay acceptance from before success reports were asked for (no delivered_at on old rows). */
 const relay = (acceptedAt: DateTime): HoldMessage => ({ channel: 'email', state: 'accepted', acceptedAt, acceptedBy: 'relay' });
 const email = (state: OutboxState, extra: Partial<HoldMessage> = {}): HoldMessage => ({ channel: 'email', state, ...extra });
 
@@ -79,12 +103,68 @@ const cases: Case[] = [
     deliveredAt: at(5),
   },
   {
-    name: 'relay accepted, no later report: delivered',
+    name: 'accepted by the relay before reports were asked for: delivered at the 250',
     in: input({ now: at(30), messages: [relay(at(5))] }),
     holdUntil: at(65),
     reason: 'window_from_delivery',
     via: 'email_relay',
     deliveredAt: at(5),
+  },
+
+  // In transit: our relay said 250, no report yet (the Mülheim case: the mail sits in the relay's
+  // queue while the provider defers it, and a stock Postfix sends no delay warnings).
+  {
+    name: 'in transit: not delivered, now + window',
+    in: input({ now: at(30), messages: [inTransit(at(1))] }),
+    holdUntil: at(90),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'in transit for two days: the hold still waits',
+    in: input({ now: at(48 * h), currentHoldUntil: at(48 * h - 1), messages: [inTransit(at(1))] }),
+    holdUntil: at(48 * h + 60),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'in transit past HOLD_MAX_HOURS: the upper limit stays',
+    in: input({ now: at(80 * h), currentHoldUntil: at(72 * h), messages: [inTransit(at(1))] }),
+    holdUntil: at(72 * h),
+    reason: 'capped_by_max_hold',
+  },
+  {
+    name: "success report 6 h after the relay's 250: the window starts at the report",
+    in: input({ now: at(6 * h + 10), currentHoldUntil: at(6 * h + 55), messages: [reported(at(1), at(6 * h))] }),
+    holdUntil: at(7 * h),
+    reason: 'window_from_delivery',
+    via: 'email_report',
+    deliveredAt: at(6 * h),
+  },
+  {
+    name: 'delayed, then delivered by report: the window starts at the report, not at the 250',
+    in: input({ now: at(3 * h), currentHoldUntil: at(3 * h), messages: [reported(at(1), at(3 * h - 5))] }),
+    holdUntil: at(4 * h - 5),
+    reason: 'window_from_delivery',
+    via: 'email_report',
+    deliveredAt: at(3 * h - 5),
+  },
+  {
+    name: 'counted delivered by the transit rule (relay without DSN): window from the rule',
+    in: input({
+      now: at(40),
+      messages: [{ ...relay(at(1)), deliveredAt: at(31), evidence: 'transit_rule' }],
+    }),
+    holdUntil: at(91),
+    reason: 'window_from_delivery',
+    via: 'email_relay',
+    deliveredAt: at(31),
+  },
+  {
+    name: 'one mail in transit, a resend delivered by the MX: delivered',
+    in: input({ now: at(30), messages: [inTransit(at(1)), mx(at(20))] }),
+    holdUntil: at(80),
+    reason: 'window_from_delivery',
+    via: 'email_mx',
+    deliveredAt: at(20),
   },
   {
     name: 'accepted by an unknown acceptor reads as the relay',
@@ -306,6 +386,7 @@ const EVERY_STATE: Record<OutboxState, true> = {
   sending: true,
   deferred: true,
   held_provider_blocked: true,
+  in_transit: true,
   accepted: true,
   delayed: true,
   bounced: true,
@@ -371,6 +452,8 @@ describe('expiryReasonFor', () => {
   it.each<[string, 'not_confirmed' | 'mail_undelivered', HoldMessage[]]>([
     ['nothing ever delivered', 'mail_undelivered', [email('held_provider_blocked'), email('bounced')]],
     ['relay accepted, then delayed', 'mail_undelivered', [email('delayed', { acceptedAt: at(5), acceptedBy: 'relay' })]],
+    ['still in the relay at the limit', 'mail_undelivered', [inTransit(at(5))]],
+    ['delivered by report, not clicked', 'not_confirmed', [reported(at(5), at(65))]],
     ['no messages', 'mail_undelivered', []],
     ['delivered by MX, not clicked', 'not_confirmed', [mx(at(5))]],
     [

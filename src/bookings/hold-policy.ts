@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { isDeliveredMailState, type OutboxState } from '../outbox/outbox-states';
+import { isDeliveredMailState, type DeliveryEvidence, type OutboxState } from '../outbox/outbox-states';
 import type { ExpiryReason } from './booking-state';
 
 /**
@@ -16,21 +16,25 @@ import type { ExpiryReason } from './booking-state';
  * The rules, precisely (W = confirmWindowMinutes, all comparisons on instants):
  *
  * 1. Delivered. A message counts as delivered, at a time `t`, when
- *    - email, state `accepted` with `acceptedAt`: accepted by the recipient's MX (`acceptedBy:
- *      'mx'`), or by our relay (`'relay'`, or unknown) with no later report — a later `delayed`
- *      or `failed` report moves the state away from `accepted`, so the state alone tells;
+ *    - email, state `accepted`, at `deliveredAt` (`acceptedAt` for a row without it): the
+ *      recipient's MX said 250 (direct delivery), a report from our relay said delivered (or
+ *      relayed to a next hop without reports), or the relay cannot report and the transit rule
+ *      counted it delivered RELAY_TRANSIT_MINUTES after the relay's 250. A later `delayed` or
+ *      `failed` report moves the state away from `accepted`, so the state alone tells;
  *    - SMS with `deliveredAt` (a handset delivery report; nothing after that can undo it).
- *    Every other state (queued, sending, deferred, held_provider_blocked, delayed, bounced,
- *    failed, cancelled) is not delivered, whatever the reason: a permanent failure (bad
- *    address) still leaves staff or the citizen time to give another address or a phone number.
+ *    Every other state (queued, sending, deferred, held_provider_blocked, in_transit, delayed,
+ *    bounced, failed, cancelled) is not delivered, whatever the reason. `in_transit` is our
+ *    relay's 250 with no report yet: the mail may sit in the relay's queue for days (Mülheim,
+ *    2021), so the hold waits as for a held mail. A permanent failure (bad address) still leaves
+ *    staff or the citizen time to give another address or a phone number.
  * 2. Base. Delivered: latest delivery `t` + W (every delivered confirmation promises a full
  *    window, so a resend that arrives later gives a later end). Not delivered: now + W, so the
  *    hold keeps moving while nothing can be read and the citizen always gets at least W after
  *    the mail finally arrives.
  * 3. Target = max(currentHoldUntil, base, goodwillUntil). The hold is never shortened by this
  *    rule: once told "bis 11:00", the citizen keeps 11:00 even if a later look at the facts
- *    would give less (e.g. a relay-accepted mail that was `delayed` and is now delivered
- *    keeps its original `acceptedAt`).
+ *    would give less (e.g. a mail the transit rule counted delivered, then delayed by a report:
+ *    the window it started is not taken back).
  * 4. Upper limit = min(max(holdStartedAt + holdMaxHours, goodwillUntil), slotStartsAt −
  *    confirmCutoffMinutes). Staff goodwill may pass HOLD_MAX_HOURS but never the cutoff before
  *    the slot: after the cutoff the office must know who comes, goodwill or not.
@@ -50,10 +54,13 @@ export type MessageState = OutboxState;
 export interface HoldMessage {
   channel: MessageChannel;
   state: MessageState;
+  /** When a server (relay, MX, SMS gateway) said 250. */
   acceptedAt?: DateTime | null;
   acceptedBy?: 'relay' | 'mx' | null;
-  /** SMS: delivery report received */
+  /** When it reached the recipient's side (e-mail: MX 250, report or transit rule; SMS: handset report). */
   deliveredAt?: DateTime | null;
+  /** E-mail: what proved the delivery. */
+  evidence?: DeliveryEvidence | null;
 }
 
 export interface HoldSettings {
@@ -74,7 +81,12 @@ export interface HoldInput {
   settings: HoldSettings;
 }
 
-export type DeliveredVia = 'email_mx' | 'email_relay' | 'sms';
+/**
+ * How the latest delivery is known: the MX's 250 (`email_mx`), our relay's report (`email_report`),
+ * our relay's 250 and the transit rule, or an acceptance from before reports were asked for
+ * (`email_relay`, the weakest claim), an SMS handset report (`sms`).
+ */
+export type DeliveredVia = 'email_mx' | 'email_report' | 'email_relay' | 'sms';
 
 /**
  * What decided the end of the hold:
@@ -135,12 +147,29 @@ function deliveryOf(message: HoldMessage): Delivery | undefined {
 
 function emailDelivery(message: HoldMessage): Delivery | undefined {
   // "Delivered" has one definition (isDeliveredMailState), which the SQL of the review queue and
-  // the SMS fallback is built from too. Without a time there is no window to start; the outbox
-  // always writes both, so that only guards against a half-written row.
-  if (!isDeliveredMailState(message.state) || !message.acceptedAt) return undefined;
-  // Only an MX's 250 proves the mailbox side has it; a relay's 250 counts while no later report
-  // contradicts it. An unknown acceptor is read as the relay, the weaker claim.
-  return { at: message.acceptedAt, via: message.acceptedBy === 'mx' ? 'email_mx' : 'email_relay' };
+  // the SMS fallback is built from too. Without a time there is no window to start; the database
+  // makes an accepted mail carry one, so that only guards against a half-written fact.
+  const at = message.deliveredAt ?? message.acceptedAt;
+  if (!isDeliveredMailState(message.state) || !at) return undefined;
+  return { at, via: emailVia(message) };
+}
+
+function emailVia(message: HoldMessage): DeliveredVia {
+  switch (message.evidence) {
+    case 'report':
+      return 'email_report';
+    case 'smtp':
+      return 'email_mx';
+    case 'transit_rule':
+    case 'before_reports':
+      return 'email_relay';
+    case null:
+    case undefined:
+      // An unknown proof is read from the acceptor; an unknown acceptor as the relay, the weaker claim.
+      return message.acceptedBy === 'mx' ? 'email_mx' : 'email_relay';
+    default:
+      return assertNever(message.evidence);
+  }
 }
 
 /** The latest delivery over all channels; undefined when nothing reached the citizen. */

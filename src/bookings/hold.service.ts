@@ -65,6 +65,7 @@ export class HoldService {
         acceptedAt: x.acceptedAt ? dt(x.acceptedAt) : null,
         acceptedBy: x.acceptedBy === 'sms_gateway' ? null : x.acceptedBy,
         deliveredAt: x.deliveredAt ? dt(x.deliveredAt) : null,
+        evidence: x.deliveryEvidence,
       })),
       settings: {
         confirmWindowMinutes: this.config.confirmWindowMinutes,

@@ -203,6 +203,17 @@ export class EnvSchema {
   @MinLength(16)
   MAIL_WEBHOOK_SECRET?: string = undefined;
 
+  /**
+   * How long after our relay's 250 a mail counts as delivered when no report can come: the relay
+   * announced no DSN on that connection, or it never sends reports at all. A relay that reports
+   * leaves the mail in transit until its report, however long.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 60)
+  RELAY_TRANSIT_MINUTES = 30;
+
   /** `relay`: everything through SMTP_URL. `direct`: to the recipient's MX hosts, DKIM-signed. */
   @IsIn(['relay', 'direct'])
   MAIL_TRANSPORT: 'relay' | 'direct' = 'relay';
@@ -298,6 +309,7 @@ export interface AppConfig {
   bounceSmtpHost: string;
   mailWebhookSecret?: string;
   mailTransport: 'relay' | 'direct';
+  relayTransitMinutes: number;
   directSmtpPort: number;
   heloName: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
@@ -372,6 +384,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     bounceSmtpHost: schema.BOUNCE_SMTP_HOST,
     mailWebhookSecret: schema.MAIL_WEBHOOK_SECRET,
     mailTransport: schema.MAIL_TRANSPORT,
+    relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
     dkim: dkimConfig(schema),

@@ -82,7 +82,7 @@ export class DeliveryReportsService {
         return { matched: false };
       }
       if (message.state === 'sending') throw new ReportTooEarly(message.id);
-      const move = moveForReport(message.state, {
+      const move = moveForReport(message, {
         action: report.action,
         status: report.status,
         category: classification?.category,
@@ -112,7 +112,7 @@ export class DeliveryReportsService {
         await this.outbox.applyReport(manager, message.id, {
           state: state as typeof message.state,
           now: now.toJSDate(),
-          deliveredByMx: move.deliveredByMx,
+          delivered: move.delivered,
           nextAttemptAt: state === 'deferred' ? retryAt().toJSDate() : null,
           reply: report.reply?.text ?? null,
           category,

@@ -19,7 +19,7 @@ const RETURN_PATH = 'bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.2c5f2d048e2a559bd4
 const ENVID = '3f1c2b9e-8a7d-4c6b-9e0f-1a2b3c4d5e6f';
 const MESSAGE_ID = '<3f1c2b9e-8a7d-4c6b-9e0f-1a2b3c4d5e6f@holdfast.example>';
 
-type FixtureName = 'delayed-webde.eml' | 'failed-gmx-block.eml' | 'failed-user-unknown.eml';
+type FixtureName = 'delayed-webde.eml' | 'failed-gmx-block.eml' | 'failed-user-unknown.eml' | 'relayed-webde.eml';
 
 /** A fixture with its placeholders filled in, LF as stored or CRLF as on the wire. */
 function fixture(name: FixtureName, lineEnding: 'LF' | 'CRLF' = 'LF'): string {
@@ -94,6 +94,22 @@ const FIXTURE_CASES: FixtureCase[] = [
       diagnosticCode: '550 5.1.1 <m.schmidt@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
       remoteMta: 'mx.example.org',
       smtpStage: 'RCPT',
+    },
+  },
+  {
+    // Postfix's success report: the MX took it and offers no DSN itself, so the relay says "relayed".
+    name: 'relayed-webde.eml',
+    arrivalAt: at('2021-03-16T13:11:58+01:00'),
+    recipient: {
+      finalRecipient: 'lena.beispiel@web.de',
+      finalRecipientType: 'rfc822',
+      originalRecipient: 'lena.beispiel@web.de',
+      action: 'relayed',
+      status: '2.0.0',
+      diagnosticType: 'smtp',
+      diagnosticCode: '250 Requested mail action okay, completed: id=1MxUnp-1lPzQh0e7R-00xyzT',
+      remoteMta: 'mx-ha03.web.de',
+      // "delivery via": the notification names no SMTP stage for a success.
     },
   },
 ];

@@ -9,6 +9,7 @@ import { MailEventsController, WebhookSignatureGuard } from './mail-events.contr
 import { ProviderCircuitsModule } from './provider-circuits.module';
 import { ProvidersController } from './providers.controller';
 import { ProvidersService } from './providers.service';
+import { RelayStatusModule } from './relay-status.module';
 
 /** What happens to mail after a server took it (DSNs, webhooks), and the providers view. */
 @Module({})
@@ -16,7 +17,7 @@ export class MailDeliveryModule {
   static register(options: { deliveryListener: DeliveryListenerModule }): DynamicModule {
     return {
       module: MailDeliveryModule,
-      imports: [ProviderCircuitsModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
+      imports: [ProviderCircuitsModule, RelayStatusModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
       controllers: [ProvidersController, MailEventsController],
       providers: [ProvidersService, DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
       exports: [DeliveryReportsService, BounceListenerService],

@@ -8,6 +8,8 @@ export interface Acceptance {
   replyCode: number | null;
   reply: string;
   acceptedBy: 'relay' | 'mx' | 'sms_gateway';
+  /** The server announced DSN and was asked for success reports (our relay only). */
+  reportsRequested: boolean;
 }
 
 /** One way to reach a citizen. The dispatcher needs nothing else of it. */
@@ -41,6 +43,7 @@ export class SmsChannel implements NotificationChannel {
       replyCode: sent.status,
       reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`,
       acceptedBy: 'sms_gateway',
+      reportsRequested: false,
     };
   }
 

@@ -7,7 +7,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
-import { circuitEventOfRefusal, outcomeOfRefusal, SendVerdict } from './send-outcome';
+import { RelayStatusService } from '../mail-delivery/relay-status.service';
+import { acceptanceOf, circuitEventOfRefusal, outcomeOfRefusal, SendVerdict } from './send-outcome';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
 import { WorkerLoop } from '../common/worker-loop';
 import { DELIVERY_LISTENER, DeliveryListener } from '../outbox/delivery-listener';
@@ -40,6 +41,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly smsChannel: SmsChannel,
     private readonly circuits: ProviderCircuitsService,
     private readonly families: ProviderFamilyResolver,
+    private readonly relayStatus: RelayStatusService,
     @Inject(DELIVERY_LISTENER) private readonly listener: DeliveryListener,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -72,6 +74,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.circuits.tick();
     await this.outbox.withdrawStale(this.tx.manager);
     await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now()));
+    await this.applyTransitRule();
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (manager, id) => {
       const probe = await this.outbox.claimProbe(manager, id, {
@@ -161,7 +164,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     const startedAt = this.clock.now().toJSDate();
     const sent = await this.send(message);
     if ('verdict' in sent) return this.recordFailure(message, owner, sent.verdict, startedAt);
-    accepted.push({ id: message.id, startedAt, finishedAt: this.clock.now().toJSDate(), ...sent.acceptance });
+    const { replyCode, reply } = sent.acceptance;
+    accepted.push({
+      id: message.id,
+      startedAt,
+      finishedAt: this.clock.now().toJSDate(),
+      replyCode,
+      reply,
+      acceptance: acceptanceOf(sent.acceptance, this.config.relayTransitMinutes),
+    });
     return undefined;
   }
 
@@ -184,6 +195,36 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       owner,
       leaseSeconds: this.config.outboxLeaseSeconds,
       ratePerMinute: this.config.providerRatePerMinute,
+    });
+  }
+
+  /**
+   * Relay mail that no report can speak for (no DSN on its connection, or a relay that never
+   * reports) counts as delivered RELAY_TRANSIT_MINUTES after the relay's 250; its hold's window
+   * starts then. Bookings first, then the messages: the lock order of every other writer.
+   */
+  async applyTransitRule(): Promise<number> {
+    const now = this.clock.now();
+    const forAll = await this.relayStatus.transitRuleForAll();
+    const due = await this.outbox.transitRuleDue(this.tx.manager, {
+      now: now.toJSDate(),
+      transitMinutes: this.config.relayTransitMinutes,
+      forAll,
+      limit: FAMILY_BATCH,
+    });
+    if (due.length === 0) return 0;
+    return this.tx.run(async (manager) => {
+      await this.listener.lockBookings(
+        manager,
+        due.map((d) => d.bookingId).filter((id): id is string => id !== null),
+      );
+      const bookings = await this.outbox.deliverByTransitRule(
+        manager,
+        due.map((d) => d.id),
+        this.config.relayTransitMinutes,
+      );
+      await this.listener.onDeliveryChanged(manager, [...new Set(bookings)], now);
+      return bookings.length;
     });
   }
 
@@ -215,7 +256,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
             reply: acceptance.reply,
             errorCode: null,
             category: null,
-            acceptedBy: acceptance.acceptedBy,
+            acceptance: acceptanceOf(acceptance, this.config.relayTransitMinutes),
           }
         : await this.failure(manager, message, verdict!, startedAt);
       if (acceptance && message.isProbe) {

@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MX_RESOLVER } from '../mail-delivery/mx-resolver.token';
 import { domainOf, MxResolver } from '../mail-delivery/provider-families';
+import { RelayStatusService } from '../mail-delivery/relay-status.service';
 import { verpAddress } from '../mail-delivery/verp';
+import { announcesDsn, readEhloExtensions } from './relay-ehlo';
 
 export const DEV_SMTP_URL = Symbol('DEV_SMTP_URL');
 
@@ -21,6 +23,8 @@ export interface SmtpAcceptance {
   replyCode: number | null;
   reply: string;
   acceptedBy: 'relay' | 'mx';
+  /** Our relay announced DSN on this connection, so it was asked for success, delay and failure reports. */
+  reportsRequested: boolean;
   /** For direct delivery: the MX host that took it. */
   remoteHost?: string;
 }
@@ -36,7 +40,7 @@ const MAX_MX_HOSTS = 5;
  * refusal (with `remoteHost` added for direct delivery).
  */
 @Injectable()
-export class MailTransport implements OnApplicationShutdown {
+export class MailTransport implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('MailTransport');
   private readonly relay?: Transporter;
   private readonly mxPools = new Map<string, Transporter>();
@@ -46,6 +50,7 @@ export class MailTransport implements OnApplicationShutdown {
     @Inject(DEV_SMTP_URL) devSmtpUrl: string | null,
     private readonly secrets: SecretsService,
     @Inject(MX_RESOLVER) private readonly mx: MxResolver,
+    private readonly relayStatus: RelayStatusService,
   ) {
     if (config.mailTransport === 'direct') return;
     const url = config.smtpUrl ?? devSmtpUrl;
@@ -64,15 +69,48 @@ export class MailTransport implements OnApplicationShutdown {
     } as never);
   }
 
-  async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
-    const options = this.message(mail);
-    if (this.config.mailTransport === 'direct') return this.sendDirect(mail, options);
-    if (!this.relay) throw new Error('no SMTP_URL and no development mail catcher: this process cannot send mail');
-    const info = await this.relay.sendMail(options);
-    return { ...parseReply(info.response), acceptedBy: 'relay' };
+  /**
+   * Start-up check of the city's relay: does it announce DSN? Without it no report can ever tell
+   * where a mail is, and the transit rule (RELAY_TRANSIT_MINUTES) decides; that is said loudly
+   * here and on the providers view. A relay that cannot be reached is reported, not fatal: mail
+   * waits in the outbox until it answers.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const url = this.config.mailTransport === 'relay' && !this.config.devMail ? this.config.smtpUrl : undefined;
+    if (!url) return;
+    const at = Date.now();
+    const where = redactedUrl(url);
+    try {
+      const dsn = announcesDsn(await readEhloExtensions(url, this.config.heloName));
+      this.relayStatus.recordEhlo({ at, dsn });
+      if (dsn) this.logger.log(`relay ${where} announces DSN: mail stays in transit until the relay reports it delivered`);
+      else
+        this.logger.warn(
+          `relay ${where} announces no DSN: holdfast cannot learn when mail reaches the recipient; mail the relay took counts as ` +
+            `delivered ${this.config.relayTransitMinutes} minutes after its 250 (RELAY_TRANSIT_MINUTES). Switch DSN on at the relay.`,
+        );
+    } catch (err) {
+      this.relayStatus.recordEhlo({ at, dsn: false, error: (err as Error).message });
+      this.logger.warn(`relay ${where} could not be asked for its capabilities at start-up: ${(err as Error).message}`);
+    }
   }
 
-  private message(mail: OutgoingMail): SendMailOptions {
+  async send(mail: OutgoingMail): Promise<SmtpAcceptance> {
+    if (this.config.mailTransport === 'direct') return this.sendDirect(mail, this.message(mail, ['failure', 'delay']));
+    if (!this.relay) throw new Error('no SMTP_URL and no development mail catcher: this process cannot send mail');
+    const info = await this.relay.sendMail(this.message(mail, ['success', 'failure', 'delay']));
+    // The development catcher is the mailbox itself: what it took is delivered.
+    if (this.config.devMail) return { ...parseReply(info.response), acceptedBy: 'mx', reportsRequested: false };
+    // nodemailer adds the DSN parameters only where the server announced DSN on this connection.
+    return { ...parseReply(info.response), acceptedBy: 'relay', reportsRequested: announcesDsn(info.ehlo) };
+  }
+
+  /**
+   * Through our relay we ask for every report: a success report is the moment the mail reached the
+   * recipient's side. An MX's 250 already is that moment, so direct delivery asks only for failures
+   * and delays.
+   */
+  private message(mail: OutgoingMail, notify: Array<'success' | 'failure' | 'delay'>): SendMailOptions {
     return {
       from: this.config.mailFrom,
       to: mail.to,
@@ -83,8 +121,8 @@ export class MailTransport implements OnApplicationShutdown {
       headers: { 'Auto-Submitted': 'auto-generated' },
       // VERP: a bounce names the message it is about, signed so a forged one is refused.
       envelope: { from: verpAddress(mail.outboxId, this.secrets.verpKey(), this.config.bounceDomain), to: [mail.to] },
-      // Asked for only where the server offers DSN: report failures and delays, with our id (ENVID).
-      dsn: { id: mail.outboxId, return: 'headers', notify: ['failure', 'delay'], recipient: mail.to },
+      // Asked for only where the server offers DSN, with our id (ENVID) and only the headers back.
+      dsn: { id: mail.outboxId, return: 'headers', notify, recipient: mail.to },
     };
   }
 
@@ -105,7 +143,7 @@ export class MailTransport implements OnApplicationShutdown {
     for (const host of hosts.slice(0, MAX_MX_HOSTS)) {
       try {
         const info = await this.pool(host).sendMail(options);
-        return { ...parseReply(info.response), acceptedBy: 'mx', remoteHost: host };
+        return { ...parseReply(info.response), acceptedBy: 'mx', reportsRequested: false, remoteHost: host };
       } catch (err) {
         lastError = Object.assign(err as object, { remoteHost: host });
         const error = err as { code?: string; responseCode?: number };
@@ -143,6 +181,13 @@ export class MailTransport implements OnApplicationShutdown {
     this.relay?.close();
     for (const transporter of this.mxPools.values()) transporter.close();
   }
+}
+
+/** The relay's address without its password, for the log. */
+function redactedUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
 }
 
 function parseReply(response: unknown): { replyCode: number | null; reply: string } {

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ProviderCircuitsModule } from '../mail-delivery/provider-circuits.module';
 import { MxResolver, ProviderFamilyResolver, systemMxResolver } from '../mail-delivery/provider-families';
 import { MX_RESOLVER } from '../mail-delivery/mx-resolver.token';
+import { RelayStatusModule } from '../mail-delivery/relay-status.module';
 import { DeliveryListenerModule } from '../outbox/delivery-listener';
 import { OutboxModule } from '../outbox/outbox.module';
 import { SmsGateway } from '../sms/sms-gateway';
@@ -23,7 +24,7 @@ export class NotificationsModule {
   }): DynamicModule {
     return {
       module: NotificationsModule,
-      imports: [OutboxModule, ProviderCircuitsModule, options.deliveryListener],
+      imports: [OutboxModule, ProviderCircuitsModule, RelayStatusModule, options.deliveryListener],
       providers: [
         { provide: DEV_SMTP_URL, useValue: options.devSmtpUrl },
         {

@@ -1,4 +1,5 @@
 import type { CircuitEvent } from '../mail-delivery/provider-circuit';
+import type { AcceptanceRecord } from '../outbox/outbox.repository';
 import { classifySmtpReply, ReplyCategory, replyFromNodemailerError } from '../mail-delivery/smtp-reply-classifier';
 
 export interface SendVerdict {
@@ -63,4 +64,28 @@ export function outcomeOfRefusal(facts: {
   if (facts.verdict.category === 'mailbox_unknown' && !facts.verdict.temporary) return 'bounced';
   if (!facts.verdict.temporary || facts.attempts >= facts.maxAttempts) return 'failed';
   return 'deferred';
+}
+
+/**
+ * What a server's 250 makes of a message, pure. The recipient's MX (direct delivery, or the
+ * development mailbox) has it: delivered now. Our relay took it: in transit until a report says
+ * where it is — unless the relay cannot report (no DSN on that connection) and the transit rule
+ * counts it as delivered at once (RELAY_TRANSIT_MINUTES = 0). An SMS gateway's acceptance waits
+ * for the handset report.
+ */
+export function acceptanceOf(
+  acceptance: { acceptedBy: 'relay' | 'mx' | 'sms_gateway'; reportsRequested: boolean },
+  relayTransitMinutes: number,
+): AcceptanceRecord {
+  const { acceptedBy, reportsRequested } = acceptance;
+  switch (acceptedBy) {
+    case 'mx':
+      return { acceptedBy, state: 'accepted', evidence: 'smtp', reportsRequested: false };
+    case 'sms_gateway':
+      return { acceptedBy, state: 'accepted', evidence: null, reportsRequested: false };
+    case 'relay':
+      if (!reportsRequested && relayTransitMinutes === 0)
+        return { acceptedBy, state: 'accepted', evidence: 'transit_rule', reportsRequested };
+      return { acceptedBy, state: 'in_transit', evidence: null, reportsRequested };
+  }
 }

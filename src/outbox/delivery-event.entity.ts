@@ -4,6 +4,7 @@ import { OutboxMessageEntity } from './outbox-message.entity';
 @Entity('delivery_events')
 @Check('delivery_events_source_check', "source IN ('smtp', 'dsn', 'webhook', 'staff')")
 @Index('ix_delivery_events_message', { synchronize: false })
+@Index('ix_delivery_events_at', { synchronize: false })
 export class DeliveryEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid', nullable: true }) messageId: string | null;

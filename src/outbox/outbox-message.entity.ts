@@ -1,6 +1,6 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-import type { OutboxState } from './outbox-states';
+import type { DeliveryEvidence, OutboxState } from './outbox-states';
 
 @Entity('outbox_messages')
 @Unique('uq_outbox_message_id', ['messageId'])
@@ -15,6 +15,11 @@ import type { OutboxState } from './outbox-states';
 @Index('ix_outbox_unresolved', { synchronize: false })
 @Index('ix_outbox_family_due', { synchronize: false })
 @Check('outbox_messages_accepted_by_check', "accepted_by IN ('relay', 'mx', 'sms_gateway')")
+@Check('ck_outbox_delivery_evidence', 'see migration RelayTransit')
+@Check('ck_outbox_email_delivered', 'see migration RelayTransit')
+@Check('ck_outbox_in_transit', 'see migration RelayTransit')
+@Index('ix_outbox_in_transit', { synchronize: false })
+@Index('ix_outbox_relay_accepted', { synchronize: false })
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'booking_id', type: 'uuid', nullable: true }) bookingId: string | null;
@@ -40,5 +45,9 @@ export class OutboxMessageEntity {
   @Column({ type: 'varchar', length: 64, nullable: true }) family: string | null;
   @Column({ name: 'accepted_by', type: 'varchar', length: 16, nullable: true }) acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
+  /** What proved the delivery: the MX's reply (`smtp`), a report, the transit rule, or an acceptance before reports were asked for. */
+  @Column({ name: 'delivery_evidence', type: 'varchar', length: 16, nullable: true }) deliveryEvidence: DeliveryEvidence | null;
+  /** The relay announced DSN on the connection that took this mail, and was asked for success reports. */
+  @Column({ name: 'reports_requested', type: 'boolean', nullable: true }) reportsRequested: boolean | null;
   @Column({ name: 'is_probe', type: 'boolean', default: false }) isProbe: boolean;
 }

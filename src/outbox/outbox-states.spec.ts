@@ -20,6 +20,8 @@ describe('the named sets of outbox states', () => {
     ['sending', { delivered: false, unsent: false, due: false, stuck: false }],
     ['deferred', { delivered: false, unsent: true, due: true, stuck: false }],
     ['held_provider_blocked', { delivered: false, unsent: true, due: false, stuck: true }],
+    // Our relay took it, no report yet: on its way as far as we know, neither delivered nor stuck.
+    ['in_transit', { delivered: false, unsent: false, due: false, stuck: false }],
     ['accepted', { delivered: true, unsent: false, due: false, stuck: false }],
     ['delayed', { delivered: false, unsent: false, due: false, stuck: true }],
     ['bounced', { delivered: false, unsent: false, due: false, stuck: true }],
@@ -58,7 +60,7 @@ describe('the named sets of outbox states', () => {
 
   it('sets that waiting mail and reports use are what they say', () => {
     expect([...WAITING].sort()).toEqual(['deferred', 'delayed', 'held_provider_blocked', 'queued']);
-    expect([...HANDED_OVER].sort()).toEqual(['accepted', 'delayed']);
+    expect([...HANDED_OVER].sort()).toEqual(['accepted', 'delayed', 'in_transit']);
   });
 
   it('sqlList quotes state names and refuses anything else', () => {

@@ -7,6 +7,7 @@ export const OUTBOX_STATES = [
   'sending',
   'deferred',
   'held_provider_blocked',
+  'in_transit',
   'accepted',
   'delayed',
   'bounced',
@@ -14,6 +15,16 @@ export const OUTBOX_STATES = [
   'cancelled',
 ] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/**
+ * What proved that a message reached the recipient's side (`delivered_at`): `smtp` the recipient's
+ * MX (or the development mailbox) said 250; `report` a delivery report (DSN `delivered` or
+ * `relayed`, a webhook, the SMS gateway's handset report); `transit_rule` our relay cannot report
+ * and RELAY_TRANSIT_MINUTES passed since its 250; `before_reports` a relay acceptance from before
+ * holdfast asked for success reports (counted as delivered at the 250, as it was then).
+ */
+export const DELIVERY_EVIDENCE = ['smtp', 'report', 'transit_rule', 'before_reports'] as const;
+export type DeliveryEvidence = (typeof DELIVERY_EVIDENCE)[number];
 
 export type AttemptOutcome = 'accepted' | 'deferred' | 'held' | 'bounced' | 'failed' | 'lease_expired';
 
@@ -27,7 +38,7 @@ export const DUE = ['queued', 'deferred'] as const satisfies readonly OutboxStat
 export const WAITING = ['queued', 'deferred', 'held_provider_blocked', 'delayed'] as const satisfies readonly OutboxState[];
 
 /** Accepted by a server and not reported undeliverable: delivery reports apply only to these. */
-export const HANDED_OVER = ['accepted', 'delayed'] as const satisfies readonly OutboxState[];
+export const HANDED_OVER = ['in_transit', 'accepted', 'delayed'] as const satisfies readonly OutboxState[];
 
 /**
  * Whether a confirmation mail in this state is in the recipient's mailbox, as far as we know: the
@@ -35,10 +46,15 @@ export const HANDED_OVER = ['accepted', 'delayed'] as const satisfies readonly O
  */
 export function isDeliveredMailState(state: OutboxState): boolean {
   switch (state) {
-    // A server said 250: the recipient's MX, or our relay while no later report contradicts it
-    // (a `delayed` or `failed` report moves the state away from `accepted`).
+    // On the recipient's side: their MX said 250 (direct delivery), a report from our relay said
+    // delivered (or relayed to a next hop that gives no reports), or the relay cannot report and
+    // RELAY_TRANSIT_MINUTES have passed since its 250 (`delivery_evidence` tells which).
     case 'accepted':
       return true;
+    // Our relay said 250 and no report has come yet: in its queue as far as we know, as Mülheim's
+    // mail was in 2021. The hold waits as for a held mail.
+    case 'in_transit':
+      return false;
     // Still on its way: the citizen cannot read it yet.
     case 'queued':
     case 'sending':

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql, sqlOne } from '../database/sql';
 import { CONFIRMATION_KINDS, DELIVERED, DUE, HANDED_OVER, OutboxState, sqlList, STUCK, UNSENT, WAITING } from './outbox-states';
-import type { AttemptOutcome } from './outbox-states';
+import type { AttemptOutcome, DeliveryEvidence } from './outbox-states';
 
 export interface ClaimedMessage {
   id: string;
@@ -17,8 +17,7 @@ export interface ClaimedMessage {
   bookingId: string | null;
 }
 
-const STATE_OF_OUTCOME: Record<AttemptResult['outcome'], OutboxState> = {
-  accepted: 'accepted',
+const STATE_OF_OUTCOME: Record<Exclude<AttemptResult['outcome'], 'accepted'>, OutboxState> = {
   deferred: 'deferred',
   held: 'held_provider_blocked',
   bounced: 'bounced',
@@ -36,8 +35,20 @@ export interface AttemptResult {
   category: string | null;
   /** For `deferred`: when to try again. */
   nextAttemptAt?: Date;
-  /** For `accepted`: our relay, the recipient's MX (direct delivery), or the SMS gateway. */
-  acceptedBy?: 'relay' | 'mx' | 'sms_gateway';
+  /** For `accepted`: who took it and what that means (`acceptanceOf` in the dispatcher's send outcome). */
+  acceptance?: AcceptanceRecord;
+}
+
+/**
+ * What an acceptance makes of a message: `accepted` (delivered when `evidence` is set; an SMS
+ * waits for its handset report) or `in_transit` (our relay took it; a report or the transit rule
+ * decides later).
+ */
+export interface AcceptanceRecord {
+  acceptedBy: 'relay' | 'mx' | 'sms_gateway';
+  state: 'accepted' | 'in_transit';
+  evidence: DeliveryEvidence | null;
+  reportsRequested: boolean;
 }
 
 export interface MessageView {
@@ -195,8 +206,11 @@ export class OutboxRepository {
          UPDATE outbox_messages
             SET state = $11::varchar, lease_owner = NULL, lease_until = NULL, is_probe = false,
                 last_reply_code = $4, last_reply = $5, last_reply_category = $10,
-                accepted_at = CASE WHEN $11::varchar = 'accepted' THEN $7::timestamptz ELSE accepted_at END,
-                accepted_by = CASE WHEN $11::varchar = 'accepted' THEN $12::varchar ELSE accepted_by END,
+                accepted_at = CASE WHEN $12::varchar IS NOT NULL THEN $7::timestamptz ELSE accepted_at END,
+                accepted_by = COALESCE($12::varchar, accepted_by),
+                delivered_at = CASE WHEN $13::varchar IS NOT NULL THEN $7::timestamptz ELSE delivered_at END,
+                delivery_evidence = COALESCE($13::varchar, delivery_evidence),
+                reports_requested = COALESCE($14::boolean, reports_requested),
                 failed_at = CASE WHEN $11::varchar IN ('failed', 'bounced') THEN $7::timestamptz ELSE failed_at END,
                 next_attempt_at = COALESCE($8, next_attempt_at)
           WHERE id = $1 AND lease_owner = $2 AND state = 'sending'
@@ -216,8 +230,10 @@ export class OutboxRepository {
         result.nextAttemptAt ?? null,
         result.errorCode,
         result.category,
-        STATE_OF_OUTCOME[result.outcome],
-        result.acceptedBy ?? null,
+        result.outcome === 'accepted' ? result.acceptance!.state : STATE_OF_OUTCOME[result.outcome],
+        result.acceptance?.acceptedBy ?? null,
+        result.acceptance?.evidence ?? null,
+        result.acceptance?.reportsRequested ?? null,
       ],
     );
     return rows.length === 1;
@@ -236,20 +252,22 @@ export class OutboxRepository {
       finishedAt: Date;
       replyCode: number | null;
       reply: string;
-      acceptedBy: 'relay' | 'mx' | 'sms_gateway';
+      acceptance: AcceptanceRecord;
     }>,
   ): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (done.length === 0) return [];
     const rows = await sql(
       manager,
       `WITH r AS (
-         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[])
-                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by)
+         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[],
+                              $8::varchar[], $9::varchar[], $10::boolean[])
+                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by, state, evidence, reports_requested)
        ), done AS (
          UPDATE outbox_messages o
-            SET state = 'accepted', lease_owner = NULL, lease_until = NULL, is_probe = false,
+            SET state = r.state, lease_owner = NULL, lease_until = NULL, is_probe = false,
                 last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
-                accepted_at = r.finished_at, accepted_by = r.accepted_by
+                accepted_at = r.finished_at, accepted_by = r.accepted_by, reports_requested = r.reports_requested,
+                delivered_at = CASE WHEN r.evidence IS NOT NULL THEN r.finished_at END, delivery_evidence = r.evidence
            FROM r WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'sending'
          RETURNING o.id, o.attempts, o.family, o.booking_id
        ), recorded AS (
@@ -265,7 +283,10 @@ export class OutboxRepository {
         done.map((d) => d.finishedAt),
         done.map((d) => d.replyCode),
         done.map((d) => d.reply),
-        done.map((d) => d.acceptedBy),
+        done.map((d) => d.acceptance.acceptedBy),
+        done.map((d) => d.acceptance.state),
+        done.map((d) => d.acceptance.evidence),
+        done.map((d) => d.acceptance.reportsRequested),
       ],
     );
     return rows as Array<{ id: string; bookingId: string | null }>;
@@ -448,6 +469,90 @@ export class OutboxRepository {
     );
   }
 
+  // --- Our relay: mail in transit, its reports, the transit rule -----------------------------------
+
+  /**
+   * Relay mail the transit rule counts as delivered now: in transit for RELAY_TRANSIT_MINUTES, and
+   * no report can come (no DSN on its connection; or, `forAll`, the relay never reports).
+   */
+  async transitRuleDue(
+    manager: EntityManager,
+    rule: { now: Date; transitMinutes: number; forAll: boolean; limit: number },
+  ): Promise<Array<{ id: string; bookingId: string | null }>> {
+    return sql(
+      manager,
+      `SELECT id, booking_id AS "bookingId" FROM outbox_messages
+        WHERE state = 'in_transit' AND accepted_at <= $1::timestamptz - make_interval(mins => $2)
+          AND (reports_requested = false OR $3::boolean)
+        ORDER BY accepted_at LIMIT $4`,
+      [rule.now, rule.transitMinutes, rule.forAll, rule.limit],
+    );
+  }
+
+  /** Counts these messages as delivered RELAY_TRANSIT_MINUTES after the relay's 250 (still in transit only). */
+  async deliverByTransitRule(manager: EntityManager, ids: string[], transitMinutes: number): Promise<string[]> {
+    const rows = await sql<{ bookingId: string | null }>(
+      manager,
+      `UPDATE outbox_messages
+          SET state = 'accepted', delivered_at = accepted_at + make_interval(mins => $2), delivery_evidence = 'transit_rule'
+        WHERE id = ANY($1::uuid[]) AND state = 'in_transit'
+       RETURNING booking_id AS "bookingId"`,
+      [ids, transitMinutes],
+    );
+    return rows.map((r) => r.bookingId).filter((id): id is string => id !== null);
+  }
+
+  /** The rolling counts the relay verdict is drawn from (relay-reports.ts). */
+  async relayReportCounts(manager: EntityManager, now: Date, dueAfterMinutes: number): Promise<RelayReportCountsRow> {
+    const row = await sqlOne<RelayReportCountsRow>(
+      manager,
+      `WITH taken AS (
+         SELECT o.id, o.reports_requested, o.accepted_at FROM outbox_messages o
+          WHERE o.accepted_by = 'relay' AND o.accepted_at > $1::timestamptz - interval '24 hours'
+       )
+       SELECT count(*)::int AS accepted,
+              count(*) FILTER (WHERE reports_requested = false)::int AS "withoutDsn",
+              count(*) FILTER (WHERE reports_requested AND accepted_at <= $1::timestamptz - make_interval(mins => $2))::int AS "dueForReport",
+              count(*) FILTER (WHERE reports_requested AND accepted_at <= $1::timestamptz - make_interval(mins => $2)
+                                 AND NOT EXISTS (SELECT 1 FROM delivery_events e WHERE e.message_id = taken.id AND e.source IN ('dsn', 'webhook'))
+                              )::int AS unreported,
+              (SELECT count(*) FROM (SELECT 1 FROM delivery_events e
+                                      WHERE e.message_id IS NOT NULL AND e.source IN ('dsn', 'webhook')
+                                        AND e.at > $1::timestamptz - interval '7 days' LIMIT 1000) r)::int AS "reportsLastWeek"
+         FROM taken`,
+      [now, dueAfterMinutes],
+    );
+    return row!;
+  }
+
+  /**
+   * Per family: mail in transit now (how many, since when) and the median minutes from the relay's
+   * 250 to the success report over the last 24 hours; `family` null is every family together.
+   */
+  relayQueueByFamily(manager: EntityManager, now: Date): Promise<RelayQueueRow[]> {
+    return sql<RelayQueueRow>(
+      manager,
+      `WITH transit AS (
+         SELECT family, count(*)::int AS n, min(accepted_at) AS oldest FROM outbox_messages
+          WHERE state = 'in_transit' AND family IS NOT NULL GROUP BY family
+       ), reported AS (
+         SELECT family, extract(epoch FROM delivered_at - accepted_at) / 60 AS minutes FROM outbox_messages
+          WHERE accepted_by = 'relay' AND accepted_at > $1::timestamptz - interval '48 hours'
+            AND delivery_evidence = 'report' AND delivered_at > $1::timestamptz - interval '24 hours' AND family IS NOT NULL
+       ), medians AS (
+         SELECT family, percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) AS median, count(*)::int AS n
+           FROM reported GROUP BY GROUPING SETS ((family), ())
+       )
+       SELECT COALESCE(t.family, m.family) AS family, COALESCE(t.n, 0) AS "inTransit", t.oldest,
+              m.median::float8 AS "medianMinutes", COALESCE(m.n, 0) AS "reported"
+         FROM transit t FULL JOIN (SELECT * FROM medians WHERE family IS NOT NULL) m ON m.family = t.family
+       UNION ALL
+       SELECT NULL, (SELECT COALESCE(sum(n), 0)::int FROM transit), (SELECT min(oldest) FROM transit),
+              (SELECT median::float8 FROM medians WHERE family IS NULL), COALESCE((SELECT n FROM medians WHERE family IS NULL), 0)`,
+      [now],
+    );
+  }
+
   // --- What the hold policy and the review queue read ---------------------------------------------
 
   /**
@@ -460,7 +565,7 @@ export class OutboxRepository {
     return sql<ConfirmationFact>(
       manager,
       `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy",
-              o.delivered_at AS "deliveredAt"
+              o.delivered_at AS "deliveredAt", o.delivery_evidence AS "deliveryEvidence"
          FROM unnest($1::uuid[], $2::text[]) AS b(id, email)
          JOIN outbox_messages o ON o.booking_id = b.id
         WHERE o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))`,
@@ -492,7 +597,7 @@ export class OutboxRepository {
     manager: EntityManager,
     ref: { outboxId?: string; messageIdHeader?: string; channel?: 'sms' },
   ): Promise<ReportedMessage | undefined> {
-    const columns = `id, state, family, attempts, booking_id AS "bookingId"`;
+    const columns = `id, state, delivery_evidence AS evidence, family, attempts, booking_id AS "bookingId"`;
     if (ref.outboxId) {
       return sqlOne<ReportedMessage>(
         manager,
@@ -518,7 +623,7 @@ export class OutboxRepository {
     report: {
       state: OutboxState;
       now: Date;
-      deliveredByMx: boolean;
+      delivered: boolean;
       nextAttemptAt: Date | null;
       reply: string | null;
       category: string | null;
@@ -528,16 +633,16 @@ export class OutboxRepository {
       manager,
       `UPDATE outbox_messages
           SET state = $2::varchar,
-              -- Delivered after a delay: the mail became readable now, not when the relay first took it.
-              accepted_at = CASE WHEN $2::varchar = 'accepted' AND (state = 'delayed' OR accepted_at IS NULL) THEN $3
-                                 WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_at ELSE NULL END,
-              delivered_at = CASE WHEN $4::boolean THEN $3 ELSE delivered_at END,
-              accepted_by = CASE WHEN $4::boolean THEN 'mx' WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_by ELSE NULL END,
+              -- Delivered by report: readable from now on (after a delay too), whenever the relay took it.
+              delivered_at = CASE WHEN $4::boolean THEN $3 WHEN $2::varchar = 'accepted' THEN delivered_at END,
+              delivery_evidence = CASE WHEN $4::boolean THEN 'report' WHEN $2::varchar = 'accepted' THEN delivery_evidence END,
+              accepted_at = CASE WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_at END,
+              accepted_by = CASE WHEN $2::varchar IN ${sqlList(HANDED_OVER)} THEN accepted_by END,
               failed_at = CASE WHEN $2::varchar IN ('bounced', 'failed') THEN $3 ELSE failed_at END,
               next_attempt_at = COALESCE($5, next_attempt_at),
               last_reply = COALESCE($6, last_reply), last_reply_category = COALESCE($7, last_reply_category)
         WHERE id = $1 AND state IN ${sqlList(HANDED_OVER)}`,
-      [id, report.state, report.now, report.deliveredByMx, report.nextAttemptAt, report.reply, report.category],
+      [id, report.state, report.now, report.delivered, report.nextAttemptAt, report.reply, report.category],
     );
   }
 
@@ -552,6 +657,7 @@ export class OutboxRepository {
       manager,
       `UPDATE outbox_messages
           SET delivered_at = CASE WHEN $2 = 'delivered' THEN $3::timestamptz ELSE delivered_at END,
+              delivery_evidence = CASE WHEN $2 = 'delivered' THEN 'report' ELSE delivery_evidence END,
               state = CASE WHEN $2 = 'failed' THEN 'failed' ELSE state END,
               failed_at = CASE WHEN $2 = 'failed' THEN $3::timestamptz ELSE failed_at END
         WHERE id = $1 AND channel = 'sms' AND state = 'accepted'
@@ -595,18 +701,18 @@ export class OutboxRepository {
   }
 
   /**
-   * Incident declared: mail of the family that only our relay accepted, for a pending booking, is
-   * probably stuck in the relay's queue; it counts as delayed (undelivered) from now, recorded as a
-   * staff report. Returns the bookings.
+   * Incident declared: mail of the family that only our relay accepted and no report called
+   * delivered, for a pending booking, is probably stuck in the relay's queue; it counts as delayed
+   * (undelivered) from now, recorded as a staff report. Returns the bookings.
    */
   async markRelayAcceptedDelayed(manager: EntityManager, family: string, note: string, now: Date): Promise<string[]> {
     const rows = await sql<{ bookingId: string }>(
       manager,
       `WITH moved AS (
-         UPDATE outbox_messages o SET state = 'delayed'
+         UPDATE outbox_messages o SET state = 'delayed', delivered_at = NULL, delivery_evidence = NULL
            FROM bookings b
-          WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.state = 'accepted' AND o.channel = 'email'
-            AND o.accepted_by IS DISTINCT FROM 'mx'
+          WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.channel = 'email'
+            AND (o.state = 'in_transit' OR (o.state = 'accepted' AND o.delivery_evidence IN ('transit_rule', 'before_reports')))
          RETURNING o.id, o.booking_id
        ), recorded AS (
          INSERT INTO delivery_events (message_id, at, source, kind, state_after, reply) SELECT id, $2, 'staff', 'incident', 'delayed', $3 FROM moved
@@ -625,7 +731,7 @@ export class OutboxRepository {
     const rows = await sql<{ bookingId: string }>(
       manager,
       `UPDATE outbox_messages o
-          SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL,
+          SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL, reports_requested = NULL,
               payload = jsonb_set(o.payload, '{text}', to_jsonb($3::text || E'\\n\\n' || (o.payload->>'text')))
          FROM bookings b
         WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation'
@@ -723,6 +829,23 @@ export interface FamilyStats {
   lastText: string | null;
 }
 
+export interface RelayReportCountsRow {
+  accepted: number;
+  withoutDsn: number;
+  dueForReport: number;
+  unreported: number;
+  reportsLastWeek: number;
+}
+
+export interface RelayQueueRow {
+  /** null: all families together. */
+  family: string | null;
+  inTransit: number;
+  oldest: Date | null;
+  medianMinutes: number | null;
+  reported: number;
+}
+
 export interface ConfirmationFact {
   bookingId: string;
   channel: 'email' | 'sms';
@@ -730,11 +853,13 @@ export interface ConfirmationFact {
   acceptedAt: Date | null;
   acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
   deliveredAt: Date | null;
+  deliveryEvidence: DeliveryEvidence | null;
 }
 
 export interface ReportedMessage {
   id: string;
   state: OutboxState;
+  evidence: DeliveryEvidence | null;
   family: string | null;
   attempts: number;
   bookingId: string | null;

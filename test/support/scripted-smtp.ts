@@ -37,13 +37,18 @@ export class ScriptedSmtpServer {
   connReply?: ScriptedReply;
   connections = 0;
 
+  /**
+   * `dsn: false`: announces no DSN in its EHLO, as a relay configured without it (or a provider's
+   * MX, most of which offer none). Default: like Postfix, DSN (RFC 3461) and enhanced status codes.
+   */
+  constructor(private readonly options: { dsn?: boolean } = {}) {}
+
   async start(listen: { host?: string; port?: number } = {}): Promise<string> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      // Like Postfix: offers DSN (RFC 3461) and enhanced status codes.
-      hideDSN: false,
+      hideDSN: this.options.dsn === false,
       hideENHANCEDSTATUSCODES: false,
       onConnect: (_session, callback) => {
         this.connections += 1;
