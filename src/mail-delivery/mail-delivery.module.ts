@@ -7,7 +7,7 @@ import { BounceListenerService } from './bounce-listener.service';
 import { DeliveryReportsService } from './delivery-reports.service';
 import { MailEventsController, WebhookSignatureGuard } from './mail-events.controller';
 import { ProviderCircuitsModule } from './provider-circuits.module';
-import { ProvidersController } from './providers.controller';
+import { ProvidersController, RelayController } from './providers.controller';
 import { ProvidersService } from './providers.service';
 import { RelayStatusModule } from './relay-status.module';
 
@@ -18,7 +18,7 @@ export class MailDeliveryModule {
     return {
       module: MailDeliveryModule,
       imports: [ProviderCircuitsModule, RelayStatusModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
-      controllers: [ProvidersController, MailEventsController],
+      controllers: [ProvidersController, RelayController, MailEventsController],
       providers: [ProvidersService, DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
       exports: [DeliveryReportsService, BounceListenerService],
     };

@@ -44,3 +44,22 @@ export class ProvidersController {
     return this.providers.resume(family, dto.reason, { id: req.staff!.id, label: req.staff!.email });
   }
 }
+
+@ApiTags('mail')
+@ApiBearerAuth()
+@Controller('api/v1/mail/relay')
+@UseGuards(StaffGuard)
+export class RelayController {
+  constructor(private readonly providers: ProvidersService) {}
+
+  @Get()
+  @RequireRole('clerk')
+  @ApiOperation({
+    summary:
+      'Our relay: whether it announces DSN and sends reports, the transit rule (RELAY_TRANSIT_MINUTES), mail in transit, the rolling counts and the warnings',
+  })
+  @ApiOkResponse({ description: 'RelayStatus' })
+  status() {
+    return this.providers.relayStatus();
+  }
+}

@@ -6,6 +6,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from './provider-circuits.repository';
 import { ProviderCircuitsService } from './provider-circuits.service';
+import { FamilyRelayQueue, RelayStatus, RelayStatusService } from './relay-status.service';
 
 export interface ProviderView {
   family: string;
@@ -25,6 +26,8 @@ export interface ProviderView {
     oldestWaitingSince: string | null;
     oldestWaitingAgeSeconds: number | null;
   };
+  /** Mail our relay took for this family with no report yet, and whether it sits there far longer than usual. */
+  inRelay: FamilyRelayQueue;
   lastHour: Record<string, number>;
   lastDay: Record<string, number>;
   lastReply: { at: string; category: string | null; code: number | null; text: string | null } | null;
@@ -41,18 +44,35 @@ export class ProvidersService {
     private readonly circuitRows: ProviderCircuitsRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditService,
+    private readonly relay: RelayStatusService,
     private readonly clock: Clock,
   ) {}
 
+  /** Our relay: does it report, what the transit rule does, the rolling counts and the warnings. */
+  async relayStatus(): Promise<RelayStatus> {
+    return (await this.relay.status()).relay;
+  }
+
   async list(): Promise<ProviderView[]> {
     const now = this.clock.now().toJSDate();
-    const [circuits, stats] = await Promise.all([
+    const [circuits, stats, relay] = await Promise.all([
       this.circuitRows.all(this.tx.manager),
       this.outbox.familyStats(this.tx.manager, now),
+      this.relay.status(),
     ]);
     const byFamily = new Map(stats.map((x) => [x.family, x]));
     const circuitOf = new Map(circuits.map((c) => [c.family, c]));
-    const families = [...new Set([...circuits.map((c) => c.family), ...stats.map((x) => x.family)])];
+    const families = [...new Set([...circuits.map((c) => c.family), ...stats.map((x) => x.family), ...relay.families.keys()])];
+    const nothingInRelay: FamilyRelayQueue = {
+      inTransit: 0,
+      oldestInTransitSince: null,
+      oldestInTransitMinutes: null,
+      medianTransitMinutes: null,
+      reportedLastDay: 0,
+      slow: false,
+      thresholdMinutes: 0,
+      usualMinutes: null,
+    };
     const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
     const views = families.map((family): ProviderView => {
       const circuit = circuitOf.get(family);
@@ -77,6 +97,7 @@ export class ProvidersService {
             ? Math.round((now.getTime() - new Date(familyStats.oldest).getTime()) / 1000)
             : null,
         },
+        inRelay: relay.families.get(family) ?? nothingInRelay,
         lastHour: familyStats?.hour ?? {},
         lastDay: familyStats?.day ?? {},
         lastReply: familyStats?.lastAt
@@ -89,8 +110,8 @@ export class ProvidersService {
           : null,
       };
     });
-    // Blocked families first, then the most mail waiting, then by name.
-    const blocked = (v: ProviderView) => (v.circuit.state !== 'closed' ? 1 : 0);
+    // Blocked (or slow in the relay) families first, then the most mail waiting, then by name.
+    const blocked = (v: ProviderView) => (v.circuit.state !== 'closed' || v.inRelay.slow ? 1 : 0);
     return views.sort(
       (a, b) =>
         blocked(b) - blocked(a) ||

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { Pool } from 'pg';
 import { ManualClock } from '../../src/common/clock';
 import { createApp, RunningApp } from '../../src/app.factory';
@@ -18,7 +19,7 @@ export interface TestApp extends RunningApp {
  * and the sweeper and move the injected clock.
  */
 export async function startTestApp(
-  opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver } = {},
+  opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver; logger?: LoggerService } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
@@ -32,7 +33,7 @@ export async function startTestApp(
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
   // No DNS in tests: unknown domains have no MX unless a test says otherwise.
   const mxResolver = opts.mxResolver ?? { resolveMx: async () => [] };
-  const running = await createApp(config, { clock, databaseUrl: database.url, logger: false, mxResolver });
+  const running = await createApp(config, { clock, databaseUrl: database.url, logger: opts.logger ?? false, mxResolver });
   const db = new Pool({ connectionString: database.url, max: 4 });
   return {
     ...running,
@@ -87,4 +88,28 @@ export function restoreClockAfterEach(clock: () => ManualClock | undefined): voi
   afterEach(() => {
     if (saved) clock()?.set(saved);
   });
+}
+
+/** A logger that keeps what the app logs, for tests that check a warning. */
+export class RecordingLogger implements LoggerService {
+  readonly lines: Array<{ level: string; context?: string; message: string }> = [];
+  private keep(level: string, message: unknown, params: unknown[]) {
+    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    this.lines.push({ level, context, message: String(message) });
+  }
+  log(message: unknown, ...params: unknown[]) {
+    this.keep('log', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.keep('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.keep('error', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.keep('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.keep('verbose', message, params);
+  }
 }
