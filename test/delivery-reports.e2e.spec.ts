@@ -112,6 +112,11 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(waiting.status).toBe('pending');
     expect(waiting.hold_reason).toBe('waiting_for_delivery');
     expect(waiting.hold_until.getTime()).toBe(start.plus({ hours: 4 }).toMillis());
+    // The providers view shows the family's mail sitting in the relay far longer than usual.
+    const { ProvidersService } = await import('../src/mail-delivery/providers.service');
+    const before = (await app.app.get(ProvidersService).list()).find((v) => v.family === 'united-internet')!;
+    expect(before.inRelay).toMatchObject({ slow: true, oldestInTransitMinutes: 180 });
+    expect(before.inRelay.inTransit).toBeGreaterThanOrEqual(1);
     // The relay reports it passed the mail to Web.de's MX.
     await sendReport('relayed-webde.eml', sent);
     expect(await state(sent.outboxId)).toBe('accepted');
@@ -124,6 +129,9 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     ]);
     const delivered = await hold(sent.booking.id);
     expect(delivered.hold_reason).toBe('window_from_delivery');
+    // Its transit time (three hours) is now the family's usual one, from the report.
+    const after = (await app.app.get(ProvidersService).list()).find((v) => v.family === 'united-internet')!;
+    expect(after.inRelay).toMatchObject({ medianTransitMinutes: 180, reportedLastDay: 1 });
     expect(delivered.hold_until.getTime()).toBe(app.clock.now().plus({ minutes: 60 }).toMillis());
     // The window runs from the report: an hour and a minute later the booking lapses as not confirmed.
     app.clock.advance({ minutes: 61 });

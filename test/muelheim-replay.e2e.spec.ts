@@ -3,7 +3,7 @@ import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { BounceListenerService } from '../src/mail-delivery/bounce-listener.service';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { addSlot, citizen, createSlot } from './factories/scheduling.factory';
-import { sendDsn } from './support/dsn';
+import { dsnSender } from './support/dsn';
 import { GMX_IP_BLOCK } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { http, startTestApp, TestApp } from './support/test-app';
@@ -11,8 +11,11 @@ import { http, startTestApp, TestApp } from './support/test-app';
 /**
  * The Mülheim replay (2021): 300 bookings over an hour, 35% of the recipients at GMX/Web.de/
  * mail.com; their provider blocks our mail for six simulated hours, then takes it again.
- * Citizens confirm through the links that reach them. Once through the city's relay (which
- * takes everything and reports delays by DSN), once by direct delivery to the MX hosts.
+ * Citizens confirm through the links that reach them. Three times: through the city's relay
+ * with delay warnings (it takes everything, reports delays by DSN and each delivery by a success
+ * report); through a relay as Postfix comes (`delay_warning_time = 0h`: it takes everything, says
+ * nothing while it keeps GMX's mail in its queue, and reports each delivery); by direct delivery
+ * to the MX hosts.
  */
 const UI_DOMAINS = ['gmx.de', 'web.de', 'gmx.net', 'mail.com'];
 const OTHER_DOMAINS = ['gmail.com', 't-online.de', 'outlook.de', 'posteo.de', 'example.org'];
@@ -30,18 +33,20 @@ interface Citizen {
   confirmed: boolean;
 }
 
-async function replay(mode: 'relay' | 'direct') {
+type Mode = 'relay' | 'relay-no-delay-warnings' | 'direct';
+const throughRelay = (mode: Mode) => mode !== 'direct';
+
+async function replay(mode: Mode) {
   const uiMx = new ScriptedSmtpServer(); // the provider's MX, or the relay
   const otherMx = new ScriptedSmtpServer();
   let app: TestApp;
   const blocked = () => app.clock.now().toMillis() < Date.parse(START) + BLOCK_HOURS * 3600_000;
   const isUi = (email: string) => UI_DOMAINS.includes(email.split('@')[1]);
-  // Mail the citizens can read, and (relay) what the relay keeps for later while the provider refuses.
+  // Mail the citizens can read.
   const inbox: Array<{ raw: string; to: string }> = [];
-  const stuckAtRelay: Array<{ raw: string; to: string }> = [];
   let relayed = 0;
 
-  if (mode === 'relay') {
+  if (throughRelay(mode)) {
     await uiMx.start();
     app = await startTestApp({
       clockStart: START,
@@ -65,24 +70,38 @@ async function replay(mode: 'relay' | 'direct') {
   }
   const dispatcher = app.app.get(DispatcherService);
   const sweeper = app.app.get(ExpirySweeperService);
-  const bouncePort = mode === 'relay' ? app.app.get(BounceListenerService).port! : 0;
+  const bouncePort = throughRelay(mode) ? app.app.get(BounceListenerService).port! : 0;
+  const reports = throughRelay(mode) ? dsnSender(bouncePort) : undefined;
 
-  /** The relay's second half: deliver what it took, or keep it and report the delay (DSN). */
+  type Taken = { raw: string; to: string; from: string; messageId: string | null };
+  const stuck: Taken[] = [];
+  /** A report to the VERP envelope sender of a mail the relay took, as Postfix sends it (DSN). */
+  const report = (mail: Taken, fixture: 'delayed-webde.eml' | 'relayed-webde.eml') => {
+    const envid = /^bounces\+([0-9a-f]{32})\./.exec(mail.from)![1].replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    return reports!.send(fixture, { returnPath: mail.from, envid, messageIdHeader: mail.messageId ?? '' });
+  };
+  /** The relay delivers a mail: it reaches the citizen, and the relay reports the success. */
+  const deliver = async (mail: Taken) => {
+    inbox.push({ raw: mail.raw, to: mail.to });
+    await report(mail, 'relayed-webde.eml');
+  };
+
+  /**
+   * The relay's second half: deliver what it took, or keep it (GMX refuses) and, with delay
+   * warnings on, report the delay; once GMX takes mail again, deliver what it kept.
+   */
   async function relayWork() {
-    for (const mail of uiMx.received.slice(relayed)) {
+    for (const received of uiMx.received.slice(relayed)) {
       relayed++;
-      const to = mail.to[0];
-      if (isUi(to) && blocked()) {
-        stuckAtRelay.push({ raw: mail.raw, to });
-        const envid = /^bounces\+([0-9a-f]{32})\./
-          .exec(mail.from)![1]
-          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-        await sendDsn(bouncePort, 'delayed-webde.eml', { returnPath: mail.from, envid, messageIdHeader: mail.messageId ?? '' });
+      const mail: Taken = { raw: received.raw, to: received.to[0], from: received.from, messageId: received.messageId };
+      if (isUi(mail.to) && blocked()) {
+        stuck.push(mail);
+        if (mode === 'relay') await report(mail, 'delayed-webde.eml');
       } else {
-        inbox.push({ raw: mail.raw, to });
+        await deliver(mail);
       }
     }
-    if (!blocked()) inbox.push(...stuckAtRelay.splice(0));
+    if (!blocked()) for (const mail of stuck.splice(0)) await deliver(mail);
   }
 
   try {
@@ -114,7 +133,7 @@ async function replay(mode: 'relay' | 'direct') {
       uiMx.connReply = mode === 'direct' && blocked() ? GMX_IP_BLOCK : undefined;
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
-      if (mode === 'relay') await relayWork();
+      if (throughRelay(mode)) await relayWork();
       else
         inbox.push(
           ...uiMx.received.splice(0).map((r) => ({ raw: r.raw, to: r.to[0] })),
@@ -151,6 +170,10 @@ async function replay(mode: 'relay' | 'direct') {
       `SELECT (SELECT count(*) FROM bookings b WHERE NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id))::int AS without_mail,
               (SELECT count(*) FROM outbox_messages WHERE state = 'sending')::int AS in_flight`,
     );
+    const { rows: reportRows } = await app.db.query(
+      `SELECT kind, count(*)::int AS n FROM delivery_events WHERE source = 'dsn' GROUP BY kind`,
+    );
+    const reportsOf = (kind: string) => reportRows.find((r) => r.kind === kind)?.n ?? 0;
     const { rows: attempts } = await app.db.query(
       `SELECT family, outcome, count(*)::int AS n FROM mail_attempts GROUP BY family, outcome ORDER BY family, outcome`,
     );
@@ -165,6 +188,8 @@ async function replay(mode: 'relay' | 'direct') {
       confirmedThroughLinks: confirmedLinks,
       mailsAcceptedTwice: dup.n,
       attemptsUiHeld: attempts.filter((a) => a.family === 'united-internet' && a.outcome === 'held').reduce((s, a) => s + a.n, 0),
+      delayReports: reportsOf('delayed'),
+      successReports: reportsOf('relayed'),
     };
     console.log(`Mülheim replay (${mode}):`, JSON.stringify(counts));
 
@@ -183,6 +208,7 @@ async function replay(mode: 'relay' | 'direct') {
     expect(lost).toEqual({ without_mail: 0, in_flight: 0 });
     return counts;
   } finally {
+    reports?.close();
     await app!.close();
     await uiMx.stop();
     await otherMx.stop();
@@ -193,6 +219,14 @@ describe('the Mülheim replay: six hours of GMX blocking, 300 bookings', () => {
   it('through the city relay, with delay reports (DSN)', async () => {
     const counts = await replay('relay');
     expect(counts.bookings).toBe(BOOKINGS);
+  }, 240_000);
+
+  it("through a relay without delay warnings (Postfix's default): only success reports", async () => {
+    const counts = await replay('relay-no-delay-warnings');
+    expect(counts.bookings).toBe(BOOKINGS);
+    // Nothing but success reports came: every booking's hold waited on mail in transit.
+    expect(counts.delayReports).toBe(0);
+    expect(counts.successReports).toBe(BOOKINGS);
   }, 240_000);
 
   it('by direct delivery to the MX hosts', async () => {

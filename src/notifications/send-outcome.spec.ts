@@ -1,5 +1,5 @@
 import type { ReplyCategory } from '../mail-delivery/smtp-reply-classifier';
-import { circuitEventOfRefusal, classifySendError, FailedSendOutcome, outcomeOfRefusal } from './send-outcome';
+import { acceptanceOf, circuitEventOfRefusal, classifySendError, FailedSendOutcome, outcomeOfRefusal } from './send-outcome';
 
 const smtpError = (responseCode: number, response: string, command = 'RCPT TO') =>
   Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), {
@@ -108,5 +108,48 @@ describe('circuitEventOfRefusal: what a refusal tells the family circuit', () =>
       category: 'greylist',
       at: 7,
     });
+  });
+});
+
+describe('acceptanceOf: what a 250 makes of a message', () => {
+  it.each<[string, Parameters<typeof acceptanceOf>[0], number, ReturnType<typeof acceptanceOf>]>([
+    [
+      "the recipient's MX (direct delivery, or the development mailbox): delivered now",
+      { acceptedBy: 'mx', reportsRequested: false },
+      30,
+      { acceptedBy: 'mx', state: 'accepted', evidence: 'smtp', reportsRequested: false },
+    ],
+    [
+      'our relay, reports asked for: in transit until its report',
+      { acceptedBy: 'relay', reportsRequested: true },
+      30,
+      { acceptedBy: 'relay', state: 'in_transit', evidence: null, reportsRequested: true },
+    ],
+    [
+      'our relay, reports asked for, even with the transit rule at 0: in transit',
+      { acceptedBy: 'relay', reportsRequested: true },
+      0,
+      { acceptedBy: 'relay', state: 'in_transit', evidence: null, reportsRequested: true },
+    ],
+    [
+      'our relay without DSN: in transit until the transit rule',
+      { acceptedBy: 'relay', reportsRequested: false },
+      30,
+      { acceptedBy: 'relay', state: 'in_transit', evidence: null, reportsRequested: false },
+    ],
+    [
+      'our relay without DSN, transit rule 0 minutes: delivered at once by the rule',
+      { acceptedBy: 'relay', reportsRequested: false },
+      0,
+      { acceptedBy: 'relay', state: 'accepted', evidence: 'transit_rule', reportsRequested: false },
+    ],
+    [
+      'the SMS gateway: accepted, delivered only by the handset report',
+      { acceptedBy: 'sms_gateway', reportsRequested: false },
+      30,
+      { acceptedBy: 'sms_gateway', state: 'accepted', evidence: null, reportsRequested: false },
+    ],
+  ])('%s', (_name, acceptance, minutes, expected) => {
+    expect(acceptanceOf(acceptance, minutes)).toEqual(expected);
   });
 });

@@ -1,25 +1,48 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createTransport } from 'nodemailer';
+import { createTransport, Transporter } from 'nodemailer';
 
 const FIXTURES = resolve(__dirname, '../fixtures/dsn');
 
-/** What a relay sends back to the envelope sender: a fixture report, filled in, over real SMTP. */
-export async function sendDsn(
-  port: number,
-  fixture: string,
-  sent: { returnPath: string; envid: string; messageIdHeader: string },
-  to = sent.returnPath,
-): Promise<void> {
-  const raw = readFileSync(resolve(FIXTURES, fixture), 'utf8')
+export interface SentMail {
+  returnPath: string;
+  envid: string;
+  messageIdHeader: string;
+}
+
+/** A fixture report, filled in for one mail. */
+function filled(fixture: string, sent: SentMail): string {
+  return readFileSync(resolve(FIXTURES, fixture), 'utf8')
     .replaceAll('{{RETURN_PATH}}', sent.returnPath)
     .replaceAll('{{ENVID}}', sent.envid)
     .replaceAll('{{MESSAGE_ID}}', sent.messageIdHeader)
     .replace(/\r?\n/g, '\r\n');
-  const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+}
+
+/** What a relay sends back to the envelope sender: a fixture report, filled in, over real SMTP. */
+export async function sendDsn(port: number, fixture: string, sent: SentMail, to = sent.returnPath): Promise<void> {
+  const sender = dsnSender(port);
   try {
-    await transport.sendMail({ envelope: { from: '', to: [to] }, raw });
+    await sender.send(fixture, sent, to);
   } finally {
-    transport.close();
+    sender.close();
   }
+}
+
+/** Many reports over a few kept-open connections, as a busy relay sends them. */
+export function dsnSender(port: number): { send(fixture: string, sent: SentMail, to?: string): Promise<void>; close(): void } {
+  const transport: Transporter = createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 2,
+  });
+  return {
+    async send(fixture, sent, to = sent.returnPath) {
+      await transport.sendMail({ envelope: { from: '', to: [to] }, raw: filled(fixture, sent) });
+    },
+    close: () => transport.close(),
+  };
 }
