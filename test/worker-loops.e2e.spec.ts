@@ -1,18 +1,9 @@
+import { eventually } from './support/eventually';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 /** Polls until `check` holds (or gives up after `ms`); returns the last value for the assertion. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await read();
-  while (!check(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    value = await read();
-  }
-  return value;
-}
-
 /**
  * The loops as the app runs them (every other test drives dispatchOnce and sweep by hand): the
  * dispatcher sends on its own, the sweeper expires on its own, and shutdown waits for a round.
