@@ -37,7 +37,7 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
       },
     });
     dispatcher = app.app.get(DispatcherService);
-    slotId = (await createSlot(app.db, { capacity: 10, startsAt: '2026-06-06T08:00:00Z' })).slotId;
+    slotId = (await createSlot(app.db, { capacity: 20, startsAt: '2026-06-06T08:00:00Z' })).slotId;
   });
   afterAll(async () => {
     await app.close();
@@ -112,17 +112,30 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     ['bounced (unknown mailbox)', 'nobody.example', 'bounced'],
     ['failed (refused for good)', 'strict.example', 'failed'],
     ['delayed (a delay report after the relay took it)', 'example.net', 'delayed'],
+    ['in the relay for more than 15 minutes without a report', 'example.net', 'in_transit'],
   ])('when the mail is %s and a phone is on file, the SMS goes out', async (_name, domain, state) => {
     const phone = `+49 151 ${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}`;
     const b = await book(domain, phone);
     await dispatcher.dispatchOnce(); // the mail: refused, or accepted by the relay
+    let advanced = 0;
     if (state === 'delayed') {
       expect(smsFor(phone)).toEqual([]); // accepted by the relay: no SMS yet
       const mailId = (await view(b)).messages[0].id;
       const res = await mailEvent(mailId, 'delayed', { status: '4.4.7' });
       expect(res.body).toEqual({ matched: true, state: 'delayed' });
     }
+    if (state === 'in_transit') {
+      // A relay normally passes mail on within seconds: 15 minutes in transit is no SMS yet...
+      app.clock.advance({ minutes: 15 });
+      advanced = 15;
+      await dispatcher.dispatchOnce();
+      expect(smsFor(phone)).toEqual([]);
+      // ...a minute more, and the mail counts as stuck in the relay.
+      app.clock.advance({ minutes: 1 });
+      advanced = 16;
+    }
     await dispatcher.dispatchOnce(); // the SMS
+    app.clock.advance({ minutes: -advanced });
     expect((await view(b)).messages.map((x: any) => [x.channel, x.state])).toEqual([
       ['email', state],
       ['sms', 'accepted'],

@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SLOW_FLOOR_MINUTES } from '../mail-delivery/relay-reports';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingsRepository } from './bookings.repository';
 
@@ -15,8 +16,9 @@ export function codeHash(bookingId: string, code: string): Buffer {
 }
 
 /**
- * When the confirmation mail is held, delayed, bounced or failed and the citizen gave a phone
- * number, an SMS with a short code and a link goes out (once per booking, until they ask again).
+ * When the confirmation mail is held, delayed, bounced or failed, or sits in our relay's queue
+ * longer than SLOW_FLOOR_MINUTES without a report, and the citizen gave a phone number, an SMS
+ * with a short code and a link goes out (once per booking, until they ask again).
  */
 @Injectable()
 export class SmsFallbackService {
@@ -36,7 +38,11 @@ export class SmsFallbackService {
   /** Finds bookings that need the SMS now and queues it; one set-based look, then one SMS each. */
   async enqueueDue(manager: EntityManager, limit = 100): Promise<number> {
     if (!this.enabled) return 0;
-    const due = await this.outbox.bookingsAwaitingSms(manager, limit);
+    const due = await this.outbox.bookingsAwaitingSms(manager, {
+      now: this.clock.now().toJSDate(),
+      limit,
+      inTransitStuckAfterMinutes: SLOW_FLOOR_MINUTES,
+    });
     if (due.length === 0) return 0;
     for (const booking of await this.bookings.findByIds(
       manager,

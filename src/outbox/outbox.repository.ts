@@ -576,17 +576,24 @@ export class OutboxRepository {
   /**
    * Pending bookings with a phone whose confirmation mail cannot arrive now (and none reached
    * them), that have no SMS yet: the SMS fallback's work, locked (SKIP LOCKED: instances share it).
+   * Mail in our relay's queue longer than `inTransitStuckAfterMinutes` without a report counts as
+   * stuck too (a stock Postfix says nothing while a provider defers it).
    */
-  bookingsAwaitingSms(manager: EntityManager, limit: number): Promise<Array<{ id: string }>> {
+  bookingsAwaitingSms(
+    manager: EntityManager,
+    due: { now: Date; limit: number; inTransitStuckAfterMinutes: number },
+  ): Promise<Array<{ id: string }>> {
     return sql(
       manager,
       `SELECT b.id FROM bookings b
         WHERE b.status = 'pending' AND b.phone IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
-          AND EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(STUCK)})
+          AND EXISTS (${confirmationMailOf('b')}
+                      AND (o.state IN ${sqlList(STUCK)}
+                           OR (o.state = 'in_transit' AND o.accepted_at < $2::timestamptz - make_interval(mins => $3))))
           AND NOT EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(DELIVERED)})
         LIMIT $1 FOR UPDATE OF b SKIP LOCKED`,
-      [limit],
+      [due.limit, due.now, due.inTransitStuckAfterMinutes],
     );
   }
 
