@@ -22,11 +22,17 @@ export class RelayTransit1764320000000 implements MigrationInterface {
       `ALTER TABLE outbox_messages ADD CONSTRAINT ck_outbox_delivery_evidence
          CHECK (delivery_evidence IN ('smtp', 'report', 'transit_rule', 'before_reports'))`,
     );
+    // What proved each delivery: a report (the code before this set accepted_by = 'mx' for a
+    // relay's "delivered" report too), the MX's own 250, or only the relay's 250.
     await q.query(
-      `UPDATE outbox_messages SET delivered_at = COALESCE(delivered_at, accepted_at),
-              delivery_evidence = CASE WHEN accepted_by = 'mx' THEN 'smtp' ELSE 'before_reports' END
-        WHERE channel = 'email' AND state = 'accepted'`,
+      `UPDATE outbox_messages o SET delivered_at = COALESCE(o.delivered_at, o.accepted_at),
+              delivery_evidence = CASE
+                WHEN EXISTS (SELECT 1 FROM delivery_events e WHERE e.message_id = o.id AND e.kind = 'delivered') THEN 'report'
+                WHEN o.accepted_by = 'mx' THEN 'smtp'
+                ELSE 'before_reports' END
+        WHERE o.channel = 'email' AND o.state = 'accepted'`,
     );
+    await q.query(`UPDATE outbox_messages SET delivery_evidence = 'report' WHERE channel = 'sms' AND delivered_at IS NOT NULL`);
     // An e-mail counts as delivered exactly when it is `accepted`, and then it says since when and why;
     // mail in transit has the relay's acceptance time the transit rule counts from.
     await q.query(

@@ -49,14 +49,19 @@ describe('a relay that announces DSN and never reports', () => {
     expect(status).toMatchObject({
       reports: 'silent',
       transitRuleForAll: true,
-      counts: { accepted: 12, withoutDsn: 0, dueForReport: 12, unreported: 12, reportsLastWeek: 0 },
+      counts: { accepted: 12, withoutDsn: 0, dueForReport: 12, unreported: 12, dueForReportWeek: 12, reportsLastWeek: 0 },
     });
-    expect(status.warnings.join(' ')).toMatch(/None of 12 relay acceptances older than 60 minutes got a report/);
-    // Counted delivered 30 minutes after the relay's 250, the window running from then.
+    expect(status.warnings.join(' ')).toMatch(
+      /None of 12 relay acceptances of the last 7 days older than 60 minutes got a report/,
+    );
+    // Counted delivered when the rule found the relay silent (61 minutes after the 250, later than
+    // RELAY_TRANSIT_MINUTES): the citizen's window runs a full hour from then, not from minute 30.
     const { rows } = await app.db.query(
       `SELECT DISTINCT o.delivered_at - o.accepted_at AS transit, b.hold_until - o.delivered_at AS "window"
          FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id`,
     );
-    expect(rows.map((r) => [r.transit.minutes, r.window.hours ?? 0, r.window.minutes ?? 0])).toEqual([[30, 1, 0]]);
+    expect(rows.map((r) => [r.transit.hours ?? 0, r.transit.minutes ?? 0, r.window.hours ?? 0, r.window.minutes ?? 0])).toEqual([
+      [1, 1, 1, 0],
+    ]);
   });
 });

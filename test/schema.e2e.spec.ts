@@ -59,4 +59,50 @@ describe('migrations and entities', () => {
       await db.drop();
     }
   });
+
+  it('the relay-transit migration keeps every old acceptance delivered and names what proved it', async () => {
+    const db = await createTestDatabase();
+    const ds = new DataSource(dataSourceOptions(db.url, { entities: APP_ENTITIES }));
+    await ds.initialize();
+    try {
+      await ds.undoLastMigration(); // back to the schema before "in transit"
+      const row = (id: string, state: string, acceptedBy: string | null) =>
+        ds.query(
+          `INSERT INTO outbox_messages (id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, accepted_at, accepted_by)
+           VALUES ($1::uuid, 'booking_confirmation', 'email', 'a@example.org', $1::text, '{}', $2, now(), now() - interval '1 hour', $3, $4)`,
+          [id, state, acceptedBy ? new Date('2026-05-01T10:00:00Z') : null, acceptedBy],
+        );
+      const ids = {
+        relay: '00000000-0000-4000-8000-000000000001',
+        mx: '00000000-0000-4000-8000-000000000002',
+        reported: '00000000-0000-4000-8000-000000000003',
+        delayed: '00000000-0000-4000-8000-000000000004',
+      };
+      await row(ids.relay, 'accepted', 'relay');
+      await row(ids.mx, 'accepted', 'mx');
+      await row(ids.reported, 'accepted', 'mx');
+      await ds.query(
+        `INSERT INTO delivery_events (message_id, at, source, kind, state_after) VALUES ($1, now(), 'dsn', 'delivered', 'accepted')`,
+        [ids.reported],
+      );
+      await row(ids.delayed, 'delayed', 'relay');
+      await ds.runMigrations();
+      const rows = await ds.query(
+        `SELECT id, state, delivery_evidence AS evidence, delivered_at = accepted_at AS at_acceptance FROM outbox_messages ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: ids.relay, state: 'accepted', evidence: 'before_reports', at_acceptance: true },
+        { id: ids.mx, state: 'accepted', evidence: 'smtp', at_acceptance: true },
+        { id: ids.reported, state: 'accepted', evidence: 'report', at_acceptance: true },
+        { id: ids.delayed, state: 'delayed', evidence: null, at_acceptance: null },
+      ]);
+      // The constraint now holds: an accepted e-mail without a delivery time is refused.
+      await expect(ds.query(`UPDATE outbox_messages SET delivered_at = NULL WHERE id = $1`, [ids.relay])).rejects.toThrow(
+        /ck_outbox_email_delivered/,
+      );
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
 });

@@ -144,6 +144,26 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect(smsFor(phone)[0].text).toContain(b.reference);
   });
 
+  it('a mail our relay took on a connection without DSN brings no SMS: no report can come, the transit rule decides', async () => {
+    const phone = `+49 151 ${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}`;
+    const b = await book('example.net', phone);
+    await dispatcher.dispatchOnce();
+    const mailId = (await view(b)).messages[0].id;
+    // As if this relay connection had announced no DSN (a relay behind a load balancer, one without it).
+    await app.db.query(`UPDATE outbox_messages SET reports_requested = false WHERE id = $1`, [mailId]);
+    app.clock.advance({ minutes: 16 });
+    try {
+      await dispatcher.dispatchOnce();
+      expect(smsFor(phone)).toEqual([]);
+      app.clock.advance({ minutes: 15 }); // past RELAY_TRANSIT_MINUTES (30): counted delivered, still no SMS
+      await dispatcher.dispatchOnce();
+      expect((await view(b)).messages.map((x: any) => [x.channel, x.state])).toEqual([['email', 'accepted']]);
+      expect(smsFor(phone)).toEqual([]);
+    } finally {
+      app.clock.advance({ minutes: -31 });
+    }
+  });
+
   it('wrong codes: five tries, then locked; an unknown reference gets the same answer', async () => {
     const b = await book('gmx.de', '+49 151 2222222');
     await dispatcher.dispatchOnce();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
-import type { DeliveryListener } from '../outbox/delivery-listener';
+import type { DeliveryListener, DispatchRoundFacts } from '../outbox/delivery-listener';
 import { BookingsRepository } from './bookings.repository';
 import { HoldService } from './hold.service';
 import { SmsFallbackService } from './sms-fallback.service';
@@ -23,7 +23,7 @@ export class BookingDeliveryListener implements DeliveryListener {
     await this.holds.recompute(manager, bookingIds, now);
   }
 
-  async beforeDispatchRound(manager: EntityManager): Promise<void> {
-    await this.smsFallback.enqueueDue(manager);
+  async beforeDispatchRound(manager: EntityManager, _now: DateTime, facts: DispatchRoundFacts): Promise<void> {
+    await this.smsFallback.enqueueDue(manager, facts.inTransitStuckAfterMinutes);
   }
 }

@@ -103,7 +103,15 @@ const cases: Case[] = [
     deliveredAt: at(5),
   },
   {
-    name: 'accepted by the relay before reports were asked for: delivered at the 250',
+    name: 'accepted by the relay before reports were asked for, as the migration marks it: delivered at the 250',
+    in: input({ now: at(30), messages: [{ ...relay(at(5)), deliveredAt: at(5), evidence: 'before_reports' }] }),
+    holdUntil: at(65),
+    reason: 'window_from_delivery',
+    via: 'email_relay',
+    deliveredAt: at(5),
+  },
+  {
+    name: 'an accepted row without delivered_at or evidence (a half-written fact): read from the acceptance',
     in: input({ now: at(30), messages: [relay(at(5))] }),
     holdUntil: at(65),
     reason: 'window_from_delivery',

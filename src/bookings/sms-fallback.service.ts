@@ -5,7 +5,6 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SLOW_FLOOR_MINUTES } from '../mail-delivery/relay-reports';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingsRepository } from './bookings.repository';
 
@@ -17,7 +16,7 @@ export function codeHash(bookingId: string, code: string): Buffer {
 
 /**
  * When the confirmation mail is held, delayed, bounced or failed, or sits in our relay's queue
- * longer than SLOW_FLOOR_MINUTES without a report, and the citizen gave a phone number, an SMS
+ * longer than the delivery side says is normal without the report it was asked for, and the citizen gave a phone number, an SMS
  * with a short code and a link goes out (once per booking, until they ask again).
  */
 @Injectable()
@@ -36,12 +35,13 @@ export class SmsFallbackService {
   }
 
   /** Finds bookings that need the SMS now and queues it; one set-based look, then one SMS each. */
-  async enqueueDue(manager: EntityManager, limit = 100): Promise<number> {
+  /** `inTransitStuckAfterMinutes`: the delivery side's word on when silence from our relay means trouble (null: never). */
+  async enqueueDue(manager: EntityManager, inTransitStuckAfterMinutes: number | null, limit = 100): Promise<number> {
     if (!this.enabled) return 0;
     const due = await this.outbox.bookingsAwaitingSms(manager, {
       now: this.clock.now().toJSDate(),
       limit,
-      inTransitStuckAfterMinutes: SLOW_FLOOR_MINUTES,
+      inTransitStuckAfterMinutes,
     });
     if (due.length === 0) return 0;
     for (const booking of await this.bookings.findByIds(

@@ -53,13 +53,16 @@ export class DeliveryReportsService {
   async applyReport(report: DeliveryReport): Promise<ReportOutcome> {
     const now = this.clock.now();
     const classification =
-      report.reply && report.action !== 'delivered' && report.action !== 'relayed' ? classifySmtpReply(report.reply) : undefined;
+      report.reply && (report.action === 'delayed' || report.action === 'failed') ? classifySmtpReply(report.reply) : undefined;
     const category = classification?.category ?? null;
     return this.tx.run(async (manager) => {
       const ref =
         report.messageRef.outboxId && UUID.test(report.messageRef.outboxId)
           ? { outboxId: report.messageRef.outboxId }
           : { messageIdHeader: report.messageRef.messageIdHeader };
+      // Lock order booking -> message, as the dispatcher and the transit rule take them: no deadlock.
+      const bookingId = await this.outbox.bookingOfReported(manager, ref);
+      if (bookingId) await this.listener.lockBookings(manager, [bookingId]);
       const message = await this.outbox.lockForReport(manager, ref);
       const event = {
         at: now.toJSDate(),

@@ -5,6 +5,7 @@ const counts = (over: Partial<RelayReportCounts> = {}): RelayReportCounts => ({
   withoutDsn: 0,
   dueForReport: 0,
   unreported: 0,
+  dueForReportWeek: 0,
   reportsLastWeek: 0,
   ...over,
 });
@@ -30,17 +31,34 @@ describe('relayVerdict: does our relay report?', () => {
     ],
     [
       `${SILENT_MIN_SAMPLE} acceptances old enough, not one report in a week: silent, the transit rule for all`,
-      counts({ accepted: 12, dueForReport: SILENT_MIN_SAMPLE, unreported: SILENT_MIN_SAMPLE }),
+      counts({
+        accepted: 12,
+        dueForReport: SILENT_MIN_SAMPLE,
+        unreported: SILENT_MIN_SAMPLE,
+        dueForReportWeek: SILENT_MIN_SAMPLE,
+      }),
       dsn,
       'silent',
       true,
     ],
     [
       'one acceptance short of the sample: not silent yet',
-      counts({ accepted: 12, dueForReport: SILENT_MIN_SAMPLE - 1, unreported: SILENT_MIN_SAMPLE - 1 }),
+      counts({
+        accepted: 12,
+        dueForReport: SILENT_MIN_SAMPLE - 1,
+        unreported: SILENT_MIN_SAMPLE - 1,
+        dueForReportWeek: SILENT_MIN_SAMPLE - 1,
+      }),
       dsn,
       'unknown',
       false,
+    ],
+    [
+      'a quiet day after a silent week (3 acceptances today, 40 this week, no report): still silent',
+      counts({ accepted: 3, dueForReport: 3, unreported: 3, dueForReportWeek: 40 }),
+      dsn,
+      'silent',
+      true,
     ],
     ['no DSN in the EHLO at start-up', counts(), noDsn, 'no_dsn', false],
     ['every acceptance on connections without DSN (no EHLO read)', counts({ accepted: 5, withoutDsn: 5 }), null, 'no_dsn', false],
@@ -53,8 +71,14 @@ describe('relayVerdict: does our relay report?', () => {
     expect(relayVerdict(counts(), noDsn, 30).warnings).toEqual([
       expect.stringMatching(/announces no DSN .* 30 minutes after its 250 \(RELAY_TRANSIT_MINUTES\)/),
     ]);
-    const silent = relayVerdict(counts({ accepted: 20, dueForReport: 15, unreported: 15 }), dsn, 45).warnings;
-    expect(silent).toEqual([expect.stringMatching(/None of 15 relay acceptances .* no report came in 7 days.*45 minutes/)]);
+    const silent = relayVerdict(
+      counts({ accepted: 20, dueForReport: 15, unreported: 15, dueForReportWeek: 15 }),
+      dsn,
+      45,
+    ).warnings;
+    expect(silent).toEqual([
+      expect.stringMatching(/None of 15 relay acceptances of the last 7 days .* got a report.*45 minutes/),
+    ]);
     const stuck = relayVerdict(counts({ accepted: 30, dueForReport: 20, unreported: 11, reportsLastWeek: 9 }), dsn, 30).warnings;
     expect(stuck).toEqual([expect.stringMatching(/^11 of 20 relay acceptances .* may be stuck in the relay queue/)]);
     const mixed = relayVerdict(counts({ accepted: 30, withoutDsn: 3, reportsLastWeek: 5 }), dsn, 30).warnings;

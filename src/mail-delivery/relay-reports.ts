@@ -22,7 +22,9 @@ export interface RelayReportCounts {
   dueForReport: number;
   /** Of them: no report of any kind has come. */
   unreported: number;
-  /** Reports (DSN, webhook) about mail our relay took, in the last 7 days. */
+  /** Relay acceptances with reports asked for, older than REPORT_EXPECTED_WITHIN_MINUTES, in the last 7 days (counted up to 1000). */
+  dueForReportWeek: number;
+  /** Reports (DSN, webhook) about our mail, in the last 7 days (counted up to 1000). */
   reportsLastWeek: number;
 }
 
@@ -49,14 +51,15 @@ export interface RelayVerdict {
 
 /**
  * Whether our relay reports. Silent is decided on evidence only: at least SILENT_MIN_SAMPLE
- * acceptances with reports asked for, each old enough, and not one report about relay mail in a
- * week. A relay that reported last week and is quiet now is not silent but stuck (its uplink, a
- * provider block without delay warnings): its mail stays in transit, held up to the hold's limits.
+ * acceptances with reports asked for in a week, each old enough, and not one report in that week
+ * (a week, so a quiet weekend at a small office does not undo the verdict). A relay that reported
+ * last week and is quiet now is not silent but stuck (its uplink, a provider block without delay
+ * warnings): its mail stays in transit, held up to the hold's limits.
  */
 export function relayVerdict(counts: RelayReportCounts, ehlo: RelayEhlo | null, transitMinutes: number): RelayVerdict {
   const warnings: string[] = [];
   const rule = `mail the relay took counts as delivered ${transitMinutes} minutes after its 250 (RELAY_TRANSIT_MINUTES)`;
-  const silent = counts.dueForReport >= SILENT_MIN_SAMPLE && counts.reportsLastWeek === 0;
+  const silent = counts.dueForReportWeek >= SILENT_MIN_SAMPLE && counts.reportsLastWeek === 0;
   if (ehlo?.error) warnings.push(`The relay could not be asked for its capabilities at start-up: ${ehlo.error}.`);
   if (ehlo && !ehlo.error && !ehlo.dsn)
     warnings.push(
@@ -70,8 +73,8 @@ export function relayVerdict(counts: RelayReportCounts, ehlo: RelayEhlo | null, 
     );
   if (silent)
     warnings.push(
-      `None of ${counts.dueForReport} relay acceptances older than ${REPORT_EXPECTED_WITHIN_MINUTES} minutes got a report, ` +
-        `and no report came in 7 days: the relay does not send delivery reports, so ${rule}. ` +
+      `None of ${counts.dueForReportWeek} relay acceptances of the last 7 days older than ${REPORT_EXPECTED_WITHIN_MINUTES} minutes ` +
+        `got a report: the relay does not send delivery reports, so ${rule}. ` +
         'Check that the relay honours NOTIFY=SUCCESS and that mail to BOUNCE_DOMAIN reaches holdfast.',
     );
   else if (counts.dueForReport >= SILENT_MIN_SAMPLE && counts.unreported * 2 > counts.dueForReport)

@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
+import { SLOW_FLOOR_MINUTES } from '../mail-delivery/relay-reports';
 import { RelayStatusService } from '../mail-delivery/relay-status.service';
 import { acceptanceOf, circuitEventOfRefusal, outcomeOfRefusal, SendVerdict } from './send-outcome';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
@@ -73,8 +74,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.resolveFamilies();
     await this.circuits.tick();
     await this.outbox.withdrawStale(this.tx.manager);
-    await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now()));
-    await this.applyTransitRule();
+    // The transit rule first: a mail it counts as delivered needs no SMS.
+    const transitRuleForAll = await this.applyTransitRule();
+    // Mail in the relay's queue past the floor of "slow" is stuck, unless the relay never reports.
+    const facts = { inTransitStuckAfterMinutes: transitRuleForAll ? null : SLOW_FLOOR_MINUTES };
+    await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now(), facts));
     const probes: ClaimedMessage[] = [];
     await this.circuits.claimProbes(async (manager, id) => {
       const probe = await this.outbox.claimProbe(manager, id, {
@@ -203,7 +207,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    * reports) counts as delivered RELAY_TRANSIT_MINUTES after the relay's 250; its hold's window
    * starts then. Bookings first, then the messages: the lock order of every other writer.
    */
-  async applyTransitRule(): Promise<number> {
+  /** Returns whether the rule covers all relay mail (the relay never reports). */
+  async applyTransitRule(): Promise<boolean> {
     const now = this.clock.now();
     const forAll = await this.relayStatus.transitRuleForAll();
     const due = await this.outbox.transitRuleDue(this.tx.manager, {
@@ -212,20 +217,20 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       forAll,
       limit: FAMILY_BATCH,
     });
-    if (due.length === 0) return 0;
-    return this.tx.run(async (manager) => {
+    if (due.length === 0) return forAll;
+    await this.tx.run(async (manager) => {
       await this.listener.lockBookings(
         manager,
         due.map((d) => d.bookingId).filter((id): id is string => id !== null),
       );
-      const bookings = await this.outbox.deliverByTransitRule(
-        manager,
-        due.map((d) => d.id),
-        this.config.relayTransitMinutes,
-      );
+      const bookings = await this.outbox.deliverByTransitRule(manager, {
+        ids: due.map((d) => d.id),
+        transitMinutes: this.config.relayTransitMinutes,
+        now: now.toJSDate(),
+      });
       await this.listener.onDeliveryChanged(manager, [...new Set(bookings)], now);
-      return bookings.length;
     });
+    return forAll;
   }
 
   /** Families the domain table did not know at booking time: MX lookup (cached), else the domain. */

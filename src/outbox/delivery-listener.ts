@@ -24,7 +24,16 @@ export interface DeliveryListener {
    * Once per dispatch round, before the claim: messages the booking side adds because of
    * delivery facts (the SMS fallback for mail that cannot arrive), so the same round sends them.
    */
-  beforeDispatchRound(manager: EntityManager, now: DateTime): Promise<void>;
+  beforeDispatchRound(manager: EntityManager, now: DateTime, facts: DispatchRoundFacts): Promise<void>;
+}
+
+/** What the delivery side knows at the start of a round that the booking side cannot. */
+export interface DispatchRoundFacts {
+  /**
+   * After how many minutes a mail in our relay's queue without the report it was asked for counts
+   * as stuck; null when silence says nothing (the relay does not send reports at all).
+   */
+  inTransitStuckAfterMinutes: number | null;
 }
 
 export const DELIVERY_LISTENER = Symbol('DELIVERY_LISTENER');

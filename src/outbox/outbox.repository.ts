@@ -489,15 +489,23 @@ export class OutboxRepository {
     );
   }
 
-  /** Counts these messages as delivered RELAY_TRANSIT_MINUTES after the relay's 250 (still in transit only). */
-  async deliverByTransitRule(manager: EntityManager, ids: string[], transitMinutes: number): Promise<string[]> {
+  /**
+   * Counts these messages (still in transit only) as delivered RELAY_TRANSIT_MINUTES after the
+   * relay's 250, or now if the rule comes later than that (a relay found silent only after an
+   * hour): a window never starts before the rule said the mail is there.
+   */
+  async deliverByTransitRule(
+    manager: EntityManager,
+    rule: { ids: string[]; transitMinutes: number; now: Date },
+  ): Promise<string[]> {
     const rows = await sql<{ bookingId: string | null }>(
       manager,
       `UPDATE outbox_messages
-          SET state = 'accepted', delivered_at = accepted_at + make_interval(mins => $2), delivery_evidence = 'transit_rule'
+          SET state = 'accepted', delivery_evidence = 'transit_rule',
+              delivered_at = GREATEST(accepted_at + make_interval(mins => $2), $3::timestamptz)
         WHERE id = ANY($1::uuid[]) AND state = 'in_transit'
        RETURNING booking_id AS "bookingId"`,
-      [ids, transitMinutes],
+      [rule.ids, rule.transitMinutes, rule.now],
     );
     return rows.map((r) => r.bookingId).filter((id): id is string => id !== null);
   }
@@ -516,6 +524,11 @@ export class OutboxRepository {
               count(*) FILTER (WHERE reports_requested AND accepted_at <= $1::timestamptz - make_interval(mins => $2)
                                  AND NOT EXISTS (SELECT 1 FROM delivery_events e WHERE e.message_id = taken.id AND e.source IN ('dsn', 'webhook'))
                               )::int AS unreported,
+              (SELECT count(*) FROM (SELECT 1 FROM outbox_messages o
+                                      WHERE o.accepted_by = 'relay' AND o.reports_requested
+                                        AND o.accepted_at > $1::timestamptz - interval '7 days'
+                                        AND o.accepted_at <= $1::timestamptz - make_interval(mins => $2) LIMIT 1000) w
+              )::int AS "dueForReportWeek",
               (SELECT count(*) FROM (SELECT 1 FROM delivery_events e
                                       WHERE e.message_id IS NOT NULL AND e.source IN ('dsn', 'webhook')
                                         AND e.at > $1::timestamptz - interval '7 days' LIMIT 1000) r)::int AS "reportsLastWeek"
@@ -576,12 +589,14 @@ export class OutboxRepository {
   /**
    * Pending bookings with a phone whose confirmation mail cannot arrive now (and none reached
    * them), that have no SMS yet: the SMS fallback's work, locked (SKIP LOCKED: instances share it).
-   * Mail in our relay's queue longer than `inTransitStuckAfterMinutes` without a report counts as
-   * stuck too (a stock Postfix says nothing while a provider defers it).
+   * Mail in our relay's queue longer than `inTransitStuckAfterMinutes` although a report was asked
+   * for counts as stuck too (a stock Postfix says nothing while a provider defers it); null: never
+   * (the relay does not report, so silence says nothing). Mail that cannot be reported on waits for
+   * the transit rule.
    */
   bookingsAwaitingSms(
     manager: EntityManager,
-    due: { now: Date; limit: number; inTransitStuckAfterMinutes: number },
+    due: { now: Date; limit: number; inTransitStuckAfterMinutes: number | null },
   ): Promise<Array<{ id: string }>> {
     return sql(
       manager,
@@ -590,7 +605,8 @@ export class OutboxRepository {
           AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.booking_id = b.id AND o.channel = 'sms' AND o.state <> 'cancelled')
           AND EXISTS (${confirmationMailOf('b')}
                       AND (o.state IN ${sqlList(STUCK)}
-                           OR (o.state = 'in_transit' AND o.accepted_at < $2::timestamptz - make_interval(mins => $3))))
+                           OR (o.state = 'in_transit' AND o.reports_requested AND $3::int IS NOT NULL
+                               AND o.accepted_at < $2::timestamptz - make_interval(mins => $3::int))))
           AND NOT EXISTS (${confirmationMailOf('b')} AND o.state IN ${sqlList(DELIVERED)})
         LIMIT $1 FOR UPDATE OF b SKIP LOCKED`,
       [due.limit, due.now, due.inTransitStuckAfterMinutes],
@@ -599,7 +615,31 @@ export class OutboxRepository {
 
   // --- Delivery reports (DSN, webhook, SMS gateway) and staff's incident marks --------------------
 
-  /** The message a report is about, locked for the rest of the transaction. */
+  /**
+   * The booking of the message a report is about, read without a lock: the caller locks the
+   * booking first and the message after it (`lockForReport`), the order every writer keeps.
+   */
+  async bookingOfReported(
+    manager: EntityManager,
+    ref: { outboxId?: string; messageIdHeader?: string; channel?: 'sms' },
+  ): Promise<string | null> {
+    const row = ref.outboxId
+      ? await sqlOne<{ bookingId: string | null }>(
+          manager,
+          `SELECT booking_id AS "bookingId" FROM outbox_messages WHERE id = $1 AND ($2::varchar IS NULL OR channel = $2)`,
+          [ref.outboxId, ref.channel ?? null],
+        )
+      : ref.messageIdHeader
+        ? await sqlOne<{ bookingId: string | null }>(
+            manager,
+            `SELECT booking_id AS "bookingId" FROM outbox_messages WHERE message_id = $1`,
+            [ref.messageIdHeader.trim()],
+          )
+        : undefined;
+    return row?.bookingId ?? null;
+  }
+
+  /** The message a report is about, locked for the rest of the transaction (after its booking). */
   lockForReport(
     manager: EntityManager,
     ref: { outboxId?: string; messageIdHeader?: string; channel?: 'sms' },
@@ -739,6 +779,7 @@ export class OutboxRepository {
       manager,
       `UPDATE outbox_messages o
           SET state = 'queued', next_attempt_at = $2, accepted_at = NULL, accepted_by = NULL, reports_requested = NULL,
+              delivered_at = NULL, delivery_evidence = NULL,
               payload = jsonb_set(o.payload, '{text}', to_jsonb($3::text || E'\\n\\n' || (o.payload->>'text')))
          FROM bookings b
         WHERE b.id = o.booking_id AND b.status = 'pending' AND o.family = $1 AND o.channel = 'email' AND o.kind = 'booking_confirmation'
@@ -841,6 +882,7 @@ export interface RelayReportCountsRow {
   withoutDsn: number;
   dueForReport: number;
   unreported: number;
+  dueForReportWeek: number;
   reportsLastWeek: number;
 }
 

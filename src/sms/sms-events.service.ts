@@ -18,6 +18,9 @@ export class SmsEventsService {
   async applyReport(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
     const now = this.clock.now();
     return this.tx.run(async (manager) => {
+      // Lock order booking -> message, as every other writer takes them.
+      const bookingId = await this.outbox.bookingOfReported(manager, { outboxId: reference, channel: 'sms' });
+      if (bookingId) await this.listener.lockBookings(manager, [bookingId]);
       const message = await this.outbox.lockForReport(manager, { outboxId: reference, channel: 'sms' });
       if (message?.state === 'sending') throw new ReportTooEarly(reference);
       const moved = message ? await this.outbox.applySmsReport(manager, reference, status, now.toJSDate()) : undefined;
