@@ -194,7 +194,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(rows[0].state).toBe('open');
   });
 
-  it('through the relay, after the block: one probe per open period, then every held mail goes out once more', async () => {
+  it("through the relay, after the block: one probe per open period, decided by the relay's report, then every held mail goes out once more", async () => {
     const blocked = await blockedByGmx();
     const held = (await app.db.query(`SELECT o.id, o.recipient FROM outbox_messages o WHERE o.state = 'held_provider_blocked'`))
       .rows;
@@ -213,17 +213,53 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(lateMessage.state).toBe('held_provider_blocked');
     const receivedBefore = relay.received.length;
 
+    const circuit = async () =>
+      (await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'united-internet'`)).rows[0].state;
     app.clock.advance({ minutes: 16 });
     try {
-      await dispatcher.dispatchOnce(); // the probe: the relay takes it, the circuit closes, the rest is released
+      // The probe: the relay takes it, which says nothing about GMX; the circuit waits for the report.
+      await dispatcher.dispatchOnce();
       expect(relay.received.length - receivedBefore).toBe(1);
+      const probe = [...held, lateMessage].find((m) => relay.received.at(-1)!.to.includes(m.recipient))!;
+      expect(await state(probe.id)).toBe('in_transit');
+      await dispatcher.dispatchOnce();
+      expect(await circuit()).toBe('half_open');
+      expect(relay.received.length - receivedBefore).toBe(1);
+      // The relay reports the probe delivered: the circuit closes and the held mail goes out, once.
+      const mail = relay.received.at(-1)!;
+      await sendReport('relayed-webde.eml', { returnPath: mail.from, outboxId: probe.id, messageIdHeader: mail.messageId ?? '' });
+      expect(await circuit()).toBe('closed');
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
-      for (const m of [...held, lateMessage]) {
-        expect(await state(m.id)).toBe('in_transit');
-      }
+      expect(await state(probe.id)).toBe('accepted');
+      for (const m of [...held, lateMessage].filter((x) => x.id !== probe.id)) expect(await state(m.id)).toBe('in_transit');
       expect(relay.received.length - receivedBefore).toBe(2);
       expect(relay.received.filter((r) => r.to.includes(lateMessage.recipient))).toHaveLength(1);
+    } finally {
+      app.clock.advance({ minutes: -16 });
+    }
+  });
+
+  it('a probe the relay took and then reports blocked again: the circuit reopens for twice as long', async () => {
+    await blockedByGmx();
+    const dispatcher = app.app.get(DispatcherService);
+    const before = relay.received.length;
+    app.clock.advance({ minutes: 16 });
+    try {
+      await dispatcher.dispatchOnce();
+      expect(relay.received.length - before).toBe(1);
+      const mail = relay.received.at(-1)!;
+      const { rows } = await app.db.query(`SELECT id, message_id FROM outbox_messages WHERE message_id = $1`, [mail.messageId]);
+      await sendReport('failed-gmx-block.eml', {
+        returnPath: mail.from,
+        outboxId: rows[0].id,
+        messageIdHeader: rows[0].message_id,
+      });
+      const { rows: circuits } = await app.db.query(
+        `SELECT state, circuit->>'failedProbes' AS failed, circuit->>'openPeriodMs' AS period FROM provider_circuits WHERE family = 'united-internet'`,
+      );
+      expect(circuits[0]).toEqual({ state: 'open', failed: '1', period: String(30 * 60_000) });
+      expect(await state(rows[0].id)).toBe('held_provider_blocked');
     } finally {
       app.clock.advance({ minutes: -16 });
     }

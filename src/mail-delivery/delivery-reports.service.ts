@@ -92,6 +92,18 @@ export class DeliveryReportsService {
         temporary: classification?.temporary,
       });
       let state: string | null = move.state;
+      // A probe our relay took is decided by its report: delivered closes the circuit, a block
+      // opens it again for longer (the relay's 250 said nothing about the provider).
+      const probe = message.family ? await this.circuits.isPendingProbe(manager, message.family, message.id) : false;
+      if (probe && (move.delivered || classification)) {
+        await this.circuits.applyEvent(manager, message.family!, {
+          type: 'probe_result',
+          messageId: message.id,
+          ok: move.delivered,
+          category: move.delivered ? undefined : classification?.category,
+          at: now.toMillis(),
+        });
+      }
       if (
         classification &&
         (classification.category === 'provider_block' || classification.category === 'rate_limit') &&

@@ -61,6 +61,13 @@ export class ProviderCircuitsService {
     return { state: transition.state, effect: transition.effect };
   }
 
+  /** Whether this message is the probe a half-open family waits on (an unlocked look, to spare the lock on most reports). */
+  async isPendingProbe(manager: EntityManager, family: string, messageId: string): Promise<boolean> {
+    return (await this.repo.notClosed(manager)).some(
+      (c) => c.family === family && c.state === 'half_open' && c.probeMessageId === messageId,
+    );
+  }
+
   /** Time passes: open circuits whose period ran out become half-open; stragglers are held. */
   async tick(): Promise<void> {
     const now = this.clock.now().toMillis();

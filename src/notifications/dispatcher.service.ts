@@ -34,6 +34,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('Dispatcher');
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private loop?: WorkerLoop;
+  /** The relay never reports (as of this round): its 250 is all a probe will get. */
+  private relaySilent = false;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -76,6 +78,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.outbox.withdrawStale(this.tx.manager);
     // The transit rule first: a mail it counts as delivered needs no SMS.
     const transitRuleForAll = await this.applyTransitRule();
+    this.relaySilent = transitRuleForAll;
     // Mail in the relay's queue past the floor of "slow" is stuck, unless the relay never reports.
     const facts = { inTransitStuckAfterMinutes: transitRuleForAll ? null : SLOW_FLOOR_MINUTES };
     await this.tx.run((m) => this.listener.beforeDispatchRound(m, this.clock.now(), facts));
@@ -264,7 +267,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
             acceptance: acceptanceOf(acceptance, this.config.relayTransitMinutes),
           }
         : await this.failure(manager, message, verdict!, startedAt);
-      if (acceptance && message.isProbe) {
+      // A probe the recipient's MX took closes the circuit. One our relay took waits for the
+      // relay's report (delivery-reports), unless no report can come for it.
+      const reportWillDecide = acceptance?.acceptedBy === 'relay' && acceptance.reportsRequested && !this.relaySilent;
+      if (acceptance && message.isProbe && !reportWillDecide) {
         await this.circuits.applyEvent(manager, message.family, {
           type: 'probe_result',
           messageId: message.id,
