@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { SafeInputPipe } from './common/safe-input';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -48,7 +49,8 @@ export async function resolveDatabase(config: AppConfig, log?: (line: string) =>
 export function configureHttp(app: NestFastifyApplication): void {
   // JSON for the API, form posts for the confirm page; anything else is 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
-  app.useGlobalPipes(createValidationPipe());
+  // Unsafe characters and absurd nesting first: they would reach class-transformer or PostgreSQL.
+  app.useGlobalPipes(new SafeInputPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   const document = SwaggerModule.createDocument(
     app,

@@ -433,6 +433,63 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
       'WEBHOOK_SIGNATURE_INVALID',
     ],
     ['unknown route', 'GET', '/api/v1/nothing-here', {}, 404, 'NOT_FOUND'],
+    // Found by an audit: each gave a 500 before (PostgreSQL or class-transformer refused them late).
+    [
+      'booking: a lone UTF-16 surrogate in the name',
+      'POST',
+      '/api/v1/bookings',
+      { raw: JSON.stringify({ ...validBooking(), name: 'Erika \ud800 Muster' }), headers: json },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'booking: a lone surrogate in the e-mail',
+      'POST',
+      '/api/v1/bookings',
+      { raw: JSON.stringify({ ...validBooking(), email: 'erika\udc00@example.org' }), headers: json },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'change-email: a lone surrogate',
+      'POST',
+      `/api/v1/bookings/${booking.id}/change-email`,
+      { raw: '{"email":"neu\\ud83d@example.org"}', headers: { ...json, 'x-booking-token': booking.statusToken } },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'login: a lone surrogate',
+      'POST',
+      '/api/v1/auth/login',
+      { raw: '{"email":"\\ud800@test.example","password":"x"}', headers: json },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'provider pause: a NUL in the reason',
+      'POST',
+      '/api/v1/mail/providers/google/pause',
+      { body: { reason: 'Wartung\u0000' }, headers: { authorization: `Bearer ${adminToken}` } },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'booking: a phone of 33 characters',
+      'POST',
+      '/api/v1/bookings',
+      { body: { ...validBooking(), phone: `+${'1'.repeat(32)}` } },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'booking: an array nested 5,000 deep',
+      'POST',
+      '/api/v1/bookings',
+      { raw: `{"name":${'['.repeat(5000)}${']'.repeat(5000)}}`, headers: json },
+      400,
+      'INPUT_TOO_DEEP',
+    ],
   ];
 
   it('refuses each case with its code, and nothing is written but the audit of refusals', async () => {

@@ -24,7 +24,9 @@ export class CreateBookingDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  @Matches(/^(?=.{6,32}$)\+?[0-9 ()\/-]+$/, {
+    message: 'phone must be a telephone number of 6 to 32 characters (digits, spaces, + ( ) / -)',
+  })
   phone?: string;
 }
 
@@ -41,7 +43,9 @@ export class AddPhoneDto {
   @ApiProperty({ example: '+49 151 2345678' })
   @Transform(trim)
   @IsString()
-  @Matches(/^\+?[0-9 ()\/-]{6,32}$/, { message: 'phone must be a telephone number (digits, spaces, + ( ) / -)' })
+  @Matches(/^(?=.{6,32}$)\+?[0-9 ()\/-]+$/, {
+    message: 'phone must be a telephone number of 6 to 32 characters (digits, spaces, + ( ) / -)',
+  })
   phone: string;
 }
 
