@@ -9,6 +9,8 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
   let app: TestApp;
   restoreClockAfterEach(() => app?.clock);
   let slot: { slotId: string; locationId: string; serviceId: string };
+  /** A slot with room, so a refusal is the input's, not SLOT_FULL's. */
+  let roomy: { slotId: string };
   let booking: { id: string; statusToken: string };
   let adminToken: string;
   let clerkToken: string;
@@ -29,6 +31,7 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
     app = await startTestApp();
     slot = await createSlot(app.db, { capacity: 1, startsAt: '2026-06-02T08:00:00Z' });
     booking = (await http(app, 'POST', '/api/v1/bookings', { body: { slotId: slot.slotId, ...citizen() } })).body;
+    roomy = await createSlot(app.db, { capacity: 5, startsAt: '2026-06-03T08:00:00Z' });
     const { StaffService } = await import('../src/staff/staff.service');
     const staff = app.app.get(StaffService);
     await staff.create({ email: 'admin@test.example', role: 'admin', password: 'admin-password-1' }, { id: null, label: 'test' });
@@ -438,7 +441,7 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
       'booking: a lone UTF-16 surrogate in the name',
       'POST',
       '/api/v1/bookings',
-      { raw: JSON.stringify({ ...validBooking(), name: 'Erika \ud800 Muster' }), headers: json },
+      { raw: JSON.stringify({ ...citizen(), slotId: roomy.slotId, name: 'Erika \ud800 Muster' }), headers: json },
       400,
       'VALIDATION_FAILED',
     ],
@@ -446,7 +449,7 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
       'booking: a lone surrogate in the e-mail',
       'POST',
       '/api/v1/bookings',
-      { raw: JSON.stringify({ ...validBooking(), email: 'erika\udc00@example.org' }), headers: json },
+      { raw: JSON.stringify({ ...citizen(), slotId: roomy.slotId, email: 'erika\udc00@example.org' }), headers: json },
       400,
       'VALIDATION_FAILED',
     ],
@@ -478,7 +481,7 @@ describe('bad input gets a 4xx with a stable code and writes nothing (refusals b
       'booking: a phone of 33 characters',
       'POST',
       '/api/v1/bookings',
-      { body: { ...validBooking(), phone: `+${'1'.repeat(32)}` } },
+      { body: { ...citizen(), slotId: roomy.slotId, phone: `+${'1'.repeat(32)}` } },
       400,
       'VALIDATION_FAILED',
     ],

@@ -275,6 +275,29 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect((await view(b)).messages[0].state).toBe('cancelled');
   });
 
+  it('change-email is throttled: a typo is fixed at once, then one new address every five minutes', async () => {
+    const b = await book('posteo.de');
+    const change = () =>
+      http(app, 'POST', `/api/v1/bookings/${b.id}/change-email`, {
+        body: { email: citizen().email.replace('example.org', 'posteo.de') },
+        headers: { 'x-booking-token': b.statusToken },
+      });
+    expect((await change()).status).toBe(200);
+    const refused = [];
+    for (let i = 0; i < 5; i++) refused.push(await change());
+    expect(refused.map((r) => [r.status, r.body.error?.code])).toEqual(Array(5).fill([429, 'CHANGE_TOO_SOON']));
+    const queued = async () =>
+      (await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1`, [b.id])).rows[0].n;
+    expect(await queued()).toBe(2); // the first confirmation and the one to the corrected address
+    app.clock.advance({ minutes: 5, seconds: 1 });
+    try {
+      expect((await change()).status).toBe(200);
+      expect(await queued()).toBe(3);
+    } finally {
+      app.clock.advance({ minutes: -5, seconds: -1 });
+    }
+  });
+
   it('change-email keeps the per-day limit of the new address', async () => {
     const full = citizen();
     const target = full.email.replace('example.org', 'posteo.de');

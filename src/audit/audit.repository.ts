@@ -63,4 +63,14 @@ export class AuditRepository {
     );
     return row!.n;
   }
+
+  /** How often `action` was recorded for this booking since `since` (the citizen's change throttle). */
+  async countForBookingSince(manager: EntityManager, bookingId: string, action: string, since: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM audit_entries WHERE booking_id = $1 AND action = $2 AND at > $3`,
+      [bookingId, action, since],
+    );
+    return row!.n;
+  }
 }

@@ -48,4 +48,8 @@ export class AuditService {
   countSince(manager: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
     return this.repo.countSince(manager, action, actorLabel, since);
   }
+
+  countForBookingSince(manager: EntityManager, bookingId: string, action: string, since: Date): Promise<number> {
+    return this.repo.countForBookingSince(manager, bookingId, action, since);
+  }
 }

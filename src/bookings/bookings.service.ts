@@ -246,6 +246,19 @@ export class BookingsService {
           break;
         }
         case 'change_email': {
+          // A typo is fixed at once; after that, one new address every RESEND_INTERVAL_MINUTES, so
+          // the endpoint cannot send confirmations to a list of addresses.
+          const changed = await this.audit.countForBookingSince(
+            manager,
+            id,
+            'citizen.change_email',
+            now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
+          );
+          if (changed > 0)
+            throw new DomainError(
+              'CHANGE_TOO_SOON',
+              `The e-mail address can be changed once every ${RESEND_INTERVAL_MINUTES} minutes.`,
+            );
           const day = DateTime.fromJSDate(pending.slotStartsAt).setZone(pending.timeZone).startOf('day');
           const sameDay = await this.bookings.activeOnDayOfAddress(manager, value!, {
             id,
