@@ -65,6 +65,8 @@ describe("the clerks' review queue", () => {
     // Two bookings whose mail cannot arrive: GMX refuses, the family's circuit opens, both are held
     // (the second without an attempt) for the 72 hours the hold may last, then lapse.
     lapsed = await book('gmx.de');
+    // A millisecond later, so the claim (oldest due first) tries `lapsed` first.
+    app.clock.advance({ milliseconds: 1 });
     closing = await book('web.de');
     await app.app.get(DispatcherService).dispatchOnce();
     app.clock.set('2026-06-04T08:00:01Z'); // 72 h later: the hold's upper limit

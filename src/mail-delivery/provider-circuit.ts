@@ -1,3 +1,4 @@
+import { OUR_RELAY_CIRCUIT } from '../outbox/outbox-states';
 import type { ProviderFamily } from './provider-families';
 import type { ReplyCategory } from './smtp-reply-classifier';
 
@@ -76,6 +77,21 @@ export const DEFAULT_CIRCUIT_OPTIONS: Readonly<CircuitOptions> = Object.freeze({
   maxOpenMs: 4 * 60 * MINUTE,
   probeTimeoutMs: 2 * MINUTE,
 });
+
+/**
+ * Our own relay's circuit (relay mode): a relay restarts in seconds, so it opens for 30 seconds at
+ * first, doubling per failed probe up to 5 minutes, and its probe gets 30 seconds to answer.
+ */
+export const OUR_RELAY_CIRCUIT_OPTIONS: Readonly<Partial<CircuitOptions>> = Object.freeze({
+  initialOpenMs: 30 * 1000,
+  maxOpenMs: 5 * MINUTE,
+  probeTimeoutMs: 30 * 1000,
+});
+
+/** The options of a circuit: our relay's own, the defaults for every provider family. */
+export function circuitOptionsFor(family: string): Partial<CircuitOptions> | undefined {
+  return family === OUR_RELAY_CIRCUIT ? OUR_RELAY_CIRCUIT_OPTIONS : undefined;
+}
 
 /** Categories that are evidence about the provider's attitude to us, not about one mailbox. */
 const PROVIDER_CATEGORIES: ReadonlySet<ReplyCategory> = new Set<ReplyCategory>(['provider_block', 'rate_limit']);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { sql, sqlOne } from '../database/sql';
-import { CircuitState, initialCircuit } from './provider-circuit';
+import { circuitOptionsFor, CircuitState, initialCircuit } from './provider-circuit';
 
 @Injectable()
 export class ProviderCircuitsRepository {
@@ -10,7 +10,7 @@ export class ProviderCircuitsRepository {
     await sql(
       manager,
       `INSERT INTO provider_circuits (family, state, since, circuit, updated_at) VALUES ($1, 'closed', $2, $3, $2) ON CONFLICT (family) DO NOTHING`,
-      [family, now, JSON.stringify(initialCircuit(family))],
+      [family, now, JSON.stringify(initialCircuit(family, circuitOptionsFor(family)))],
     );
     const row = await sqlOne<{ circuit: CircuitState }>(
       manager,

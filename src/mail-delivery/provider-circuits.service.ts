@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { TransactionRunner } from '../database/transaction-runner';
-import { CircuitEvent, CircuitState, mayAttempt, transitionCircuit } from './provider-circuit';
+import { CircuitEvent, circuitOptionsFor as optionsFor, CircuitState, mayAttempt, transitionCircuit } from './provider-circuit';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from './provider-circuits.repository';
 
@@ -31,7 +31,7 @@ export class ProviderCircuitsService {
   ): Promise<{ state: CircuitState; effect?: string }> {
     const now = new Date(event.at);
     const before = await this.repo.lock(manager, family, now);
-    const transition = transitionCircuit(before, event);
+    const transition = transitionCircuit(before, event, optionsFor(family));
     if (!transition.changed) return { state: before };
     await this.repo.save(
       manager,
@@ -87,10 +87,10 @@ export class ProviderCircuitsService {
   async claimProbes(claim: (manager: EntityManager, messageId: string) => Promise<void>): Promise<void> {
     const now = this.clock.now().toMillis();
     for (const circuit of await this.repo.notClosed(this.tx.manager)) {
-      if (circuit.state !== 'half_open' || !mayAttempt(circuit, now)) continue;
+      if (circuit.state !== 'half_open' || !mayAttempt(circuit, now, undefined, optionsFor(circuit.family))) continue;
       await this.tx.run(async (manager) => {
         const current = await this.repo.lock(manager, circuit.family, new Date(now));
-        if (!mayAttempt(current, now)) return;
+        if (!mayAttempt(current, now, undefined, optionsFor(circuit.family))) return;
         const candidate = await this.outbox.probeCandidate(manager, circuit.family, new Date(now));
         if (!candidate) return;
         const started = await this.applyEvent(manager, circuit.family, {

@@ -9,7 +9,8 @@ import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.serv
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
 import { SLOW_FLOOR_MINUTES } from '../mail-delivery/relay-reports';
 import { RelayStatusService } from '../mail-delivery/relay-status.service';
-import { acceptanceOf, circuitEventOfRefusal, outcomeOfRefusal, SendVerdict } from './send-outcome';
+import { acceptanceOf, circuitEventOfRefusal, outcomeOfRefusal, relayUnreachable, SendVerdict } from './send-outcome';
+import { OUR_RELAY_CIRCUIT } from '../outbox/outbox-states';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
 import { WorkerLoop } from '../common/worker-loop';
 import { DELIVERY_LISTENER, DeliveryListener } from '../outbox/delivery-listener';
@@ -126,17 +127,24 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     };
     const byFamily = new Map<string, ClaimedMessage[]>();
     for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
+    // Our relay went down mid-batch: the rest of every family's mail goes back untried.
+    let relayDown = false;
     await Promise.allSettled(
       [...byFamily.values()].map(async (queue) => {
         let blocked = false;
         const one = async (message: ClaimedMessage) => {
           try {
+            if (relayDown) {
+              await this.outbox.returnUnsent(this.tx.manager, message.id, owner);
+              return;
+            }
             if (blocked) {
               await this.outbox.holdUnsent(this.tx.manager, message.id, owner);
               return;
             }
             const result = await this.attempt(message, owner, accepted);
             if (result?.outcome === 'held') blocked = true;
+            if (result?.attemptGivenBack) relayDown = true;
             if (accepted.length > 0 && oldest === 0) oldest = performance.now();
             // By count, or by age: an acceptance never waits long enough for its lease to run out.
             if (accepted.length >= ACCEPT_FLUSH || (oldest > 0 && performance.now() - oldest > ACCEPT_FLUSH_MS)) await flush();
@@ -278,11 +286,60 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
           at: finishedAt.toMillis(),
         });
       }
+      // Any answer of our relay ends its outage, if this was its probe.
+      if (acceptance && message.isProbe) await this.relayAnswered(manager, message, finishedAt.toMillis());
       const recorded = await this.outbox.complete(manager, message.id, owner, result);
       if (!recorded) this.logger.warn(`message ${message.id}: lease lost before the result was recorded; another worker owns it`);
       if (message.bookingId) await this.listener.onDeliveryChanged(manager, [message.bookingId], this.clock.now());
       return result;
     });
+  }
+
+  /** Our relay answered (it took or refused the mail): if the message was its probe, the outage is over. */
+  private async relayAnswered(manager: EntityManager, message: ClaimedMessage, at: number): Promise<void> {
+    if (!this.throughOurRelay(message)) return;
+    if (!(await this.circuits.isPendingProbe(manager, OUR_RELAY_CIRCUIT, message.id))) return;
+    await this.circuits.applyEvent(manager, OUR_RELAY_CIRCUIT, { type: 'probe_result', messageId: message.id, ok: true, at });
+  }
+
+  private throughOurRelay(message: ClaimedMessage): boolean {
+    return message.channel === 'email' && this.config.mailTransport === 'relay' && !this.config.devMail;
+  }
+
+  /**
+   * Our relay could not be reached: its circuit opens (or, for its probe, opens again for longer),
+   * nothing more is claimed until it answers, and this mail goes back to the queue with its attempt
+   * recorded but not counted.
+   */
+  private async relayOutage(
+    manager: EntityManager,
+    message: ClaimedMessage,
+    verdict: SendVerdict,
+    startedAt: Date,
+  ): Promise<AttemptResult> {
+    const finishedAt = this.clock.now();
+    const at = finishedAt.toMillis();
+    const probe = message.isProbe && (await this.circuits.isPendingProbe(manager, OUR_RELAY_CIRCUIT, message.id));
+    // To the circuit machinery our unreachable relay is a provider that blocks us.
+    await this.circuits.applyEvent(
+      manager,
+      OUR_RELAY_CIRCUIT,
+      probe
+        ? { type: 'probe_result', messageId: message.id, ok: false, category: 'provider_block', at }
+        : { type: 'reply', category: 'provider_block', at },
+    );
+    this.logger.warn(`our relay is not reachable (${verdict.errorCode ?? 'no answer'}): sending paused until it answers`);
+    return {
+      outcome: 'deferred',
+      startedAt,
+      finishedAt: finishedAt.toJSDate(),
+      replyCode: null,
+      reply: verdict.reply,
+      errorCode: verdict.errorCode,
+      category: verdict.category,
+      nextAttemptAt: finishedAt.toJSDate(),
+      attemptGivenBack: true,
+    };
   }
 
   /** What a refusal means for this message and for its provider family (send-outcome.ts decides). */
@@ -292,6 +349,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     verdict: SendVerdict,
     startedAt: Date,
   ): Promise<AttemptResult> {
+    if (this.throughOurRelay(message) && relayUnreachable(verdict)) return this.relayOutage(manager, message, verdict, startedAt);
+    if (message.isProbe && verdict.replyCode !== null) await this.relayAnswered(manager, message, this.clock.now().toMillis());
     const finishedAt = this.clock.now();
     const event = circuitEventOfRefusal(verdict, message, finishedAt.toMillis());
     const circuit = event ? await this.circuits.applyEvent(manager, message.family, event) : undefined;

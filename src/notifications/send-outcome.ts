@@ -89,3 +89,11 @@ export function acceptanceOf(
       return { acceptedBy, state: 'in_transit', evidence: null, reportsRequested };
   }
 }
+
+/**
+ * Whether a failed send never reached an SMTP conversation with our relay (refused, timed out,
+ * reset): our relay is down, which is not the recipient's fault. Pure.
+ */
+export function relayUnreachable(verdict: Pick<SendVerdict, 'replyCode' | 'category'>): boolean {
+  return verdict.replyCode === null && verdict.category === 'network';
+}

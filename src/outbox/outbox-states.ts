@@ -80,6 +80,12 @@ export const UNDELIVERED = OUTBOX_STATES.filter((s) => !isDeliveredMailState(s) 
 /** Cannot arrive now (held, delayed, or given up): the SMS fallback's trigger. Queued or retrying mail is still on its way. */
 export const STUCK = ['held_provider_blocked', 'delayed', 'bounced', 'failed'] as const satisfies readonly OutboxState[];
 
+/**
+ * The circuit of our own relay (relay mode): open while it cannot be reached. It is kept with the
+ * provider families' circuits, but no message belongs to it; while it is open nothing is claimed.
+ */
+export const OUR_RELAY_CIRCUIT = 'our-relay';
+
 /** Messages that confirm a booking (the mail and its SMS fallback). */
 export const CONFIRMATION_KINDS = ['booking_confirmation', 'sms_confirmation'] as const;
 

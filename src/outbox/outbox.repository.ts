@@ -2,7 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { sql, sqlOne } from '../database/sql';
-import { CONFIRMATION_KINDS, DELIVERED, DUE, HANDED_OVER, OutboxState, sqlList, STUCK, UNSENT, WAITING } from './outbox-states';
+import {
+  CONFIRMATION_KINDS,
+  DELIVERED,
+  DUE,
+  HANDED_OVER,
+  OUR_RELAY_CIRCUIT,
+  OutboxState,
+  sqlList,
+  STUCK,
+  UNSENT,
+  WAITING,
+} from './outbox-states';
 import type { AttemptOutcome, DeliveryEvidence } from './outbox-states';
 
 export interface ClaimedMessage {
@@ -37,6 +48,8 @@ export interface AttemptResult {
   nextAttemptAt?: Date;
   /** For `accepted`: who took it and what that means (`acceptanceOf` in the dispatcher's send outcome). */
   acceptance?: AcceptanceRecord;
+  /** The attempt is recorded but not counted against OUTBOX_MAX_ATTEMPTS (our relay was down). */
+  attemptGivenBack?: boolean;
 }
 
 /**
@@ -157,6 +170,8 @@ export class OutboxRepository {
                    - (SELECT count(*) FROM outbox_messages s WHERE s.family = f.family AND s.state = 'sending' AND s.lease_until > $1) AS n
            FROM due_families f
           WHERE NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = f.family AND c.state <> 'closed')
+            -- Our relay is down: nothing is claimed (its probe is claimed separately).
+            AND NOT EXISTS (SELECT 1 FROM provider_circuits r WHERE r.family = '${OUR_RELAY_CIRCUIT}' AND r.state <> 'closed')
        ), allowed AS (
          -- Per family, its oldest due mail up to its quota: a throttled family cannot crowd out the
          -- others. Up to 4 batches of candidates, so a second instance claiming at the same moment
@@ -212,9 +227,10 @@ export class OutboxRepository {
                 delivery_evidence = COALESCE($13::varchar, delivery_evidence),
                 reports_requested = COALESCE($14::boolean, reports_requested),
                 failed_at = CASE WHEN $11::varchar IN ('failed', 'bounced') THEN $7::timestamptz ELSE failed_at END,
-                next_attempt_at = COALESCE($8, next_attempt_at)
+                next_attempt_at = COALESCE($8, next_attempt_at),
+                attempts = attempts - CASE WHEN $15::boolean THEN 1 ELSE 0 END
           WHERE id = $1 AND lease_owner = $2 AND state = 'sending'
-         RETURNING id, attempts, family
+         RETURNING id, attempts + CASE WHEN $15::boolean THEN 1 ELSE 0 END AS attempts, family
        )
        INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, error_code, category, worker, family)
        SELECT id, attempts, $6::timestamptz, $7::timestamptz, $3::varchar, $4::int, $5::text, $9::varchar, $10::varchar, $2::varchar, family
@@ -234,6 +250,7 @@ export class OutboxRepository {
         result.acceptance?.acceptedBy ?? null,
         result.acceptance?.evidence ?? null,
         result.acceptance?.reportsRequested ?? null,
+        result.attemptGivenBack ?? false,
       ],
     );
     return rows.length === 1;
@@ -426,6 +443,17 @@ export class OutboxRepository {
 
   /** One waiting message of the family to probe with, locked; the oldest first. */
   probeCandidate(manager: EntityManager, family: string, now: Date): Promise<{ id: string } | undefined> {
+    if (family === OUR_RELAY_CIRCUIT) {
+      // Our relay's probe: the oldest mail waiting only for the relay (its own family not blocked).
+      return sqlOne(
+        manager,
+        `SELECT o.id FROM outbox_messages o
+          WHERE o.channel = 'email' AND (o.state IN ${sqlList(DUE)} OR (o.state = 'sending' AND o.lease_until <= $1))
+            AND NOT EXISTS (SELECT 1 FROM provider_circuits c WHERE c.family = o.family AND c.state <> 'closed')
+          ORDER BY o.next_attempt_at LIMIT 1 FOR UPDATE OF o SKIP LOCKED`,
+        [now],
+      );
+    }
     return sqlOne(
       manager,
       // A probe whose worker died (lease run out) is a candidate too, or the family could wait forever.
@@ -433,6 +461,19 @@ export class OutboxRepository {
         WHERE family = $1 AND (state IN ${sqlList(UNSENT)} OR (state = 'sending' AND lease_until <= $2))
         ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [family, now],
+    );
+  }
+
+  /**
+   * A claimed message that was not tried because our relay went down meanwhile: back to the queue,
+   * its attempt given back (our relay being down is not the recipient's fault).
+   */
+  async returnUnsent(manager: EntityManager, id: string, owner: string): Promise<void> {
+    await sql(
+      manager,
+      `UPDATE outbox_messages SET state = 'deferred', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1, is_probe = false
+        WHERE id = $1 AND lease_owner = $2 AND state = 'sending'`,
+      [id, owner],
     );
   }
 
