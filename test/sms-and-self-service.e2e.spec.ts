@@ -1,3 +1,4 @@
+import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { createHmac } from 'node:crypto';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
@@ -273,6 +274,23 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     await dispatcher.dispatchOnce();
     expect(relay.received.length).toBe(before);
     expect((await view(b)).messages[0].state).toBe('cancelled');
+  });
+
+  it('an address that does not exist does not hoard the slot: the hold ends a window after the bounce', async () => {
+    const b = await book('nobody.example'); // the relay answers 550 5.1.1 User unknown
+    await dispatcher.dispatchOnce();
+    const bounced = await view(b);
+    expect(bounced.messages.map((m: any) => m.state)).toEqual(['bounced']);
+    expect(bounced.hold.reason).toBe('window_from_bounce');
+    expect(bounced.hold.explanation).toMatch(/nicht erreichbar.*andere Adresse oder eine Telefonnummer/);
+    app.clock.advance({ minutes: 61 });
+    try {
+      await app.app.get(ExpirySweeperService).sweep();
+      // Back to the office, and into the clerks' review queue (the mail never arrived).
+      expect(await view(b)).toMatchObject({ status: 'expired', expiryReason: 'mail_undelivered' });
+    } finally {
+      app.clock.advance({ minutes: -61 });
+    }
   });
 
   it('change-email is throttled: a typo is fixed at once, then one new address every five minutes', async () => {

@@ -238,11 +238,67 @@ const cases: Case[] = [
     holdUntil: at(180),
     reason: 'waiting_for_delivery',
   },
+  // The address itself is bad: the hold ends a window after the bounce (no slot hoarding with
+  // addresses that cannot exist), unless something else is still on its way.
   {
-    name: 'bounced (bad address): still waiting for a new address',
+    name: 'bounced (the mailbox does not exist): a window from the bounce, not from now',
+    in: input({ now: at(30), currentHoldUntil: at(60), messages: [email('bounced', { failedAt: at(2) })] }),
+    holdUntil: at(62),
+    reason: 'window_from_bounce',
+  },
+  {
+    name: 'bounced two hours ago: the hold has run out (due to expire, into the review queue)',
+    in: input({ now: at(120), currentHoldUntil: at(62), messages: [email('bounced', { failedAt: at(2) })] }),
+    holdUntil: at(62),
+    reason: 'window_from_bounce',
+  },
+  {
+    name: 'bounced, without a bounce time (a half-written fact): still waiting',
     in: input({ now: at(120), currentHoldUntil: at(150), messages: [email('bounced')] }),
     holdUntil: at(180),
     reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'bounced, but the citizen added a phone and the SMS is on its way: waiting',
+    in: input({
+      now: at(30),
+      messages: [email('bounced', { failedAt: at(2) }), { channel: 'sms', state: 'accepted', acceptedAt: at(25) }],
+    }),
+    holdUntil: at(90),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'bounced, and the SMS failed too: a window from the later failure',
+    in: input({
+      now: at(30),
+      messages: [email('bounced', { failedAt: at(2) }), { channel: 'sms', state: 'failed', failedAt: at(20) }],
+    }),
+    holdUntil: at(80),
+    reason: 'window_from_bounce',
+  },
+  {
+    name: 'one mail bounced, a resend still failed for another reason (maybe ours): waiting',
+    in: input({ now: at(30), messages: [email('bounced', { failedAt: at(2) }), email('failed', { failedAt: at(20) })] }),
+    holdUntil: at(90),
+    reason: 'waiting_for_delivery',
+  },
+  {
+    name: 'bounced late, after an extension: a full window from the bounce',
+    in: input({ now: at(200), currentHoldUntil: at(230), messages: [email('bounced', { failedAt: at(190) })] }),
+    holdUntil: at(250),
+    reason: 'window_from_bounce',
+  },
+  {
+    name: 'bounced while the hold was already longer: the hold is never shortened',
+    in: input({ now: at(200), currentHoldUntil: at(300), messages: [email('bounced', { failedAt: at(190) })] }),
+    holdUntil: at(300),
+    reason: 'kept_previous_hold',
+  },
+  {
+    name: 'bounced, staff goodwill: the goodwill holds',
+    in: input({ now: at(30), goodwillUntil: at(8 * h), messages: [email('bounced', { failedAt: at(2) })] }),
+    holdUntil: at(8 * h),
+    reason: 'goodwill',
   },
   {
     name: 'cancelled message: not delivered',

@@ -30,7 +30,11 @@ import type { ExpiryReason } from './booking-state';
  * 2. Base. Delivered: latest delivery `t` + W (every delivered confirmation promises a full
  *    window, so a resend that arrives later gives a later end). Not delivered: now + W, so the
  *    hold keeps moving while nothing can be read and the citizen always gets at least W after
- *    the mail finally arrives.
+ *    the mail finally arrives. Except when the address itself is bad: every message is an e-mail
+ *    that bounced (the mailbox does not exist) or an SMS that failed, none still on its way; then
+ *    latest bounce + W. Waiting would hold the slot for nothing (and `a+1@…` bookings that bounce
+ *    would hoard slots for days); the citizen has W to give another address or a phone, which
+ *    puts a message on its way again, and staff may extend. A provider block still extends.
  * 3. Target = max(currentHoldUntil, base, goodwillUntil). The hold is never shortened by this
  *    rule: once told "bis 11:00", the citizen keeps 11:00 even if a later look at the facts
  *    would give less (e.g. a mail the transit rule counted delivered, then delayed by a report:
@@ -61,6 +65,8 @@ export interface HoldMessage {
   deliveredAt?: DateTime | null;
   /** E-mail: what proved the delivery. */
   evidence?: DeliveryEvidence | null;
+  /** When it bounced or failed for good. */
+  failedAt?: DateTime | null;
 }
 
 export interface HoldSettings {
@@ -92,6 +98,7 @@ export type DeliveredVia = 'email_mx' | 'email_report' | 'email_relay' | 'sms';
  * What decided the end of the hold:
  * - window_from_delivery  latest delivery + window;
  * - waiting_for_delivery  nothing delivered: now + window, moves on with every decision;
+ * - window_from_bounce    the address is bad (bounced, nothing else on its way): bounce + window;
  * - kept_previous_hold    the current hold was already later than the rule gives now;
  * - goodwill              staff goodwill: as the later end, or as the limit it raised;
  * - capped_by_max_hold    holdStartedAt + HOLD_MAX_HOURS;
@@ -100,6 +107,7 @@ export type DeliveredVia = 'email_mx' | 'email_report' | 'email_relay' | 'sms';
 export type HoldReason =
   | 'window_from_delivery'
   | 'waiting_for_delivery'
+  | 'window_from_bounce'
   | 'kept_previous_hold'
   | 'goodwill'
   | 'capped_by_max_hold'
@@ -182,6 +190,25 @@ function latestDelivery(messages: ReadonlyArray<HoldMessage>): Delivery | undefi
   return latest;
 }
 
+/**
+ * The latest bounce when the address itself is bad: at least one e-mail bounced, and every other
+ * message (withdrawn ones aside) bounced too or is an SMS that failed. Undefined while anything is
+ * still on its way, or when a failure was not the address's (a `failed` e-mail may be ours).
+ */
+function addressBounced(messages: ReadonlyArray<HoldMessage>): DateTime | undefined {
+  let latest: DateTime | undefined;
+  let bounced = false;
+  for (const message of messages) {
+    if (message.state === 'cancelled') continue;
+    const final =
+      (message.channel === 'email' && message.state === 'bounced') || (message.channel === 'sms' && message.state === 'failed');
+    if (!final || !message.failedAt) return undefined;
+    if (message.channel === 'email') bounced = true;
+    if (!latest || message.failedAt.toMillis() > latest.toMillis()) latest = message.failedAt;
+  }
+  return bounced ? latest : undefined;
+}
+
 /** The hard limit and the name of what sets it. */
 function upperLimitOf(input: HoldInput): { at: DateTime; reason: HoldReason } {
   const { holdStartedAt, slotStartsAt, goodwillUntil, settings } = input;
@@ -204,9 +231,12 @@ export function computeHold(input: HoldInput): HoldDecision {
 
   // Candidates in order of precedence on a tie, so a repeated decision on the same facts names
   // the same reason (the rule before the goodwill before what was stored).
+  const bounce = delivery ? undefined : addressBounced(input.messages);
   let target: { at: DateTime; reason: HoldReason } = delivery
     ? { at: delivery.at.plus(window), reason: 'window_from_delivery' }
-    : { at: now.plus(window), reason: 'waiting_for_delivery' };
+    : bounce
+      ? { at: bounce.plus(window), reason: 'window_from_bounce' }
+      : { at: now.plus(window), reason: 'waiting_for_delivery' };
   if (goodwillUntil && goodwillUntil.toMillis() > target.at.toMillis()) target = { at: goodwillUntil, reason: 'goodwill' };
   if (currentHoldUntil.toMillis() > target.at.toMillis()) target = { at: currentHoldUntil, reason: 'kept_previous_hold' };
 
@@ -263,6 +293,9 @@ export function explainHold(
     const medium = decision.deliveredVia === 'sms' ? 'SMS' : 'E-Mail';
     return `Bitte bestätigen Sie Ihren Termin ${until(decision.holdUntil)} über den Link in der ${medium}.`;
   }
+
+  if (decision.reason === 'window_from_bounce')
+    return `Ihre E-Mail-Adresse ist nicht erreichbar: die Nachricht mit dem Bestätigungslink kam als unzustellbar zurück. Bitte geben Sie eine andere Adresse oder eine Telefonnummer an – wir halten Ihren Termin ${until(decision.holdUntil)}.`;
 
   const undeliveredSince = opts.undeliveredSince ?? decision.undeliveredSince;
   const problem = opts.familyLabel

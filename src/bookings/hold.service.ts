@@ -66,6 +66,7 @@ export class HoldService {
         acceptedBy: x.acceptedBy === 'sms_gateway' ? null : x.acceptedBy,
         deliveredAt: x.deliveredAt ? dt(x.deliveredAt) : null,
         evidence: x.deliveryEvidence,
+        failedAt: x.failedAt ? dt(x.failedAt) : null,
       })),
       settings: {
         confirmWindowMinutes: this.config.confirmWindowMinutes,

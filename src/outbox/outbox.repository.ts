@@ -619,7 +619,7 @@ export class OutboxRepository {
     return sql<ConfirmationFact>(
       manager,
       `SELECT o.booking_id AS "bookingId", o.channel, o.state, o.accepted_at AS "acceptedAt", o.accepted_by AS "acceptedBy",
-              o.delivered_at AS "deliveredAt", o.delivery_evidence AS "deliveryEvidence"
+              o.delivered_at AS "deliveredAt", o.delivery_evidence AS "deliveryEvidence", o.failed_at AS "failedAt"
          FROM unnest($1::uuid[], $2::text[]) AS b(id, email)
          JOIN outbox_messages o ON o.booking_id = b.id
         WHERE o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))`,
@@ -944,6 +944,7 @@ export interface ConfirmationFact {
   acceptedBy: 'relay' | 'mx' | 'sms_gateway' | null;
   deliveredAt: Date | null;
   deliveryEvidence: DeliveryEvidence | null;
+  failedAt: Date | null;
 }
 
 export interface ReportedMessage {
