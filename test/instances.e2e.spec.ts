@@ -98,3 +98,77 @@ describe('several instances on one database', () => {
     expect(expired.rows[0].n).toBe(40);
   });
 });
+
+/**
+ * A slow relay and a short lease: instance A claims three mails and sends them one by one; while
+ * it waits for the relay's first answer its lease runs out and instance B takes the three over.
+ * A must not send the two it has not started (before: both went out twice, and A's acceptances
+ * were thrown away); the one in flight goes out twice at most (at least once, never lost), and
+ * A's late acceptance is recorded as an attempt.
+ */
+describe('a lease that runs out mid-batch', () => {
+  const relay = new ScriptedSmtpServer({ dsn: false });
+  const clock = new ManualClock('2026-06-01T08:00:00Z');
+  let db: { url: string; drop(): Promise<void> };
+  let a: RunningApp;
+  let b: RunningApp;
+  let pool: Pool;
+  restoreClockAfterEach(() => clock);
+
+  beforeAll(async () => {
+    const smtpUrl = await relay.start();
+    db = await createTestDatabase();
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WORKERS_ENABLED: 'false',
+      SEED_DEMO: 'false',
+      SMTP_URL: smtpUrl,
+      RELAY_TRANSIT_MINUTES: '0',
+      OUTBOX_LEASE_SECONDS: '5',
+      SMTP_POOL_SIZE: '1',
+      MX_LOOKUP: 'false',
+      PUBLIC_BASE_URL: 'http://holdfast.test',
+    });
+    a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    pool = new Pool({ connectionString: db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await a.close();
+    await b.close();
+    await db.drop();
+    await relay.stop();
+  });
+
+  it('the worker that lost the lease sends nothing more; every mail goes out, none is left sending', async () => {
+    const { slotId } = await createSlot(pool, { capacity: 5, startsAt: '2026-06-02T08:00:00Z' });
+    for (let i = 0; i < 3; i++)
+      expect((await http(a, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() } })).status).toBe(201);
+    relay.dataDelayMs = 800;
+    try {
+      const roundA = a.app.get(DispatcherService).dispatchOnce('worker-a');
+      while (relay.dataStarted === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      clock.advance({ seconds: 6 }); // A's lease has run out
+      await b.app.get(DispatcherService).dispatchOnce('worker-b');
+      await roundA;
+    } finally {
+      relay.dataDelayMs = 0;
+    }
+    const { rows: messages } = await pool.query(`SELECT message_id, state FROM outbox_messages ORDER BY created_at`);
+    expect(messages.map((m) => m.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    const sends = messages.map((m) => relay.received.filter((r) => r.messageId === m.message_id).length).sort();
+    // The one in flight when B took over twice, the two A had not started once each.
+    expect(sends).toEqual([1, 1, 2]);
+    const { rows: attempts } = await pool.query(
+      `SELECT worker, outcome, reply LIKE '(after the lease ran out)%' AS late, count(*)::int AS n FROM mail_attempts
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    );
+    expect(attempts).toEqual([
+      { worker: 'worker-a', outcome: 'accepted', late: true, n: 1 },
+      { worker: 'worker-a', outcome: 'lease_expired', late: false, n: 3 },
+      { worker: 'worker-b', outcome: 'accepted', late: false, n: 3 },
+    ]);
+  }, 30_000);
+});

@@ -115,15 +115,38 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       if (group.length === 0) return;
       const recorded = await this.tx.run(async (manager) => {
         const done = await this.outbox.completeAccepted(manager, owner, group);
+        // Lost leases: the server took the mail all the same; recorded, and kept where nobody sends it now.
+        const doneIds = new Set(done.map((d) => d.id));
+        const late = group.filter((g) => !doneIds.has(g.id));
+        const moved = await this.outbox.recordLateAcceptances(manager, owner, late);
         await this.listener.onDeliveryChanged(
           manager,
-          done.map((d) => d.bookingId).filter((id): id is string => !!id),
+          [...done, ...moved].map((d) => d.bookingId).filter((id): id is string => !!id),
           this.clock.now(),
         );
         return done.length;
       });
       if (recorded < group.length)
-        this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; another worker owns them`);
+        this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; recorded as late attempts`);
+    };
+    // The lease was taken at the claim; it is renewed before a send once half of it has passed, and
+    // a message whose lease another worker took over meanwhile is not sent again here.
+    const leaseMs = this.config.outboxLeaseSeconds * 1000;
+    let leaseUntil = this.clock.now().toMillis() + leaseMs;
+    let held = new Set(claimed.map((m) => m.id));
+    let renewing: Promise<void> | undefined;
+    const keepLease = async (): Promise<void> => {
+      if (renewing) return renewing;
+      if (leaseUntil - this.clock.now().toMillis() > leaseMs / 2) return;
+      renewing = (async () => {
+        const now = this.clock.now();
+        held = await this.outbox.renewLeases(this.tx.manager, owner, [...held], {
+          now: now.toJSDate(),
+          seconds: this.config.outboxLeaseSeconds,
+        });
+        leaseUntil = now.toMillis() + leaseMs;
+      })().finally(() => (renewing = undefined));
+      return renewing;
     };
     const byFamily = new Map<string, ClaimedMessage[]>();
     for (const message of claimed) byFamily.set(message.family, [...(byFamily.get(message.family) ?? []), message]);
@@ -134,6 +157,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         let blocked = false;
         const one = async (message: ClaimedMessage) => {
           try {
+            await keepLease();
+            if (!held.has(message.id)) {
+              this.logger.warn(`message ${message.id}: its lease ran out before it was sent; another worker took it over`);
+              return;
+            }
             if (relayDown) {
               await this.outbox.returnUnsent(this.tx.manager, message.id, owner);
               return;

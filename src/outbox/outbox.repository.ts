@@ -310,6 +310,70 @@ export class OutboxRepository {
   }
 
   /**
+   * Renews this worker's lease on these messages (still `sending` under its name) and returns the
+   * ids it still holds: a message missing from the answer was taken over by another worker after
+   * the lease ran out, and must not be sent again here.
+   */
+  async renewLeases(manager: EntityManager, owner: string, ids: string[], lease: { now: Date; seconds: number }): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await sql<{ id: string }>(
+      manager,
+      `UPDATE outbox_messages SET lease_until = $3::timestamptz + make_interval(secs => $4)
+        WHERE id = ANY($2::uuid[]) AND lease_owner = $1 AND state = 'sending'
+       RETURNING id`,
+      [owner, ids, lease.now, lease.seconds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Acceptances that came after this worker lost the lease: every one is recorded as an attempt
+   * (the server took the mail), and where nobody is sending the message now (it went back to the
+   * queue meanwhile) the acceptance stands. Returns the bookings whose mail moved.
+   */
+  async recordLateAcceptances(
+    manager: EntityManager,
+    owner: string,
+    late: Parameters<OutboxRepository['completeAccepted']>[2],
+  ): Promise<Array<{ id: string; bookingId: string | null }>> {
+    if (late.length === 0) return [];
+    const rows = await sql(
+      manager,
+      `WITH r AS (
+         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[],
+                              $8::varchar[], $9::varchar[], $10::boolean[])
+                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by, state, evidence, reports_requested)
+       ), moved AS (
+         UPDATE outbox_messages o
+            SET state = r.state, last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
+                accepted_at = r.finished_at, accepted_by = r.accepted_by, reports_requested = r.reports_requested,
+                delivered_at = CASE WHEN r.evidence IS NOT NULL THEN r.finished_at END, delivery_evidence = r.evidence
+           FROM r WHERE o.id = r.id AND o.state IN ${sqlList(UNSENT)}
+         RETURNING o.id, o.booking_id
+       ), recorded AS (
+         INSERT INTO mail_attempts (message_id, attempt, started_at, finished_at, outcome, reply_code, reply, worker, family)
+         SELECT o.id, o.attempts, r.started_at, r.finished_at, 'accepted', r.reply_code,
+                '(after the lease ran out) ' || r.reply, $1, o.family
+           FROM r JOIN outbox_messages o ON o.id = r.id
+       )
+       SELECT id, booking_id AS "bookingId" FROM moved`,
+      [
+        owner,
+        late.map((d) => d.id),
+        late.map((d) => d.startedAt),
+        late.map((d) => d.finishedAt),
+        late.map((d) => d.replyCode),
+        late.map((d) => d.reply),
+        late.map((d) => d.acceptance.acceptedBy),
+        late.map((d) => d.acceptance.state),
+        late.map((d) => d.acceptance.evidence),
+        late.map((d) => d.acceptance.reportsRequested),
+      ],
+    );
+    return rows as Array<{ id: string; bookingId: string | null }>;
+  }
+
+  /**
    * Confirmations that must not go out any more: their booking is no longer pending (cancelled,
    * expired, confirmed by hand), or the citizen changed the address since. Also catches mail that
    * was being sent while the booking changed and came back deferred or held.
