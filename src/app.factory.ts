@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
+import { ClockGuard } from './common/clock-guard.service';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SafeInputPipe } from './common/safe-input';
 import { createValidationPipe } from './common/validation';
@@ -32,6 +33,8 @@ export interface CreateAppOptions {
   databaseUrl?: string;
   listen?: boolean;
   mxResolver?: MxResolver;
+  /** Default: on with the system clock, off with a clock the caller injects (tests move theirs). */
+  clockGuard?: boolean;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -90,13 +93,23 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       clock: opts.clock ?? new SystemClock(),
       devMail: catcher && devSmtpUrl ? { catcher, url: devSmtpUrl } : undefined,
       mxResolver: opts.mxResolver,
+      clockGuard: opts.clockGuard ?? !opts.clock,
     }),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
   configureHttp(app);
   app.enableShutdownHooks();
-  await app.init();
+  try {
+    // Before any loop starts: a server whose clock disagrees with the database's does not run.
+    await app.get(ClockGuard).assertInSync();
+    await app.init();
+  } catch (err) {
+    await app.close();
+    await catcher?.stop();
+    await database.stop();
+    throw err;
+  }
 
   if (config.seedDemo) {
     const seed = app.get(DemoSeedService);

@@ -47,6 +47,8 @@ export interface AppModuleOptions {
   devMail?: { catcher: DevMailCatcher; url: string };
   /** Tests point MX lookups at fake providers. */
   mxResolver?: MxResolver;
+  /** Compare the app's clock with the database's (off where tests drive a clock of their own). */
+  clockGuard?: boolean;
 }
 
 @Module({})
@@ -60,7 +62,7 @@ export class AppModule {
       imports: [
         // Migrations ran before (migrateLocked); the app's own data source never migrates.
         TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl, { entities: APP_ENTITIES }), migrationsRun: false }),
-        CoreModule.forRoot(options.config, options.clock),
+        CoreModule.forRoot(options.config, options.clock, { clockGuard: options.clockGuard ?? false }),
         MailDeliveryModule.register({ deliveryListener }),
         NotificationsModule.register({
           devSmtpUrl: options.devMail?.url ?? null,

@@ -3,26 +3,29 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Clock } from './clock';
+import { CLOCK_GUARD_ENABLED, ClockGuard } from './clock-guard.service';
 import { SecretsService } from './secrets.service';
 
 /**
- * Infrastructure every module needs and none owns: configuration, the clock, the transaction
- * runner and the installation's secrets. The one global module; it holds no feature.
+ * Infrastructure every module needs and none owns: configuration, the clock (and its guard), the
+ * transaction runner and the installation's secrets. The one global module; it holds no feature.
  */
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock, options: { clockGuard: boolean }): DynamicModule {
     return {
       module: CoreModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: clock },
+        { provide: CLOCK_GUARD_ENABLED, useValue: options.clockGuard },
         TransactionRunner,
         InstallationRepository,
         SecretsService,
+        ClockGuard,
       ],
-      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService],
+      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, ClockGuard],
     };
   }
 }

@@ -214,6 +214,13 @@ export class EnvSchema {
   @Max(24 * 60)
   RELAY_TRANSIT_MINUTES = 30;
 
+  /** The app refuses to run (and its workers pause) while its clock and the database's differ by more than this. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  CLOCK_SKEW_MAX_MS = 1000;
+
   /** `relay`: everything through SMTP_URL. `direct`: to the recipient's MX hosts, DKIM-signed. */
   @IsIn(['relay', 'direct'])
   MAIL_TRANSPORT: 'relay' | 'direct' = 'relay';
@@ -310,6 +317,7 @@ export interface AppConfig {
   mailWebhookSecret?: string;
   mailTransport: 'relay' | 'direct';
   relayTransitMinutes: number;
+  clockSkewMaxMs: number;
   directSmtpPort: number;
   heloName: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
@@ -385,6 +393,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mailWebhookSecret: schema.MAIL_WEBHOOK_SECRET,
     mailTransport: schema.MAIL_TRANSPORT,
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
+    clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
     dkim: dkimConfig(schema),

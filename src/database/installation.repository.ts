@@ -10,4 +10,9 @@ export class InstallationRepository {
     await sql(manager, `INSERT INTO installation (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [candidate]);
     return (await sqlOne<{ secret: string }>(manager, `SELECT secret FROM installation WHERE id = 1`))!.secret;
   }
+
+  /** The database server's clock (not the transaction's start: `clock_timestamp()`). */
+  async databaseNow(manager: EntityManager): Promise<Date> {
+    return (await sqlOne<{ now: Date }>(manager, `SELECT clock_timestamp() AS now`))!.now;
+  }
 }

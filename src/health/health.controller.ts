@@ -2,11 +2,15 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/domain-error';
 import { TransactionRunner } from '../database/transaction-runner';
+import { ClockGuard } from '../common/clock-guard.service';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly tx: TransactionRunner) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly clockGuard: ClockGuard,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -15,13 +19,15 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOperation({ summary: "Readiness: the database answers, and this server's clock agrees with it" })
   async ready() {
     try {
       await this.tx.ping();
-      return { status: 'ok', database: 'up' };
     } catch {
       throw new DomainError('NOT_READY', 'The database is not reachable.');
     }
+    if (!(await this.clockGuard.inSync()))
+      throw new DomainError('CLOCK_SKEW', "This server's clock disagrees with the database's; its workers are paused.");
+    return { status: 'ok', database: 'up' };
   }
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { ClockGuard } from '../common/clock-guard.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
@@ -48,6 +49,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly relayStatus: RelayStatusService,
     @Inject(DELIVERY_LISTENER) private readonly listener: DeliveryListener,
     private readonly clock: Clock,
+    private readonly clockGuard: ClockGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,6 +76,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   /** One round: families, circuits, probes, then a batch; each result recorded. Returns how many were sent. */
   async dispatchOnce(owner = this.workerId): Promise<number> {
+    // Leases and retry times are this server's clock: on a clock that disagrees with the database's, nothing is claimed.
+    if (!(await this.clockGuard.inSync())) return 0;
     await this.resolveFamilies();
     await this.circuits.tick();
     await this.outbox.withdrawStale(this.tx.manager);

@@ -314,7 +314,12 @@ export class OutboxRepository {
    * ids it still holds: a message missing from the answer was taken over by another worker after
    * the lease ran out, and must not be sent again here.
    */
-  async renewLeases(manager: EntityManager, owner: string, ids: string[], lease: { now: Date; seconds: number }): Promise<Set<string>> {
+  async renewLeases(
+    manager: EntityManager,
+    owner: string,
+    ids: string[],
+    lease: { now: Date; seconds: number },
+  ): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await sql<{ id: string }>(
       manager,
