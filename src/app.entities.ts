@@ -8,6 +8,7 @@ import { ProviderCircuitEntity } from './mail-delivery/provider-circuit.entity';
 import { DeliveryEventEntity } from './outbox/delivery-event.entity';
 import { MailAttemptEntity } from './outbox/mail-attempt.entity';
 import { OutboxMessageEntity } from './outbox/outbox-message.entity';
+import { ReportReceiptEntity } from './outbox/report-receipt.entity';
 import { LocationEntity } from './scheduling/location.entity';
 import { OpeningHoursEntity } from './scheduling/opening-hours.entity';
 import { ServiceEntity } from './scheduling/service.entity';
@@ -34,6 +35,7 @@ export const APP_ENTITIES = [
   AuditEntryEntity,
   ProviderCircuitEntity,
   DeliveryEventEntity,
+  ReportReceiptEntity,
   ConfirmationCodeEntity,
   IncidentEntity,
 ];

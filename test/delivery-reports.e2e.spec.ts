@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { BounceListenerService } from '../src/mail-delivery/bounce-listener.service';
@@ -6,6 +5,7 @@ import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { sendDsn } from './support/dsn';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { signedHeaders } from './support/webhook';
 import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
@@ -338,11 +338,11 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     expect(after - before).toBe(3);
   });
 
-  const sign = (body: string, secret = WEBHOOK_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-  const webhook = (body: string, signature?: string) =>
+  const sign = (body: string, secret = WEBHOOK_SECRET, skewSeconds = 0) => signedHeaders(secret, body, app.clock, skewSeconds);
+  const webhook = (body: string, signed?: Record<string, string>) =>
     http(app, 'POST', '/api/v1/mail/events', {
       raw: body,
-      headers: { 'content-type': 'application/json', ...(signature ? { 'x-holdfast-signature': signature } : {}) },
+      headers: { 'content-type': 'application/json', ...signed },
     });
 
   it('webhook: unsigned or wrongly signed is 401 and records nothing', async () => {
@@ -357,6 +357,25 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     }
     expect(await state(sent.outboxId)).toBe('in_transit');
     expect(await events(sent.outboxId)).toEqual([]);
+  });
+
+  it('webhook: a captured request replayed changes nothing; one older than five minutes is refused', async () => {
+    const sent = await bookAndSend('example.org');
+    const delayed = JSON.stringify({ id: sent.outboxId, event: 'delayed', status: '4.4.7' });
+    const captured = sign(delayed);
+    expect((await webhook(delayed, captured)).body).toEqual({ matched: true, state: 'delayed' });
+    const delivered = JSON.stringify({ id: sent.outboxId, event: 'delivered' });
+    expect((await webhook(delivered, sign(delivered))).body).toEqual({ matched: true, state: 'accepted' });
+    // The captured "delayed" again: recognised, applied no second time; the mail stays delivered.
+    expect((await webhook(delayed, captured)).body).toEqual({ matched: false, state: null, duplicate: true });
+    expect(await state(sent.outboxId)).toBe('accepted');
+    // Signed six minutes ago (or ahead): refused, nothing recorded.
+    for (const skew of [-360, 360]) {
+      const stale = await webhook(delayed, sign(delayed, WEBHOOK_SECRET, skew));
+      expect([stale.status, stale.body.error.code]).toEqual([401, 'WEBHOOK_SIGNATURE_INVALID']);
+      expect(stale.body.error.message).toMatch(/more than 300 seconds/);
+    }
+    expect((await events(sent.outboxId)).map((e) => e.kind)).toEqual(['delayed', 'delivered']);
   });
 
   it('webhook: a signed bounce by Message-ID bounces the mail; an unknown id is recorded as unmatched', async () => {

@@ -1,10 +1,10 @@
 import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
-import { createHmac } from 'node:crypto';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { FakeSmsGateway } from './support/fake-sms-gateway';
 import { GMX_IP_BLOCK, USER_UNKNOWN } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
+import { signedHeaders } from './support/webhook';
 import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 const SMS_SECRET = 'sms-webhook-secret-0123456789';
@@ -55,15 +55,15 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
   };
   const view = async (b: { id: string; statusToken: string }) =>
     (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
-  const sign = (body: string) => `sha256=${createHmac('sha256', SMS_SECRET).update(body).digest('hex')}`;
+  const sign = (body: string) => signedHeaders(SMS_SECRET, body, app.clock);
   const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone);
   /** The mail service reports an event about a mail (signed webhook), as the relay's reports would. */
   const mailEvent = async (mailId: string, event: 'delivered' | 'delayed', extra: Record<string, string> = {}) => {
     const body = JSON.stringify({ id: mailId, event, ...extra });
-    const signature = `sha256=${createHmac('sha256', MAIL_SECRET).update(body).digest('hex')}`;
+    const signed = signedHeaders(MAIL_SECRET, body, app.clock);
     return http(app, 'POST', '/api/v1/mail/events', {
       raw: body,
-      headers: { 'content-type': 'application/json', 'x-holdfast-signature': signature },
+      headers: { 'content-type': 'application/json', ...signed },
     });
   };
 
@@ -90,7 +90,7 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
       ).toBe(401);
       const res = await http(app, 'POST', '/api/v1/sms/events', {
         raw: body,
-        headers: { 'content-type': 'application/json', 'x-holdfast-signature': sign(body) },
+        headers: { 'content-type': 'application/json', ...sign(body) },
       });
       expect(res.body).toEqual({ matched: true });
       const after = await view(b);

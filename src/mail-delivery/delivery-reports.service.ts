@@ -23,12 +23,16 @@ export interface DeliveryReport {
   remoteMta?: string;
   recipient?: string;
   raw?: string;
+  /** A signed webhook request's name: the same request is applied once (a replay changes nothing). */
+  replayKey?: Buffer;
 }
 
 export interface ReportOutcome {
   matched: boolean;
   stateAfter?: string;
   category?: ReplyCategory;
+  /** The same signed request was applied before; nothing changed. */
+  duplicate?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -56,6 +60,8 @@ export class DeliveryReportsService {
       report.reply && (report.action === 'delayed' || report.action === 'failed') ? classifySmtpReply(report.reply) : undefined;
     const category = classification?.category ?? null;
     return this.tx.run(async (manager) => {
+      if (report.replayKey && !(await this.outbox.takeReceipt(manager, report.replayKey, now.toJSDate())))
+        return { matched: false, duplicate: true };
       const ref =
         report.messageRef.outboxId && UUID.test(report.messageRef.outboxId)
           ? { outboxId: report.messageRef.outboxId }

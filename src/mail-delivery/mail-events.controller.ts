@@ -5,7 +5,7 @@ import { DomainError } from '../common/domain-error';
 
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-import { signedWebhookGuard } from '../common/webhook-signature';
+import { replayKeyOf, signedWebhookGuard } from '../common/webhook-signature';
 
 import { DeliveryReportsService } from './delivery-reports.service';
 
@@ -27,10 +27,15 @@ export class MailEventsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'A delivery event for one of our messages (signed webhook)' })
-  @ApiHeader({ name: 'X-Holdfast-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body>' })
-  @ApiOkResponse({ description: '{ matched, state }' })
+  @ApiHeader({ name: 'X-Holdfast-Timestamp', required: true, description: 'unix seconds; at most 5 minutes from our clock' })
+  @ApiHeader({
+    name: 'X-Holdfast-Signature',
+    required: true,
+    description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
+  })
+  @ApiOkResponse({ description: '{ matched, state } (and duplicate: true for a request applied before)' })
   @ApiUnauthorizedResponse({ description: 'WEBHOOK_SIGNATURE_INVALID: nothing was recorded' })
-  async receive(@Body() dto: MailEventDto, @Req() req: { rawBody?: Buffer }) {
+  async receive(@Body() dto: MailEventDto, @Req() req: { rawBody?: Buffer; headers: Record<string, string | undefined> }) {
     if (!dto.id && !dto.messageId)
       throw new DomainError('VALIDATION_FAILED', 'Give `id` or `messageId`.', [
         { field: 'id', problems: ['id or messageId is required'] },
@@ -55,7 +60,9 @@ export class MailEventsController {
       remoteMta: dto.remoteMta,
       recipient: dto.recipient,
       raw: req.rawBody?.toString('utf8'),
+      replayKey: replayKeyOf(req.headers['x-holdfast-signature']),
     });
+    if (outcome.duplicate) return { matched: false, state: null, duplicate: true };
     return { matched: outcome.matched, state: outcome.stateAfter ?? null };
   }
 }

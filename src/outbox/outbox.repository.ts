@@ -823,6 +823,21 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * Takes the receipt of a signed request in the caller's transaction: false when the same request
+   * was applied before (a replay). Receipts older than a day are dropped on the way: the timestamp
+   * check refuses anything that old.
+   */
+  async takeReceipt(manager: EntityManager, key: Buffer, now: Date): Promise<boolean> {
+    const rows = await sql(
+      manager,
+      `WITH pruned AS (DELETE FROM report_receipts WHERE at < $2::timestamptz - interval '1 day')
+       INSERT INTO report_receipts (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, now],
+    );
+    return rows.length === 1;
+  }
+
   /** Every report is kept, matched or not, with its raw text (capped). */
   async recordReport(manager: EntityManager, event: DeliveryEventRecord): Promise<void> {
     await sql(

@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { signedWebhookGuard } from '../common/webhook-signature';
+import { replayKeyOf, signedWebhookGuard } from '../common/webhook-signature';
 
 import { SmsEventsService } from './sms-events.service';
 
@@ -19,8 +19,13 @@ export class SmsEventsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'An SMS was delivered to the handset (the confirmation window starts) or failed' })
-  @ApiHeader({ name: 'X-Holdfast-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body>' })
-  receive(@Body() dto: SmsEventDto) {
-    return this.events.applyReport(dto.reference, dto.status);
+  @ApiHeader({ name: 'X-Holdfast-Timestamp', required: true, description: 'unix seconds; at most 5 minutes from our clock' })
+  @ApiHeader({
+    name: 'X-Holdfast-Signature',
+    required: true,
+    description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
+  })
+  receive(@Body() dto: SmsEventDto, @Req() req: { headers: Record<string, string | undefined> }) {
+    return this.events.applyReport(dto.reference, dto.status, replayKeyOf(req.headers['x-holdfast-signature']));
   }
 }

@@ -15,9 +15,16 @@ export class SmsEventsService {
     private readonly clock: Clock,
   ) {}
 
-  async applyReport(reference: string, status: 'delivered' | 'failed'): Promise<{ matched: boolean }> {
+  async applyReport(
+    reference: string,
+    status: 'delivered' | 'failed',
+    replayKey?: Buffer,
+  ): Promise<{ matched: boolean; duplicate?: boolean }> {
     const now = this.clock.now();
     return this.tx.run(async (manager) => {
+      // The same signed request again (a replay) changes nothing.
+      if (replayKey && !(await this.outbox.takeReceipt(manager, replayKey, now.toJSDate())))
+        return { matched: false, duplicate: true };
       // Lock order booking -> message, as every other writer takes them.
       const bookingId = await this.outbox.bookingOfReported(manager, { outboxId: reference, channel: 'sms' });
       if (bookingId) await this.listener.lockBookings(manager, [bookingId]);
