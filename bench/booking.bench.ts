@@ -429,7 +429,15 @@ async function main(): Promise<number> {
     generator = loadGenerator(),
     load = generator.load,
     db = await database();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WORKERS_ENABLED: 'false', SEED_DEMO: 'false', LOG_FORMAT: 'log' });
+  // One load generator on loopback is one IP address: the per-IP limits are off for the bench.
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKERS_ENABLED: 'false',
+    SEED_DEMO: 'false',
+    LOG_FORMAT: 'log',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
   const running = await createApp(config, { databaseUrl: db.url, logger: false }).catch(async (err) => {
     await db.stop();
     throw err;

@@ -95,7 +95,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       mxResolver: opts.mxResolver,
       clockGuard: opts.clockGuard ?? !opts.clock,
     }),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    // A hop count is valid for Fastify (the n-th hop is trusted) though its adapter's type leaves numbers out.
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy as boolean | string | string[] }),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
   configureHttp(app);

@@ -38,6 +38,8 @@ import { ReviewModule } from './review/review.module';
 import { IncidentsModule } from './incidents/incidents.module';
 
 import { SmsModule } from './sms/sms.module';
+import { APP_GUARD } from '@nestjs/core';
+import { RateLimitGuard } from './common/rate-limit';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -79,6 +81,8 @@ export class AppModule {
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),
       ],
+      // Per-IP limits on the routes marked @RateLimited (common/rate-limit.ts).
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
     };
   }
 }

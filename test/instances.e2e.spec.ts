@@ -32,6 +32,7 @@ describe('several instances on one database', () => {
       SMTP_URL: smtpUrl,
       RELAY_TRANSIT_MINUTES: '0',
       MX_LOOKUP: 'false',
+      RATE_LIMIT_PER_MINUTE: '0', // every client here is 127.0.0.1
       PUBLIC_BASE_URL: 'http://holdfast.test',
     });
     a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
@@ -128,6 +129,7 @@ describe('a lease that runs out mid-batch', () => {
       OUTBOX_LEASE_SECONDS: '5',
       SMTP_POOL_SIZE: '1',
       MX_LOOKUP: 'false',
+      RATE_LIMIT_PER_MINUTE: '0', // every client here is 127.0.0.1
       PUBLIC_BASE_URL: 'http://holdfast.test',
     });
     a = await createApp(config, { clock, databaseUrl: db.url, logger: false });

@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 
 import {
@@ -26,6 +27,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,200}$/;
 export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
+  @RateLimited('booking')
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Book a slot; the booking is pending until confirmed through the mailed link' })
@@ -46,6 +48,7 @@ export class BookingsController {
     return body;
   }
 
+  @RateLimited('status')
   @Get(':id')
   @ApiOperation({ summary: 'Status of a booking and of its confirmation mail' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
@@ -56,6 +59,7 @@ export class BookingsController {
     return bookingView(booking, messages, hold);
   }
 
+  @RateLimited('self_service')
   @Post(':id/resend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send the confirmation again (earlier links stop working); once every 5 minutes' })
@@ -64,6 +68,7 @@ export class BookingsController {
     return this.selfService(id, token, 'resend');
   }
 
+  @RateLimited('self_service')
   @Post(':id/change-email')
   @HttpCode(200)
   @ApiOperation({ summary: 'Use another e-mail address: old links die, a new mail goes out, the hold is recomputed' })
@@ -76,6 +81,7 @@ export class BookingsController {
     return this.selfService(id, token, 'change_email', dto.email);
   }
 
+  @RateLimited('self_service')
   @Post(':id/add-phone')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a phone number: while the mail cannot be delivered, an SMS with a code and the link goes out' })
@@ -98,6 +104,7 @@ export class BookingsController {
     return bookingView(booking, messages, hold);
   }
 
+  @RateLimited('self_service')
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a booking; its place is released' })

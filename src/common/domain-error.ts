@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   RESEND_TOO_SOON: 429,
   CHANGE_TOO_SOON: 429,
   LOGIN_THROTTLED: 429,
+  RATE_LIMITED: 429,
   EXTENSION_INVALID: 422,
   INCIDENT_NOT_FOUND: 404,
   STAFF_EMAIL_TAKEN: 409,
@@ -46,6 +47,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Response headers that belong to the error (e.g. Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'DomainError';

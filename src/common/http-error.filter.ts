@@ -30,6 +30,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const { status, body } = this.toResponse(exception);
+    if (exception instanceof DomainError)
+      for (const [name, value] of Object.entries(exception.headers ?? {})) reply.header(name, value);
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

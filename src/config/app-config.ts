@@ -214,6 +214,24 @@ export class EnvSchema {
   @Max(24 * 60)
   RELAY_TRANSIT_MINUTES = 30;
 
+  /** Requests per minute and IP address on booking, confirmation, self-service and login (the status page: 4×); 0: off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  RATE_LIMIT_PER_MINUTE = 30;
+
+  /**
+   * Behind the city's reverse proxy: `true` (trust X-Forwarded-For from any hop), a hop count, or
+   * the proxies' addresses/CIDRs, comma separated. Unset: the connection's address is the client.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[0-9a-f.:\/]+(\s*,\s*[0-9a-f.:\/]+)*)$/i, {
+    message: 'TRUST_PROXY must be true, false, a hop count or proxy addresses/CIDRs, comma separated',
+  })
+  TRUST_PROXY?: string = undefined;
+
   /** The app refuses to run (and its workers pause) while its clock and the database's differ by more than this. */
   @Transform(toInt)
   @IsInt()
@@ -318,6 +336,9 @@ export interface AppConfig {
   mailTransport: 'relay' | 'direct';
   relayTransitMinutes: number;
   clockSkewMaxMs: number;
+  rateLimitPerMinute: number;
+  /** Fastify's trustProxy: boolean, hop count or addresses. */
+  trustProxy: boolean | number | string[];
   directSmtpPort: number;
   heloName: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
@@ -394,6 +415,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mailTransport: schema.MAIL_TRANSPORT,
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
+    rateLimitPerMinute: schema.RATE_LIMIT_PER_MINUTE,
+    trustProxy: trustProxyOf(schema.TRUST_PROXY),
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
     dkim: dkimConfig(schema),
@@ -402,6 +425,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
     devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
   };
+}
+
+function trustProxyOf(value: string | undefined): AppConfig['trustProxy'] {
+  if (!value || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  return value.split(',').map((v) => v.trim());
 }
 
 function dkimConfig(schema: EnvSchema): AppConfig['dkim'] {

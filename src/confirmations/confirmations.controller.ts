@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -34,6 +35,7 @@ export class ConfirmationsController {
     );
   }
 
+  @RateLimited('confirm')
   @Post('confirm')
   @ApiOperation({ summary: "The page's button (form POST, application/x-www-form-urlencoded): confirms" })
   async confirmForm(@Body() body: unknown, @Res() reply: FastifyReply) {
@@ -41,6 +43,7 @@ export class ConfirmationsController {
     return this.html(reply, async () => confirmedPage(await this.confirmations.confirm(typeof token === 'string' ? token : '')));
   }
 
+  @RateLimited('confirm')
   @Post('api/v1/confirmations')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a booking with the token from the link; repeating it answers confirmed again' })

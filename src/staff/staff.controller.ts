@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
 
 import {
@@ -32,6 +33,7 @@ export class StaffController {
     private readonly tx: TransactionRunner,
   ) {}
 
+  @RateLimited('login')
   @Post('auth/login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Staff login; returns a bearer token' })

@@ -28,6 +28,8 @@ export async function startTestApp(
     WORKERS_ENABLED: 'false',
     SEED_DEMO: 'false',
     PUBLIC_BASE_URL: 'http://holdfast.test',
+    // Every test client is 127.0.0.1: the per-IP limits are off unless a test sets them (test/rate-limit.e2e.spec.ts).
+    RATE_LIMIT_PER_MINUTE: '0',
     ...opts.env,
   });
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
