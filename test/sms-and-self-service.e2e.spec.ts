@@ -56,7 +56,8 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
   const view = async (b: { id: string; statusToken: string }) =>
     (await http(app, 'GET', `/api/v1/bookings/${b.id}`, { headers: { 'x-booking-token': b.statusToken } })).body;
   const sign = (body: string) => signedHeaders(SMS_SECRET, body, app.clock);
-  const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone);
+  /** The SMS the gateway got for this number (holdfast sends to its E.164 form). */
+  const smsFor = (phone: string) => gateway.received.filter((s) => s.to === phone.replace(/[\s()/-]/g, ''));
   /** The mail service reports an event about a mail (signed webhook), as the relay's reports would. */
   const mailEvent = async (mailId: string, event: 'delivered' | 'delayed', extra: Record<string, string> = {}) => {
     const body = JSON.stringify({ id: mailId, event, ...extra });
@@ -163,6 +164,24 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     } finally {
       app.clock.advance({ minutes: -31 });
     }
+  });
+
+  it('SMS pumping: a number outside Germany and the EU is refused; a second new number within five minutes too', async () => {
+    const b = await book('gmx.de');
+    const addPhone = (phone: string) =>
+      http(app, 'POST', `/api/v1/bookings/${b.id}/add-phone`, { body: { phone }, headers: { 'x-booking-token': b.statusToken } });
+    const satellite = await addPhone('+882 1234 5678');
+    expect([satellite.status, satellite.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(satellite.body.error.details[0].problems[0]).toMatch(/\+882 cannot get an SMS/);
+    const booked = await http(app, 'POST', '/api/v1/bookings', {
+      body: { slotId, ...citizen(), phone: '+882 1234 5679' },
+    });
+    expect([booked.status, booked.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await addPhone('0151 23456789')).body.phone).toBe('+4915123456789');
+    const again = await addPhone('+49 151 98765432');
+    expect([again.status, again.body.error.code]).toEqual([429, 'CHANGE_TOO_SOON']);
+    const { rows } = await app.db.query(`SELECT phone FROM bookings WHERE id = $1`, [b.id]);
+    expect(rows[0].phone).toBe('+4915123456789');
   });
 
   it('wrong codes: five tries, then locked; an unknown reference gets the same answer', async () => {
@@ -353,7 +372,7 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
         body: { phone: '+49 151 4444444' },
         headers: { 'x-booking-token': b.statusToken },
       });
-      expect(phone.body.phone).toBe('+49 151 4444444');
+      expect(phone.body.phone).toBe('+491514444444'); // kept in E.164
       await dispatcher.dispatchOnce();
       await dispatcher.dispatchOnce();
       expect(smsFor('+49 151 4444444')).toHaveLength(1);

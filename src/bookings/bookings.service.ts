@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
+import { normalisePhone } from '../common/phone';
 import { DomainError } from '../common/domain-error';
 import { newBookingReference, newSecretToken, sha256 } from '../common/ids';
 import { SecretsService } from '../common/secrets.service';
@@ -58,6 +59,7 @@ export class BookingsService {
    * returns the first response; the same key with another body is refused.
    */
   async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
+    if (input.phone) input = { ...input, phone: this.smsNumber(input.phone) };
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
       .digest('hex');
@@ -284,9 +286,23 @@ export class BookingsService {
           await this.issuer.issue(manager, (await this.bookings.findById(manager, id))!);
           break;
         }
-        case 'add_phone':
-          await this.bookings.setPhone(manager, id, value!);
+        case 'add_phone': {
+          const phone = this.smsNumber(value!);
+          // Each new number brings an SMS: one every RESEND_INTERVAL_MINUTES, as for new addresses.
+          const added = await this.audit.countForBookingSince(
+            manager,
+            id,
+            'citizen.add_phone',
+            now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
+          );
+          if (added > 0)
+            throw new DomainError(
+              'CHANGE_TOO_SOON',
+              `A phone number can be given once every ${RESEND_INTERVAL_MINUTES} minutes.`,
+            );
+          await this.bookings.setPhone(manager, id, phone);
           break;
+        }
       }
       await this.holds.recompute(manager, [id], now);
       const after = await this.bookings.findById(manager, id);
@@ -297,6 +313,17 @@ export class BookingsService {
       );
     });
     return this.getForHolder(id, statusToken);
+  }
+
+  /** The number in E.164, or VALIDATION_FAILED naming the field: not a number, or a country SMS may not go to. */
+  private smsNumber(input: string): string {
+    const verdict = normalisePhone(input, this.config.smsCountryCodes);
+    if (verdict.ok) return verdict.e164;
+    const problem =
+      verdict.problem === 'country_not_allowed'
+        ? `numbers with the country code +${verdict.callingCode} cannot get an SMS from this office`
+        : 'this is not a telephone number';
+    throw new DomainError('VALIDATION_FAILED', 'Invalid input: phone.', [{ field: 'phone', problems: [problem] }]);
   }
 
   private assertHolder(booking: BookingRow | undefined, id: string, statusToken: string | undefined): void {

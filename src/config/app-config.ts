@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EU_CALLING_CODES } from '../common/phone';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -214,6 +215,14 @@ export class EnvSchema {
   @Max(24 * 60)
   RELAY_TRANSIT_MINUTES = 30;
 
+  /** Calling codes SMS may go to, comma separated (e.g. `49,43,41`). Default: Germany and the other EU states. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*\d{1,3}\s*(,\s*\d{1,3}\s*)*$/, {
+    message: 'SMS_COUNTRY_CODES must be calling codes, comma separated, e.g. 49,43',
+  })
+  SMS_COUNTRY_CODES?: string = undefined;
+
   /** Requests per minute and IP address on booking, confirmation, self-service and login (the status page: 4×); 0: off. */
   @Transform(toInt)
   @IsInt()
@@ -337,6 +346,7 @@ export interface AppConfig {
   relayTransitMinutes: number;
   clockSkewMaxMs: number;
   rateLimitPerMinute: number;
+  smsCountryCodes: number[];
   /** Fastify's trustProxy: boolean, hop count or addresses. */
   trustProxy: boolean | number | string[];
   directSmtpPort: number;
@@ -416,6 +426,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     rateLimitPerMinute: schema.RATE_LIMIT_PER_MINUTE,
+    smsCountryCodes: schema.SMS_COUNTRY_CODES
+      ? schema.SMS_COUNTRY_CODES.split(',').map((c) => Number(c.trim()))
+      : [...EU_CALLING_CODES],
     trustProxy: trustProxyOf(schema.TRUST_PROXY),
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
