@@ -9,18 +9,14 @@ import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { createTestDatabase } from './support/test-database';
 import { http, restoreClockAfterEach } from './support/test-app';
 
-/** Two instances of the app on one database, as a city runs them: work is shared, never doubled. */
-describe('several instances on one database', () => {
-  // A relay that gives no reports, with the transit rule at 0 minutes: what it takes counts as
-  // delivered at once, so the sweepers below have bookings whose window ran out.
-  const relay = new ScriptedSmtpServer({ dsn: false });
-  const clock = new ManualClock('2026-06-01T08:00:00Z');
+/**
+ * Two instances of the app on one database and one clock, sending through `relay` (a relay without
+ * reports whose 250 counts as delivered at once), as a city runs them. Started before the suite.
+ */
+function twoInstances(relay: ScriptedSmtpServer, clock: ManualClock, env: Record<string, string> = {}) {
+  const running = {} as { a: RunningApp; b: RunningApp; pool: Pool };
   let db: { url: string; drop(): Promise<void> };
-  let a: RunningApp;
-  let b: RunningApp;
-  let pool: Pool;
   restoreClockAfterEach(() => clock);
-
   beforeAll(async () => {
     const smtpUrl = await relay.start();
     db = await createTestDatabase();
@@ -34,18 +30,34 @@ describe('several instances on one database', () => {
       MX_LOOKUP: 'false',
       RATE_LIMIT_PER_MINUTE: '0', // every client here is 127.0.0.1
       PUBLIC_BASE_URL: 'http://holdfast.test',
+      ...env,
     });
-    a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
-    b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    running.a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    running.b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
+    running.pool = new Pool({ connectionString: db.url, max: 2 });
   });
   afterAll(async () => {
-    await pool.end();
-    await a.close();
-    await b.close();
+    await running.pool.end();
+    await running.a.close();
+    await running.b.close();
     await db.drop();
     await relay.stop();
   });
+  // Filled in by beforeAll: read it in the suite's own beforeAll or tests.
+  return running;
+}
+
+/** Two instances of the app on one database, as a city runs them: work is shared, never doubled. */
+describe('several instances on one database', () => {
+  // A relay that gives no reports, with the transit rule at 0 minutes: what it takes counts as
+  // delivered at once, so the sweepers below have bookings whose window ran out.
+  const relay = new ScriptedSmtpServer({ dsn: false });
+  const clock = new ManualClock('2026-06-01T08:00:00Z');
+  const run = twoInstances(relay, clock);
+  let a: RunningApp;
+  let b: RunningApp;
+  let pool: Pool;
+  beforeAll(() => ({ a, b, pool } = run));
 
   it('bookings through both, dispatched by both at once: every mail goes out exactly once', async () => {
     const { slotId } = await createSlot(pool, { capacity: 200, startsAt: '2026-06-02T08:00:00Z' });
@@ -110,39 +122,11 @@ describe('several instances on one database', () => {
 describe('a lease that runs out mid-batch', () => {
   const relay = new ScriptedSmtpServer({ dsn: false });
   const clock = new ManualClock('2026-06-01T08:00:00Z');
-  let db: { url: string; drop(): Promise<void> };
+  const run = twoInstances(relay, clock, { OUTBOX_LEASE_SECONDS: '5', SMTP_POOL_SIZE: '1' });
   let a: RunningApp;
   let b: RunningApp;
   let pool: Pool;
-  restoreClockAfterEach(() => clock);
-
-  beforeAll(async () => {
-    const smtpUrl = await relay.start();
-    db = await createTestDatabase();
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      WORKERS_ENABLED: 'false',
-      SEED_DEMO: 'false',
-      SMTP_URL: smtpUrl,
-      RELAY_TRANSIT_MINUTES: '0',
-      OUTBOX_LEASE_SECONDS: '5',
-      SMTP_POOL_SIZE: '1',
-      MX_LOOKUP: 'false',
-      RATE_LIMIT_PER_MINUTE: '0', // every client here is 127.0.0.1
-      PUBLIC_BASE_URL: 'http://holdfast.test',
-    });
-    a = await createApp(config, { clock, databaseUrl: db.url, logger: false });
-    b = await createApp(config, { clock, databaseUrl: db.url, logger: false });
-    pool = new Pool({ connectionString: db.url, max: 2 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await a.close();
-    await b.close();
-    await db.drop();
-    await relay.stop();
-  });
+  beforeAll(() => ({ a, b, pool } = run));
 
   it('the worker that lost the lease sends nothing more; every mail goes out, none is left sending', async () => {
     const { slotId } = await createSlot(pool, { capacity: 5, startsAt: '2026-06-02T08:00:00Z' });

@@ -250,17 +250,7 @@ export class BookingsService {
         case 'change_email': {
           // A typo is fixed at once; after that, one new address every RESEND_INTERVAL_MINUTES, so
           // the endpoint cannot send confirmations to a list of addresses.
-          const changed = await this.audit.countForBookingSince(
-            manager,
-            id,
-            'citizen.change_email',
-            now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
-          );
-          if (changed > 0)
-            throw new DomainError(
-              'CHANGE_TOO_SOON',
-              `The e-mail address can be changed once every ${RESEND_INTERVAL_MINUTES} minutes.`,
-            );
+          await this.notChangedRecently(manager, id, 'change_email', now, 'The e-mail address');
           const day = DateTime.fromJSDate(pending.slotStartsAt).setZone(pending.timeZone).startOf('day');
           const sameDay = await this.bookings.activeOnDayOfAddress(manager, value!, {
             id,
@@ -289,17 +279,7 @@ export class BookingsService {
         case 'add_phone': {
           const phone = this.smsNumber(value!);
           // Each new number brings an SMS: one every RESEND_INTERVAL_MINUTES, as for new addresses.
-          const added = await this.audit.countForBookingSince(
-            manager,
-            id,
-            'citizen.add_phone',
-            now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate(),
-          );
-          if (added > 0)
-            throw new DomainError(
-              'CHANGE_TOO_SOON',
-              `A phone number can be given once every ${RESEND_INTERVAL_MINUTES} minutes.`,
-            );
+          await this.notChangedRecently(manager, id, 'add_phone', now, 'The phone number');
           await this.bookings.setPhone(manager, id, phone);
           break;
         }
@@ -313,6 +293,19 @@ export class BookingsService {
       );
     });
     return this.getForHolder(id, statusToken);
+  }
+
+  /** CHANGE_TOO_SOON when the citizen did `action` on this booking within RESEND_INTERVAL_MINUTES. */
+  private async notChangedRecently(
+    manager: EntityManager,
+    id: string,
+    action: 'change_email' | 'add_phone',
+    now: DateTime,
+    what: string,
+  ): Promise<void> {
+    const since = now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate();
+    if ((await this.audit.countForBookingSince(manager, id, `citizen.${action}`, since)) > 0)
+      throw new DomainError('CHANGE_TOO_SOON', `${what} can be changed once every ${RESEND_INTERVAL_MINUTES} minutes.`);
   }
 
   /** The number in E.164, or VALIDATION_FAILED naming the field: not a number, or a country SMS may not go to. */

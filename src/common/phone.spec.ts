@@ -1,4 +1,5 @@
-import { EU_CALLING_CODES, normalisePhone } from './phone';
+import { EU_CALLING_CODES } from '../config/app-config';
+import { normalisePhone } from './phone';
 
 describe('normalisePhone', () => {
   it.each<[string, string, ReturnType<typeof normalisePhone>]>([

@@ -1,10 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-/** Germany and the other EU member states: the calling codes SMS may go to unless SMS_COUNTRY_CODES says otherwise. */
-export const EU_CALLING_CODES = [
-  49, 43, 32, 359, 385, 357, 420, 45, 372, 358, 33, 30, 36, 353, 39, 371, 370, 352, 356, 31, 48, 351, 40, 421, 386, 34, 46,
-] as const;
-
 export type PhoneVerdict =
   { ok: true; e164: string } | { ok: false; problem: 'not_a_number' | 'country_not_allowed'; callingCode?: string };
 

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { EU_CALLING_CODES } from '../common/phone';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** Germany and the other EU member states: the calling codes SMS may go to unless SMS_COUNTRY_CODES says otherwise. */
+export const EU_CALLING_CODES = [
+  49, 43, 32, 359, 385, 357, 420, 45, 372, 358, 33, 30, 36, 353, 39, 371, 370, 352, 356, 31, 48, 351, 40, 421, 386, 34, 46,
+] as const;
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>

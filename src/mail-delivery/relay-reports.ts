@@ -1,3 +1,5 @@
+import type { RelayReportCountsRow } from '../outbox/outbox.repository';
+
 /**
  * What our relay's reports tell, as pure decisions: whether the relay reports at all (else the
  * transit rule must stand in for its silence), and whether a family's mail sits in the relay far
@@ -13,20 +15,8 @@ export const SLOW_FACTOR = 10;
 /** ...and never below this many minutes (greylisting alone takes one retry round). */
 export const SLOW_FLOOR_MINUTES = 15;
 
-export interface RelayReportCounts {
-  /** Relay acceptances of the last 24 hours. */
-  accepted: number;
-  /** Of them: on a connection that announced no DSN, so no report was asked for. */
-  withoutDsn: number;
-  /** Relay acceptances with reports asked for, older than REPORT_EXPECTED_WITHIN_MINUTES (last 24 hours). */
-  dueForReport: number;
-  /** Of them: no report of any kind has come. */
-  unreported: number;
-  /** Relay acceptances with reports asked for, older than REPORT_EXPECTED_WITHIN_MINUTES, in the last 7 days (counted up to 1000). */
-  dueForReportWeek: number;
-  /** Reports (DSN, webhook) about our mail, in the last 7 days (counted up to 1000). */
-  reportsLastWeek: number;
-}
+/** The rolling counts (the outbox reads them: `OutboxRepository.relayReportCounts`). */
+export type RelayReportCounts = RelayReportCountsRow;
 
 export interface RelayEhlo {
   /** When the EHLO was read (ms since epoch). */

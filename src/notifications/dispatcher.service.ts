@@ -15,7 +15,7 @@ import { OUR_RELAY_CIRCUIT } from '../outbox/outbox-states';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
 import { WorkerLoop } from '../common/worker-loop';
 import { DELIVERY_LISTENER, DeliveryListener } from '../outbox/delivery-listener';
-import { AttemptResult, ClaimedMessage, OutboxRepository } from '../outbox/outbox.repository';
+import { AcceptedSend, AttemptResult, ClaimedMessage, OutboxRepository } from '../outbox/outbox.repository';
 import { retryDelaySeconds } from '../outbox/retry-policy';
 
 const FAMILY_BATCH = 200;
@@ -23,7 +23,7 @@ const FAMILY_BATCH = 200;
 const ACCEPT_FLUSH = 25;
 const ACCEPT_FLUSH_MS = 1000;
 
-type AcceptedMail = Parameters<OutboxRepository['completeAccepted']>[2][number];
+type AcceptedMail = AcceptedSend;
 
 /**
  * Sends what the outbox holds. Claims rows with SKIP LOCKED and a lease, so several instances

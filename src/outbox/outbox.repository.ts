@@ -52,6 +52,16 @@ export interface AttemptResult {
   attemptGivenBack?: boolean;
 }
 
+/** One acceptance to record: the send's times, the server's reply and what it makes of the message. */
+export interface AcceptedSend {
+  id: string;
+  startedAt: Date;
+  finishedAt: Date;
+  replyCode: number | null;
+  reply: string;
+  acceptance: AcceptanceRecord;
+}
+
 /**
  * What an acceptance makes of a message: `accepted` (delivered when `evidence` is set; an SMS
  * waits for its handset report) or `in_transit` (our relay took it; a report or the transit rule
@@ -115,6 +125,30 @@ const MESSAGE_COLUMNS =
 /** A row a claim may take: due for a try, or `sending` under a lease that ran out. */
 const CLAIMABLE = (o: string, now: string) =>
   `((${o}.state IN ${sqlList(DUE)} AND ${o}.next_attempt_at <= ${now}) OR (${o}.state = 'sending' AND ${o}.lease_until <= ${now}))`;
+
+/** Acceptances as rows `r` from parameters $2..$10 (`acceptanceParams`), for the statements that record them. */
+const ACCEPTANCES_FROM_PARAMS = `SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[],
+                              $8::varchar[], $9::varchar[], $10::boolean[])
+                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by, state, evidence, reports_requested)`;
+
+/** What an acceptance `r` writes into its message `o`. */
+const ACCEPTANCE_SET = `state = r.state, last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
+                accepted_at = r.finished_at, accepted_by = r.accepted_by, reports_requested = r.reports_requested,
+                delivered_at = CASE WHEN r.evidence IS NOT NULL THEN r.finished_at END, delivery_evidence = r.evidence`;
+
+function acceptanceParams(done: AcceptedSend[]): unknown[] {
+  return [
+    done.map((d) => d.id),
+    done.map((d) => d.startedAt),
+    done.map((d) => d.finishedAt),
+    done.map((d) => d.replyCode),
+    done.map((d) => d.reply),
+    done.map((d) => d.acceptance.acceptedBy),
+    done.map((d) => d.acceptance.state),
+    done.map((d) => d.acceptance.evidence),
+    done.map((d) => d.acceptance.reportsRequested),
+  ];
+}
 
 function takeLease(parts: { source: string; now: string; owner: string; leaseSeconds: string; probe: boolean }): string {
   return `claimed AS (
@@ -263,28 +297,16 @@ export class OutboxRepository {
   async completeAccepted(
     manager: EntityManager,
     owner: string,
-    done: Array<{
-      id: string;
-      startedAt: Date;
-      finishedAt: Date;
-      replyCode: number | null;
-      reply: string;
-      acceptance: AcceptanceRecord;
-    }>,
+    done: AcceptedSend[],
   ): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (done.length === 0) return [];
     const rows = await sql(
       manager,
       `WITH r AS (
-         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[],
-                              $8::varchar[], $9::varchar[], $10::boolean[])
-                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by, state, evidence, reports_requested)
+         ${ACCEPTANCES_FROM_PARAMS}
        ), done AS (
          UPDATE outbox_messages o
-            SET state = r.state, lease_owner = NULL, lease_until = NULL, is_probe = false,
-                last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
-                accepted_at = r.finished_at, accepted_by = r.accepted_by, reports_requested = r.reports_requested,
-                delivered_at = CASE WHEN r.evidence IS NOT NULL THEN r.finished_at END, delivery_evidence = r.evidence
+            SET ${ACCEPTANCE_SET}, lease_owner = NULL, lease_until = NULL, is_probe = false
            FROM r WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'sending'
          RETURNING o.id, o.attempts, o.family, o.booking_id
        ), recorded AS (
@@ -293,18 +315,7 @@ export class OutboxRepository {
            FROM done JOIN r ON r.id = done.id
        )
        SELECT id, booking_id AS "bookingId" FROM done`,
-      [
-        owner,
-        done.map((d) => d.id),
-        done.map((d) => d.startedAt),
-        done.map((d) => d.finishedAt),
-        done.map((d) => d.replyCode),
-        done.map((d) => d.reply),
-        done.map((d) => d.acceptance.acceptedBy),
-        done.map((d) => d.acceptance.state),
-        done.map((d) => d.acceptance.evidence),
-        done.map((d) => d.acceptance.reportsRequested),
-      ],
+      [owner, ...acceptanceParams(done)],
     );
     return rows as Array<{ id: string; bookingId: string | null }>;
   }
@@ -339,20 +350,16 @@ export class OutboxRepository {
   async recordLateAcceptances(
     manager: EntityManager,
     owner: string,
-    late: Parameters<OutboxRepository['completeAccepted']>[2],
+    late: AcceptedSend[],
   ): Promise<Array<{ id: string; bookingId: string | null }>> {
     if (late.length === 0) return [];
     const rows = await sql(
       manager,
       `WITH r AS (
-         SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::text[], $7::varchar[],
-                              $8::varchar[], $9::varchar[], $10::boolean[])
-                    AS t(id, started_at, finished_at, reply_code, reply, accepted_by, state, evidence, reports_requested)
+         ${ACCEPTANCES_FROM_PARAMS}
        ), moved AS (
          UPDATE outbox_messages o
-            SET state = r.state, last_reply_code = r.reply_code, last_reply = r.reply, last_reply_category = NULL,
-                accepted_at = r.finished_at, accepted_by = r.accepted_by, reports_requested = r.reports_requested,
-                delivered_at = CASE WHEN r.evidence IS NOT NULL THEN r.finished_at END, delivery_evidence = r.evidence
+            SET ${ACCEPTANCE_SET}
            FROM r WHERE o.id = r.id AND o.state IN ${sqlList(UNSENT)}
          RETURNING o.id, o.booking_id
        ), recorded AS (
@@ -362,18 +369,7 @@ export class OutboxRepository {
            FROM r JOIN outbox_messages o ON o.id = r.id
        )
        SELECT id, booking_id AS "bookingId" FROM moved`,
-      [
-        owner,
-        late.map((d) => d.id),
-        late.map((d) => d.startedAt),
-        late.map((d) => d.finishedAt),
-        late.map((d) => d.replyCode),
-        late.map((d) => d.reply),
-        late.map((d) => d.acceptance.acceptedBy),
-        late.map((d) => d.acceptance.state),
-        late.map((d) => d.acceptance.evidence),
-        late.map((d) => d.acceptance.reportsRequested),
-      ],
+      [owner, ...acceptanceParams(late)],
     );
     return rows as Array<{ id: string; bookingId: string | null }>;
   }
@@ -1003,11 +999,17 @@ export interface FamilyStats {
 }
 
 export interface RelayReportCountsRow {
+  /** Relay acceptances of the last 24 hours. */
   accepted: number;
+  /** Of them: on a connection that announced no DSN, so no report was asked for. */
   withoutDsn: number;
+  /** Relay acceptances with reports asked for, older than the report is due (last 24 hours). */
   dueForReport: number;
+  /** Of them: no report of any kind has come. */
   unreported: number;
+  /** Relay acceptances with reports asked for, old enough, in the last 7 days (counted up to 1000). */
   dueForReportWeek: number;
+  /** Reports (DSN, webhook) about our mail, in the last 7 days (counted up to 1000). */
   reportsLastWeek: number;
 }
 
