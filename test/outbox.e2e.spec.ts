@@ -227,4 +227,38 @@ describe('outbox dispatcher against a real SMTP relay', () => {
       app.clock.set(start);
     }
   });
+
+  it('a relay that takes 10 s per answer for one family does not stall the others: their mail goes out and is recorded meanwhile', async () => {
+    const { slotId } = await createSlot(app.db, { capacity: 20, startsAt: '2026-06-09T08:00:00Z' });
+    const slow: string[] = [];
+    const fast: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const who = citizen();
+      const email =
+        i < 1 ? who.email.replace('example.org', 'slow-provider.example') : who.email.replace('example.org', `fast${i}.example`);
+      (i < 1 ? slow : fast).push(email);
+      expect((await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...who, email } })).status).toBe(201);
+    }
+    relay.dataDelays.set('slow-provider.example', 10_000);
+    const dispatcher = app.app.get(DispatcherService);
+    const started = Date.now();
+    const round = dispatcher.dispatchOnce();
+    try {
+      const recorded = async () =>
+        (
+          await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE recipient = ANY($1) AND state <> 'sending'`, [
+            fast,
+          ])
+        ).rows[0].n;
+      while ((await recorded()) < fast.length && Date.now() - started < 9_000) await new Promise((r) => setTimeout(r, 50));
+      // Every other family's mail was taken by the relay and recorded while the slow one still waits.
+      expect(await recorded()).toBe(fast.length);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(relay.received.filter((r) => slow.includes(r.to[0]))).toHaveLength(0);
+    } finally {
+      await round;
+      relay.dataDelays.clear();
+    }
+    expect(relay.received.filter((r) => slow.includes(r.to[0]))).toHaveLength(1);
+  }, 60_000);
 });

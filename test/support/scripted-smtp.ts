@@ -31,6 +31,8 @@ export class ScriptedSmtpServer {
 
   /** Milliseconds to wait before answering DATA (a slow relay); `dataStarted` counts the DATA commands begun. */
   dataDelayMs = 0;
+  /** Per recipient domain: milliseconds to wait before answering DATA (one slow provider behind the relay). */
+  readonly dataDelays = new Map<string, number>();
   dataStarted = 0;
 
   /** Set: every connection is refused with this greeting (a provider blocking our IP). */
@@ -73,7 +75,11 @@ export class ScriptedSmtpServer {
         stream.on('data', (c: Buffer) => chunks.push(c));
         this.dataStarted += 1;
         stream.on('end', async () => {
-          if (this.dataDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.dataDelayMs));
+          const delay = Math.max(
+            this.dataDelayMs,
+            ...session.envelope.rcptTo.map((r) => this.dataDelays.get(r.address.split('@')[1]) ?? 0),
+          );
+          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
           if (dataReply) return callback(Object.assign(new Error(dataReply.message), { responseCode: dataReply.code }));
           const raw = Buffer.concat(chunks).toString('utf8');
           this.received.push({
