@@ -54,22 +54,21 @@ export class AuditRepository {
     );
   }
 
-  /** How often `action` was recorded for this actor label since `since` (login throttling). */
-  async countSince(manager: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
+  /**
+   * How often `action` was recorded since `since`, for one actor label (login throttling) or one
+   * booking (the citizen's change throttle).
+   */
+  async countSince(
+    manager: EntityManager,
+    action: string,
+    of: { actorLabel: string } | { bookingId: string },
+    since: Date,
+  ): Promise<number> {
+    const [column, value] = 'actorLabel' in of ? ['actor_label', of.actorLabel] : ['booking_id', of.bookingId];
     const row = await sqlOne<{ n: number }>(
       manager,
-      `SELECT count(*)::int AS n FROM audit_entries WHERE action = $1 AND actor_label = $2 AND at > $3`,
-      [action, actorLabel, since],
-    );
-    return row!.n;
-  }
-
-  /** How often `action` was recorded for this booking since `since` (the citizen's change throttle). */
-  async countForBookingSince(manager: EntityManager, bookingId: string, action: string, since: Date): Promise<number> {
-    const row = await sqlOne<{ n: number }>(
-      manager,
-      `SELECT count(*)::int AS n FROM audit_entries WHERE booking_id = $1 AND action = $2 AND at > $3`,
-      [bookingId, action, since],
+      `SELECT count(*)::int AS n FROM audit_entries WHERE action = $1 AND ${column} = $2 AND at > $3`,
+      [action, value, since],
     );
     return row!.n;
   }

@@ -45,11 +45,12 @@ export class AuditService {
     return this.repo.ofBooking(manager, bookingId);
   }
 
-  countSince(manager: EntityManager, action: string, actorLabel: string, since: Date): Promise<number> {
-    return this.repo.countSince(manager, action, actorLabel, since);
-  }
-
-  countForBookingSince(manager: EntityManager, bookingId: string, action: string, since: Date): Promise<number> {
-    return this.repo.countForBookingSince(manager, bookingId, action, since);
+  countSince(
+    manager: EntityManager,
+    action: string,
+    of: { actorLabel: string } | { bookingId: string },
+    since: Date,
+  ): Promise<number> {
+    return this.repo.countSince(manager, action, of, since);
   }
 }

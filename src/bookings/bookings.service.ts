@@ -304,7 +304,7 @@ export class BookingsService {
     what: string,
   ): Promise<void> {
     const since = now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate();
-    if ((await this.audit.countForBookingSince(manager, id, `citizen.${action}`, since)) > 0)
+    if ((await this.audit.countSince(manager, `citizen.${action}`, { bookingId: id }, since)) > 0)
       throw new DomainError('CHANGE_TOO_SOON', `${what} can be changed once every ${RESEND_INTERVAL_MINUTES} minutes.`);
   }
 

@@ -45,9 +45,11 @@ export class ClockGuard {
   /** Whether the clocks agree (always true when the guard is off); measured at most once a minute. */
   async inSync(): Promise<boolean> {
     if (!this.enabled) return true;
-    const skewMs = this.last && Date.now() - this.last.at < RECHECK_MS ? this.last.skewMs : await this.measureSkewMs();
+    const fresh = !this.last || Date.now() - this.last.at >= RECHECK_MS;
+    const skewMs = fresh ? await this.measureSkewMs() : this.last!.skewMs;
     const ok = Math.abs(skewMs) <= this.config.clockSkewMaxMs;
-    if (!ok) this.logger.error(this.message(skewMs));
+    // Once per measurement, not on every round that reads the cached verdict (every 250 ms).
+    if (!ok && fresh) this.logger.error(this.message(skewMs));
     return ok;
   }
 

@@ -361,6 +361,8 @@ export interface AppConfig {
   smsWebhookSecret?: string;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
+  /** Where mail goes: the city's relay (SMTP_URL), the recipients' MX hosts, or the development catcher. */
+  mailMode: 'relay' | 'direct' | 'development';
 }
 
 export class ConfigError extends Error {}
@@ -441,6 +443,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smsGatewayToken: schema.SMS_GATEWAY_TOKEN,
     smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
     devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
+    mailMode: schema.MAIL_TRANSPORT === 'direct' ? 'direct' : schema.SMTP_URL ? 'relay' : 'development',
   };
 }
 

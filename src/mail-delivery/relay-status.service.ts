@@ -67,7 +67,7 @@ export class RelayStatusService {
 
   /** Whether the transit rule also covers mail with reports asked for (the relay never reports). */
   async transitRuleForAll(): Promise<boolean> {
-    if (this.config.mailTransport !== 'relay' || this.config.devMail) return false;
+    if (this.config.mailMode !== 'relay') return false;
     return (await this.verdict()).verdict.transitRuleForAll;
   }
 
@@ -92,10 +92,9 @@ export class RelayStatusService {
         ...relayQueueSignal({ inTransit: q.inTransit, oldestMinutes, medianMinutes: q.medianMinutes }, overallMedian),
       });
     }
-    const mode = this.config.mailTransport === 'direct' ? 'direct' : this.config.devMail ? 'development' : 'relay';
     return {
       relay: {
-        mode,
+        mode: this.config.mailMode,
         transitMinutes: this.config.relayTransitMinutes,
         ...verdict,
         ehlo: this.ehlo ? { at: new Date(this.ehlo.at).toISOString(), dsn: this.ehlo.dsn, error: this.ehlo.error ?? null } : null,

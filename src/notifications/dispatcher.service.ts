@@ -252,6 +252,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    */
   /** Returns whether the rule covers all relay mail (the relay never reports). */
   async applyTransitRule(): Promise<boolean> {
+    // Only our relay leaves mail in transit: elsewhere there is nothing to look for, every round.
+    if (this.config.mailMode !== 'relay') return false;
     const now = this.clock.now();
     const forAll = await this.relayStatus.transitRuleForAll();
     const due = await this.outbox.transitRuleDue(this.tx.manager, {
@@ -335,7 +337,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private throughOurRelay(message: ClaimedMessage): boolean {
-    return message.channel === 'email' && this.config.mailTransport === 'relay' && !this.config.devMail;
+    return message.channel === 'email' && this.config.mailMode === 'relay';
   }
 
   /**

@@ -76,7 +76,7 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
    * waits in the outbox until it answers.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const url = this.config.mailTransport === 'relay' && !this.config.devMail ? this.config.smtpUrl : undefined;
+    const url = this.config.mailMode === 'relay' ? this.config.smtpUrl : undefined;
     if (!url) return;
     const at = Date.now();
     const where = redactedUrl(url);

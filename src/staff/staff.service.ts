@@ -67,7 +67,7 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     const outcome = await this.tx.run(async (manager) => {
       await this.repo.lockLogin(manager, label);
       const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-      const failures = await this.audit.countSince(manager, 'staff.login.failed', label, since);
+      const failures = await this.audit.countSince(manager, 'staff.login.failed', { actorLabel: label }, since);
       if (failures >= MAX_LOGIN_FAILURES) return { throttled: true as const };
       return { throttled: false as const, user: await this.verify(manager, email, password, label) };
     });
