@@ -96,7 +96,13 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       clockGuard: opts.clockGuard ?? !opts.clock,
     }),
     // A hop count is valid for Fastify (the n-th hop is trusted) though its adapter's type leaves numbers out.
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy as boolean | string | string[] }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      trustProxy: config.trustProxy as boolean | string | string[],
+      // The whole request within this (slow senders), and an answer within it (503 REQUEST_TIMEOUT).
+      requestTimeout: config.requestTimeoutMs,
+      handlerTimeout: config.requestTimeoutMs,
+    } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
   configureHttp(app);

@@ -63,7 +63,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Migrations ran before (migrateLocked); the app's own data source never migrates.
-        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl, { entities: APP_ENTITIES }), migrationsRun: false }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(options.databaseUrl, { entities: APP_ENTITIES, timeouts: options.config.databaseTimeouts }),
+          migrationsRun: false,
+        }),
         CoreModule.forRoot(options.config, options.clock, { clockGuard: options.clockGuard ?? false }),
         MailDeliveryModule.register({ deliveryListener }),
         NotificationsModule.register({

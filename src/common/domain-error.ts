@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   NOT_READY: 503,
   CLOCK_SKEW: 503,
   REPORT_TOO_EARLY: 503,
+  DATABASE_UNAVAILABLE: 503,
+  REQUEST_TIMEOUT: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

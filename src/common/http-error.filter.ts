@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { databaseUnavailable } from '../database/database-errors';
 import { DomainError, ErrorCode } from './domain-error';
 
 interface ReplyLike {
@@ -18,6 +19,9 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/** What a client should wait before retrying while the database is away. */
+const RETRY_AFTER_SECONDS = 5;
+
 /**
  * One place that turns every failure into `{ error: { code, message, details? } }`.
  * Domain errors keep their code; framework and body-parser errors get a stable code by
@@ -26,22 +30,24 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
+  private readonly unavailable = new ThrottledWarning(this.logger, 'database unavailable');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
-    const { status, body } = this.toResponse(exception);
-    if (exception instanceof DomainError)
-      for (const [name, value] of Object.entries(exception.headers ?? {})) reply.header(name, value);
+    const { status, body, headers } = this.toResponse(exception);
+    for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
   toResponse(exception: unknown): {
     status: number;
     body: { error: { code: string; message: string; details?: unknown; requestId?: string } };
+    headers?: Record<string, string>;
   } {
     if (exception instanceof DomainError) {
       return {
         status: exception.status,
+        headers: exception.headers,
         body: {
           error: {
             code: exception.code,
@@ -49,6 +55,27 @@ export class HttpErrorFilter implements ExceptionFilter {
             ...(exception.details !== undefined ? { details: exception.details } : {}),
           },
         },
+      };
+    }
+    if (databaseUnavailable(exception)) {
+      // Nothing was written (the transaction rolled back, or its commit is refused); a retry is safe.
+      this.unavailable.note(exception instanceof Error ? exception.message : String(exception));
+      return {
+        status: 503,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        body: {
+          error: {
+            code: 'DATABASE_UNAVAILABLE',
+            message: 'The database is not reachable at the moment; nothing was saved. Please try again in a few seconds.',
+          },
+        },
+      };
+    }
+    if ((exception as { code?: unknown })?.code === 'FST_ERR_HANDLER_TIMEOUT') {
+      return {
+        status: 503,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        body: { error: { code: 'REQUEST_TIMEOUT', message: 'The request took too long and was abandoned. Please try again.' } },
       };
     }
     const status = httpStatusOf(exception);
@@ -79,4 +106,28 @@ function clientMessage(exception: unknown, status: number): string {
   const message = exception instanceof Error ? exception.message : '';
   if (/JSON/i.test(message)) return 'The request body is not valid JSON.';
   return message && message.length < 200 ? message : 'The request is malformed.';
+}
+
+/** A warning that repeats on every request during an outage, logged at most every 10 s with a count. */
+class ThrottledWarning {
+  private static readonly EVERY_MS = 10_000;
+  private lastAt = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly what: string,
+  ) {}
+
+  note(detail: string): void {
+    const now = Date.now();
+    if (now - this.lastAt < ThrottledWarning.EVERY_MS) {
+      this.suppressed += 1;
+      return;
+    }
+    const more = this.suppressed > 0 ? ` (and ${this.suppressed} more since the last line)` : '';
+    this.logger.warn(`${this.what}: ${detail}${more}`);
+    this.lastAt = now;
+    this.suppressed = 0;
+  }
 }

@@ -10,6 +10,8 @@ export class WorkerLoop {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  private failedRounds = 0;
+  private lastFailure?: string;
 
   constructor(
     name: string,
@@ -41,8 +43,17 @@ export class WorkerLoop {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.round()
+        .then((next) => {
+          if (this.failedRounds > 0) this.logger.log(`recovered after ${this.failedRounds} failed round(s)`);
+          this.failedRounds = 0;
+          this.lastFailure = undefined;
+          return next;
+        })
         .catch((err: Error) => {
-          this.logger.error(`${this.opts.failure ?? 'round failed'}: ${err.message}`);
+          // The same failure round after round (the database is away) is logged once, not every interval.
+          this.failedRounds += 1;
+          if (err.message !== this.lastFailure) this.logger.error(`${this.opts.failure ?? 'round failed'}: ${err.message}`);
+          this.lastFailure = err.message;
           return this.opts.backoffMs ?? this.opts.intervalMs;
         })
         .then((next) => this.schedule(next ?? this.opts.intervalMs));

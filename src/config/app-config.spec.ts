@@ -55,6 +55,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ DKIM_DOMAIN: 'stadt.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'not a key' })).toThrow(/PEM/);
   });
 
+  it('refuses a request timeout shorter than the longest a booking may take to commit', () => {
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000' })).toThrow(/REQUEST_TIMEOUT_MS must be at least .*8000/);
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '8000' }).requestTimeoutMs).toBe(8000);
+  });
+
   it('direct delivery looks up MX hosts and has no development catcher', () => {
     expect(loadConfig({ MAIL_TRANSPORT: 'direct' })).toMatchObject({
       devMail: false,

@@ -252,6 +252,34 @@ export class EnvSchema {
   @Max(60_000)
   CLOCK_SKEW_MAX_MS = 1000;
 
+  /** A connection to the database (or a free one from the pool) within this, else 503 DATABASE_UNAVAILABLE. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS = 2000;
+
+  /** Every statement answered within this, else 503 DATABASE_UNAVAILABLE (and a booking's commit is refused after it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  DB_QUERY_TIMEOUT_MS = 5000;
+
+  /** The database ends a session that sits idle inside a transaction this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+  /** An HTTP request not answered within this gets 503 REQUEST_TIMEOUT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 15_000;
+
   /** `relay`: everything through SMTP_URL. `direct`: to the recipient's MX hosts, DKIM-signed. */
   @IsIn(['relay', 'direct'])
   MAIL_TRANSPORT: 'relay' | 'direct' = 'relay';
@@ -349,6 +377,8 @@ export interface AppConfig {
   mailTransport: 'relay' | 'direct';
   relayTransitMinutes: number;
   clockSkewMaxMs: number;
+  databaseTimeouts: { connectMs: number; queryMs: number; idleInTransactionMs: number };
+  requestTimeoutMs: number;
   rateLimitPerMinute: number;
   smsCountryCodes: number[];
   /** Fastify's trustProxy: boolean, hop count or addresses. */
@@ -387,6 +417,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL)
     throw new ConfigError(
       'Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.',
+    );
+  // A request answered 503 REQUEST_TIMEOUT must not commit afterwards: a booking commits at most a
+  // pool wait plus its commit window after the request began, so the request waits longer than that.
+  const longestCommitMs = schema.DB_CONNECT_TIMEOUT_MS + schema.DB_QUERY_TIMEOUT_MS + 1000;
+  if (schema.REQUEST_TIMEOUT_MS < longestCommitMs)
+    throw new ConfigError(
+      `Invalid configuration:\n  REQUEST_TIMEOUT_MS must be at least DB_CONNECT_TIMEOUT_MS + DB_QUERY_TIMEOUT_MS + 1000 (${longestCommitMs}): a request must not give up before its transaction has.`,
     );
   return {
     port: schema.PORT,
@@ -431,6 +468,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mailTransport: schema.MAIL_TRANSPORT,
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
+    databaseTimeouts: {
+      connectMs: schema.DB_CONNECT_TIMEOUT_MS,
+      queryMs: schema.DB_QUERY_TIMEOUT_MS,
+      idleInTransactionMs: schema.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    requestTimeoutMs: schema.REQUEST_TIMEOUT_MS,
     rateLimitPerMinute: schema.RATE_LIMIT_PER_MINUTE,
     smsCountryCodes: schema.SMS_COUNTRY_CODES
       ? schema.SMS_COUNTRY_CODES.split(',').map((c) => Number(c.trim()))

@@ -1,7 +1,35 @@
 import { DataSourceOptions, EntitySchema } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { GuardedClient } from './guarded-client';
 
 type EntityList = Array<Function | EntitySchema>;
+
+/** How long the app waits for the database before it answers 503 (see README, "while the database is away"). */
+export interface DatabaseTimeouts {
+  /** A new connection (and a free one from the pool) within this, else the request fails. */
+  connectMs: number;
+  /** Every statement answered within this, else its connection is closed; also the commit window. */
+  queryMs: number;
+  /** The server ends a session left idle inside a transaction for this long. */
+  idleInTransactionMs: number;
+}
+
+/**
+ * Pool settings that bound every wait on the database. The server cancels a statement shortly
+ * before the client gives up on it (so a slow statement ends cleanly with an error), and refuses
+ * to commit a booking whose transaction is older than the client's wait: a COMMIT that sat in a
+ * paused server's buffer while the client answered 503 fails when the server resumes.
+ */
+function timeoutOptions(t: DatabaseTimeouts): Record<string, unknown> {
+  return {
+    Client: GuardedClient,
+    connectionTimeoutMillis: t.connectMs,
+    query_timeout: t.queryMs,
+    statement_timeout: Math.max(t.queryMs - 500, Math.ceil(t.queryMs / 2)),
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+    options: `-c holdfast.commit_window_ms=${t.queryMs}`,
+  };
+}
 
 /**
  * The data source for a database URL. Entities are given by the composition root (the app, the
@@ -9,7 +37,7 @@ type EntityList = Array<Function | EntitySchema>;
  */
 export function dataSourceOptions(
   url: string,
-  extra: Partial<{ poolSize: number; applicationName: string; entities: EntityList }> = {},
+  extra: Partial<{ poolSize: number; applicationName: string; entities: EntityList; timeouts: DatabaseTimeouts }> = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -21,6 +49,11 @@ export function dataSourceOptions(
     synchronize: false,
     // Failed queries surface as errors to the caller; the HTTP filter logs the unexpected ones.
     logging: ['migration', 'warn'],
-    extra: { max: extra.poolSize ?? 20, application_name: extra.applicationName ?? 'holdfast' },
+    extra: {
+      max: extra.poolSize ?? 20,
+      application_name: extra.applicationName ?? 'holdfast',
+      // Migrations and CLI commands run without them: an index build may take longer than a request.
+      ...(extra.timeouts ? timeoutOptions(extra.timeouts) : {}),
+    },
   };
 }

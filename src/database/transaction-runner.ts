@@ -11,9 +11,19 @@ export class TransactionRunner {
     return this.dataSource.transaction(work);
   }
 
-  /** One round trip to the database (readiness). */
-  async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+  /** One round trip to the database (readiness); rejects when it takes longer than `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
+    });
+    const ping = this.dataSource.query('SELECT 1');
+    ping.catch(() => undefined); // answered or failed after the timeout: nobody waits for it any more
+    try {
+      await Promise.race([ping, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get manager(): EntityManager {

@@ -4,6 +4,9 @@ import { DomainError } from '../common/domain-error';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ClockGuard } from '../common/clock-guard.service';
 
+/** Readiness answers within about this long, also while the database does not (a load balancer's probe must not hang). */
+export const READY_TIMEOUT_MS = 1000;
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -22,7 +25,7 @@ export class HealthController {
   @ApiOperation({ summary: "Readiness: the database answers, and this server's clock agrees with it" })
   async ready() {
     try {
-      await this.tx.ping();
+      await this.tx.ping(READY_TIMEOUT_MS);
     } catch {
       throw new DomainError('NOT_READY', 'The database is not reachable.');
     }

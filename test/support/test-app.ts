@@ -13,6 +13,20 @@ export interface TestApp extends RunningApp {
   db: Pool;
 }
 
+/** The configuration every test app starts from: loopback, no background loops, no demo data, no per-IP limits. */
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKERS_ENABLED: 'false',
+    SEED_DEMO: 'false',
+    PUBLIC_BASE_URL: 'http://holdfast.test',
+    // Every test client is 127.0.0.1: the per-IP limits are off unless a test sets them (test/rate-limit.e2e.spec.ts).
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+}
+
 /**
  * The real application on its own database: real PostgreSQL, real HTTP on a loopback port,
  * real SMTP to the in-process catcher. Background loops are off; tests drive the dispatcher
@@ -22,16 +36,7 @@ export async function startTestApp(
   opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver; logger?: LoggerService } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    WORKERS_ENABLED: 'false',
-    SEED_DEMO: 'false',
-    PUBLIC_BASE_URL: 'http://holdfast.test',
-    // Every test client is 127.0.0.1: the per-IP limits are off unless a test sets them (test/rate-limit.e2e.spec.ts).
-    RATE_LIMIT_PER_MINUTE: '0',
-    ...opts.env,
-  });
+  const config = testConfig(opts.env);
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
   // No DNS in tests: unknown domains have no MX unless a test says otherwise.
   const mxResolver = opts.mxResolver ?? { resolveMx: async () => [] };
