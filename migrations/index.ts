@@ -5,6 +5,7 @@ import { HoldStart1764310000000 } from './1764310000000-HoldStart';
 import { RelayTransit1764320000000 } from './1764320000000-RelayTransit';
 import { ReportReceipts1764330000000 } from './1764330000000-ReportReceipts';
 import { CommitWindow1764350000000 } from './1764350000000-CommitWindow';
+import { AddressKey1764360000000 } from './1764360000000-AddressKey';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RelayTransit1764320000000,
   ReportReceipts1764330000000,
   CommitWindow1764350000000,
+  AddressKey1764360000000,
 ];

@@ -142,6 +142,40 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(await booked(more[2])).toBe(0);
   });
 
+  it('counts the address as the mailbox sees it: +tags where the provider ignores them, Gmail dots, googlemail.com', async () => {
+    const { slotId, locationId, serviceId } = await slotTomorrow();
+    const tag = Date.now().toString(36);
+    expect((await book(slotId, citizen({ email: `erika.m${tag}+1@gmail.com` }))).status).toBe(201);
+    for (const variant of [`erika.m${tag}+2@gmail.com`, `ErikaM${tag}@googlemail.com`, `e.r.i.k.a.m${tag}@GMAIL.com`]) {
+      const res = await book(slotId, citizen({ email: variant }));
+      expect([variant, res.status, res.body.error?.code]).toEqual([variant, 409, 'BOOKING_LIMIT_SLOT']);
+    }
+    // Outlook ignores +tags as well; three a day at one office, whatever the tag.
+    const { addSlot } = await import('./factories/scheduling.factory');
+    const more = await Promise.all(
+      ['11:00', '12:00', '13:00'].map((t) => addSlot(app.db, { locationId, serviceId }, `2026-06-02T${t}:00Z`)),
+    );
+    const results = [];
+    for (const [i, slot] of [slotId, ...more].entries())
+      results.push((await book(slot, citizen({ email: `max${tag}+t${i}@outlook.de` }))).status);
+    expect(results).toEqual([201, 201, 201, 409]);
+    // Where the provider keeps `+` as part of the name (and dots everywhere but Gmail), they are other people.
+    const roomy = await addSlot(app.db, { locationId, serviceId }, '2026-06-02T14:00:00Z', 10);
+    expect((await book(roomy, citizen({ email: `erika.m${tag}+1@example.org` }))).status).toBe(201);
+    expect((await book(roomy, citizen({ email: `erika.m${tag}+2@example.org` }))).status).toBe(201);
+    expect((await book(roomy, citizen({ email: `erikam${tag}@example.org` }))).status).toBe(201);
+    const { rows } = await app.db.query(`SELECT DISTINCT email_key FROM bookings WHERE slot_id = ANY($1::uuid[]) ORDER BY 1`, [
+      [slotId, roomy],
+    ]);
+    expect(rows.map((r) => r.email_key)).toEqual([
+      `erika.m${tag}+1@example.org`,
+      `erika.m${tag}+2@example.org`,
+      `erikam${tag}@example.org`,
+      `erikam${tag}@gmail.com`,
+      `max${tag}@outlook.de`,
+    ]);
+  });
+
   it('the per-day limit holds under concurrency: 6 parallel bookings by one address on one day give exactly 3', async () => {
     const { locationId, serviceId } = await slotTomorrow();
     const { addSlot } = await import('./factories/scheduling.factory');

@@ -6,7 +6,7 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Check('ck_bookings_expiry_reason', "expiry_reason IN ('not_confirmed', 'mail_undelivered')")
 @Check('ck_bookings_status_columns', 'see migration BookingCore')
 @Index('uq_bookings_active_email_slot', { synchronize: false })
-@Index('ix_bookings_email_active', { synchronize: false })
+@Index('ix_bookings_email_key_active', { synchronize: false })
 @Index('ix_bookings_pending_hold', { synchronize: false })
 @Index('ix_bookings_slot', { synchronize: false })
 @Index('ix_bookings_review', { synchronize: false })
@@ -25,6 +25,8 @@ export class BookingEntity {
   location?: unknown;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Column({ type: 'varchar', length: 254 }) email: string;
+  /** The address as its mailbox sees it (`holdfast_address_key`, kept by a trigger): what the per-address limits count. */
+  @Column({ name: 'email_key', type: 'text', insert: false, update: false }) emailKey: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) phone: string | null;
   @Column({ type: 'varchar', length: 16 }) status: BookingStatus;
   @Column({ name: 'hold_until', type: 'timestamptz' }) holdUntil: Date;

@@ -93,7 +93,7 @@ export class BookingsRepository {
   reserveCapacity(manager: EntityManager, email: string, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
     return sqlOne<ReservedSlot>(
       manager,
-      `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1))) AS locked)
+      `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1))) AS locked)
        UPDATE slots s SET booked = s.booked + 1
          FROM locations l, services sv, address_lock
         WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
@@ -137,7 +137,7 @@ export class BookingsRepository {
       `WITH active AS (
          SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
            FROM bookings b JOIN slots s ON s.id = b.slot_id
-          WHERE lower(b.email) = lower($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
+          WHERE b.email_key = holdfast_address_key($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
             AND s.starts_at >= $15 AND s.starts_at < $16
        ), booking AS (
          INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
@@ -186,11 +186,11 @@ export class BookingsRepository {
     email: string,
     booking: { id: string; locationId: string; dayStart: Date; dayEnd: Date },
   ): Promise<number> {
-    await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower($1)))`, [email]);
+    await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1)))`, [email]);
     const row = await sqlOne<{ n: number }>(
       manager,
       `SELECT count(*)::int AS n FROM bookings x JOIN slots s ON s.id = x.slot_id
-        WHERE lower(x.email) = lower($1) AND x.location_id = $2 AND x.status IN ('pending', 'confirmed') AND x.id <> $3
+        WHERE x.email_key = holdfast_address_key($1) AND x.location_id = $2 AND x.status IN ('pending', 'confirmed') AND x.id <> $3
           AND s.starts_at >= $4 AND s.starts_at < $5`,
       [email, booking.locationId, booking.id, booking.dayStart, booking.dayEnd],
     );
