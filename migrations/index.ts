@@ -6,6 +6,7 @@ import { RelayTransit1764320000000 } from './1764320000000-RelayTransit';
 import { ReportReceipts1764330000000 } from './1764330000000-ReportReceipts';
 import { CommitWindow1764350000000 } from './1764350000000-CommitWindow';
 import { AddressKey1764360000000 } from './1764360000000-AddressKey';
+import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ReportReceipts1764330000000,
   CommitWindow1764350000000,
   AddressKey1764360000000,
+  LoginThrottle1764370000000,
 ];

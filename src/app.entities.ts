@@ -14,6 +14,7 @@ import { OpeningHoursEntity } from './scheduling/opening-hours.entity';
 import { ServiceEntity } from './scheduling/service.entity';
 import { SlotEntity } from './scheduling/slot.entity';
 import { StaffSessionEntity } from './staff/staff-session.entity';
+import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
 import { StaffUserEntity } from './staff/staff-user.entity';
 
 /**
@@ -32,6 +33,7 @@ export const APP_ENTITIES = [
   MailAttemptEntity,
   StaffUserEntity,
   StaffSessionEntity,
+  StaffLoginFailureEntity,
   AuditEntryEntity,
   ProviderCircuitEntity,
   DeliveryEventEntity,

@@ -4,7 +4,8 @@ describe('staff accounts, roles and the audit log', () => {
   let app: TestApp;
   restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
-    app = await startTestApp();
+    // The tests speak for several clients through X-Forwarded-For, as the city's reverse proxy would.
+    app = await startTestApp({ env: { TRUST_PROXY: 'true' } });
   });
   afterAll(() => app.close());
 
@@ -69,48 +70,80 @@ describe('staff accounts, roles and the audit log', () => {
     }
   });
 
-  it('five wrong passwords lock the account for 15 minutes, audited; the right one is refused meanwhile', async () => {
+  const loginFrom = (source: string, email: string, password: string) =>
+    http(app, 'POST', '/api/v1/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': source } });
+  const createClerk = async (email: string) => {
     const { StaffService } = await import('../src/staff/staff.service');
-    await app.app
-      .get(StaffService)
-      .create({ email: 'gezielt@test.example', role: 'clerk', password: 'the-right-password' }, { id: null, label: 'test' });
-    for (let i = 0; i < 5; i++)
-      expect(
-        (await http(app, 'POST', '/api/v1/auth/login', { body: { email: 'gezielt@test.example', password: `guess-${i}` } }))
-          .status,
-      ).toBe(401);
-    const locked = await http(app, 'POST', '/api/v1/auth/login', {
-      body: { email: 'gezielt@test.example', password: 'the-right-password' },
-    });
-    expect(locked.status).toBe(429);
-    expect(locked.body.error.code).toBe('LOGIN_THROTTLED');
+    await app.app.get(StaffService).create({ email, role: 'clerk', password: 'the-right-password' }, { id: null, label: 'test' });
+  };
+  const failedLoginAudit = async (account: string) =>
+    (
+      await app.db.query(`SELECT after FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = $1 ORDER BY at`, [
+        account,
+      ])
+    ).rows.map((r) => r.after);
+
+  it('five wrong passwords slow down that source (30 s, then 60 s …), not the account: its owner logs in from elsewhere', async () => {
+    await createClerk('gezielt@test.example');
+    for (let i = 0; i < 5; i++) expect((await loginFrom('203.0.113.66', 'gezielt@test.example', `guess-${i}`)).status).toBe(401);
+    const sixth = await loginFrom('203.0.113.66', 'gezielt@test.example', 'the-right-password');
+    expect([sixth.status, sixth.body.error.code, sixth.headers.get('retry-after')]).toEqual([429, 'LOGIN_THROTTLED', '30']);
+    // Before: the account was locked for everyone for 15 minutes.
+    expect((await loginFrom('198.51.100.7', 'gezielt@test.example', 'the-right-password')).status).toBe(200);
+    app.clock.advance({ seconds: 31 });
+    try {
+      expect((await loginFrom('203.0.113.66', 'gezielt@test.example', 'guess-5')).status).toBe(401);
+      expect((await loginFrom('203.0.113.66', 'gezielt@test.example', 'guess-6')).headers.get('retry-after')).toBe('60');
+    } finally {
+      app.clock.advance({ seconds: -31 });
+    }
+  });
+
+  it('an account guessed at from many addresses: from the twentieth failure every source waits, at most 60 s', async () => {
+    await createClerk('verteilt@test.example');
+    for (let i = 0; i < 20; i++)
+      expect((await loginFrom(`203.0.113.${i + 1}`, 'verteilt@test.example', `guess-${i}`)).status).toBe(401);
+    const owner = await loginFrom('198.51.100.8', 'verteilt@test.example', 'the-right-password');
+    expect([owner.status, owner.body.error.code]).toEqual([429, 'LOGIN_THROTTLED']);
+    const wait = Number(owner.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+    app.clock.advance({ seconds: wait });
+    try {
+      expect((await loginFrom('198.51.100.8', 'verteilt@test.example', 'the-right-password')).status).toBe(200);
+    } finally {
+      app.clock.advance({ seconds: -wait });
+    }
+  });
+
+  it('one audit row per burst of failures, with its count, when the burst ends (a right password, or 15 quiet minutes)', async () => {
+    await createClerk('zaehler@test.example');
+    for (let i = 0; i < 4; i++) await loginFrom('203.0.113.90', 'zaehler@test.example', `guess-${i}`);
+    expect(await failedLoginAudit('zaehler@test.example')).toEqual([]);
+    expect((await loginFrom('203.0.113.90', 'zaehler@test.example', 'the-right-password')).status).toBe(200);
+    expect(await failedLoginAudit('zaehler@test.example')).toMatchObject([{ failures: 4, source: '203.0.113.90' }]);
+    for (let i = 0; i < 3; i++) await loginFrom('203.0.113.91', 'zaehler@test.example', `guess-${i}`);
+    const { StaffService } = await import('../src/staff/staff.service');
     app.clock.advance({ minutes: 16 });
     try {
-      expect(
-        (
-          await http(app, 'POST', '/api/v1/auth/login', {
-            body: { email: 'gezielt@test.example', password: 'the-right-password' },
-          })
-        ).status,
-      ).toBe(200);
+      expect(await app.app.get(StaffService).endLoginBursts()).toBeGreaterThan(0);
     } finally {
       app.clock.advance({ minutes: -16 });
     }
+    expect(await failedLoginAudit('zaehler@test.example')).toMatchObject([
+      { failures: 4, source: '203.0.113.90' },
+      { failures: 3, source: '203.0.113.91' },
+    ]);
     const { rows } = await app.db.query(
-      `SELECT count(*)::int AS n FROM audit_entries WHERE action = 'staff.login.failed' AND actor_label = 'gezielt@test.example'`,
+      `SELECT count(*)::int AS n FROM staff_login_failures WHERE account = 'zaehler@test.example'`,
     );
-    expect(rows[0].n).toBe(5);
+    expect(rows[0].n).toBe(0);
   });
 
-  it('parallel guesses cannot pass the throttle: of ten at once, five are checked and five refused', async () => {
-    const { StaffService } = await import('../src/staff/staff.service');
-    await app.app
-      .get(StaffService)
-      .create({ email: 'parallel@test.example', role: 'clerk', password: 'the-right-password' }, { id: null, label: 'test' });
+  it('parallel guesses cannot pass the throttle: of ten at once from one source, five are checked and five refused', async () => {
+    await createClerk('parallel@test.example');
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        http(app, 'POST', '/api/v1/auth/login', { body: { email: 'parallel@test.example', password: `guess-${i}` } }),
-      ),
+      Array.from({ length: 10 }, (_, i) => loginFrom('203.0.113.77', 'parallel@test.example', `guess-${i}`)),
     );
     expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(5);

@@ -2,7 +2,6 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 
 @Entity('audit_entries')
 @Index('ix_audit_booking', { synchronize: false })
-@Index('ix_audit_login_failures', { synchronize: false })
 export class AuditEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ type: 'timestamptz' }) at: Date;

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service';
 
@@ -39,8 +40,12 @@ export class StaffController {
   @ApiOperation({ summary: 'Staff login; returns a bearer token' })
   @ApiOkResponse({ description: '{ token, expiresAt, staff: { id, email, displayName, role } }' })
   @ApiUnauthorizedResponse({ description: 'LOGIN_FAILED' })
-  login(@Body() dto: LoginDto) {
-    return this.staff.login(dto.email, dto.password);
+  @ApiTooManyRequestsResponse({
+    description: 'LOGIN_THROTTLED (Retry-After): too many failures from this address, or for this account',
+  })
+  login(@Body() dto: LoginDto, @Req() req: { ip?: string }) {
+    // The client's address as the reverse proxy reports it (TRUST_PROXY).
+    return this.staff.login(dto.email, dto.password, req.ip ?? 'unknown');
   }
 
   @Get('auth/me')

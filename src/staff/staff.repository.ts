@@ -10,7 +10,13 @@ export interface StaffPrincipal {
   role: StaffRole;
 }
 
-/** Staff accounts and their sessions. */
+export interface LoginFailures {
+  failures: number;
+  firstFailureAt: Date;
+  lastFailureAt: Date;
+}
+
+/** Staff accounts, their sessions and their failed-login counters. */
 @Injectable()
 export class StaffRepository {
   async insert(
@@ -42,6 +48,59 @@ export class StaffRepository {
   /** Serialises logins of one account for the rest of the transaction. */
   async lockLogin(manager: EntityManager, label: string): Promise<void> {
     await sql(manager, `SELECT pg_advisory_xact_lock(hashtext('staff-login:' || $1))`, [label]);
+  }
+
+  /** The failure counters of an account from one source and from all (`*`). */
+  async loginFailures(
+    manager: EntityManager,
+    account: string,
+    source: string,
+  ): Promise<{ source?: LoginFailures; account?: LoginFailures }> {
+    const rows = await sql<LoginFailures & { source: string }>(
+      manager,
+      `SELECT source, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt"
+         FROM staff_login_failures WHERE account = $1 AND source IN ($2, '*')`,
+      [account, source],
+    );
+    return { source: rows.find((r) => r.source === source), account: rows.find((r) => r.source === '*') };
+  }
+
+  /**
+   * Counts one attempt as failed, from this source and for the account (before the password is
+   * checked: a crash or a parallel guess cannot slip past the count); a burst quiet since
+   * `burstCutoff` starts again at one.
+   */
+  async countLoginFailure(manager: EntityManager, account: string, source: string, now: Date, burstCutoff: Date): Promise<void> {
+    await sql(
+      manager,
+      `INSERT INTO staff_login_failures AS f (account, source, failures, first_failure_at, last_failure_at)
+       SELECT $1, src, 1, $3, $3 FROM unnest(ARRAY[$2, '*']::varchar[]) AS src
+       ON CONFLICT (account, source) DO UPDATE SET
+         failures = CASE WHEN f.last_failure_at < $4 THEN 1 ELSE f.failures + 1 END,
+         first_failure_at = CASE WHEN f.last_failure_at < $4 THEN $3 ELSE f.first_failure_at END,
+         last_failure_at = $3`,
+      [account, source, now, burstCutoff],
+    );
+  }
+
+  /** The right password from this source: its counter ends (returned, for the audit log). */
+  clearLoginFailures(manager: EntityManager, account: string, source: string): Promise<LoginFailures | undefined> {
+    return sqlOne<LoginFailures>(
+      manager,
+      `DELETE FROM staff_login_failures WHERE account = $1 AND source = $2
+       RETURNING failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt"`,
+      [account, source],
+    );
+  }
+
+  /** Counters whose burst has been quiet since `burstCutoff`: removed, returned for the audit log. */
+  endLoginBursts(manager: EntityManager, burstCutoff: Date): Promise<Array<LoginFailures & { account: string; source: string }>> {
+    return sql(
+      manager,
+      `DELETE FROM staff_login_failures WHERE last_failure_at < $1
+       RETURNING account, source, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt"`,
+      [burstCutoff],
+    );
   }
 
   async insertSession(

@@ -9,13 +9,12 @@ import { TransactionRunner, uniqueViolation } from '../database/transaction-runn
 import { Actor, AuditService } from '../audit/audit.service';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords';
 import type { StaffRole } from './roles';
-import { StaffPrincipal, StaffRepository } from './staff.repository';
+import { burstCutoff, endedBurst, loginGate } from './login-throttle';
+import { LoginFailures, StaffPrincipal, StaffRepository } from './staff.repository';
 
 export type { StaffPrincipal };
 
-const MAX_LOGIN_FAILURES = 5;
 const HOUSEKEEPING_MS = 60 * 60 * 1000;
-const LOGIN_WINDOW_MINUTES = 15;
 
 @Injectable()
 export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -60,44 +59,77 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.repo.count(this.tx.manager);
   }
 
-  /** Password login; the same answer (and about the same time) for unknown e-mail and wrong password. */
-  async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
-    const label = email.trim().toLowerCase().slice(0, 254);
-    // Check, verify and record under one lock per account: parallel guesses cannot all pass the count.
-    const outcome = await this.tx.run(async (manager) => {
-      await this.repo.lockLogin(manager, label);
-      const since = this.clock.now().minus({ minutes: LOGIN_WINDOW_MINUTES }).toJSDate();
-      const failures = await this.audit.countSince(manager, 'staff.login.failed', { actorLabel: label }, since);
-      if (failures >= MAX_LOGIN_FAILURES) return { throttled: true as const };
-      return { throttled: false as const, user: await this.verify(manager, email, password, label) };
+  /**
+   * Password login; the same answer (and about the same time) for unknown e-mail and wrong
+   * password. The attempt is counted first, in a short transaction under the account's lock, and
+   * argon2 runs after it, outside any transaction: slow hashing holds no connection and no lock.
+   * The right password ends its source's count; one audit row per burst of failures.
+   */
+  async login(
+    email: string,
+    password: string,
+    source: string,
+  ): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
+    const account = email.trim().toLowerCase().slice(0, 254);
+    const from = source.slice(0, 64);
+    const now = this.clock.now().toJSDate();
+    const gate = await this.tx.run(async (manager) => {
+      await this.repo.lockLogin(manager, account);
+      const counters = await this.repo.loginFailures(manager, account, from);
+      const decision = loginGate(counters.source, counters.account, now);
+      if (!decision.allowed) return decision;
+      const ended = endedBurst(counters.source, now);
+      if (ended) await this.auditBurst(manager, account, from, ended);
+      await this.repo.countLoginFailure(manager, account, from, now, burstCutoff(now));
+      return decision;
     });
-    if (outcome.throttled)
+    if (!gate.allowed)
       throw new DomainError(
         'LOGIN_THROTTLED',
-        `Too many failed logins for this account; try again in ${LOGIN_WINDOW_MINUTES} minutes.`,
+        gate.scope === 'source'
+          ? `Too many failed logins from here; try again in ${gate.retryAfterSeconds} seconds.`
+          : `This account is being guessed at; try again in ${gate.retryAfterSeconds} seconds.`,
+        { retryAfterSeconds: gate.retryAfterSeconds },
+        { 'Retry-After': String(gate.retryAfterSeconds) },
       );
-    if (!outcome.user) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
-    const user = outcome.user;
+    const user = await this.repo.findByEmail(this.tx.manager, email);
+    const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
+    if (!user || !ok || user.disabledAt) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
     const token = newSecretToken();
-    const now = this.clock.now();
-    const expiresAt = now.plus({ hours: this.config.staffSessionHours }).toJSDate();
+    const expiresAt = this.clock.now().plus({ hours: this.config.staffSessionHours }).toJSDate();
     await this.tx.run(async (manager) => {
-      await this.repo.insertSession(manager, { tokenHash: sha256(token), staffUserId: user.id, now: now.toJSDate(), expiresAt });
+      await this.repo.lockLogin(manager, account);
+      const cleared = await this.repo.clearLoginFailures(manager, account, from);
+      // The count included this attempt; the failures before it form the burst.
+      if (cleared && cleared.failures > 1)
+        await this.auditBurst(manager, account, from, { ...cleared, failures: cleared.failures - 1 });
+      await this.repo.insertSession(manager, { tokenHash: sha256(token), staffUserId: user.id, now, expiresAt });
       await this.audit.record(manager, { id: user.id, label: user.email }, { action: 'staff.login' });
     });
     const { passwordHash, disabledAt, ...staff } = user;
     return { token, expiresAt, staff };
   }
 
-  /** The account if the password is right; a failure is recorded (and counts for throttling). */
-  private async verify(manager: EntityManager, email: string, password: string, label: string) {
-    const user = await this.repo.findByEmail(manager, email);
-    const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
-    if (!user || !ok || user.disabledAt) {
-      await this.audit.record(manager, { id: null, label }, { action: 'staff.login.failed' });
-      return undefined;
-    }
-    return user;
+  private auditBurst(manager: EntityManager, account: string, source: string, burst: LoginFailures): Promise<void> {
+    return this.audit.record(
+      manager,
+      { id: null, label: account },
+      {
+        action: 'staff.login.failed',
+        after: { failures: burst.failures, source, from: burst.firstFailureAt, to: burst.lastFailureAt },
+      },
+    );
+  }
+
+  /** Bursts of failed logins quiet for 15 minutes: one audit row each, counters removed. */
+  async endLoginBursts(): Promise<number> {
+    const now = this.clock.now().toJSDate();
+    return this.tx.run(async (manager) => {
+      const ended = await this.repo.endLoginBursts(manager, burstCutoff(now));
+      for (const burst of ended.filter((b) => b.source !== '*'))
+        await this.auditBurst(manager, burst.account, burst.source, burst);
+      return ended.length;
+    });
   }
 
   async authenticate(token: string): Promise<StaffPrincipal | undefined> {
@@ -109,9 +141,14 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.repo.deleteEndedSessions(this.tx.manager, this.clock.now().toJSDate());
   }
 
+  private async housekeep(): Promise<void> {
+    await this.deleteEndedSessions();
+    await this.endLoginBursts();
+  }
+
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.housekeeping = new WorkerLoop('StaffSessions', () => this.deleteEndedSessions().then(() => undefined), {
+    this.housekeeping = new WorkerLoop('StaffSessions', () => this.housekeep(), {
       intervalMs: HOUSEKEEPING_MS,
       failure: 'staff session cleanup failed',
     });
