@@ -7,6 +7,7 @@ import { ReportReceipts1764330000000 } from './1764330000000-ReportReceipts';
 import { CommitWindow1764350000000 } from './1764350000000-CommitWindow';
 import { AddressKey1764360000000 } from './1764360000000-AddressKey';
 import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
+import { CodeTries1764380000000 } from './1764380000000-CodeTries';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CommitWindow1764350000000,
   AddressKey1764360000000,
   LoginThrottle1764370000000,
+  CodeTries1764380000000,
 ];

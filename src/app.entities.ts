@@ -15,6 +15,7 @@ import { ServiceEntity } from './scheduling/service.entity';
 import { SlotEntity } from './scheduling/slot.entity';
 import { StaffSessionEntity } from './staff/staff-session.entity';
 import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
+import { ConfirmationCodeFailureEntity } from './bookings/confirmation-code-failure.entity';
 import { StaffUserEntity } from './staff/staff-user.entity';
 
 /**
@@ -34,6 +35,7 @@ export const APP_ENTITIES = [
   StaffUserEntity,
   StaffSessionEntity,
   StaffLoginFailureEntity,
+  ConfirmationCodeFailureEntity,
   AuditEntryEntity,
   ProviderCircuitEntity,
   DeliveryEventEntity,

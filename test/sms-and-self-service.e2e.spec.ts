@@ -35,6 +35,8 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
         SMS_GATEWAY_TOKEN: 'gateway-token',
         SMS_WEBHOOK_SECRET: SMS_SECRET,
         MAIL_WEBHOOK_SECRET: MAIL_SECRET,
+        // The tests speak for several clients through X-Forwarded-For, as the city's reverse proxy would.
+        TRUST_PROXY: 'true',
       },
     });
     dispatcher = app.app.get(DispatcherService);
@@ -184,22 +186,58 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect(rows[0].phone).toBe('+4915123456789');
   });
 
-  it('wrong codes: five tries, then locked; an unknown reference gets the same answer', async () => {
+  const tryCode = (source: string, reference: string, code: string) =>
+    http(app, 'POST', '/api/v1/confirmations', { body: { reference, code }, headers: { 'x-forwarded-for': source } });
+
+  it('wrong codes lock out the source that guessed, not the citizen; an unknown reference gets the same answers', async () => {
     const b = await book('gmx.de', '+49 151 2222222');
     await dispatcher.dispatchOnce();
     await dispatcher.dispatchOnce();
     const code = /Code (\d{6})/.exec(smsFor('+49 151 2222222')[0].text)![1];
     const wrong = code === '000000' ? '111111' : '000000';
-    const answers = [];
-    for (let i = 0; i < 5; i++)
-      answers.push(await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code: wrong } }));
-    const unknown = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: 'HF-ZZZZ-ZZZZ', code } });
-    for (const a of answers) expect(a.body).toEqual(unknown.body);
-    expect(unknown.status).toBe(404);
-    const locked = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code } });
-    expect(locked.status).toBe(404);
-    expect(locked.body).toEqual(unknown.body);
-    expect((await view(b)).status).toBe('pending');
+    const guesses = [];
+    for (let i = 0; i < 5; i++) guesses.push(await tryCode('203.0.113.5', b.reference, wrong));
+    const unknown = [];
+    for (let i = 0; i < 5; i++) unknown.push(await tryCode('203.0.113.5', 'HF-ZZZZ-ZZZZ', code));
+    expect(guesses.map((a) => [a.status, a.body])).toEqual(unknown.map((a) => [a.status, a.body]));
+    expect(guesses.map((a) => a.status)).toEqual(Array(5).fill(404));
+    // The guesser is locked out of this reference, with the right code too, and so of an unknown one.
+    const lockedOut = await tryCode('203.0.113.5', b.reference, code);
+    expect([lockedOut.status, lockedOut.body.error.code, lockedOut.headers.get('retry-after')]).toEqual([
+      429,
+      'CODE_TRIES_EXCEEDED',
+      '3600',
+    ]);
+    expect((await tryCode('203.0.113.5', 'HF-ZZZZ-ZZZZ', code)).body).toEqual(lockedOut.body);
+    // Before: the five wrong tries locked the code itself, and the citizen's right code was refused.
+    const citizenTry = await tryCode('198.51.100.20', b.reference, code);
+    expect([citizenTry.status, citizenTry.body.status]).toEqual([200, 'confirmed']);
+  });
+
+  it('twenty wrong codes from many sources lock the code; the citizen asks for a new one and confirms with it', async () => {
+    const b = await book('gmx.de', '+49 151 2222223');
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    const first = /Code (\d{6})/.exec(smsFor('+49 151 2222223')[0].text)![1];
+    const wrong = first === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 20; i++) expect((await tryCode(`203.0.113.${100 + i}`, b.reference, wrong)).status).toBe(404);
+    expect((await tryCode('198.51.100.21', b.reference, first)).status).toBe(404);
+    const again = await http(app, 'POST', `/api/v1/bookings/${b.id}/new-code`, { headers: { 'x-booking-token': b.statusToken } });
+    expect(again.status).toBe(200);
+    const soon = await http(app, 'POST', `/api/v1/bookings/${b.id}/new-code`, { headers: { 'x-booking-token': b.statusToken } });
+    expect([soon.status, soon.body.error.code]).toEqual([429, 'CHANGE_TOO_SOON']);
+    await dispatcher.dispatchOnce();
+    const texts = smsFor('+49 151 2222223').map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    const second = /Code (\d{6})/.exec(texts[1])![1];
+    const ok = await tryCode('198.51.100.21', b.reference, second);
+    expect([ok.status, ok.body.status]).toEqual([200, 'confirmed']);
+  });
+
+  it('a new code needs a phone number on file', async () => {
+    const b = await book('example.org');
+    const res = await http(app, 'POST', `/api/v1/bookings/${b.id}/new-code`, { headers: { 'x-booking-token': b.statusToken } });
+    expect([res.status, res.body.error.code]).toEqual([409, 'SMS_NOT_POSSIBLE']);
   });
 
   it('a gateway that fails temporarily is retried; one that refuses is final', async () => {

@@ -94,10 +94,21 @@ export class BookingsController {
     return this.selfService(id, token, 'add_phone', dto.phone);
   }
 
+  @RateLimited('self_service')
+  @Post(':id/new-code')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send a new SMS code and link (earlier codes stop working, tries start again); once every 5 minutes',
+  })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  newCode(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
+    return this.selfService(id, token, 'new_code');
+  }
+
   private async selfService(
     id: string,
     token: string | undefined,
-    action: 'resend' | 'change_email' | 'add_phone',
+    action: 'resend' | 'change_email' | 'add_phone' | 'new_code',
     value?: string,
   ) {
     const { booking, messages, hold } = await this.bookings.selfService(id, token, action, value);

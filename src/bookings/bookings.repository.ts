@@ -460,15 +460,44 @@ export class BookingsRepository {
     ]);
   }
 
-  /** The booking's SMS code, new or replacing the last one (tries reset). */
+  /** The booking's SMS code, new or replacing the last one (tries reset, also those of every source). */
   async setCode(manager: EntityManager, bookingId: string, hash: Buffer, now: Date): Promise<void> {
     await sql(
       manager,
-      `INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
-       ON CONFLICT (booking_id)
-       DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at`,
+      `WITH code AS (
+         INSERT INTO confirmation_codes (booking_id, code_hash, failed_attempts, locked_at, created_at) VALUES ($1, $2, 0, NULL, $3)
+         ON CONFLICT (booking_id)
+         DO UPDATE SET code_hash = EXCLUDED.code_hash, failed_attempts = 0, locked_at = NULL, created_at = EXCLUDED.created_at
+       )
+       DELETE FROM confirmation_code_failures WHERE reference = (SELECT reference FROM bookings WHERE id = $1)`,
       [bookingId, hash, now],
     );
+  }
+
+  /** Wrong codes for this reference from this source since `since`. */
+  async codeFailuresFrom(manager: EntityManager, reference: string, source: string, since: Date): Promise<number> {
+    const row = await sqlOne<{ failures: number }>(
+      manager,
+      `SELECT failures FROM confirmation_code_failures WHERE reference = $1 AND source = $2 AND last_failure_at >= $3`,
+      [reference, source, since],
+    );
+    return row?.failures ?? 0;
+  }
+
+  /** One more wrong code from this source; a count older than `since` starts again. */
+  async countCodeFailure(manager: EntityManager, reference: string, source: string, now: Date, since: Date): Promise<void> {
+    await sql(
+      manager,
+      `INSERT INTO confirmation_code_failures AS f (reference, source, failures, last_failure_at) VALUES ($1, $2, 1, $3)
+       ON CONFLICT (reference, source) DO UPDATE
+         SET failures = CASE WHEN f.last_failure_at < $4 THEN 1 ELSE f.failures + 1 END, last_failure_at = $3`,
+      [reference, source, now, since],
+    );
+  }
+
+  /** Counts older than `before` are of no use any more. */
+  async deleteCodeFailuresBefore(manager: EntityManager, before: Date): Promise<number> {
+    return (await sql(manager, `DELETE FROM confirmation_code_failures WHERE last_failure_at < $1 RETURNING 1`, [before])).length;
   }
 
   /** The SMS code of the booking with this reference, locked. */

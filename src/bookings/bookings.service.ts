@@ -16,6 +16,7 @@ import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.r
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
 import { AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
+import { SmsFallbackService } from './sms-fallback.service';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { explainHold } from './hold-policy';
@@ -48,6 +49,7 @@ export class BookingsService {
     private readonly secrets: SecretsService,
     private readonly holds: HoldService,
     private readonly issuer: ConfirmationIssuer,
+    private readonly sms: SmsFallbackService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -218,7 +220,7 @@ export class BookingsService {
   async selfService(
     id: string,
     statusToken: string | undefined,
-    action: 'resend' | 'change_email' | 'add_phone',
+    action: 'resend' | 'change_email' | 'add_phone' | 'new_code',
     value?: string,
   ) {
     await this.tx.run(async (manager) => {
@@ -276,6 +278,20 @@ export class BookingsService {
           await this.issuer.issue(manager, (await this.bookings.findById(manager, id))!);
           break;
         }
+        case 'new_code': {
+          // A new SMS code (and link): the way back for a citizen whose code was locked by wrong tries.
+          if (!pending.phone || !this.sms.enabled)
+            throw new DomainError('SMS_NOT_POSSIBLE', 'No SMS can be sent for this booking: no phone number, or no SMS gateway.');
+          await this.notChangedRecently(manager, id, 'new_code', now, 'A new code');
+          await this.sms.send(manager, {
+            id,
+            reference: pending.reference,
+            phone: pending.phone,
+            startsAt: pending.slotStartsAt,
+            timeZone: pending.timeZone,
+          });
+          break;
+        }
         case 'add_phone': {
           const phone = this.smsNumber(value!);
           // Each new number brings an SMS: one every RESEND_INTERVAL_MINUTES, as for new addresses.
@@ -299,13 +315,13 @@ export class BookingsService {
   private async notChangedRecently(
     manager: EntityManager,
     id: string,
-    action: 'change_email' | 'add_phone',
+    action: 'change_email' | 'add_phone' | 'new_code',
     now: DateTime,
     what: string,
   ): Promise<void> {
     const since = now.minus({ minutes: RESEND_INTERVAL_MINUTES }).toJSDate();
     if ((await this.audit.countSince(manager, `citizen.${action}`, { bookingId: id }, since)) > 0)
-      throw new DomainError('CHANGE_TOO_SOON', `${what} can be changed once every ${RESEND_INTERVAL_MINUTES} minutes.`);
+      throw new DomainError('CHANGE_TOO_SOON', `${what} can be requested once every ${RESEND_INTERVAL_MINUTES} minutes.`);
   }
 
   /** The number in E.164, or VALIDATION_FAILED naming the field: not a number, or a country SMS may not go to. */

@@ -1,7 +1,7 @@
 import { RateLimited } from '../common/rate-limit';
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { DomainError } from '../common/domain-error';
@@ -49,7 +49,10 @@ export class ConfirmationsController {
   @ApiOperation({ summary: 'Confirm a booking with the token from the link; repeating it answers confirmed again' })
   @ApiOkResponse({ description: '{ id, reference, status: "confirmed" }' })
   @ApiNotFoundResponse({ description: 'TOKEN_INVALID: unknown, expired or no longer valid token (one answer for all)' })
-  async confirm(@Body() dto: ConfirmDto) {
+  @ApiTooManyRequestsResponse({
+    description: 'CODE_TRIES_EXCEEDED: five wrong codes from this client for this reference within the hour',
+  })
+  async confirm(@Body() dto: ConfirmDto, @Req() req: { ip?: string }) {
     if (!dto.token && !(dto.reference && dto.code)) {
       throw new DomainError('VALIDATION_FAILED', 'Give `token`, or `reference` and `code`.', [
         { field: 'token', problems: ['token, or reference and code, required'] },
@@ -57,7 +60,7 @@ export class ConfirmationsController {
     }
     const booking = dto.token
       ? await this.confirmations.confirm(dto.token)
-      : await this.confirmations.confirmWithCode(dto.reference!, dto.code!);
+      : await this.confirmations.confirmWithCode(dto.reference!, dto.code!, req.ip ?? 'unknown');
     return { id: booking.id, reference: booking.reference, status: booking.status };
   }
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { WorkerLoop } from '../common/worker-loop';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EntityManager } from 'typeorm';
 import { DateTime } from 'luxon';
 import { Clock } from '../common/clock';
@@ -12,19 +14,27 @@ import { BookingRow, BookingsRepository } from '../bookings/bookings.repository'
 import { HoldService } from '../bookings/hold.service';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-const MAX_CODE_TRIES = 5;
+/** Wrong codes in all before the code is locked (a new one can be requested). */
+const MAX_CODE_TRIES = 20;
+/** Wrong codes from one source before it is locked out of the reference, and for how long. */
+const MAX_TRIES_PER_SOURCE = 5;
+const SOURCE_LOCK_MINUTES = 60;
+const HOUSEKEEPING_MS = 60 * 60 * 1000;
 
 /** One answer for every token that cannot confirm: unknown, revoked, expired or cancelled. */
 const invalid = () =>
   new DomainError('TOKEN_INVALID', 'This confirmation link is not valid (any more). If your booking expired, please book again.');
 
 @Injectable()
-export class ConfirmationsService {
+export class ConfirmationsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private housekeeping?: WorkerLoop;
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
     private readonly holds: HoldService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Read-only: what the confirm page shows. Never changes anything (mail scanners open links). */
@@ -62,23 +72,55 @@ export class ConfirmationsService {
   }
 
   /**
-   * The SMS way: reference and 6-digit code. Five wrong codes lock it; every failure, whether
-   * the reference exists or not, gets the same answer.
+   * The SMS way: reference and 6-digit code. Five wrong codes from one source lock that source
+   * out of this reference for an hour (the citizen, elsewhere, can still confirm), twenty in all
+   * lock the code (a new one can be requested, the SMS's link still works). Every failure,
+   * whether the reference exists or not, gets the same answer and is counted the same way.
    */
-  async confirmWithCode(reference: string, code: string): Promise<BookingRow> {
+  async confirmWithCode(reference: string, code: string, source: string): Promise<BookingRow> {
     const ref = normalizeReference(reference);
     if (!/^HF-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(ref) || !/^\d{6}$/.test(code.trim())) throw invalid();
+    const from = source.slice(0, 64);
     const checked = await this.tx.run(async (manager) => {
+      const now = this.clock.now();
+      const since = now.minus({ minutes: SOURCE_LOCK_MINUTES }).toJSDate();
+      if ((await this.bookings.codeFailuresFrom(manager, ref, from, since)) >= MAX_TRIES_PER_SOURCE)
+        return { ok: false as const, lockedOut: true };
       const row = await this.bookings.codeOfReference(manager, ref);
-      if (!row || row.lockedAt) return { ok: false as const };
-      if (!timingSafeEqual(row.codeHash, codeHash(row.id, code.trim()))) {
-        await this.bookings.recordWrongCode(manager, row.id, MAX_CODE_TRIES, this.clock.now().toJSDate());
-        return { ok: false as const };
-      }
-      return { ok: true as const, id: row.id };
+      if (row && !row.lockedAt && timingSafeEqual(row.codeHash, codeHash(row.id, code.trim())))
+        return { ok: true as const, id: row.id };
+      if (row && !row.lockedAt) await this.bookings.recordWrongCode(manager, row.id, MAX_CODE_TRIES, now.toJSDate());
+      await this.bookings.countCodeFailure(manager, ref, from, now.toJSDate(), since);
+      return { ok: false as const, lockedOut: false };
     });
-    if (!checked.ok) throw invalid();
-    return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, checked.id, true))!));
+    if (checked.ok) return this.tx.run(async (m) => this.confirmLocked(m, (await this.bookings.findById(m, checked.id, true))!));
+    if (checked.lockedOut)
+      throw new DomainError(
+        'CODE_TRIES_EXCEEDED',
+        'Too many wrong codes from this device. Use the link in the SMS, or request a new code on the status page.',
+        { retryAfterSeconds: SOURCE_LOCK_MINUTES * 60 },
+        { 'Retry-After': String(SOURCE_LOCK_MINUTES * 60) },
+      );
+    throw invalid();
+  }
+
+  /** Counts of wrong codes older than the source lock: removed (hourly, with the background workers). */
+  deleteOldCodeFailures(): Promise<number> {
+    const before = this.clock.now().minus({ minutes: SOURCE_LOCK_MINUTES }).toJSDate();
+    return this.tx.run((manager) => this.bookings.deleteCodeFailuresBefore(manager, before));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workersEnabled) return;
+    this.housekeeping = new WorkerLoop('CodeTries', () => this.deleteOldCodeFailures().then(() => undefined), {
+      intervalMs: HOUSEKEEPING_MS,
+      failure: 'code tries cleanup failed',
+    });
+    this.housekeeping.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.housekeeping?.stop();
   }
 
   private facts(booking: BookingRow) {
