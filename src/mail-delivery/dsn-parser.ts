@@ -725,7 +725,8 @@ const CODE_FOR_CLASS: Record<string, number> = { '2': 250, '4': 451, '5': 554 };
 /**
  * `smtp; 554 5.7.1 Service unavailable` (with or without the `smtp;` type, folded or not) and
  * the recipient's Status, as a reply `classifySmtpReply` can take. The stage is RCPT unless
- * known: most rejections in a report come from RCPT TO, and a relay reports what it saw.
+ * known: most rejections in a report come from RCPT TO, and a relay reports what it saw; such a
+ * guessed stage is marked `stageAssumed`, so that no rule takes it for the server's word.
  */
 export function smtpReplyFromDiagnostic(
   diagnosticCode: string | undefined,
@@ -750,6 +751,7 @@ export function smtpReplyFromDiagnostic(
   }
 
   const reply: DiagnosticReply = { code, text, stage: known.stage ?? 'RCPT', codeFrom };
+  if (!known.stage) reply.stageAssumed = true;
   // The server's own enhanced code wins; the Status only when it agrees on the class. Postfix, for
   // one, reports 4.0.0 for a 554 greeting it chose to retry, and that 4 is not the server's word.
   const enhanced = parseEnhancedCode(text) ?? (statusCode && code && statusCode[0] === String(code)[0] ? statusCode : undefined);
