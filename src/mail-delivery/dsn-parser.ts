@@ -41,7 +41,17 @@ export interface DsnRecipient {
    * (Postfix: "refused to talk to me", "(in reply to RCPT TO command)"; Exim: "after RCPT TO").
    */
   smtpStage?: SmtpStage;
+  /**
+   * Fields the recipient group lacked, taken from elsewhere in the report: `finalRecipient` from
+   * Original-Recipient, `finalRecipientType` as rfc822 for a bare address, `action` from the
+   * Status class (5: failed, 4: delayed), `status` from the diagnostic's codes or else the Action,
+   * `diagnosticCode` from the notification's line about the recipient or the Status comment.
+   * Absent when the group was complete.
+   */
+  inferred?: DsnInferredField[];
 }
+
+export type DsnInferredField = 'finalRecipient' | 'finalRecipientType' | 'action' | 'status' | 'diagnosticCode';
 
 export interface DsnReport {
   /** Original-Envelope-Id: the ENVID we gave in MAIL FROM. */
@@ -54,6 +64,13 @@ export interface DsnReport {
   /** Message-ID of the returned message (or its returned headers), as written, e.g. '<abc@holdfast.example>'. */
   originalMessageId?: string;
   recipients: DsnRecipient[];
+  /**
+   * 'text' when the MIME structure gave no readable report and the field groups were read out of
+   * the text instead: a multipart/report without boundaries (or with broken ones), a report
+   * without any MIME headers, a report forwarded in a text/plain mail or wrapped by a gateway
+   * in a message/rfc822 part. Absent for a report read from its structure.
+   */
+  readFrom?: 'text';
 }
 
 export type DsnParseError = 'not_a_report' | 'malformed' | 'too_large';
@@ -110,8 +127,10 @@ const FIELD_LINE = /^([!-9;-~]+)[ \t]*:(.*)$/;
 const BLANK = /^[ \t]*$/;
 
 /**
- * Header fields of a block of lines; undefined when a line is neither a field nor a continuation,
- * i.e. the text is not a header block at all. Folded lines are joined with one space.
+ * Header fields of a block of lines; undefined when the first line is neither a field nor a
+ * continuation, i.e. the text is not a header block at all. Folded lines are joined with one
+ * space. A later line that is no field and not indented is taken as a continuation too: Exchange
+ * and Symantec's mail gateways fold long values without the leading blank.
  */
 function parseFields(lines: ReadonlyArray<string>): Fields | undefined {
   const fields: Fields = new Map();
@@ -123,13 +142,12 @@ function parseFields(lines: ReadonlyArray<string>): Fields | undefined {
     fields.set(current.name, list);
   };
   for (const line of lines) {
-    if (/^[ \t]/.test(line)) {
+    const match = /^[ \t]/.test(line) ? null : FIELD_LINE.exec(line);
+    if (!match) {
       if (!current) return undefined;
       current.value += ' ' + line.trim();
       continue;
     }
-    const match = FIELD_LINE.exec(line);
-    if (!match) return undefined;
     flush();
     current = { name: match[1].toLowerCase(), value: match[2].trim() };
   }
@@ -273,25 +291,54 @@ function dateMs(value: string | undefined): number | undefined {
   return dt.isValid ? dt.toMillis() : undefined;
 }
 
-/** Field groups of the delivery-status body, split at blank lines; undefined when a line is no field. */
-function fieldGroups(body: string): Fields[] | undefined {
-  const groups: string[][] = [];
+/** A line that delimits MIME parts, whichever boundary it belongs to. */
+const DELIMITER_LINE = /^[ \t]*--[!-~]{4,}[ \t]*$/;
+const ADDRESS_FIELD_LINE = /^((?:final|original)-recipient)[ \t]*:/i;
+const OUTCOME_FIELD_LINE = /^(?:action|status)[ \t]*:/i;
+
+/**
+ * Blocks of lines between blank lines (and, in plain text, part delimiters). Two recipient groups
+ * run together without the blank line between (AOL) are split where an address field comes again.
+ */
+function blocksOf(text: string, splitAtDelimiters: boolean): string[][] {
+  const blocks: string[][] = [];
   let current: string[] = [];
-  for (const line of body.replace(/\r\n/g, '\n').split('\n')) {
-    if (BLANK.test(line)) {
-      if (current.length) groups.push(current);
-      current = [];
-    } else {
-      current.push(line);
+  let addressFields = new Set<string>();
+  let hasOutcome = false;
+  const close = () => {
+    if (current.length) blocks.push(current);
+    current = [];
+    addressFields = new Set();
+    hasOutcome = false;
+  };
+  for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
+    if (BLANK.test(line) || (splitAtDelimiters && DELIMITER_LINE.test(line))) {
+      close();
+      continue;
     }
+    const address = ADDRESS_FIELD_LINE.exec(line)?.[1]?.toLowerCase();
+    if (address && addressFields.has(address) && hasOutcome) close();
+    if (address) addressFields.add(address);
+    hasOutcome ||= OUTCOME_FIELD_LINE.test(line);
+    current.push(line);
   }
-  if (current.length) groups.push(current);
-  const parsed = groups.map(parseFields);
+  close();
+  return blocks;
+}
+
+/** Field groups of the delivery-status body; undefined when a group does not start with a field. */
+function fieldGroups(body: string): Fields[] | undefined {
+  const parsed = blocksOf(body, false).map(parseFields);
   return parsed.every((g): g is Fields => g !== undefined) ? parsed : undefined;
 }
 
 const RECIPIENT_FIELDS = ['final-recipient', 'original-recipient', 'action', 'status'];
 const isRecipientGroup = (g: Fields): boolean => RECIPIENT_FIELDS.some((f) => g.has(f));
+/** Enough of a recipient group to be one where no MIME structure says so: whose address, and what happened. */
+const isRecipientGroupInText = (g: Fields): boolean =>
+  (g.has('final-recipient') || g.has('original-recipient')) && (g.has('action') || g.has('status'));
+const PER_MESSAGE_FIELDS = ['reporting-mta', 'original-envelope-id', 'arrival-date', 'received-from-mta'];
+const isPerMessageGroup = (g: Fields): boolean => PER_MESSAGE_FIELDS.some((f) => g.has(f));
 
 /** Where the remote server answered, from the human-readable paragraph about `recipient`. */
 const STAGE_PHRASES: ReadonlyArray<{ pattern: RegExp; stage: SmtpStage }> = [
@@ -302,16 +349,106 @@ const STAGE_PHRASES: ReadonlyArray<{ pattern: RegExp; stage: SmtpStage }> = [
   { pattern: /in reply to (?:end of )?data\b|after (?:end of )?data\b|in reply to bdat\b/, stage: 'DATA' },
 ];
 
-function stageFromNotification(text: string | undefined, recipient: string): SmtpStage | undefined {
-  if (!text || !recipient) return undefined;
-  const needle = recipient.toLowerCase();
-  for (const paragraph of text.replace(/\r\n/g, '\n').split(/\n[ \t]*\n/)) {
+/** Commands in a session transcript (Sendmail, Courier: `>>> RCPT To:<a@example.org>` then `<<< 550 …`). */
+const TRANSCRIPT_COMMAND = />>> (mail from|rcpt to|data|bdat|ehlo|helo|lhlo|starttls|auth)\b/g;
+const TRANSCRIPT_STAGE: Record<string, SmtpStage> = {
+  'mail from': 'MAIL',
+  'rcpt to': 'RCPT',
+  data: 'DATA',
+  bdat: 'DATA',
+  ehlo: 'EHLO',
+  helo: 'EHLO',
+  lhlo: 'EHLO',
+  starttls: 'EHLO',
+  auth: 'EHLO',
+};
+
+/**
+ * The stage a transcript shows for `needle`: the last command sent before the recipient's last
+ * mention (the reply about it), else the first command after it (Courier names the recipient first).
+ */
+function stageFromTranscript(flat: string, needle: string): SmtpStage | undefined {
+  const commands = [...flat.matchAll(TRANSCRIPT_COMMAND)].map((m) => ({ at: m.index, stage: TRANSCRIPT_STAGE[m[1]] }));
+  if (commands.length === 0) return undefined;
+  const mention = flat.lastIndexOf(needle);
+  const before = commands.filter((c) => c.at < mention);
+  return (before.length ? before[before.length - 1] : commands[0]).stage;
+}
+
+/**
+ * The human-readable notification, read once per report: its paragraphs (blanks collapsed,
+ * lower-case) and its lines, each listed under every address it names. A report may list
+ * thousands of recipients; each then looks up its own paragraphs instead of searching the text.
+ */
+interface Notification {
+  paragraphs: Map<string, string[]>;
+  lines: Map<string, string[]>;
+}
+
+const ADDRESS_TOKEN = /[^\s<>()"'[\],;:]+@[^\s<>()"'[\],;:]+/g;
+
+function addressesIn(text: string): Set<string> {
+  const found = new Set<string>();
+  for (const match of text.matchAll(ADDRESS_TOKEN)) found.add(match[0].toLowerCase().replace(/\.+$/, ''));
+  return found;
+}
+
+function listUnder(map: Map<string, string[]>, keys: Set<string>, value: string): void {
+  for (const key of keys) {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  }
+}
+
+function readNotification(text: string | undefined): Notification {
+  const notification: Notification = { paragraphs: new Map(), lines: new Map() };
+  if (!text) return notification;
+  const normalised = text.replace(/\r\n/g, '\n');
+  for (const paragraph of normalised.split(/\n[ \t]*\n/)) {
     const flat = paragraph.replace(/\s+/g, ' ').toLowerCase();
-    if (!flat.includes(needle)) continue;
+    listUnder(notification.paragraphs, addressesIn(flat), flat);
+  }
+  for (const line of normalised.split('\n')) listUnder(notification.lines, addressesIn(line), line);
+  return notification;
+}
+
+function stageFromNotification(notification: Notification, recipient: string): SmtpStage | undefined {
+  const needle = recipient.toLowerCase();
+  const paragraphs = notification.paragraphs.get(needle) ?? [];
+  for (const flat of paragraphs) {
     const found = STAGE_PHRASES.find((p) => p.pattern.test(flat));
     if (found) return found.stage;
   }
+  for (const flat of paragraphs) {
+    const stage = stageFromTranscript(flat, needle);
+    if (stage) return stage;
+  }
   return undefined;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** An SMTP reply in a line of prose: a 4xx/5xx code, then an enhanced code or words. */
+const REPLY_IN_LINE = /(?:^|[\s:>(])([45][0-5]\d[ -](?=[245]\.\d|[#<:'"(\[A-Za-z]).*)$/;
+
+/**
+ * What the notification says about `recipient`, for a recipient group without Diagnostic-Code:
+ * the first line that names the address and carries a reply (OpenSMTPD: `a@example.org: 550 5.1.1
+ * …`; Sendmail: `550 5.1.2 <a@example.org>... Host unknown`), else a line that is the address and
+ * the reporting MTA's own reason (OpenSMTPD: `a@example.org: Domain does not exist`).
+ */
+function diagnosticFromNotification(notification: Notification, recipient: string): string | undefined {
+  const lines = notification.lines.get(recipient.toLowerCase());
+  if (!lines) return undefined;
+  const listed = new RegExp(`^\\s*<?${escapeRegExp(recipient)}>?:[ \\t]*(\\S.*)$`, 'i');
+  let reason: string | undefined;
+  for (const line of lines) {
+    const reply = REPLY_IN_LINE.exec(line.replace(/^\s*<<<\s*/, ' '));
+    if (reply) return reply[1].replace(/\s+/g, ' ').trim();
+    reason ??= listed.exec(line)?.[1]?.replace(/\s+/g, ' ').trim();
+  }
+  return reason;
 }
 
 function parseStatus(value: string | undefined): string | undefined {
@@ -319,24 +456,89 @@ function parseStatus(value: string | undefined): string | undefined {
   return match ? `${match[1]}.${Number(match[2])}.${Number(match[3])}` : undefined;
 }
 
-function parseRecipient(group: Fields, notification: string | undefined): DsnRecipient | undefined {
-  const final = first(group, 'final-recipient');
-  const action = /^\s*([A-Za-z]+)/.exec(first(group, 'action') ?? '')?.[1]?.toLowerCase();
-  const status = parseStatus(first(group, 'status'));
-  // All three are required by RFC 3464 2.3; without them a recipient's fate cannot be told.
-  if (!final || !action || !ACTIONS.has(action) || !status) return undefined;
+/** Non-standard Action values some MTAs write, and what they mean (SendGrid: "expired" = gave up). */
+const ACTION_SYNONYMS: Record<string, DsnAction> = { expired: 'failed' };
+/** Without an Action, only a failure or a delay is inferred from the Status; a success never is. */
+const ACTION_FOR_CLASS: Record<string, DsnAction> = { '5': 'failed', '4': 'delayed' };
+const STATUS_FOR_ACTION: Record<DsnAction, string> = {
+  failed: '5.0.0',
+  delayed: '4.0.0',
+  delivered: '2.0.0',
+  relayed: '2.0.0',
+  expanded: '2.0.0',
+};
+
+/** The status a diagnostic states: its enhanced code, else its reply code's class (`550 …` → 5.0.0). */
+function statusFromDiagnostic(diagnostic: string | undefined): string | undefined {
+  if (!diagnostic) return undefined;
+  const text = typed(diagnostic).value;
+  const enhanced = parseStatus(parseEnhancedCode(text));
+  if (enhanced) return enhanced;
+  const reply = /^([245])\d\d(?=[ -]|$)/.exec(text);
+  return reply ? `${reply[1]}.0.0` : undefined;
+}
+
+function parseRecipient(group: Fields, notification: Notification): DsnRecipient | undefined {
+  const inferred: DsnInferredField[] = [];
+  let final = first(group, 'final-recipient');
+  if (!final) {
+    final = first(group, 'original-recipient');
+    if (final) inferred.push('finalRecipient');
+  }
+  if (!final) return undefined;
   const finalTyped = typed(final);
   const finalRecipient = bareAddress(finalTyped.value);
-  if (!finalRecipient || !finalTyped.type) return undefined;
+  if (!finalRecipient) return undefined;
+  let finalRecipientType = finalTyped.type;
+  if (!finalRecipientType) {
+    // A bare address (`Original-Recipient: <a@example.org>`, McAfee) is an Internet mail address.
+    if (!/^[^\s@<>;]+@[^\s@<>;]+$/.test(finalRecipient)) return undefined;
+    finalRecipientType = 'rfc822';
+    inferred.push('finalRecipientType');
+  }
 
-  const recipient: DsnRecipient = { finalRecipient, finalRecipientType: finalTyped.type, action: action as DsnAction, status };
+  const diagnostic = first(group, 'diagnostic-code');
+  const statusField = first(group, 'status');
+  let status = parseStatus(statusField);
+  // A Status that is there but no status code makes the group suspect; an empty one is only missing.
+  if (!status && statusField) return undefined;
+  const actionWord = /^\s*([A-Za-z]+)/.exec(first(group, 'action') ?? '')?.[1]?.toLowerCase();
+  let action: DsnAction | undefined;
+  if (actionWord) {
+    action = ACTIONS.has(actionWord) ? (actionWord as DsnAction) : ACTION_SYNONYMS[actionWord];
+    if (!action) return undefined;
+  }
+  if (!status) {
+    status = statusFromDiagnostic(diagnostic) ?? (action ? STATUS_FOR_ACTION[action] : undefined);
+    if (status) inferred.push('status');
+  }
+  if (!action && status) {
+    action = ACTION_FOR_CLASS[status[0]];
+    if (action) inferred.push('action');
+  }
+  // Without either, a recipient's fate cannot be told (RFC 3464 2.3 requires both).
+  if (!action || !status) return undefined;
+
+  const recipient: DsnRecipient = { finalRecipient, finalRecipientType, action, status };
   const original = first(group, 'original-recipient');
   if (original) recipient.originalRecipient = bareAddress(typed(original).value);
-  const diagnostic = first(group, 'diagnostic-code');
   if (diagnostic) {
     const typedDiagnostic = typed(diagnostic);
     if (typedDiagnostic.type) recipient.diagnosticType = typedDiagnostic.type;
     if (typedDiagnostic.value) recipient.diagnosticCode = typedDiagnostic.value;
+  } else {
+    // No Diagnostic-Code: what the report says elsewhere about this recipient, if anything.
+    const quoted = diagnosticFromNotification(notification, finalRecipient);
+    const comment = /^\s*[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]+)\)/.exec(statusField ?? '')?.[1]?.trim();
+    if (quoted) {
+      // A quoted reply is the server's (smtp); a reason without a code is the reporting MTA's own.
+      if (/^[45]\d\d[ -]/.test(quoted)) recipient.diagnosticType = 'smtp';
+      recipient.diagnosticCode = quoted;
+      inferred.push('diagnosticCode');
+    } else if (comment) {
+      recipient.diagnosticCode = comment;
+      inferred.push('diagnosticCode');
+    }
   }
   const remote = first(group, 'remote-mta');
   if (remote) recipient.remoteMta = typed(remote).value;
@@ -354,6 +556,7 @@ function parseRecipient(group: Fields, notification: string | undefined): DsnRec
   }
   const stage = stageFromNotification(notification, finalRecipient);
   if (stage) recipient.smtpStage = stage;
+  if (inferred.length) recipient.inferred = inferred;
   return recipient;
 }
 
@@ -363,6 +566,20 @@ function returnedMessageId(part: Entity | undefined): string | undefined {
   const split = splitEntity(part.body.replace(/\r\n/g, '\n'));
   const id = split ? first(split.fields, 'message-id') : undefined;
   return id || undefined;
+}
+
+function perMessageInto(report: DsnReport, perMessage: Fields | undefined): void {
+  if (!perMessage) return;
+  const envid = first(perMessage, 'original-envelope-id');
+  if (envid) report.envelopeId = envid;
+  const reporting = first(perMessage, 'reporting-mta');
+  if (reporting) report.reportingMta = typed(reporting).value;
+  const arrival = first(perMessage, 'arrival-date');
+  if (arrival) {
+    report.arrivalDate = arrival;
+    const ms = dateMs(arrival);
+    if (ms !== undefined) report.arrivalAt = ms;
+  }
 }
 
 function readReport(root: Entity): DsnReport {
@@ -383,12 +600,13 @@ function readReport(root: Entity): DsnReport {
   const groups = fieldGroups(statusPart.body);
   if (!groups || groups.length === 0) throw new Refused('malformed');
   const perMessage = isRecipientGroup(groups[0]) ? undefined : groups[0];
-  const recipientGroups = perMessage ? groups.slice(1) : groups;
+  // Groups without any recipient field after the first (an X- field on its own) are no recipients.
+  const recipientGroups = groups.filter((g) => g !== perMessage && isRecipientGroup(g));
   if (recipientGroups.length === 0) throw new Refused('malformed');
 
-  const notification = siblings.find(
-    (p) => p !== statusPart && p.type.startsWith('text/') && p.type !== 'text/rfc822-headers',
-  )?.body;
+  const notification = readNotification(
+    siblings.find((p) => p !== statusPart && p.type.startsWith('text/') && p.type !== 'text/rfc822-headers')?.body,
+  );
   const recipients: DsnRecipient[] = [];
   for (const group of recipientGroups) {
     const recipient = parseRecipient(group, notification);
@@ -398,28 +616,62 @@ function readReport(root: Entity): DsnReport {
   }
 
   const report: DsnReport = { recipients };
-  if (perMessage) {
-    const envid = first(perMessage, 'original-envelope-id');
-    if (envid) report.envelopeId = envid;
-    const reporting = first(perMessage, 'reporting-mta');
-    if (reporting) report.reportingMta = typed(reporting).value;
-    const arrival = first(perMessage, 'arrival-date');
-    if (arrival) {
-      report.arrivalDate = arrival;
-      const ms = dateMs(arrival);
-      if (ms !== undefined) report.arrivalAt = ms;
-    }
-  }
+  perMessageInto(report, perMessage);
   const messageId = returnedMessageId(siblings.find((p) => RETURNED_TYPES.has(p.type)));
   if (messageId) report.originalMessageId = messageId;
   return report;
+}
+
+/**
+ * The field groups of a report read out of plain text, where the MIME structure gave none: blocks
+ * of lines between blank lines (or part delimiters), a block with a recipient's address and its
+ * Action or Status is a recipient group, the nearest block before the first with Reporting-MTA,
+ * Arrival-Date or the like holds the per-message fields, and the first block after the last with
+ * a Message-ID is the returned message's header. Undefined when there is no recipient group, or
+ * when one of them cannot be read.
+ */
+function readReportFromText(text: string): DsnReport | undefined {
+  const groups = blocksOf(text, true).map(parseFields);
+  const recipientAt = groups.flatMap((g, i) => (g && isRecipientGroupInText(g) ? [i] : []));
+  if (recipientAt.length === 0) return undefined;
+  // As in a structured report, one unreadable recipient makes the whole text suspect.
+  if (groups.some((g) => g && (g.has('final-recipient') || g.has('original-recipient')) && !isRecipientGroupInText(g)))
+    return undefined;
+
+  const notification = readNotification(text);
+  const recipients: DsnRecipient[] = [];
+  for (const i of recipientAt) {
+    const recipient = parseRecipient(groups[i]!, notification);
+    if (!recipient) return undefined;
+    recipients.push(recipient);
+  }
+  const report: DsnReport = { recipients, readFrom: 'text' };
+  const before = groups.slice(0, recipientAt[0]).reverse();
+  perMessageInto(
+    report,
+    before.find((g): g is Fields => g !== undefined && isPerMessageGroup(g)),
+  );
+  const after = groups.slice(recipientAt[recipientAt.length - 1] + 1);
+  const messageId = after.find((g) => g?.has('message-id'))?.get('message-id')?.[0];
+  if (messageId) report.originalMessageId = messageId;
+  return report;
+}
+
+/** The decoded text leaves of a tree, in order: where a gateway may have put a report as text. */
+function textLeaves(entity: Entity): string[] {
+  if (entity.parts) return entity.parts.flatMap(textLeaves);
+  return entity.type.startsWith('text/') || STATUS_TYPES.has(entity.type) ? [entity.body] : [];
 }
 
 function byteLength(raw: string | Uint8Array): number {
   return typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.byteLength;
 }
 
-/** Parses a delivery status notification from the raw message. Never throws. */
+/**
+ * Parses a delivery status notification from the raw message. Never throws. The MIME structure
+ * is read first; only when it gives no readable report are the field groups looked for in the
+ * text (each decoded text part, then the whole message), see `DsnReport.readFrom`.
+ */
 export function parseDsn(raw: string | Buffer, options: DsnParseOptions = {}): DsnParseResult {
   try {
     const maxBytes = options.maxBytes ?? DEFAULT_DSN_MAX_BYTES;
@@ -428,12 +680,25 @@ export function parseDsn(raw: string | Buffer, options: DsnParseOptions = {}): D
     if (raw.length > maxBytes || byteLength(raw) > maxBytes) return { ok: false, error: 'too_large' };
     const text = (
       typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')
-    ).replace(/\r\n/g, '\n');
+    ).replace(/\r\n?/g, '\n');
     // An mbox separator line may precede the headers when the mail comes from a spool file.
     const entityText = text.startsWith('From ') ? text.slice(text.indexOf('\n') + 1) : text;
+    // A structure over the limits is refused as it is: the text is not searched either.
     const root = parseEntity(entityText, 0, { parts: MAX_PARTS });
-    if (!root) return { ok: false, error: 'not_a_report' };
-    return { ok: true, report: readReport(root) };
+    let refusal: DsnParseError = 'not_a_report';
+    if (root) {
+      try {
+        return { ok: true, report: readReport(root) };
+      } catch (err) {
+        if (!(err instanceof Refused)) throw err;
+        refusal = err.reason;
+      }
+    }
+    for (const candidate of [...(root ? textLeaves(root) : []), entityText]) {
+      const report = readReportFromText(candidate);
+      if (report) return { ok: true, report };
+    }
+    return { ok: false, error: refusal };
   } catch (err) {
     if (err instanceof Refused) return { ok: false, error: err.reason };
     // Nothing above should throw otherwise; if it does, the input is what is wrong.
@@ -460,7 +725,8 @@ const CODE_FOR_CLASS: Record<string, number> = { '2': 250, '4': 451, '5': 554 };
 /**
  * `smtp; 554 5.7.1 Service unavailable` (with or without the `smtp;` type, folded or not) and
  * the recipient's Status, as a reply `classifySmtpReply` can take. The stage is RCPT unless
- * known: most rejections in a report come from RCPT TO, and a relay reports what it saw.
+ * known: most rejections in a report come from RCPT TO, and a relay reports what it saw; such a
+ * guessed stage is marked `stageAssumed`, so that no rule takes it for the server's word.
  */
 export function smtpReplyFromDiagnostic(
   diagnosticCode: string | undefined,
@@ -485,6 +751,7 @@ export function smtpReplyFromDiagnostic(
   }
 
   const reply: DiagnosticReply = { code, text, stage: known.stage ?? 'RCPT', codeFrom };
+  if (!known.stage) reply.stageAssumed = true;
   // The server's own enhanced code wins; the Status only when it agrees on the class. Postfix, for
   // one, reports 4.0.0 for a 554 greeting it chose to retry, and that 4 is not the server's word.
   const enhanced = parseEnhancedCode(text) ?? (statusCode && code && statusCode[0] === String(code)[0] ? statusCode : undefined);

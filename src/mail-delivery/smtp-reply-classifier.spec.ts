@@ -297,6 +297,16 @@ const OWN_CASES: OwnCase[] = [
       '550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [AM4PEPF00027A5F.eurprd04.prod.outlook.com]',
     ),
   },
+  {
+    rule: 'ms.dbeb',
+    category: 'mailbox_unknown',
+    note: 'the same reply without the AS code (bounce archive)',
+    reply: r(
+      550,
+      'RCPT',
+      '550 5.4.1 [kijitora@example.org]: Recipient address rejected: Access denied [NEKOCHAN.cat-neko22.prod.protection.outlook.com]',
+    ),
+  },
 
   {
     rule: 'google.rate',
@@ -410,10 +420,26 @@ const OWN_CASES: OwnCase[] = [
     reply: r(450, 'RCPT', '450 4.7.1 Client host rejected: cannot find your reverse hostname, [198.51.100.9]'),
   },
   {
-    rule: 'text.sender-config',
+    rule: 'enhanced.sender-address',
     category: 'sender_config',
     note: 'our sender domain, not the recipient: not addressBad',
     reply: r(550, 'MAIL', '550 5.1.8 <noreply@stadt.example>: Sender address rejected: Domain not found'),
+  },
+  {
+    rule: 'enhanced.sender-address',
+    category: 'sender_config',
+    note: '"does not exist" is about the sender here (bounce archive, Sendmail)',
+    reply: r(
+      553,
+      'MAIL',
+      '553 5.1.8 <httpd@host1.mx.example.jp>... Domain of sender address httpd@host1.mx.example.jp does not exist',
+    ),
+  },
+  {
+    rule: 'text.sender-config',
+    category: 'sender_config',
+    note: 'RFC 7505, read by its words',
+    reply: r(550, 'MAIL', '550 5.7.27 Sender address has null MX'),
   },
   { rule: 'text.mailbox-full', category: 'mailbox_full', reply: r(552, 'RCPT', '552 5.2.2 <anna@example.net>: Mailbox full') },
   {
@@ -422,13 +448,74 @@ const OWN_CASES: OwnCase[] = [
     note: 'full beats the unknown-mailbox words',
     reply: r(550, 'RCPT', '550 Requested action not taken: mailbox unavailable (over quota)'),
   },
+  {
+    rule: 'text.mailbox-disabled',
+    category: 'unknown_permanent',
+    note: 'disabled, not gone: no verdict on the address',
+    reply: r(
+      550,
+      'RCPT',
+      '550-5.2.1 The email account that you tried to reach is disabled. Learn more at 550 5.2.1  https://support.google.com/mail/?p=DisabledUser - gsmtp',
+    ),
+  },
+  {
+    rule: 'stage.data-user-unknown',
+    category: 'content_reject',
+    note: 'a filter after DATA (bounce archive, a Japanese carrier)',
+    reply: r(550, 'DATA', '550 Unknown user kijitora@ntt.example.ne.jp'),
+  },
+  {
+    rule: 'stage.unplaced-user-unknown',
+    category: 'unknown_permanent',
+    note: 'from a report that does not say which command was answered',
+    reply: r(550, 'RCPT', '550 : User unknown', { stageAssumed: true }),
+  },
   { rule: 'text.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 No such user here') },
+  {
+    rule: 'text.mailbox-unknown',
+    category: 'mailbox_unknown',
+    note: 'a mailbox-address code keeps "user unknown" after DATA a verdict',
+    reply: r(550, 'DATA', '550 5.1.1 <filtered@example.com>... User unknown'),
+  },
+  {
+    rule: 'text.mailbox-unknown',
+    category: 'mailbox_unknown',
+    note: 'explicit words after DATA stay a verdict (bounce archive, Yahoo)',
+    reply: r(
+      554,
+      'DATA',
+      "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0] - mta1082.mail.ne1.yahoo.com",
+    ),
+  },
+  {
+    rule: 'text.mailbox-unknown',
+    category: 'mailbox_unknown',
+    note: 'RFC 3463 x.1.6, moved (bounce archive)',
+    reply: r(550, 'RCPT', '550 5.1.6 recipient no longer on server: kijitora@example.go.jp'),
+  },
+  { rule: 'text.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.4.4 Invalid domain') },
+  {
+    rule: 'text.mailbox-unknown',
+    category: 'mailbox_unknown',
+    note: 'the recipient domain has a null MX (bounce archive, Sendmail)',
+    reply: r(550, 'RCPT', '550 Host does not accept mail', { enhancedCode: '5.7.27' }),
+  },
   {
     rule: 'text.mailbox-unknown',
     category: 'mailbox_unknown',
     reply: r(550, 'RCPT', '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'),
   },
   { rule: 'text.content', category: 'content_reject', reply: r(554, 'DATA', '554 5.7.1 Message rejected: spam detected') },
+  {
+    rule: 'text.content',
+    category: 'content_reject',
+    note: "the recipient's own filter, under a 5.1.1 (bounce archive, Facebook)",
+    reply: r(
+      550,
+      'RCPT',
+      '550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences',
+    ),
+  },
   {
     rule: 'text.block',
     category: 'provider_block',
@@ -449,13 +536,19 @@ const OWN_CASES: OwnCase[] = [
 
   { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.1.1 Recipient rejected') },
   { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 5.1.10 Rejected') },
+  { rule: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', reply: r(551, 'RCPT', '551 5.1.6 Forwarded elsewhere') },
   {
     rule: 'enhanced.mailbox-unknown',
     category: 'mailbox_unknown',
     reply: r(550, 'RCPT', '550 5.1.2 Bad destination system address'),
   },
   { rule: 'enhanced.mailbox-full', category: 'mailbox_full', reply: r(452, 'RCPT', '452 4.2.2 Over limit') },
-  { rule: 'enhanced.sender-config', category: 'sender_config', reply: r(550, 'MAIL', '550 5.7.27 Sender address has null MX') },
+  {
+    rule: 'enhanced.sender-config',
+    category: 'sender_config',
+    note: 'synthetic (RFC 7372 5.7.22)',
+    reply: r(550, 'DATA', '550 5.7.22 Message rejected'),
+  },
   { rule: 'enhanced.content', category: 'content_reject', reply: r(552, 'DATA', '552 5.3.4 Error: message file too big') },
   { rule: 'enhanced.network', category: 'network', reply: r(451, 'RCPT', '451 4.4.1 No answer from host') },
   { rule: 'enhanced.policy', category: 'content_reject', reply: r(554, 'DATA', '554 5.7.0 Reject, id=12345-01') },
@@ -539,6 +632,24 @@ describe('temporary and addressBad', () => {
 
   it('marks the DBEB reply from Exchange Online as a bad address although its enhanced code is 5.4.1', () => {
     expect(classifySmtpReply(OWN_CASES.find((c) => c.rule === 'ms.dbeb')!.reply).addressBad).toBe(true);
+  });
+
+  it('does not mark the address bad for a disabled mailbox (RFC 3463 x.2.1), whatever the words', () => {
+    expect(classifySmtpReply(r(550, 'RCPT', '550 5.2.1 Mailbox disabled, not accepting messages')).addressBad).toBe(false);
+    expect(
+      classifySmtpReply(r(550, 'RCPT', '550-5.2.1 The email account that you tried to reach is inactive. For more')).addressBad,
+    ).toBe(false);
+  });
+
+  it('keeps "user unknown" after RCPT TO a bad address, and not after DATA or where a report does not say', () => {
+    const text = '550 5.2.1 <a@example.org>... User Unknown';
+    expect(classifySmtpReply(r(550, 'RCPT', text)).addressBad).toBe(true);
+    expect(classifySmtpReply(r(550, 'DATA', text)).addressBad).toBe(false);
+    expect(classifySmtpReply(r(550, 'RCPT', text, { stageAssumed: true })).addressBad).toBe(false);
+    // With a mailbox-address code the words are a verdict wherever they came.
+    expect(
+      classifySmtpReply(r(550, 'RCPT', '550 5.1.1 <a@example.org>... User Unknown', { stageAssumed: true })).addressBad,
+    ).toBe(true);
   });
 
   it('does not mark the address bad for a rejected sender domain', () => {

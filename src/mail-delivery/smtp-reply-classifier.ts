@@ -24,6 +24,11 @@ export interface SmtpReply {
   /** The whole reply, multi-line replies joined with a space as nodemailer's `err.response` shows them. */
   text: string;
   stage: SmtpStage;
+  /**
+   * The stage is a guess: a delivery report that does not say which command the server answered
+   * (its reply is taken as one to RCPT TO). Rules that need the stage do not count on it.
+   */
+  stageAssumed?: boolean;
   remoteHost?: string;
 }
 
@@ -78,10 +83,30 @@ const saysAny =
   (r: ReplyFacts): boolean =>
     patterns.some((pattern) => pattern.test(r.lower));
 
+/** The words for a mailbox or domain that does not exist (or no longer does), on lower-case text. */
+const MAILBOX_UNKNOWN_WORDS: ReadonlyArray<RegExp> = [
+  /user unknown|unknown (?:user|recipient|mailbox|local.?part)|(?:recipient|mailbox|address) unknown/,
+  /no such (?:user|mailbox|recipient|address|account)|(?:does ?n[o']t|not) exist|mailbox unavailable/,
+  /(?:mailbox|recipient|user|address) not found|invalid (?:recipient|mailbox)|not listed in (?:domino )?directory/,
+  /doesn't have an? .{0,30}account|host unknown|recipientnotfound/,
+  // RFC 3463 x.1.6, "destination mailbox has moved": the address is gone for good.
+  /no longer (?:on (?:this |the )?server|valid|exists?)|not our (?:user|customer)|user not local/,
+  // The recipient's domain: unknown, or declaring that it takes no mail (RFC 7505 null MX).
+  /host or domain name not found|domain not found|unrouteable address|invalid domain|no such domain/,
+  /illegal host\/domain|(?:host|domain) does not accept mail/,
+];
+const saysMailboxUnknown = (r: ReplyFacts): boolean => MAILBOX_UNKNOWN_WORDS.some((pattern) => pattern.test(r.lower));
+/** The bare idiom filtering gateways (and Japanese carriers, for their recipients' filters) answer with. */
+const USER_UNKNOWN_IDIOM = /user unknown|unknown user/;
+/** A mailbox-address code (RFC 3463 x.1.x), the only code that names the recipient's address itself. */
+const addressCode = (r: ReplyFacts): boolean => /^\d\.1\./.test(r.enhanced ?? '');
+
 /**
  * The rules, first match wins. Order: no reply at all, then provider-specific rules (a
- * provider's own reason code beats its prose), then generic text, then the enhanced status
- * code, then the basic reply code. Patterns run on lower-case text.
+ * provider's own reason code beats its prose), then the sender-address codes (x.1.7, x.1.8),
+ * then generic text (where the SMTP stage can take a "user unknown" out of the mailbox
+ * verdicts), then the enhanced status code, then the basic reply code. Patterns run on
+ * lower-case text.
  */
 export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   // Nothing came back from a server, so there is nothing else to read.
@@ -133,7 +158,14 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
         isMicrosoftBannedIpCode(r.enhanced)),
   },
   // Exchange Online's directory-based edge blocking: the recipient is not in the tenant's directory.
-  { id: 'ms.dbeb', category: 'mailbox_unknown', test: (r) => r.family === 'microsoft' && r.lower.includes('as(201806281)') },
+  // Its 5.4.1 "Recipient address rejected: Access denied" (with or without the AS code) says the same.
+  {
+    id: 'ms.dbeb',
+    category: 'mailbox_unknown',
+    test: (r) =>
+      r.family === 'microsoft' &&
+      (r.lower.includes('as(201806281)') || (r.enhanced === '5.4.1' && r.lower.includes('recipient address rejected'))),
+  },
 
   // Google (Gmail, Workspace)
   {
@@ -189,6 +221,10 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
       (/\((?:[a-z]+:)?bl\)/.test(r.lower) || (replyClass(r) === 5 && r.lower.includes('tosa@rx.t-online.de'))),
   },
 
+  // RFC 3463 x.1.7 and x.1.8 are about the sender's address: ours to fix, whatever the words
+  // ("553 5.1.8 … Domain of sender address … does not exist" is no verdict on the recipient).
+  { id: 'enhanced.sender-address', category: 'sender_config', test: (r) => detailIn(r, '1.7', '1.8') },
+
   // Generic text, most specific first.
   { id: 'text.greylist', category: 'greylist', test: says(/gr[ae]y-?list/) },
   // Our own relay's quota, not the receiver's: it has to be checked before the generic rate words.
@@ -219,7 +255,7 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
     category: 'sender_config',
     test: saysAny(
       /\bspf\b|dkim|dmarc|\bptr\b|reverse dns|reverse (?:hostname|lookup|mapping)|\brdns\b/,
-      /cannot find your (?:reverse )?hostname|\bhelo\b|sender address rejected|sender domain|sender verify/,
+      /cannot find your (?:reverse )?hostname|\bhelo\b|sender address|domain of sender|sender domain|sender verify/,
       /relay(?:ing)? (?:access )?denied|unauthenticated/,
     ),
   },
@@ -232,17 +268,27 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
       /out of storage|insufficient storage|mailbox size limit|storage allocation|postfach (?:ist )?voll/,
     ),
   },
+  // RFC 3463 x.2.1: the mailbox exists but is disabled or suspended (Gmail's "account … is
+  // disabled/inactive"). It may come back; no verdict on the address.
   {
-    id: 'text.mailbox-unknown',
-    category: 'mailbox_unknown',
-    test: saysAny(
-      /user unknown|unknown (?:user|recipient|mailbox|local.?part)|(?:recipient|mailbox|address) unknown/,
-      /no such (?:user|mailbox|recipient|address|account)|does ?n[o']t exist|mailbox unavailable/,
-      /(?:mailbox|recipient|user|address) not found|invalid (?:recipient|mailbox)|not listed in (?:domino )?directory/,
-      /(?:mailbox|account) (?:is )?(?:disabled|inactive|deactivated)|doesn't have an? .{0,30}account|host unknown/,
-      /host or domain name not found|domain not found|unrouteable address|recipientnotfound/,
-    ),
+    id: 'text.mailbox-disabled',
+    category: 'unknown_permanent',
+    test: says(/(?:mailbox|account)(?: that you tried to reach)? (?:is |has been )?(?:disabled|inactive|deactivated|suspended)/),
   },
+  // "User unknown" in reply to the end of DATA: the server took the recipient at RCPT TO, so a
+  // filter refused the message. Without a mailbox-address code (x.1.x) it is no verdict on the
+  // address; nor is it where a report does not say which command the words answered.
+  {
+    id: 'stage.data-user-unknown',
+    category: 'content_reject',
+    test: (r) => r.stage === 'DATA' && !addressCode(r) && USER_UNKNOWN_IDIOM.test(r.lower),
+  },
+  {
+    id: 'stage.unplaced-user-unknown',
+    category: 'unknown_permanent',
+    test: (r) => r.stageAssumed === true && !addressCode(r) && USER_UNKNOWN_IDIOM.test(r.lower),
+  },
+  { id: 'text.mailbox-unknown', category: 'mailbox_unknown', test: saysMailboxUnknown },
   // "spam" as a word, so "spamhaus" (a block list) is not read as content.
   {
     id: 'text.content',
@@ -250,6 +296,8 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
     test: saysAny(
       /\bspam\b|unsolicited|virus|malware|phish|content|suspicious|attachment|\bheaders?\b|rfc ?5322/,
       /message (?:is )?too (?:big|large)|message size exceeds/,
+      // The recipient's own filter settings (Facebook's RCP-P2 says so under a 5.1.1).
+      /recipient(?:'s)? preferences/,
     ),
   },
   {
@@ -278,7 +326,7 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   },
 
   // Enhanced status codes (RFC 3463, RFC 7372).
-  { id: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', test: (r) => detailIn(r, '1.1', '1.2', '1.3', '1.10', '2.1') },
+  { id: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', test: (r) => detailIn(r, '1.1', '1.2', '1.3', '1.6', '1.10') },
   { id: 'enhanced.mailbox-full', category: 'mailbox_full', test: (r) => detailIn(r, '2.2') },
   {
     id: 'enhanced.sender-config',
