@@ -557,12 +557,10 @@ describe('parseDsn on synthetic reports that must parse', () => {
       body += `Final-Recipient: rfc822; u${count}@example.org\nAction: failed\nStatus: 5.1.1\n\n`;
       count++;
     }
-    const started = Date.now();
+    // Reading the text once per recipient took tens of seconds (past the test's timeout); speed itself is not asserted here.
     const r = report(parseDsn(body));
     expect(r.recipients).toHaveLength(count);
     expect(r.recipients[count - 1].finalRecipient).toBe(`u${count - 1}@example.org`);
-    // A generous bound for a loaded machine; reading the text once per recipient took tens of seconds.
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('takes the configured size limit: exactly the limit is fine', () => {
