@@ -81,7 +81,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
 
   it('sends with a signed VERP envelope sender and asks for every report, success too', async () => {
     const sent = await bookAndSend('example.org');
-    expect(sent.returnPath).toMatch(/^bounces\+[0-9a-f]{32}\.[0-9a-f]{20}@bounce\.stadt\.example$/);
+    expect(sent.returnPath).toMatch(/^bounces\+[0-9a-f]{32}\.[0-9a-z]{3}\.[0-9a-f]{16}@bounce\.stadt\.example$/);
     const mail = relay.received.find((r) => r.to.includes(sent.email))!;
     expect(mail.dsn).toEqual({ ret: 'HDRS', envid: sent.outboxId, notify: ['SUCCESS', 'FAILURE', 'DELAY'] });
     const { rows } = await app.db.query(
@@ -299,7 +299,7 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
 
   it('refuses a forged bounce address at RCPT and records nothing', async () => {
     const sent = await bookAndSend('example.org');
-    const forged = sent.returnPath.replace(/\.[0-9a-f]{20}@/, '.0000000000aaaaaaaaaa@');
+    const forged = sent.returnPath.replace(/\.[0-9a-f]{16}@/, '.000000aaaaaaaaaa@');
     await expect(sendReport('failed-user-unknown.eml', sent, forged)).rejects.toThrow(/550/);
     expect(await state(sent.outboxId)).toBe('in_transit');
     expect(await events(sent.outboxId)).toEqual([]);
@@ -336,6 +336,61 @@ describe('delivery reports: DSNs at the bounce listener, signed webhook', () => 
     const after = (await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE unmatched_reason IS NOT NULL`))
       .rows[0].n;
     expect(after - before).toBe(3);
+    // Counted against the message, their text not kept (before: up to 64 KiB each, and no message).
+    const { rows } = await app.db.query(
+      `SELECT source, kind, unmatched_reason, raw FROM delivery_events WHERE message_id = $1 AND unmatched_reason IS NOT NULL`,
+      [sent.outboxId],
+    );
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.raw === null && r.kind === 'unparsed' && r.source === 'dsn')).toBe(true);
+  });
+
+  it('a bounce address expires: a report after its last valid day is refused at RCPT and records nothing', async () => {
+    const sent = await bookAndSend('example.org');
+    app.clock.advance({ days: 15 });
+    try {
+      await expect(sendReport('failed-user-unknown.eml', sent)).rejects.toThrow(/550.*expired/);
+    } finally {
+      app.clock.advance({ days: -15 });
+    }
+    expect(await state(sent.outboxId)).toBe('in_transit');
+    expect(await events(sent.outboxId)).toEqual([]);
+  });
+
+  it('the address of mail sent before addresses expired still works for VERP_VALID_DAYS after the message', async () => {
+    const sent = await bookAndSend('example.org');
+    const { SecretsService } = await import('../src/common/secrets.service');
+    const { createHmac } = await import('node:crypto');
+    const key = app.app.get(SecretsService).verpKey();
+    const sig = createHmac('sha256', key).update(sent.outboxId).digest('hex').slice(0, 20);
+    const legacy = { ...sent, returnPath: `bounces+${sent.outboxId.replace(/-/g, '')}.${sig}@bounce.stadt.example` };
+    app.clock.advance({ days: 15 });
+    try {
+      await expect(sendReport('failed-user-unknown.eml', legacy)).rejects.toThrow(/550.*expired/);
+    } finally {
+      app.clock.advance({ days: -15 });
+    }
+    await sendReport('failed-user-unknown.eml', legacy);
+    expect(await state(sent.outboxId)).toBe('bounced');
+  });
+
+  it('at most 20 reports per message by mail; the 21st is refused at RCPT', async () => {
+    const sent = await bookAndSend('example.org');
+    const transport = createTransport({ host: '127.0.0.1', port: bouncePort, ignoreTLS: true, pool: true, maxConnections: 1 });
+    try {
+      for (let i = 0; i < 20; i++)
+        await transport.sendMail({
+          envelope: { from: '', to: [sent.returnPath] },
+          raw: `Subject: Abwesend ${i}\r\n\r\nBin weg.\r\n`,
+        });
+      await expect(
+        transport.sendMail({ envelope: { from: '', to: [sent.returnPath] }, raw: 'Subject: noch eine\r\n\r\nx\r\n' }),
+      ).rejects.toThrow(/550.*enough reports/);
+    } finally {
+      transport.close();
+    }
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM delivery_events WHERE message_id = $1`, [sent.outboxId]);
+    expect(rows[0].n).toBe(20);
   });
 
   const sign = (body: string, secret = WEBHOOK_SECRET, skewSeconds = 0) => signedHeaders(secret, body, app.clock, skewSeconds);

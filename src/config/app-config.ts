@@ -219,6 +219,13 @@ export class EnvSchema {
   @Max(24 * 60)
   RELAY_TRANSIT_MINUTES = 30;
 
+  /** A bounce address (VERP) is valid this many days after the send; later reports are refused at RCPT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(7)
+  @Max(90)
+  VERP_VALID_DAYS = 14;
+
   /** Calling codes SMS may go to, comma separated (e.g. `49,43,41`). Default: Germany and the other EU states. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -376,6 +383,7 @@ export interface AppConfig {
   mailWebhookSecret?: string;
   mailTransport: 'relay' | 'direct';
   relayTransitMinutes: number;
+  verpValidDays: number;
   clockSkewMaxMs: number;
   databaseTimeouts: { connectMs: number; queryMs: number; idleInTransactionMs: number };
   requestTimeoutMs: number;
@@ -467,6 +475,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mailWebhookSecret: schema.MAIL_WEBHOOK_SECRET,
     mailTransport: schema.MAIL_TRANSPORT,
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
+    verpValidDays: schema.VERP_VALID_DAYS,
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     databaseTimeouts: {
       connectMs: schema.DB_CONNECT_TIMEOUT_MS,

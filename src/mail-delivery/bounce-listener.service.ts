@@ -3,9 +3,20 @@ import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DeliveryReportsService } from './delivery-reports.service';
+import { DeliveryReportsService, ReportAdmission } from './delivery-reports.service';
 import { DEFAULT_DSN_MAX_BYTES, parseDsn, smtpReplyForRecipient } from './dsn-parser';
 import { parseVerpAddress } from './verp';
+
+const MAX_RECIPIENTS_PER_REPORT = 5;
+
+const refusal = (text: string) => Object.assign(new Error(text), { responseCode: 550 });
+/** The answer to RCPT TO for each admission (undefined: accepted). */
+const REFUSALS: Record<ReportAdmission, Error | undefined> = {
+  ok: undefined,
+  expired: refusal('5.1.1 this bounce address has expired'),
+  enough: refusal('5.7.1 enough reports for this message'),
+  unknown: refusal('5.1.1 no such bounce address'),
+};
 
 /**
  * The inbound SMTP listener for delivery reports. Accepts mail only for valid, signed VERP
@@ -36,7 +47,13 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
       onRcptTo: (address, _session, callback) => {
         const parsed = parseVerpAddress(address.address, this.secrets.verpKey(), this.config.bounceDomain);
         if ('error' in parsed) return callback(Object.assign(new Error('5.1.1 no such bounce address'), { responseCode: 550 }));
-        return callback();
+        this.reports
+          .admitReport(parsed.messageId, parsed.validThrough)
+          .then((admission) => callback(REFUSALS[admission]))
+          .catch((err: Error) => {
+            this.logger.error(`bounce address not checked: ${err.message}`);
+            callback(Object.assign(new Error('4.3.0 try again later'), { responseCode: 451 }));
+          });
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
@@ -77,12 +94,13 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
   async handle(raw: Buffer, outboxIds: string[]): Promise<void> {
     const parsed = parseDsn(raw);
     if (!parsed.ok) {
-      // Kept for a human to read (an auto-reply, a broken report), never applied.
-      await this.reports.recordUnmatched('dsn', parsed.error, raw.toString('utf8').slice(0, 64 * 1024), null);
+      // An auto-reply or a broken report: counted against the message (and so limited), its text not kept.
+      await this.reports.recordUnmatched('dsn', parsed.error, undefined, outboxIds[0] ?? null);
       return;
     }
     for (const outboxId of outboxIds) {
-      for (const recipient of parsed.report.recipients) {
+      // A report about one message of ours names one recipient; a few more are tolerated, not thousands.
+      for (const recipient of parsed.report.recipients.slice(0, MAX_RECIPIENTS_PER_REPORT)) {
         await this.reports.applyReport({
           source: 'dsn',
           messageRef: { outboxId },

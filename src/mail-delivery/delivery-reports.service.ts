@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -43,6 +44,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * circuit, and a mail taken back while the circuit is open is held. The hold follows the mail
  * (the delivery listener), in the same transaction.
  */
+/** Reports one message may get by mail (delay warnings, a failure or a success: a handful in practice). */
+export const MAX_REPORTS_PER_MESSAGE = 20;
+
+export type ReportAdmission = 'ok' | 'expired' | 'enough' | 'unknown';
+
 @Injectable()
 export class DeliveryReportsService {
   constructor(
@@ -144,6 +150,22 @@ export class DeliveryReportsService {
       await this.outbox.recordReport(manager, { ...event, messageId: message.id, stateAfter: state ?? message.state });
       return { matched: true, stateAfter: state ?? message.state, category: classification?.category };
     });
+  }
+
+  /**
+   * Whether a report addressed to this message's bounce address is taken: not after the address's
+   * last valid day (for old addresses without one: VERP_VALID_DAYS after the message was queued),
+   * and not beyond MAX_REPORTS_PER_MESSAGE reports for one message.
+   */
+  async admitReport(messageId: string, validThrough?: Date): Promise<ReportAdmission> {
+    const now = this.clock.now();
+    const message = await this.outbox.reportAdmission(this.tx.manager, messageId);
+    if (!message) return 'unknown';
+    const lastDay = validThrough
+      ? DateTime.fromJSDate(validThrough, { zone: 'utc' })
+      : DateTime.fromJSDate(message.createdAt, { zone: 'utc' }).plus({ days: this.config.verpValidDays });
+    if (now >= lastDay.startOf('day').plus({ days: 1 })) return 'expired';
+    return message.reports >= MAX_REPORTS_PER_MESSAGE ? 'enough' : 'ok';
   }
 
   async recordUnmatched(

@@ -3,38 +3,55 @@ import { parseVerpAddress, verpAddress } from './verp';
 const SECRET = 'test-secret';
 const DOMAIN = 'bounce.holdfast.example';
 const ID = '3f1c2b9e-8a7d-4c6b-9e0f-1a2b3c4d5e6f';
-// HMAC-SHA256('test-secret', ID), computed outside node: printf '%s' "$ID" | openssl dgst -sha256 -hmac test-secret
+// The address of mail sent before addresses had an expiry day: HMAC-SHA256('test-secret', ID), computed
+// outside node: printf '%s' "$ID" | openssl dgst -sha256 -hmac test-secret (first 20 hex digits)
 const SIG = '2c5f2d048e2a559bd4a4';
 const ADDRESS = `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.${SIG}@${DOMAIN}`;
 
+// Valid through 2026-06-15 (UTC): day 20619 since 1970-01-01, "fwr" in base 36.
+const VALID_THROUGH = new Date('2026-06-15T17:30:00Z');
+// HMAC-SHA256('test-secret', ID + '.fwr'), computed outside node:
+// printf '%s' "$ID.fwr" | openssl dgst -sha256 -hmac test-secret (first 16 hex digits)
+const CURRENT = `bounces+3f1c2b9e8a7d4c6b9e0f1a2b3c4d5e6f.fwr.8d8433aff5d3ee3f@${DOMAIN}`;
+
 describe('verpAddress', () => {
-  it('builds bounces+<compact uuid>.<20 hex of the HMAC>@<domain>', () => {
-    expect(verpAddress(ID, SECRET, DOMAIN)).toBe(ADDRESS);
+  it('builds bounces+<compact uuid>.<last valid day, base 36>.<16 hex of the HMAC>@<domain>', () => {
+    expect(verpAddress(ID, SECRET, DOMAIN, VALID_THROUGH)).toBe(CURRENT);
   });
 
   it('stays within the 64 characters RFC 5321 allows a local part, in lower case only', () => {
-    const address = verpAddress(ID, SECRET, DOMAIN);
+    const address = verpAddress(ID, SECRET, DOMAIN, new Date('2199-12-31T00:00:00Z'));
     const local = address.slice(0, address.lastIndexOf('@'));
     expect(local.length).toBeLessThanOrEqual(64);
     expect(local).toBe(local.toLowerCase());
     expect(local).toMatch(/^[a-z0-9+.]+$/);
   });
 
-  it('gives one address for one message however the id and domain are written', () => {
-    expect(verpAddress(ID.toUpperCase(), SECRET, 'Bounce.Holdfast.Example.')).toBe(ADDRESS);
+  it('gives one address for one message and day however the id and domain are written', () => {
+    expect(verpAddress(ID.toUpperCase(), SECRET, 'Bounce.Holdfast.Example.', new Date('2026-06-15T00:00:00Z'))).toBe(CURRENT);
   });
 
   it('signs with the secret: another secret, another signature', () => {
-    expect(verpAddress(ID, 'other-secret', DOMAIN)).not.toBe(ADDRESS);
-    expect(verpAddress(ID, Buffer.from(SECRET), DOMAIN)).toBe(ADDRESS);
+    expect(verpAddress(ID, 'other-secret', DOMAIN, VALID_THROUGH)).not.toBe(CURRENT);
+    expect(verpAddress(ID, Buffer.from(SECRET), DOMAIN, VALID_THROUGH)).toBe(CURRENT);
+  });
+
+  it('reads back the message and the last valid day; a changed day breaks the signature', () => {
+    expect(parseVerpAddress(CURRENT, SECRET, DOMAIN)).toEqual({ messageId: ID, validThrough: new Date('2026-06-15T00:00:00Z') });
+    expect(parseVerpAddress(CURRENT.replace('.fwr.', '.fws.'), SECRET, DOMAIN)).toEqual({ error: 'bad_signature' });
+    // Mail sent before addresses had a day: still read, without one (the listener asks the message's age).
+    expect(parseVerpAddress(ADDRESS, SECRET, DOMAIN)).toEqual({ messageId: ID });
   });
 
   it.each<[string, () => string]>([
-    ['a message id that is not a UUID', () => verpAddress('12345', SECRET, DOMAIN)],
-    ['a UUID without hyphens (not how outbox ids are written)', () => verpAddress(ID.replace(/-/g, ''), SECRET, DOMAIN)],
-    ['an empty secret', () => verpAddress(ID, '', DOMAIN)],
-    ['an empty domain', () => verpAddress(ID, SECRET, '')],
-    ['a domain with an @', () => verpAddress(ID, SECRET, 'x@bounce.example')],
+    ['a message id that is not a UUID', () => verpAddress('12345', SECRET, DOMAIN, VALID_THROUGH)],
+    [
+      'a UUID without hyphens (not how outbox ids are written)',
+      () => verpAddress(ID.replace(/-/g, ''), SECRET, DOMAIN, VALID_THROUGH),
+    ],
+    ['an empty secret', () => verpAddress(ID, '', DOMAIN, VALID_THROUGH)],
+    ['an empty domain', () => verpAddress(ID, SECRET, '', VALID_THROUGH)],
+    ['a domain with an @', () => verpAddress(ID, SECRET, 'x@bounce.example', VALID_THROUGH)],
   ])('refuses %s', (_name, call) => {
     expect(call).toThrow(TypeError);
   });
@@ -48,7 +65,10 @@ describe('parseVerpAddress', () => {
     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
   ];
   it.each(ids)('round trip of %s', (id) => {
-    expect(parseVerpAddress(verpAddress(id, SECRET, DOMAIN), SECRET, DOMAIN)).toEqual({ messageId: id });
+    expect(parseVerpAddress(verpAddress(id, SECRET, DOMAIN, VALID_THROUGH), SECRET, DOMAIN)).toEqual({
+      messageId: id,
+      validThrough: new Date('2026-06-15T00:00:00Z'),
+    });
   });
 
   const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
@@ -121,12 +141,14 @@ describe('parseVerpAddress', () => {
   });
 
   it('refuses an address signed with another secret', () => {
-    expect(parseVerpAddress(verpAddress(ID, 'old-secret', DOMAIN), SECRET, DOMAIN)).toEqual({ error: 'bad_signature' });
+    expect(parseVerpAddress(verpAddress(ID, 'old-secret', DOMAIN, VALID_THROUGH), SECRET, DOMAIN)).toEqual({
+      error: 'bad_signature',
+    });
   });
 
   it('accepts addresses signed with any key of a rotation list, and none outside it', () => {
-    const oldAddress = verpAddress(ID, 'old-secret', DOMAIN);
-    expect(parseVerpAddress(oldAddress, [SECRET, 'old-secret'], DOMAIN)).toEqual({ messageId: ID });
+    const oldAddress = verpAddress(ID, 'old-secret', DOMAIN, VALID_THROUGH);
+    expect(parseVerpAddress(oldAddress, [SECRET, 'old-secret'], DOMAIN)).toMatchObject({ messageId: ID });
     expect(parseVerpAddress(ADDRESS, [SECRET, 'old-secret'], DOMAIN)).toEqual({ messageId: ID });
     expect(parseVerpAddress(oldAddress, [SECRET, 'older-secret'], DOMAIN)).toEqual({ error: 'bad_signature' });
   });

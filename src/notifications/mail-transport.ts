@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { SecretsService } from '../common/secrets.service';
+import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MX_RESOLVER } from '../mail-delivery/mx-resolver.token';
 import { domainOf, MxResolver } from '../mail-delivery/provider-families';
@@ -51,6 +52,7 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
     private readonly secrets: SecretsService,
     @Inject(MX_RESOLVER) private readonly mx: MxResolver,
     private readonly relayStatus: RelayStatusService,
+    private readonly clock: Clock,
   ) {
     if (config.mailTransport === 'direct') return;
     const url = config.smtpUrl ?? devSmtpUrl;
@@ -120,10 +122,16 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
       messageId: mail.messageId,
       headers: { 'Auto-Submitted': 'auto-generated' },
       // VERP: a bounce names the message it is about, signed so a forged one is refused.
-      envelope: { from: verpAddress(mail.outboxId, this.secrets.verpKey(), this.config.bounceDomain), to: [mail.to] },
+      envelope: { from: this.bounceAddress(mail.outboxId), to: [mail.to] },
       // Asked for only where the server offers DSN, with our id (ENVID) and only the headers back.
       dsn: { id: mail.outboxId, return: 'headers', notify, recipient: mail.to },
     };
+  }
+
+  /** The VERP sender: names the message, valid VERP_VALID_DAYS from now (relays give up after about 5). */
+  private bounceAddress(outboxId: string): string {
+    const validThrough = this.clock.now().plus({ days: this.config.verpValidDays }).toJSDate();
+    return verpAddress(outboxId, this.secrets.verpKey(), this.config.bounceDomain, validThrough);
   }
 
   private async sendDirect(mail: OutgoingMail, options: SendMailOptions): Promise<SmtpAcceptance> {

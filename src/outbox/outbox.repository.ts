@@ -835,6 +835,17 @@ export class OutboxRepository {
   }
 
   /** Every report is kept, matched or not, with its raw text (capped). */
+  /** What the bounce listener needs to admit a report about a message: its age and the reports it already has. */
+  reportAdmission(manager: EntityManager, messageId: string): Promise<{ createdAt: Date; reports: number } | undefined> {
+    return sqlOne(
+      manager,
+      `SELECT o.created_at AS "createdAt",
+              (SELECT count(*)::int FROM delivery_events e WHERE e.message_id = o.id AND e.source = 'dsn') AS reports
+         FROM outbox_messages o WHERE o.id = $1`,
+      [messageId],
+    );
+  }
+
   async recordReport(manager: EntityManager, event: DeliveryEventRecord): Promise<void> {
     await sql(
       manager,
