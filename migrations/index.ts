@@ -8,6 +8,7 @@ import { CommitWindow1764350000000 } from './1764350000000-CommitWindow';
 import { AddressKey1764360000000 } from './1764360000000-AddressKey';
 import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
 import { CodeTries1764380000000 } from './1764380000000-CodeTries';
+import { ScrubStoredSecrets1764390000000 } from './1764390000000-ScrubStoredSecrets';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddressKey1764360000000,
   LoginThrottle1764370000000,
   CodeTries1764380000000,
+  ScrubStoredSecrets1764390000000,
 ];

@@ -6,7 +6,7 @@ import { StaffService } from '../src/staff/staff.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
 import { GMX_IP_BLOCK } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
-import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
+import { http, startTestApp, TestApp, restoreClockAfterEach, confirmTokenOfQueued } from './support/test-app';
 
 describe("the clerks' review queue", () => {
   // The city relay; GMX and Web.de refuse our IP (554) until a test lets them through.
@@ -168,9 +168,7 @@ describe("the clerks' review queue", () => {
   });
 
   it('reinstates an expired booking with a new confirmation: the old link is dead, the new one confirms', async () => {
-    const oldMessage = (await app.db.query(`SELECT payload FROM outbox_messages WHERE booking_id = $1`, [lapsed.id])).rows[0]
-      .payload;
-    const oldToken = /token=([A-Za-z0-9_-]{43})/.exec(oldMessage.text)![1];
+    const oldToken = await confirmTokenOfQueued(app, lapsed.id);
     const res = await http(app, 'POST', `/api/v1/review/bookings/${lapsed.id}/reinstate`, {
       body: { reason: 'Bürger rief an, Mail kam nie an' },
       headers: as(clerk),

@@ -112,4 +112,45 @@ describe('migrations and entities', () => {
       await db.drop();
     }
   });
+
+  it('the scrub migration blanks old links and codes of settled bookings, keeps those of pending ones', async () => {
+    const db = await createTestDatabase();
+    const ds = new DataSource(dataSourceOptions(db.url, { entities: APP_ENTITIES }));
+    await ds.initialize();
+    try {
+      const [{ id: slotId, location_id: locationId }] = await ds.query(
+        `WITH l AS (INSERT INTO locations (name, address, time_zone) VALUES ('Amt', 'Weg 1', 'Europe/Berlin') RETURNING id),
+              s AS (INSERT INTO services (name, duration_minutes) VALUES ('Pass', 20) RETURNING id)
+         INSERT INTO slots (location_id, service_id, starts_at, ends_at, capacity)
+         SELECT l.id, s.id, now() + interval '1 day', now() + interval '1 day 20 minutes', 5 FROM l, s RETURNING id, location_id`,
+      );
+      const token = 'A'.repeat(43);
+      const old = (status: string, ref: string) =>
+        ds.query(
+          `WITH b AS (
+             INSERT INTO bookings (id, reference, slot_id, location_id, name, email, status, hold_until, created_at, hold_started_at, cancelled_at)
+             VALUES (gen_random_uuid(), $1::varchar, $2, $3, 'Alt', $1::text || '@example.org', $4::varchar, now(), now(), now(), CASE WHEN $4::text = 'cancelled' THEN now() END)
+             RETURNING id)
+           INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at)
+           SELECT gen_random_uuid(), b.id, 'booking_confirmation', 'email', 'x@example.org', gen_random_uuid()::text, $5::jsonb, 'bounced', now(), now() FROM b`,
+          [ref, slotId, locationId, status, JSON.stringify({ text: `Link: https://x/confirm?token=${token} Code 123456` })],
+        );
+      await old('cancelled', 'HF-AAAA-AAAA');
+      await old('pending', 'HF-BBBB-BBBB');
+      const { ScrubStoredSecrets1764390000000 } = await import('../migrations/1764390000000-ScrubStoredSecrets');
+      const runner = ds.createQueryRunner();
+      await new ScrubStoredSecrets1764390000000().up(runner);
+      await runner.release();
+      const rows = await ds.query(
+        `SELECT b.reference, o.payload->>'text' AS text FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id ORDER BY 1`,
+      );
+      expect(rows).toEqual([
+        { reference: 'HF-AAAA-AAAA', text: 'Link: https://x/confirm?token=[entfernt] Code [entfernt]' },
+        { reference: 'HF-BBBB-BBBB', text: `Link: https://x/confirm?token=${token} Code 123456` },
+      ]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { simpleParser } from 'mailparser';
 import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { citizen, createSlot } from './factories/scheduling.factory';
@@ -5,7 +6,7 @@ import { FakeSmsGateway } from './support/fake-sms-gateway';
 import { GMX_IP_BLOCK, USER_UNKNOWN } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { signedHeaders } from './support/webhook';
-import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
+import { confirmTokenOfQueued, http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 const SMS_SECRET = 'sms-webhook-secret-0123456789';
 const MAIL_SECRET = 'mail-webhook-secret-0123456789';
@@ -186,6 +187,31 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     expect(rows[0].phone).toBe('+4915123456789');
   });
 
+  it('no link token and no SMS code is stored: the outbox keeps placeholders, the mail and the SMS carry working secrets', async () => {
+    const b = await book('gmx.de', '+49 151 4444449');
+    const delivered = await book('example.org');
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    const [sms] = smsFor('+49 151 4444449');
+    const code = /Code (\d{6})/.exec(sms.text)![1];
+    const smsToken = /token=([A-Za-z0-9_-]{43})/.exec(sms.text)![1];
+    const mail = await simpleParser(relay.received.find((r) => r.to.includes(delivered.email))!.raw);
+    const mailToken = /token=([A-Za-z0-9_-]{43})/.exec(mail.text ?? '')![1];
+    const { rows } = await app.db.query(
+      `SELECT payload::text AS payload FROM outbox_messages WHERE booking_id = ANY($1::uuid[])`,
+      [[b.id, delivered.id]],
+    );
+    expect(rows).toHaveLength(3);
+    const stored = rows.map((r) => r.payload).join('\n');
+    // Before: the whole link and the code stood in the payload, readable in any backup.
+    for (const secret of [code, smsToken, mailToken]) expect(stored).not.toContain(secret);
+    expect(rows.every((r) => r.payload.includes('[[secret:confirm]]'))).toBe(true);
+    const ok = await http(app, 'POST', '/api/v1/confirmations', { body: { token: mailToken } });
+    expect([ok.status, ok.body.status]).toEqual([200, 'confirmed']);
+    const byCode = await http(app, 'POST', '/api/v1/confirmations', { body: { reference: b.reference, code } });
+    expect([byCode.status, byCode.body.status]).toEqual([200, 'confirmed']);
+  });
+
   const tryCode = (source: string, reference: string, code: string) =>
     http(app, 'POST', '/api/v1/confirmations', { body: { reference, code }, headers: { 'x-forwarded-for': source } });
 
@@ -262,8 +288,7 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
   it('change-email: the old link dies, the mail goes to the new address, the hold runs from its delivery', async () => {
     const b = await book('gmx.de');
     await dispatcher.dispatchOnce();
-    const old = (await app.db.query(`SELECT payload FROM outbox_messages WHERE booking_id = $1`, [b.id])).rows[0].payload.text;
-    const oldToken = /token=([A-Za-z0-9_-]{43})/.exec(old)![1];
+    const oldToken = await confirmTokenOfQueued(app, b.id);
     app.clock.advance({ minutes: 1 });
     const who = citizen();
     const newEmail = who.email.replace('example.org', 'posteo.de');

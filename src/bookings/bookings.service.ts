@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { normalisePhone } from '../common/phone';
 import { DomainError } from '../common/domain-error';
-import { newBookingReference, newSecretToken, sha256 } from '../common/ids';
+import { newBookingReference, sha256 } from '../common/ids';
 import { SecretsService } from '../common/secrets.service';
 import { isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -16,6 +16,7 @@ import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.r
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
 import { AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
+import { placeholder, secretSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
@@ -100,7 +101,9 @@ export class BookingsService {
     const id = randomUUID();
     const reference = newBookingReference();
     const holdUntil = initialHoldUntil(now, DateTime.fromJSDate(slot.startsAt), this.config.confirmWindowMinutes);
-    const confirmToken = newSecretToken();
+    // The token is derived at send time from this slot; the stored mail holds a placeholder.
+    const confirmSlot = secretSlot('token');
+    const confirmToken = this.secrets.messageSecret(confirmSlot);
     const mailId = randomUUID();
     const mail = renderConfirmationMail({
       name: input.name,
@@ -111,7 +114,7 @@ export class BookingsService {
       timeZone: slot.timeZone,
       slotStartsAt: slot.startsAt,
       holdUntil: holdUntil.toJSDate(),
-      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${confirmToken}`,
+      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
     });
     const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
     const written = await this.bookings.insertBookingWithinLimits(
@@ -132,7 +135,7 @@ export class BookingsService {
       {
         id: mailId,
         messageId: this.outbox.messageIdFor(mailId),
-        payload: { to: input.email, ...mail },
+        payload: { to: input.email, ...mail, secrets: { confirm: confirmSlot } },
         family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null,
       },
     );

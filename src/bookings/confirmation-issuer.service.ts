@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { newSecretToken, sha256 } from '../common/ids';
+import { sha256 } from '../common/ids';
+import { placeholder, secretSlot } from '../common/message-secrets';
+import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
@@ -18,6 +20,7 @@ export class ConfirmationIssuer {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly bookings: BookingsRepository,
+    private readonly secrets: SecretsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -25,8 +28,9 @@ export class ConfirmationIssuer {
   async issue(manager: EntityManager, booking: BookingRow, opts: { preface?: string } = {}): Promise<{ messageId: string }> {
     const now = this.clock.now().toJSDate();
     await this.bookings.revokeConfirmations(manager, booking.id, now);
-    const token = newSecretToken();
-    await this.bookings.insertToken(manager, booking.id, sha256(token), now);
+    // Derived at send time from this slot; the stored mail holds a placeholder (common/message-secrets.ts).
+    const slot = secretSlot('token');
+    await this.bookings.insertToken(manager, booking.id, sha256(this.secrets.messageSecret(slot)), now);
     const mail = renderConfirmationMail({
       name: booking.name,
       reference: booking.reference,
@@ -36,7 +40,7 @@ export class ConfirmationIssuer {
       timeZone: booking.timeZone,
       slotStartsAt: booking.slotStartsAt,
       holdUntil: booking.holdUntil,
-      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${token}`,
+      confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();
@@ -46,7 +50,7 @@ export class ConfirmationIssuer {
       kind: 'booking_confirmation',
       channel: 'email',
       recipient: booking.email,
-      payload: { to: booking.email, ...mail, text },
+      payload: { to: booking.email, ...mail, text, secrets: { confirm: slot } },
       family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,
       now,
     });

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { newSecretToken, sha256 } from '../common/ids';
+import { sha256 } from '../common/ids';
+import { placeholder, secretSlot } from '../common/message-secrets';
+import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingsRepository } from './bookings.repository';
@@ -26,6 +28,7 @@ export class SmsFallbackService {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly bookings: BookingsRepository,
+    private readonly secrets: SecretsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -65,20 +68,21 @@ export class SmsFallbackService {
     booking: { id: string; reference: string; phone: string; startsAt: Date; timeZone: string },
   ): Promise<void> {
     const now = this.clock.now().toJSDate();
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.bookings.setCode(manager, booking.id, codeHash(booking.id, code), now);
+    // Code and link are derived at send time from these slots; the stored SMS holds placeholders.
+    const codeSlot = secretSlot('code');
+    await this.bookings.setCode(manager, booking.id, codeHash(booking.id, this.secrets.messageSecret(codeSlot)), now);
     // A link of its own (the mail's token is only stored as a hash): both stay valid.
-    const token = newSecretToken();
-    await this.bookings.insertToken(manager, booking.id, sha256(token), now);
+    const linkSlot = secretSlot('token');
+    await this.bookings.insertToken(manager, booking.id, sha256(this.secrets.messageSecret(linkSlot)), now);
     const when = DateTime.fromJSDate(new Date(booking.startsAt)).setZone(booking.timeZone).toFormat('dd.MM. HH:mm');
-    const text = `Buergeramt: Termin ${when} Uhr (${booking.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${token} oder Code ${code} auf der Statusseite.`;
+    const text = `Buergeramt: Termin ${when} Uhr (${booking.reference}). Bitte bestaetigen: ${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')} oder Code ${placeholder('code')} auf der Statusseite.`;
     await this.outbox.enqueue(manager, {
       id: randomUUID(),
       bookingId: booking.id,
       kind: 'sms_confirmation',
       channel: 'sms',
       recipient: booking.phone,
-      payload: { to: booking.phone, subject: 'SMS', text },
+      payload: { to: booking.phone, subject: 'SMS', text, secrets: { confirm: linkSlot, code: codeSlot } },
       family: SMS_FAMILY,
       now,
     });

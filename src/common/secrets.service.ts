@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { hmacToken, safeEqual } from './ids';
+import type { SecretSlot } from './message-secrets';
 
 /**
  * The installation's secret for derived tokens (status tokens). APP_SECRET when given;
@@ -31,6 +32,17 @@ export class SecretsService implements OnModuleInit {
   /** The key that signs VERP bounce addresses, derived so it never equals another key. */
   verpKey(): string {
     return hmacToken(this.secret, 'verp', 'v1');
+  }
+
+  /**
+   * The secret a queued message's slot stands for: a link token (43 characters, as random ones)
+   * or a 6-digit SMS code, derived from the slot's nonce. The same at issue (its hash is stored)
+   * and at send time (it goes into the message); never stored itself.
+   */
+  messageSecret(slot: SecretSlot): string {
+    if (slot.kind === 'token') return hmacToken(this.secret, 'message-token:v1', slot.nonce);
+    const digest = createHmac('sha256', this.secret).update(`message-code:v1:${slot.nonce}`).digest();
+    return String(digest.readUIntBE(0, 6) % 1_000_000).padStart(6, '0');
   }
 
   statusToken(bookingId: string, version: number): string {

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { fillSecrets, SecretSlots } from '../common/message-secrets';
+import { SecretsService } from '../common/secrets.service';
 import { SmsGateway, SmsGatewayError } from '../sms/sms-gateway';
 import { MailTransport } from './mail-transport';
 import type { ClaimedMessage } from '../outbox/outbox.repository';
@@ -22,10 +24,16 @@ export interface NotificationChannel {
 
 @Injectable()
 export class EmailChannel implements NotificationChannel {
-  constructor(private readonly transport: MailTransport) {}
+  constructor(
+    private readonly transport: MailTransport,
+    private readonly secrets: SecretsService,
+  ) {}
 
   send(message: ClaimedMessage): Promise<Acceptance> {
-    return this.transport.send({ ...message.payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
+    const payload = fillSecrets(message.payload as typeof message.payload & { secrets?: SecretSlots }, (slot) =>
+      this.secrets.messageSecret(slot),
+    );
+    return this.transport.send({ ...payload, to: message.recipient, messageId: message.messageId, outboxId: message.id });
   }
 
   classify(err: unknown): SendVerdict {
@@ -35,10 +43,16 @@ export class EmailChannel implements NotificationChannel {
 
 @Injectable()
 export class SmsChannel implements NotificationChannel {
-  constructor(private readonly gateway: SmsGateway) {}
+  constructor(
+    private readonly gateway: SmsGateway,
+    private readonly secrets: SecretsService,
+  ) {}
 
   async send(message: ClaimedMessage): Promise<Acceptance> {
-    const sent = await this.gateway.send({ to: message.recipient, text: message.payload.text, reference: message.id });
+    const { text } = fillSecrets(message.payload as typeof message.payload & { secrets?: SecretSlots }, (slot) =>
+      this.secrets.messageSecret(slot),
+    );
+    const sent = await this.gateway.send({ to: message.recipient, text, reference: message.id });
     return {
       replyCode: sent.status,
       reply: `accepted by the SMS gateway${sent.id ? ` as ${sent.id}` : ''}`,

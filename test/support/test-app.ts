@@ -120,3 +120,16 @@ export class RecordingLogger implements LoggerService {
     this.keep('verbose', message, params);
   }
 }
+
+/**
+ * The confirmation token of a booking's first queued mail, as the mail carries it: the stored
+ * payload has only a placeholder and the slot it is derived from (src/common/message-secrets.ts).
+ */
+export async function confirmTokenOfQueued(app: TestApp, bookingId: string): Promise<string> {
+  const { SecretsService } = await import('../../src/common/secrets.service');
+  const { rows } = await app.db.query(
+    `SELECT payload FROM outbox_messages WHERE booking_id = $1 AND channel = 'email' ORDER BY created_at LIMIT 1`,
+    [bookingId],
+  );
+  return app.app.get(SecretsService).messageSecret(rows[0].payload.secrets.confirm);
+}
