@@ -297,6 +297,10 @@ export class EnvSchema {
   @Max(65535)
   DIRECT_SMTP_PORT = 25;
 
+  /** Direct delivery: when an MX lookup fails, this domain is looked up too; if it fails as well, our resolver is down (not the recipient's DNS). */
+  @Matches(/^[a-z0-9.-]+$/i)
+  DNS_CANARY_DOMAIN = 'gmail.com';
+
   /** Our name in EHLO for direct delivery; it should match the sending IP's reverse DNS. Default: BOUNCE_DOMAIN. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -393,6 +397,7 @@ export interface AppConfig {
   trustProxy: boolean | number | string[];
   directSmtpPort: number;
   heloName: string;
+  dnsCanaryDomain: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
   smsGatewayUrl?: string;
   smsGatewayToken?: string;
@@ -490,6 +495,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: trustProxyOf(schema.TRUST_PROXY),
     directSmtpPort: schema.DIRECT_SMTP_PORT,
     heloName: schema.HELO_NAME ?? bounceDomain,
+    dnsCanaryDomain: schema.DNS_CANARY_DOMAIN,
     dkim: dkimConfig(schema),
     smsGatewayUrl: schema.SMS_GATEWAY_URL,
     smsGatewayToken: schema.SMS_GATEWAY_TOKEN,

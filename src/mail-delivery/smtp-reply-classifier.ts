@@ -495,6 +495,7 @@ const NETWORK_ERROR_CODES = new Set([
   'ETIMEDOUT',
   'ESOCKET',
   'EDNS',
+  'ERESOLVER',
   'ETLS',
   'EPROXY',
   'ECONNREFUSED',

@@ -10,7 +10,7 @@ import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.serv
 import { ProviderFamilyResolver } from '../mail-delivery/provider-families';
 import { SLOW_FLOOR_MINUTES } from '../mail-delivery/relay-reports';
 import { RelayStatusService } from '../mail-delivery/relay-status.service';
-import { acceptanceOf, circuitEventOfRefusal, outcomeOfRefusal, relayUnreachable, SendVerdict } from './send-outcome';
+import { acceptanceOf, circuitEventOfRefusal, ourSideDown, outcomeOfRefusal, SendVerdict } from './send-outcome';
 import { OUR_RELAY_CIRCUIT } from '../outbox/outbox-states';
 import { Acceptance, EmailChannel, NotificationChannel, SmsChannel } from './channel';
 import { WorkerLoop } from '../common/worker-loop';
@@ -336,8 +336,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.circuits.applyEvent(manager, OUR_RELAY_CIRCUIT, { type: 'probe_result', messageId: message.id, ok: true, at });
   }
 
+  /** Mail that needs our sending path (the relay, or in direct mode our DNS resolver): the our-relay circuit's concern. */
   private throughOurRelay(message: ClaimedMessage): boolean {
-    return message.channel === 'email' && this.config.mailMode === 'relay';
+    return message.channel === 'email' && this.config.mailMode !== 'development';
   }
 
   /**
@@ -362,7 +363,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         ? { type: 'probe_result', messageId: message.id, ok: false, category: 'provider_block', at }
         : { type: 'reply', category: 'provider_block', at },
     );
-    this.logger.warn(`our relay is not reachable (${verdict.errorCode ?? 'no answer'}): sending paused until it answers`);
+    const what = this.config.mailMode === 'direct' ? 'our DNS resolver does not answer' : 'our relay is not reachable';
+    this.logger.warn(`${what} (${verdict.errorCode ?? 'no answer'}): sending paused until it answers`);
     return {
       outcome: 'deferred',
       startedAt,
@@ -383,7 +385,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     verdict: SendVerdict,
     startedAt: Date,
   ): Promise<AttemptResult> {
-    if (this.throughOurRelay(message) && relayUnreachable(verdict)) return this.relayOutage(manager, message, verdict, startedAt);
+    if (this.throughOurRelay(message) && ourSideDown(this.config.mailMode, verdict))
+      return this.relayOutage(manager, message, verdict, startedAt);
     if (message.isProbe && verdict.replyCode !== null) await this.relayAnswered(manager, message, this.clock.now().toMillis());
     const finishedAt = this.clock.now();
     const event = circuitEventOfRefusal(verdict, message, finishedAt.toMillis());

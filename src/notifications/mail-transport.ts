@@ -31,6 +31,9 @@ export interface SmtpAcceptance {
 }
 
 /** Errors where the host never answered: the next MX host is tried. A reply from an MX is final. */
+/** Resolver errors that say nothing about the domain: no answer, refused, server failure. */
+const RESOLVER_TROUBLE = new Set(['ETIMEOUT', 'ECONNREFUSED', 'ESERVFAIL', 'EREFUSED', 'EAI_AGAIN', 'ECANCELLED', 'ECONNRESET']);
+
 const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 const MAX_MX_HOSTS = 5;
 
@@ -136,17 +139,7 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
 
   private async sendDirect(mail: OutgoingMail, options: SendMailOptions): Promise<SmtpAcceptance> {
     const domain = domainOf(mail.to);
-    let hosts: string[];
-    try {
-      const records = await this.mx.resolveMx(domain);
-      // No MX: the domain itself is the mail host (RFC 5321, 5.1).
-      hosts = records.length ? [...records].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) : [domain];
-    } catch (err) {
-      throw Object.assign(new Error(`MX lookup for ${domain} failed: ${(err as Error).message}`), {
-        code: 'EDNS',
-        command: 'CONN',
-      });
-    }
+    const hosts = await this.mailHosts(domain);
     let lastError: unknown;
     for (const host of hosts.slice(0, MAX_MX_HOSTS)) {
       try {
@@ -160,6 +153,37 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     throw lastError;
+  }
+
+  /**
+   * The domain's MX hosts by priority; none (or no MX record at all): the domain itself (RFC 5321,
+   * 5.1). A lookup that fails because a resolver does not answer is tried once more for the canary
+   * domain: when that fails too, our own resolver is down (ERESOLVER: not the recipient's fault,
+   * the dispatcher pauses sending like for an unreachable relay); else the recipient's DNS is (EDNS).
+   */
+  private async mailHosts(domain: string): Promise<string[]> {
+    let records: Array<{ exchange: string; priority: number }>;
+    try {
+      records = await this.mx.resolveMx(domain);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code === 'ENODATA') return [domain];
+      const failed = (what: string, errorCode: 'EDNS' | 'ERESOLVER') =>
+        Object.assign(new Error(`${what}: ${(err as Error).message}`), { code: errorCode, command: 'CONN' });
+      if (RESOLVER_TROUBLE.has(code) && !(await this.resolverAnswers()))
+        throw failed(`our DNS resolver does not answer (MX of ${domain}, and of ${this.config.dnsCanaryDomain})`, 'ERESOLVER');
+      throw failed(`MX lookup for ${domain} failed`, 'EDNS');
+    }
+    return records.length ? [...records].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) : [domain];
+  }
+
+  private async resolverAnswers(): Promise<boolean> {
+    try {
+      await this.mx.resolveMx(this.config.dnsCanaryDomain);
+      return true;
+    } catch (err) {
+      return !RESOLVER_TROUBLE.has((err as { code?: string }).code ?? '');
+    }
   }
 
   private pool(host: string): Transporter {

@@ -1,5 +1,12 @@
 import type { ReplyCategory } from '../mail-delivery/smtp-reply-classifier';
-import { acceptanceOf, circuitEventOfRefusal, classifySendError, FailedSendOutcome, outcomeOfRefusal } from './send-outcome';
+import {
+  acceptanceOf,
+  circuitEventOfRefusal,
+  classifySendError,
+  FailedSendOutcome,
+  outcomeOfRefusal,
+  ourSideDown,
+} from './send-outcome';
 
 const smtpError = (responseCode: number, response: string, command = 'RCPT TO') =>
   Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), {
@@ -151,5 +158,19 @@ describe('acceptanceOf: what a 250 makes of a message', () => {
     ],
   ])('%s', (_name, acceptance, minutes, expected) => {
     expect(acceptanceOf(acceptance, minutes)).toEqual(expected);
+  });
+});
+
+describe('ourSideDown', () => {
+  const network = { replyCode: null, category: 'network' as const };
+  it('relay mode: any failure before an SMTP answer is our relay being down', () => {
+    expect(ourSideDown('relay', { ...network, errorCode: 'ECONNREFUSED' })).toBe(true);
+    expect(ourSideDown('relay', { replyCode: 421, category: 'rate_limit', errorCode: null })).toBe(false);
+  });
+  it("direct mode: only our resolver not answering; an MX that is down or a domain's broken DNS is the recipient's side", () => {
+    expect(ourSideDown('direct', { ...network, errorCode: 'ERESOLVER' })).toBe(true);
+    expect(ourSideDown('direct', { ...network, errorCode: 'EDNS' })).toBe(false);
+    expect(ourSideDown('direct', { ...network, errorCode: 'ECONNREFUSED' })).toBe(false);
+    expect(ourSideDown('development', { ...network, errorCode: 'ERESOLVER' })).toBe(false);
   });
 });

@@ -97,3 +97,15 @@ export function acceptanceOf(
 export function relayUnreachable(verdict: Pick<SendVerdict, 'replyCode' | 'category'>): boolean {
   return verdict.replyCode === null && verdict.category === 'network';
 }
+
+/**
+ * Whether our own side failed the send, not the recipient's: our relay unreachable (relay mode),
+ * or our DNS resolver not answering (direct mode). Pure.
+ */
+export function ourSideDown(
+  mode: 'relay' | 'direct' | 'development',
+  verdict: Pick<SendVerdict, 'replyCode' | 'category' | 'errorCode'>,
+): boolean {
+  if (mode === 'relay') return relayUnreachable(verdict);
+  return mode === 'direct' && verdict.errorCode === 'ERESOLVER';
+}

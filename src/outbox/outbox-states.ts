@@ -81,8 +81,9 @@ export const UNDELIVERED = OUTBOX_STATES.filter((s) => !isDeliveredMailState(s) 
 export const STUCK = ['held_provider_blocked', 'delayed', 'bounced', 'failed'] as const satisfies readonly OutboxState[];
 
 /**
- * The circuit of our own relay (relay mode): open while it cannot be reached. It is kept with the
- * provider families' circuits, but no message belongs to it; while it is open nothing is claimed.
+ * The circuit of our own sending path: our relay (relay mode) or our DNS resolver (direct mode),
+ * open while it cannot be reached. It is kept with the provider families' circuits, but no
+ * message belongs to it; while it is open nothing is claimed.
  */
 export const OUR_RELAY_CIRCUIT = 'our-relay';
 
