@@ -527,6 +527,31 @@ describe('parseDsn on synthetic reports that must parse', () => {
       },
     },
     {
+      name: 'a Diagnostic-Code in ISO-2022-JP (Domino in Japanese): decoded',
+      raw: () =>
+        dsn(
+          `${PER_MESSAGE}\n\nFinal-Recipient: rfc822;a@example.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: X-Notes; \x1b$B%f!<%6!<\x1b(BNeko (a@example.org) \x1b$B$O\x1b(B Domino \x1b$B%G%#%l%/%H%j$K$O8+$D$+$j$^$;$s!#\x1b(B`,
+        ),
+      check: (r) => {
+        expect(r.recipients[0]).toMatchObject({
+          diagnosticType: 'x-notes',
+          diagnosticCode: 'ユーザーNeko (a@example.org) は Domino ディレクトリには見つかりません。',
+        });
+        expect(classifySmtpReply(smtpReplyForRecipient(r.recipients[0]))).toMatchObject({
+          category: 'mailbox_unknown',
+          addressBad: true,
+        });
+      },
+    },
+    {
+      name: 'a Diagnostic-Code with an escape but 8-bit text too is no ISO-2022-JP: kept as it is',
+      raw: () =>
+        dsn(
+          `${PER_MESSAGE}\n\nFinal-Recipient: rfc822;a@example.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 \x1b$B Benutzer unbekannt: Müller`,
+        ),
+      check: (r) => expect(r.recipients[0].diagnosticCode).toBe('550 \x1b$B Benutzer unbekannt: Müller'),
+    },
+    {
       name: 'a report in a quoted-printable text part (Amazon WorkMail)',
       raw: () =>
         mail(
@@ -797,6 +822,18 @@ describe('smtpReplyFromDiagnostic', () => {
       expected: { code: 451, codeFrom: 'status' },
     },
     {
+      name: "a local delivery program's output (x-unix) is marked as such",
+      diagnostic: 'x-unix; procmail: Couldn\'t create "/var/spool/mail/neko" id: r.example.org: No such user',
+      status: '5.1.1',
+      expected: { code: 554, enhancedCode: '5.1.1', codeFrom: 'status', localProgram: true, stageAssumed: true },
+    },
+    {
+      name: "a server's reply is not",
+      diagnostic: 'smtp; 550 5.1.1 No such user',
+      status: '5.1.1',
+      expected: { localProgram: undefined },
+    },
+    {
       name: 'no diagnostic, only a status',
       diagnostic: undefined,
       status: '4.4.7',
@@ -852,6 +889,14 @@ describe('smtpReplyFromDiagnostic', () => {
       status: '5.4.4',
       category: 'mailbox_unknown',
       addressBad: true,
+      temporary: false,
+    },
+    {
+      name: 'a local program\'s "No such user" under Postfix\'s 5.1.1 for its exit status is no verdict on the address',
+      diagnostic: 'x-unix; procmail: Couldn\'t create "/var/spool/mail/neko" id: r.example.org: No such user',
+      status: '5.1.1',
+      category: 'unknown_permanent',
+      addressBad: false,
       temporary: false,
     },
     {

@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { DateTime } from 'luxon';
 import { parseEnhancedCode, SmtpReply, SmtpStage } from './smtp-reply-classifier';
 
@@ -26,7 +27,10 @@ export interface DsnRecipient {
   status: string;
   /** Type of the Diagnostic-Code, lower-case, e.g. 'smtp' or 'x-postfix'. */
   diagnosticType?: string;
-  /** Diagnostic-Code without its type, folded lines joined with one space, e.g. '550 5.1.1 <x@y>: User unknown'. */
+  /**
+   * Diagnostic-Code without its type, folded lines joined with one space, e.g. '550 5.1.1 <x@y>:
+   * User unknown'; written in ISO-2022-JP (its escape sequences say so), decoded.
+   */
   diagnosticCode?: string;
   /** Host name from Remote-MTA, without its type. */
   remoteMta?: string;
@@ -478,6 +482,23 @@ function statusFromDiagnostic(diagnostic: string | undefined): string | undefine
   return reply ? `${reply[1]}.0.0` : undefined;
 }
 
+/** ISO-2022-JP (RFC 1468) announces itself by its escape sequences: Japanese MTAs write 7-bit diagnostics in it. */
+const ISO_2022_JP_ESCAPE = /\x1b(?:\$[@B]|\([BJ])/;
+let iso2022jp: TextDecoder | null | undefined;
+
+/** A field value in ISO-2022-JP, decoded; anything else (or a Node without the decoder) as it is. */
+function decodeIso2022Jp(value: string | undefined): string | undefined {
+  if (value === undefined || !ISO_2022_JP_ESCAPE.test(value) || /[^\x00-\x7f]/.test(value)) return value;
+  if (iso2022jp === undefined) {
+    try {
+      iso2022jp = new TextDecoder('iso-2022-jp');
+    } catch {
+      iso2022jp = null;
+    }
+  }
+  return iso2022jp ? iso2022jp.decode(Buffer.from(value, 'latin1')) : value;
+}
+
 function parseRecipient(group: Fields, notification: Notification): DsnRecipient | undefined {
   const inferred: DsnInferredField[] = [];
   let final = first(group, 'final-recipient');
@@ -497,7 +518,7 @@ function parseRecipient(group: Fields, notification: Notification): DsnRecipient
     inferred.push('finalRecipientType');
   }
 
-  const diagnostic = first(group, 'diagnostic-code');
+  const diagnostic = decodeIso2022Jp(first(group, 'diagnostic-code'));
   const statusField = first(group, 'status');
   let status = parseStatus(statusField);
   // A Status that is there but no status code makes the group suspect; an empty one is only missing.
@@ -752,6 +773,8 @@ export function smtpReplyFromDiagnostic(
 
   const reply: DiagnosticReply = { code, text, stage: known.stage ?? 'RCPT', codeFrom };
   if (!known.stage) reply.stageAssumed = true;
+  // Postfix's and Sendmail's type for what a local delivery program (procmail, a pipe) printed.
+  if (type === 'x-unix') reply.localProgram = true;
   // The server's own enhanced code wins; the Status only when it agrees on the class. Postfix, for
   // one, reports 4.0.0 for a 554 greeting it chose to retry, and that 4 is not the server's word.
   const enhanced = parseEnhancedCode(text) ?? (statusCode && code && statusCode[0] === String(code)[0] ? statusCode : undefined);

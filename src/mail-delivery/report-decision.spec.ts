@@ -85,6 +85,42 @@ describe('moveForReport: where a delivery report moves a mail', () => {
       move('failed'),
     ],
     ['no status, no category: failed', byMx, { action: 'failed' }, move('failed')],
+    [
+      'no diagnostic at all, a status that names the address (host unknown): bounced',
+      mail('in_transit'),
+      { action: 'failed', status: '5.1.2' },
+      move('bounced'),
+    ],
+    [
+      'no diagnostic at all, an unspecific status: failed',
+      mail('in_transit'),
+      { action: 'failed', status: '5.0.0' },
+      move('failed'),
+    ],
+    [
+      'no diagnostic at all, a status about the mailbox, not the address (5.2.1 disabled): failed',
+      mail('in_transit'),
+      { action: 'failed', status: '5.2.1' },
+      move('failed'),
+    ],
+    [
+      'no diagnostic at all, a 4.1.1: taken back, not bounced',
+      mail('in_transit'),
+      { action: 'failed', status: '4.1.1' },
+      move('deferred'),
+    ],
+    [
+      "a diagnostic the classifier took as no verdict outweighs the status (a local program's words under 5.1.1)",
+      mail('in_transit'),
+      { action: 'failed', status: '5.1.1', category: 'unknown_permanent', temporary: false },
+      move('failed'),
+    ],
+    [
+      'a delay report with a 5.1.1 status stays a delay',
+      mail('in_transit'),
+      { action: 'delayed', status: '5.1.1' },
+      move('delayed'),
+    ],
   ];
   it.each(cases)('%s', (_name, current, facts, expected) => {
     expect(moveForReport(current, facts)).toEqual(expected);

@@ -1,5 +1,5 @@
 import type { DeliveryEvidence, OutboxState } from '../outbox/outbox-states';
-import type { ReplyCategory } from './smtp-reply-classifier';
+import { statusNamesBadAddress, type ReplyCategory } from './smtp-reply-classifier';
 
 /** What a relay or mail service says happened to a mail after it took it. */
 export type ReportAction = 'delivered' | 'relayed' | 'delayed' | 'failed' | 'expanded';
@@ -42,7 +42,10 @@ const NOTHING: ReportMove = { state: null, delivered: false };
  *   only assumed delivered (the transit rule) takes the real, later moment.
  * - A delay report makes it undelivered, even after an MX's 250 (a gateway behind it can queue).
  * - A failure with a 4.x.x status, or for a provider block, rate limit or greylisting, means the
- *   relay gave up on a temporary condition: taken back. Only a verdict on the mailbox bounces it.
+ *   relay gave up on a temporary condition: taken back. Only a verdict on the mailbox bounces it:
+ *   the classifier's, or, for a failure without any diagnostic (nothing classified), a Status
+ *   that names the address as bad (5.1.1, 5.1.2, 5.1.3, 5.1.6, 5.1.10), the reporting MTA's own
+ *   and only word on it.
  */
 export function moveForReport(current: ReportedMail, report: ReportFacts): ReportMove {
   if (current.state !== 'in_transit' && current.state !== 'accepted' && current.state !== 'delayed') return NOTHING;
@@ -58,6 +61,7 @@ export function moveForReport(current: ReportedMail, report: ReportFacts): Repor
     case 'failed': {
       const statusClass = report.status?.charAt(0);
       if (report.category === 'mailbox_unknown' && statusClass !== '4') return { state: 'bounced', delivered: false };
+      if (report.category === undefined && statusNamesBadAddress(report.status)) return { state: 'bounced', delivered: false };
       const temporaryCondition =
         statusClass === '4' ||
         report.temporary ||

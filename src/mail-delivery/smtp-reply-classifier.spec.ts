@@ -9,6 +9,7 @@ import {
   replyFromNodemailerError,
   SmtpReply,
   SmtpStage,
+  statusNamesBadAddress,
 } from './smtp-reply-classifier';
 
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +460,30 @@ const OWN_CASES: OwnCase[] = [
     ),
   },
   {
+    rule: 'au.recipient-filter',
+    category: 'content_reject',
+    note: "au's DATA form, the address left empty, under the code Exchange derived from it (bounce archive)",
+    reply: r(550, 'RCPT', '550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 : User unknown', {
+      stageAssumed: true,
+      remoteHost: 'msmx.au.com',
+    }),
+  },
+  {
+    rule: 'au.recipient-filter',
+    category: 'content_reject',
+    note: 'au named by its host only (bounce archive, Gmail relaying)',
+    reply: r(550, 'RCPT', '550 : User unknown', {
+      stageAssumed: true,
+      remoteHost: 'lsean.ezweb.ne.jp. (27.85.176.228, the server for the domain ezweb.ne.jp.)',
+    }),
+  },
+  {
+    rule: 'au.unknown-mailbox',
+    category: 'mailbox_unknown',
+    note: "au's RCPT TO form names the address: a verdict where the report does not say the command (bounce archive)",
+    reply: r(550, 'RCPT', '550 <otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp>: User unknown', { stageAssumed: true }),
+  },
+  {
     rule: 'stage.data-user-unknown',
     category: 'content_reject',
     note: 'a filter after DATA (bounce archive, a Japanese carrier)',
@@ -470,7 +495,31 @@ const OWN_CASES: OwnCase[] = [
     note: 'from a report that does not say which command was answered',
     reply: r(550, 'RCPT', '550 : User unknown', { stageAssumed: true }),
   },
+  {
+    rule: 'local.program-output',
+    category: 'unknown_permanent',
+    note: "procmail's own failure under Postfix's 5.1.1 for its exit status (bounce archive)",
+    reply: r(554, 'RCPT', 'procmail: Couldn\'t create "/var/spool/mail/neko" id: r.example.org: No such user', {
+      enhancedCode: '5.1.1',
+      stageAssumed: true,
+      localProgram: true,
+    }),
+  },
+  {
+    rule: 'local.program-output',
+    category: 'unknown_permanent',
+    note: 'synthetic: only the exit status, mapped to 5.1.1',
+    reply: r(554, 'RCPT', '67', { enhancedCode: '5.1.1', stageAssumed: true, localProgram: true }),
+  },
   { rule: 'text.mailbox-unknown', category: 'mailbox_unknown', reply: r(550, 'RCPT', '550 No such user here') },
+  {
+    rule: 'text.mailbox-unknown',
+    category: 'mailbox_unknown',
+    note: 'Domino in Japanese: not found in the Domino directory (bounce archive)',
+    reply: r(554, 'RCPT', 'ユーザーNeko (kijitora@example.co.jp) は Domino ディレクトリには見つかりません。', {
+      stageAssumed: true,
+    }),
+  },
   {
     rule: 'text.mailbox-unknown',
     category: 'mailbox_unknown',
@@ -652,6 +701,35 @@ describe('temporary and addressBad', () => {
     ).toBe(true);
   });
 
+  it('tells au\'s two "User unknown" forms apart, with or without the stage', () => {
+    const named = '550 <a@ezweb.ne.jp>: User unknown';
+    const empty = '550 : User unknown';
+    expect(classifySmtpReply(r(550, 'RCPT', named, { stageAssumed: true })).addressBad).toBe(true);
+    expect(classifySmtpReply(r(550, 'RCPT', named)).addressBad).toBe(true);
+    // A report that says DATA is believed over the form.
+    expect(classifySmtpReply(r(550, 'DATA', named)).addressBad).toBe(false);
+    for (const stage of ['RCPT', 'DATA'] as const) {
+      expect(classifySmtpReply(r(550, stage, empty, { remoteHost: 'lsean.ezweb.ne.jp' })).addressBad).toBe(false);
+    }
+    // Elsewhere the named form is no more than the bare idiom: no verdict where the stage is unknown.
+    expect(classifySmtpReply(r(550, 'RCPT', '550 <a@example.org>: User unknown', { stageAssumed: true })).addressBad).toBe(false);
+    // Nor is a name that merely contains "au.com".
+    expect(
+      classifySmtpReply(r(550, 'RCPT', '550 <a@nau.com>: User unknown', { stageAssumed: true, remoteHost: 'mx.nau.com' }))
+        .addressBad,
+    ).toBe(false);
+  });
+
+  it("does not mark the address bad for a local delivery program's words, only for the same words from a server", () => {
+    const text = 'maildrop: No such user';
+    expect(classifySmtpReply(r(554, 'RCPT', text, { enhancedCode: '5.1.1', localProgram: true })).addressBad).toBe(false);
+    expect(classifySmtpReply(r(554, 'RCPT', text, { enhancedCode: '5.1.1' })).addressBad).toBe(true);
+    // Its quota message is still a full mailbox.
+    expect(
+      classifySmtpReply(r(451, 'RCPT', '/var/mail/a/Maildir/tmp/x: Disk quota exceeded', { localProgram: true })).category,
+    ).toBe('mailbox_full');
+  });
+
   it('does not mark the address bad for a rejected sender domain', () => {
     const result = classifySmtpReply(
       r(550, 'MAIL', '550 5.1.8 <noreply@stadt.example>: Sender address rejected: Domain not found'),
@@ -662,6 +740,25 @@ describe('temporary and addressBad', () => {
   it('treats local nodemailer checks (no reply code) as permanent but not as evidence about the mailbox', () => {
     const result = classifySmtpReply(r(0, 'RCPT', 'Invalid recipient "max.mustermann@"'));
     expect(result).toMatchObject({ temporary: false, addressBad: false });
+  });
+});
+
+describe('statusNamesBadAddress', () => {
+  it.each([
+    ['5.1.1', true],
+    ['5.1.2', true],
+    ['5.1.3', true],
+    ['5.1.6', true],
+    ['5.1.10', true],
+    ['5.1.0', false],
+    ['5.1.8', false],
+    ['5.2.1', false],
+    ['4.1.1', false],
+    ['5.1.351', false],
+    ['', false],
+    [undefined, false],
+  ])('%s -> %s', (status, expected) => {
+    expect(statusNamesBadAddress(status)).toBe(expected);
   });
 });
 

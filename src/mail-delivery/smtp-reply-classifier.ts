@@ -29,6 +29,11 @@ export interface SmtpReply {
    * (its reply is taken as one to RCPT TO). Rules that need the stage do not count on it.
    */
   stageAssumed?: boolean;
+  /**
+   * The text is what a local delivery program printed (a report's `x-unix` diagnostic: procmail,
+   * maildrop, a pipe), not a mail server's reply; the MTA had taken the recipient before.
+   */
+  localProgram?: boolean;
   remoteHost?: string;
 }
 
@@ -88,6 +93,8 @@ const MAILBOX_UNKNOWN_WORDS: ReadonlyArray<RegExp> = [
   /user unknown|unknown (?:user|recipient|mailbox|local.?part)|(?:recipient|mailbox|address) unknown/,
   /no such (?:user|mailbox|recipient|address|account)|(?:does ?n[o']t|not) exist|mailbox unavailable/,
   /(?:mailbox|recipient|user|address) not found|invalid (?:recipient|mailbox)|not listed in (?:domino )?directory/,
+  // Domino in Japanese: "… は Domino ディレクトリには見つかりません" (is not found in the Domino directory).
+  /ディレクトリには見つかりません/,
   /doesn't have an? .{0,30}account|host unknown|recipientnotfound/,
   // RFC 3463 x.1.6, "destination mailbox has moved": the address is gone for good.
   /no longer (?:on (?:this |the )?server|valid|exists?)|not our (?:user|customer)|user not local/,
@@ -100,6 +107,27 @@ const saysMailboxUnknown = (r: ReplyFacts): boolean => MAILBOX_UNKNOWN_WORDS.som
 const USER_UNKNOWN_IDIOM = /user unknown|unknown user/;
 /** A mailbox-address code (RFC 3463 x.1.x), the only code that names the recipient's address itself. */
 const addressCode = (r: ReplyFacts): boolean => /^\d\.1\./.test(r.enhanced ?? '');
+
+/**
+ * The details (subject.detail) of the status codes that say the recipient's address itself is bad:
+ * RFC 3463 x.1.1 bad mailbox, x.1.2 bad system (host unknown), x.1.3 bad address syntax, x.1.6
+ * mailbox moved (no forwarding address), RFC 7505 x.1.10 null MX (the domain takes no mail).
+ */
+export const BAD_ADDRESS_DETAILS: ReadonlyArray<string> = ['1.1', '1.2', '1.3', '1.6', '1.10'];
+
+/** A permanent status (`5.1.1`) whose detail is one of BAD_ADDRESS_DETAILS. */
+export function statusNamesBadAddress(status: string | undefined): boolean {
+  const match = /^5\.(\d{1,3})\.(\d{1,3})$/.exec(status ?? '');
+  return match !== null && BAD_ADDRESS_DETAILS.includes(`${Number(match[1])}.${Number(match[2])}`);
+}
+
+/** au (KDDI: ezweb.ne.jp, au.com), named by its hosts or its recipients' addresses. */
+const AU_NAME = /(?:^|[^\w-])(?:ezweb\.ne\.jp|au\.com)(?![\w-]|\.\w)/;
+const isAu = (r: ReplyFacts): boolean => AU_NAME.test(r.whole) || AU_NAME.test((r.remoteHost ?? '').toLowerCase());
+/** au's answer to RCPT TO for a mailbox it does not have: the address, then "User unknown". */
+const AU_UNKNOWN_MAILBOX = /(?:^|\s)550 <[^<>\s]+@[^<>\s]+>: user unknown\b/;
+/** au's answer to DATA when the recipient's own filter refuses the sender: the address left empty. */
+const AU_RECIPIENT_FILTER = /(?:^|\s)550 : user unknown\b/;
 
 /**
  * The rules, first match wins. Order: no reply at all, then provider-specific rules (a
@@ -221,6 +249,12 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
       (/\((?:[a-z]+:)?bl\)/.test(r.lower) || (replyClass(r) === 5 && r.lower.includes('tosa@rx.t-online.de'))),
   },
 
+  // au (KDDI) answers "User unknown" in two forms (its transcripts show both): "550 <address>: User
+  // unknown" to RCPT TO for a mailbox that does not exist, "550 : User unknown" to DATA when the
+  // recipient's own filter refuses the sender. The empty form is no verdict on the address, also
+  // under a code a relay derived from the words (Exchange's "5.1.351 … -> 550 : User unknown").
+  { id: 'au.recipient-filter', category: 'content_reject', test: (r) => isAu(r) && AU_RECIPIENT_FILTER.test(r.lower) },
+
   // RFC 3463 x.1.7 and x.1.8 are about the sender's address: ours to fix, whatever the words
   // ("553 5.1.8 … Domain of sender address … does not exist" is no verdict on the recipient).
   { id: 'enhanced.sender-address', category: 'sender_config', test: (r) => detailIn(r, '1.7', '1.8') },
@@ -283,10 +317,20 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
     category: 'content_reject',
     test: (r) => r.stage === 'DATA' && !addressCode(r) && USER_UNKNOWN_IDIOM.test(r.lower),
   },
+  // au's RCPT TO form names the address, so it is a verdict where the report does not say the command.
+  { id: 'au.unknown-mailbox', category: 'mailbox_unknown', test: (r) => isAu(r) && AU_UNKNOWN_MAILBOX.test(r.lower) },
   {
     id: 'stage.unplaced-user-unknown',
     category: 'unknown_permanent',
     test: (r) => r.stageAssumed === true && !addressCode(r) && USER_UNKNOWN_IDIOM.test(r.lower),
+  },
+  // A local delivery program (x-unix) runs after the MTA took the recipient: its "no such user",
+  // and the x.1.1 the MTA derives from its exit status, are no server's verdict on the address
+  // (procmail: 'Couldn't create "/var/spool/mail/…" … No such user' is its own failure).
+  {
+    id: 'local.program-output',
+    category: 'unknown_permanent',
+    test: (r) => r.localProgram === true && (saysMailboxUnknown(r) || detailIn(r, ...BAD_ADDRESS_DETAILS)),
   },
   { id: 'text.mailbox-unknown', category: 'mailbox_unknown', test: saysMailboxUnknown },
   // "spam" as a word, so "spamhaus" (a block list) is not read as content.
@@ -326,7 +370,7 @@ export const REPLY_RULES: ReadonlyArray<ReplyRule> = [
   },
 
   // Enhanced status codes (RFC 3463, RFC 7372).
-  { id: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', test: (r) => detailIn(r, '1.1', '1.2', '1.3', '1.6', '1.10') },
+  { id: 'enhanced.mailbox-unknown', category: 'mailbox_unknown', test: (r) => detailIn(r, ...BAD_ADDRESS_DETAILS) },
   { id: 'enhanced.mailbox-full', category: 'mailbox_full', test: (r) => detailIn(r, '2.2') },
   {
     id: 'enhanced.sender-config',
