@@ -259,7 +259,7 @@ export class EnvSchema {
   @Max(60_000)
   CLOCK_SKEW_MAX_MS = 1000;
 
-  /** A connection to the database (or a free one from the pool) within this, else 503 DATABASE_UNAVAILABLE. */
+  /** A new connection to the database within this, else 503 DATABASE_UNAVAILABLE (a free one from the pool is waited for longer). */
   @Transform(toInt)
   @IsInt()
   @Min(100)
@@ -389,7 +389,7 @@ export interface AppConfig {
   relayTransitMinutes: number;
   verpValidDays: number;
   clockSkewMaxMs: number;
-  databaseTimeouts: { connectMs: number; queryMs: number; idleInTransactionMs: number };
+  databaseTimeouts: { connectMs: number; poolWaitMs: number; queryMs: number; idleInTransactionMs: number };
   requestTimeoutMs: number;
   rateLimitPerMinute: number;
   smsCountryCodes: number[];
@@ -432,7 +432,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       'Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.',
     );
   // A request answered 503 REQUEST_TIMEOUT must not commit afterwards: a booking commits at most a
-  // pool wait plus its commit window after the request began, so the request waits longer than that.
+  // pool wait plus its commit window after the request began; the pool wait is what the request
+  // timeout leaves (REQUEST_TIMEOUT_MS − DB_QUERY_TIMEOUT_MS − 1 s), and at least a connect.
   const longestCommitMs = schema.DB_CONNECT_TIMEOUT_MS + schema.DB_QUERY_TIMEOUT_MS + 1000;
   if (schema.REQUEST_TIMEOUT_MS < longestCommitMs)
     throw new ConfigError(
@@ -484,6 +485,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     databaseTimeouts: {
       connectMs: schema.DB_CONNECT_TIMEOUT_MS,
+      // A request waits for a free connection as long as its budget leaves room for the transaction.
+      poolWaitMs: schema.REQUEST_TIMEOUT_MS - schema.DB_QUERY_TIMEOUT_MS - 1000,
       queryMs: schema.DB_QUERY_TIMEOUT_MS,
       idleInTransactionMs: schema.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },

@@ -6,8 +6,10 @@ type EntityList = Array<Function | EntitySchema>;
 
 /** How long the app waits for the database before it answers 503 (see README, "while the database is away"). */
 export interface DatabaseTimeouts {
-  /** A new connection (and a free one from the pool) within this, else the request fails. */
+  /** A new connection within this, else the request fails. */
   connectMs: number;
+  /** A free connection from the pool within this (a burst waits its turn rather than failing). */
+  poolWaitMs: number;
   /** Every statement answered within this, else its connection is closed; also the commit window. */
   queryMs: number;
   /** The server ends a session left idle inside a transaction for this long. */
@@ -23,7 +25,9 @@ export interface DatabaseTimeouts {
 function timeoutOptions(t: DatabaseTimeouts): Record<string, unknown> {
   return {
     Client: GuardedClient,
-    connectionTimeoutMillis: t.connectMs,
+    // node-postgres' pool uses this for the wait for a free connection; GuardedClient connects within connectMs.
+    connectionTimeoutMillis: t.poolWaitMs,
+    clientConnectTimeoutMillis: t.connectMs,
     query_timeout: t.queryMs,
     statement_timeout: Math.max(t.queryMs - 500, Math.ceil(t.queryMs / 2)),
     idle_in_transaction_session_timeout: t.idleInTransactionMs,

@@ -37,6 +37,7 @@ const LOST_CONNECTION_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'Quer
 const UNAVAILABLE_MESSAGES = [
   /Query read timeout/,
   /timeout exceeded when trying to connect/,
+  /^timeout expired$/, // node-postgres: no connection within connectionTimeoutMillis
   /Connection terminated/,
   /Client has encountered a connection error and is not queryable/,
   /Client was closed and is not queryable/,

@@ -15,10 +15,16 @@ const READ_TIMEOUT = 'Query read timeout';
 export class GuardedClient extends Client {
   private readonly socketHolder: { socket?: Socket };
 
-  constructor(config?: string | ClientConfig) {
+  constructor(config?: string | (ClientConfig & { clientConnectTimeoutMillis?: number })) {
     const holder: { socket?: Socket } = {};
-    const options: ClientConfig = typeof config === 'string' ? { connectionString: config } : { ...config };
-    super({ ...options, stream: () => (holder.socket = new Socket()) });
+    const { clientConnectTimeoutMillis, ...options } =
+      typeof config === 'string' ? { connectionString: config, clientConnectTimeoutMillis: undefined } : { ...config };
+    super({
+      ...options,
+      // The pool passes its own options, whose connectionTimeoutMillis is the wait for a free connection.
+      ...(clientConnectTimeoutMillis !== undefined ? { connectionTimeoutMillis: clientConnectTimeoutMillis } : {}),
+      stream: () => (holder.socket = new Socket()),
+    });
     this.socketHolder = holder;
   }
 

@@ -112,9 +112,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    */
   async deliverBatch(claimed: ClaimedMessage[], owner = this.workerId): Promise<void> {
     const accepted: AcceptedMail[] = [];
-    let oldest = 0;
     const flush = async () => {
-      oldest = 0;
       const group = accepted.splice(0);
       if (group.length === 0) return;
       const recorded = await this.tx.run(async (manager) => {
@@ -132,6 +130,25 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       });
       if (recorded < group.length)
         this.logger.warn(`${group.length - recorded} acceptances came after their lease ran out; recorded as late attempts`);
+    };
+    // One flush at a time; an acceptance waits at most ACCEPT_FLUSH_MS, by a timer, also while
+    // every other lane waits on a slow server (then no send finishes that could flush it).
+    let flushing: Promise<void> = Promise.resolve();
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flushNow = (): Promise<void> => {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      flushing = flushing.catch(() => undefined).then(flush);
+      return flushing;
+    };
+    const flushSoon = () => {
+      if (accepted.length >= ACCEPT_FLUSH) return flushNow();
+      if (accepted.length > 0 && !flushTimer)
+        flushTimer = setTimeout(() => {
+          flushTimer = undefined;
+          flushNow().catch((err: Error) => this.logger.error(`acceptances not recorded yet: ${err.message}`));
+        }, ACCEPT_FLUSH_MS);
+      return undefined;
     };
     // The lease was taken at the claim; it is renewed before a send once half of it has passed, and
     // a message whose lease another worker took over meanwhile is not sent again here.
@@ -177,9 +194,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
             const result = await this.attempt(message, owner, accepted);
             if (result?.outcome === 'held') blocked = true;
             if (result?.attemptGivenBack) relayDown = true;
-            if (accepted.length > 0 && oldest === 0) oldest = performance.now();
             // By count, or by age: an acceptance never waits long enough for its lease to run out.
-            if (accepted.length >= ACCEPT_FLUSH || (oldest > 0 && performance.now() - oldest > ACCEPT_FLUSH_MS)) await flush();
+            await flushSoon();
           } catch (err) {
             // The row stays `sending`; its lease runs out and it is claimed again (and recorded as such).
             this.logger.error(`message ${message.id}: ${(err as Error).message}`);
@@ -192,7 +208,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         await Promise.allSettled(Array.from({ length: Math.min(queue.length, this.config.smtpPoolSize) }, lane));
       }),
     );
-    await flush();
+    await flushNow();
   }
 
   /** Hands one message to its channel: the acceptance, or what the refusal means. */
