@@ -2,7 +2,7 @@ import { ConsoleLogger, INestApplication, Logger, LoggerService } from '@nestjs/
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
@@ -55,6 +55,13 @@ export function configureHttp(app: NestFastifyApplication): void {
   // Unsafe characters and absurd nesting first: they would reach class-transformer or PostgreSQL.
   app.useGlobalPipes(new SafeInputPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
+  // KERN UX's CSS and fonts, from the installed package: no CDN.
+  app.useStaticAssets({
+    root: dirname(require.resolve('@kern-ux/native/dist/kern.min.css')),
+    prefix: '/assets/kern/',
+    decorateReply: false,
+    maxAge: '1d',
+  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

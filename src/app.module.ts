@@ -16,6 +16,7 @@ import { CoreModule } from './common/core.module';
 import { AppConfig } from './config/app-config';
 
 import { ConfirmationsModule } from './confirmations/confirmations.module';
+import { PagesModule } from './pages/pages.module';
 
 import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
 
@@ -78,6 +79,7 @@ export class AppModule {
         SchedulingModule,
         BookingsModule,
         ConfirmationsModule,
+        PagesModule,
         StaffModule,
         ReviewModule,
         IncidentsModule,

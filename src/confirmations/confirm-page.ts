@@ -1,51 +1,53 @@
 import { DateTime } from 'luxon';
 import { escapeHtml } from '../common/html';
 import { BookingRow } from '../bookings/bookings.repository';
+import { facts, page } from '../web/layout';
+import { t } from '../web/texts';
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-button{font-size:1.1rem;padding:.6rem 1.4rem;border-radius:.4rem;border:0;background:#0a5;color:#fff;cursor:pointer}
-dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}dt{font-weight:600}</style></head>
-<body>${body}</body></html>`;
-}
+// The pages behind the mailed link, in the citizen pages' look (web/layout.ts). German for now.
+const lang = 'de' as const;
+const tx = t(lang);
 
 function details(booking: BookingRow): string {
-  const when = DateTime.fromJSDate(booking.slotStartsAt)
-    .setZone(booking.timeZone)
-    .setLocale('de')
-    .toFormat("cccc, d. LLLL yyyy, HH:mm 'Uhr'");
-  return `<dl><dt>Termin</dt><dd>${escapeHtml(booking.serviceName)}</dd><dt>Wann</dt><dd>${escapeHtml(when)}</dd>
-<dt>Wo</dt><dd>${escapeHtml(booking.locationName)}, ${escapeHtml(booking.locationAddress)}</dd><dt>Buchungsnummer</dt><dd>${escapeHtml(booking.reference)}</dd></dl>`;
+  const when = DateTime.fromJSDate(booking.slotStartsAt).setZone(booking.timeZone).setLocale(lang).toFormat(tx.dateTimeFormat);
+  return facts([
+    [tx.reference, `<strong>${escapeHtml(booking.reference)}</strong>`],
+    [tx.what, escapeHtml(booking.serviceName)],
+    [tx.when, escapeHtml(when)],
+    [tx.where, `${escapeHtml(booking.locationName)}, ${escapeHtml(booking.locationAddress)}`],
+  ]);
 }
 
 /** The page behind the mailed link: shows the booking and a button; opening it confirms nothing. */
 export function confirmPage(booking: BookingRow, token: string): string {
-  const holdEnd = DateTime.fromJSDate(booking.holdUntil)
-    .setZone(booking.timeZone)
-    .setLocale('de')
-    .toFormat("d. LLLL, HH:mm 'Uhr'");
+  const holdEnd = DateTime.fromJSDate(booking.holdUntil).setZone(booking.timeZone).setLocale(lang).toFormat(tx.dateTimeFormat);
   const status =
     booking.status === 'confirmed'
-      ? '<p><strong>Dieser Termin ist bereits bestätigt.</strong></p>'
-      : `<p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}.</p>
-<form method="post" action="/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Termin bestätigen</button></form>`;
-  return layout('Termin bestätigen', `<h1>Termin bestätigen</h1>${details(booking)}${status}`);
+      ? `<p class="kern-body"><strong>${escapeHtml(tx.alreadyConfirmed)}</strong></p>`
+      : `<p class="kern-body">${escapeHtml(tx.heldUntil)} ${escapeHtml(holdEnd)}.</p>
+<form method="post" action="/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(tx.confirmButton)}</span></button></form>`;
+  return page({
+    lang,
+    title: tx.confirmTitle,
+    body: `<h1 class="kern-heading-large">${escapeHtml(tx.confirmTitle)}</h1>${details(booking)}${status}`,
+    path: '/',
+  });
 }
 
 export function confirmedPage(booking: BookingRow): string {
-  return layout(
-    'Termin bestätigt',
-    `<h1>Ihr Termin ist bestätigt</h1>${details(booking)}<p>Bitte bringen Sie Ihre Buchungsnummer mit.</p>`,
-  );
+  return page({
+    lang,
+    title: tx.confirmedTitle,
+    body: `<h1 class="kern-heading-large">${escapeHtml(tx.confirmedTitle)}</h1>${details(booking)}<p class="kern-body">${escapeHtml(tx.bringReference)}</p>`,
+    path: '/',
+  });
 }
 
 export function invalidTokenPage(): string {
-  return layout(
-    'Link ungültig',
-    `<h1>Dieser Link ist nicht (mehr) gültig</h1>
-<p>Der Bestätigungslink ist abgelaufen, wurde bereits ersetzt oder ist unvollständig. Falls Ihr Termin verfallen ist, buchen Sie bitte einen neuen.</p>`,
-  );
+  return page({
+    lang,
+    title: tx.linkInvalidTitle,
+    body: `<h1 class="kern-heading-large">${escapeHtml(tx.linkInvalidTitle)}</h1><p class="kern-body">${escapeHtml(tx.linkInvalidText)}</p>`,
+    path: '/',
+  });
 }

@@ -6,21 +6,12 @@ import type { FastifyReply } from 'fastify';
 
 import { DomainError } from '../common/domain-error';
 
+import { PRIVATE_PAGE_HEADERS as PAGE_HEADERS } from '../web/layout';
 import { confirmedPage, confirmPage, invalidTokenPage } from './confirm-page';
 
 import { ConfirmationsService } from './confirmations.service';
 
 import { ConfirmDto } from './confirmations.dto';
-
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-robots-tag': 'noindex',
-  'x-content-type-options': 'nosniff',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
 
 @ApiTags('confirmations')
 @Controller()

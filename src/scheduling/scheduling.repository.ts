@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { sql } from '../database/sql';
+import { sql, sqlOne } from '../database/sql';
 import { GeneratedSlot, WeeklyOpening } from './slot-generation';
 
 export interface LocationRow {
@@ -23,6 +23,20 @@ export interface SlotRow {
   capacity: number;
   booked: number;
   timeZone: string;
+}
+
+export interface SlotDetailsRow {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  booked: number;
+  locationId: string;
+  locationName: string;
+  locationAddress: string;
+  timeZone: string;
+  serviceId: string;
+  serviceName: string;
 }
 
 @Injectable()
@@ -64,6 +78,40 @@ export class SchedulingRepository {
         WHERE s.location_id = $1 AND s.service_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity
         ORDER BY s.starts_at LIMIT $5`,
       [query.locationId, query.serviceId, query.from, query.to, query.limit],
+    );
+  }
+
+  /** Every office's weekly opening hours, for the offices page. */
+  allOpeningHours(manager: EntityManager): Promise<Array<WeeklyOpening & { locationId: string }>> {
+    return sql(
+      manager,
+      `SELECT location_id AS "locationId", weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters
+         FROM opening_hours ORDER BY location_id, weekday, opens`,
+    );
+  }
+
+  /** One slot with its office and service, for the booking form. */
+  slotDetails(manager: EntityManager, slotId: string): Promise<SlotDetailsRow | undefined> {
+    return sqlOne(
+      manager,
+      `SELECT s.id, s.starts_at AS "startsAt", s.ends_at AS "endsAt", s.capacity, s.booked,
+              l.id AS "locationId", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone",
+              sv.id AS "serviceId", sv.name AS "serviceName"
+         FROM slots s JOIN locations l ON l.id = s.location_id JOIN services sv ON sv.id = s.service_id
+        WHERE s.id = $1`,
+      [slotId],
+    );
+  }
+
+  /** The offices that have a free slot of this service between `from` and `to`, other than `except`. */
+  officesWithFreeSlots(manager: EntityManager, serviceId: string, except: string, from: Date, to: Date): Promise<LocationRow[]> {
+    return sql(
+      manager,
+      `SELECT l.id, l.name, l.address, l.time_zone AS "timeZone" FROM locations l
+        WHERE l.id <> $2 AND EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.service_id = $1
+                                       AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity)
+        ORDER BY l.name`,
+      [serviceId, except, from, to],
     );
   }
 

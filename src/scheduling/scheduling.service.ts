@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { TransactionRunner } from '../database/transaction-runner';
-import { SchedulingRepository } from './scheduling.repository';
+import { LocationRow, SchedulingRepository } from './scheduling.repository';
 import { generateSlots, WeeklyOpening } from './slot-generation';
 
 export interface SlotView {
@@ -33,6 +33,37 @@ export class SchedulingService {
 
   listServices() {
     return this.repo.listServices(this.tx.manager);
+  }
+
+  /** The offices with their weekly opening hours, for the citizens' start page. */
+  async offices(): Promise<Array<LocationRow & { openings: WeeklyOpening[] }>> {
+    const manager = this.tx.manager;
+    const [locations, hours] = await Promise.all([this.repo.listLocations(manager), this.repo.allOpeningHours(manager)]);
+    return locations.map((l) => ({ ...l, openings: hours.filter((h) => h.locationId === l.id) }));
+  }
+
+  findLocation(id: string) {
+    return this.repo.findLocation(this.tx.manager, id);
+  }
+
+  findService(id: string) {
+    return this.repo.findService(this.tx.manager, id);
+  }
+
+  slotDetails(slotId: string) {
+    return this.repo.slotDetails(this.tx.manager, slotId);
+  }
+
+  /** Other offices with a free time for this service within the longest range the listing allows. */
+  otherOfficesWithFreeTimes(serviceId: string, exceptLocationId: string) {
+    const now = this.clock.now();
+    return this.repo.officesWithFreeSlots(
+      this.tx.manager,
+      serviceId,
+      exceptLocationId,
+      now.toJSDate(),
+      now.plus({ days: MAX_RANGE_DAYS }).toJSDate(),
+    );
   }
 
   async availableSlots(query: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {

@@ -1,0 +1,471 @@
+import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { DateTime } from 'luxon';
+import { randomBytes } from 'node:crypto';
+import { BookingsService } from '../bookings/bookings.service';
+import { CreateBookingDto } from '../bookings/bookings.dto';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { escapeHtml } from '../common/html';
+import { SchedulingService } from '../scheduling/scheduling.service';
+import { alert, facts, page, PAGE_HEADERS, PRIVATE_PAGE_HEADERS, SITE_CSS } from '../web/layout';
+import { Lang, pickLang, t, Texts } from '../web/texts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAYS_SHOWN = 14;
+const FORM_FIELDS = ['name', 'email', 'phone'] as const;
+type FormField = (typeof FORM_FIELDS)[number];
+type FormValues = Partial<Record<FormField, string>>;
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const when = (d: Date, zone: string, lang: Lang, format: string) =>
+  DateTime.fromJSDate(d).setZone(zone).setLocale(lang).toFormat(format);
+
+/**
+ * The citizen's pages: offices, services, free times, the booking form, the page after booking
+ * and the status page. Server-rendered HTML that works without JavaScript; the addresses are a
+ * contract (city web sites link to them). Every text comes from web/texts.ts.
+ */
+@ApiExcludeController()
+@Controller()
+export class CitizenPagesController {
+  constructor(
+    private readonly scheduling: SchedulingService,
+    private readonly bookings: BookingsService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get()
+  async offices(
+    @Query('lang') langQuery: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const lang = pickLang(langQuery, al);
+    const tx = t(lang);
+    const offices = await this.scheduling.offices();
+    const cards = offices
+      .map((o) => {
+        const hours = o.openings.length
+          ? `<table class="kern-table kern-table--small"><caption class="kern-sr-only">${escapeHtml(`${tx.openingHours}: ${o.name}`)}</caption><tbody class="kern-table__body">${o.openings
+              .map(
+                (h) =>
+                  `<tr class="kern-table__row"><th scope="row" class="kern-table__header">${escapeHtml(tx.weekdays[h.weekday - 1])}</th><td class="kern-table__cell">${escapeHtml(h.opens.slice(0, 5))}–${escapeHtml(h.closes.slice(0, 5))}</td></tr>`,
+              )
+              .join('')}</tbody></table>`
+          : `<p class="kern-body">${escapeHtml(tx.noOpeningHours)}</p>`;
+        return `<li class="kern-card"><div class="kern-card__container"><div class="kern-card__header"><h2 class="kern-heading-medium">${escapeHtml(o.name)}</h2><p class="kern-body">${escapeHtml(o.address)}</p></div>
+<div class="kern-card__body"><h3 class="kern-heading-small">${escapeHtml(tx.openingHours)}</h3>${hours}</div>
+<div class="kern-card__footer"><a class="kern-btn kern-btn--primary" href="/termine?locationId=${o.id}${lang === 'en' ? '&lang=en' : ''}"><span class="kern-label">${escapeHtml(tx.services)}</span></a></div></div></li>`;
+      })
+      .join('');
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.offices)}</h1><p class="kern-body">${escapeHtml(tx.officesIntro)}</p><ul class="kern-list stack" role="list">${cards}</ul>`;
+    return this.send(reply, 200, PAGE_HEADERS, page({ lang, title: tx.offices, body, path: '/' }));
+  }
+
+  @Get('termine')
+  async times(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const lang = pickLang(query.lang, al);
+    const tx = t(lang);
+    const locationId = str(query.locationId);
+    const location = UUID.test(locationId) ? await this.scheduling.findLocation(locationId) : undefined;
+    if (!location) return this.notFound(reply, lang);
+    const serviceId = str(query.serviceId);
+    const suffix = lang === 'en' ? '&lang=en' : '';
+    if (!serviceId) {
+      const services = await this.scheduling.listServices();
+      const items = services
+        .map(
+          (s) =>
+            `<li><a class="kern-link" href="/termine?locationId=${location.id}&serviceId=${s.id}${suffix}">${escapeHtml(s.name)}</a> <span class="kern-body--muted">(${escapeHtml(tx.minutes(s.durationMinutes))})</span></li>`,
+        )
+        .join('');
+      const title = tx.chooseService(location.name);
+      const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)}</p><ul class="kern-list kern-list--bullet">${items}</ul>`;
+      return this.send(reply, 200, PAGE_HEADERS, page({ lang, title, body, path: `/termine?locationId=${location.id}` }));
+    }
+    const service = UUID.test(serviceId) ? await this.scheduling.findService(serviceId) : undefined;
+    if (!service) return this.notFound(reply, lang);
+    const zone = location.timeZone;
+    const today = this.clock.now().setZone(zone).startOf('day');
+    const fromDay = DateTime.fromISO(str(query.from), { zone });
+    const from = fromDay.isValid && fromDay >= today ? fromDay.startOf('day') : today;
+    const to = from.plus({ days: DAYS_SHOWN });
+    const slots = await this.scheduling.availableSlots({
+      locationId: location.id,
+      serviceId: service.id,
+      from: from.toISO()!,
+      to: to.toISO()!,
+    });
+    const base = `/termine?locationId=${location.id}&serviceId=${service.id}`;
+    const byDay = new Map<string, typeof slots>();
+    for (const s of slots) {
+      const day = s.startsAt.slice(0, 10);
+      byDay.set(day, [...(byDay.get(day) ?? []), s]);
+    }
+    let list = '';
+    for (const [day, daySlots] of byDay) {
+      const dayLabel = DateTime.fromISO(day, { zone }).setLocale(lang).toFormat(tx.dateFormat);
+      list += `<h2 class="kern-heading-small">${escapeHtml(dayLabel)}</h2><ul class="day-times">${daySlots
+        .map((s) => {
+          const time = DateTime.fromISO(s.startsAt, { setZone: true }).setLocale(lang).toFormat(tx.timeFormat);
+          return `<li><a class="kern-btn kern-btn--secondary" href="/termine/buchen?slotId=${s.id}${suffix}" aria-label="${escapeHtml(`${dayLabel}, ${time}, ${tx.places(s.available)}`)}"><span class="kern-label">${escapeHtml(time)}</span></a></li>`;
+        })
+        .join('')}</ul>`;
+    }
+    if (!list) list = await this.nothingFree(tx, lang, location, service, to, base, suffix);
+    const previous = from > today ? from.minus({ days: 7 }) : undefined;
+    const pager = `<nav class="pager" aria-label="${escapeHtml(tx.freeTimes)}">${
+      previous
+        ? `<a class="kern-link" href="${base}&from=${(previous < today ? today : previous).toISODate()}${suffix}">← ${escapeHtml(tx.earlier)}</a>`
+        : '<span></span>'
+    }<a class="kern-link" href="${base}&from=${from.plus({ days: 7 }).toISODate()}${suffix}">${escapeHtml(tx.later)} →</a></nav>`;
+    const title = tx.freeTimesAt(service.name, location.name);
+    const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)} · ${escapeHtml(tx.minutes(service.durationMinutes))}</p>${pager}${list}${pager}`;
+    return this.send(reply, 200, PAGE_HEADERS, page({ lang, title, body, path: `${base}&from=${from.toISODate()}` }));
+  }
+
+  /** Nothing free in the shown days: the next free day here, and other offices with the service. */
+  private async nothingFree(
+    tx: Texts,
+    lang: Lang,
+    location: { id: string; timeZone: string },
+    service: { id: string },
+    after: DateTime,
+    base: string,
+    suffix: string,
+  ): Promise<string> {
+    const later = await this.scheduling.availableSlots({
+      locationId: location.id,
+      serviceId: service.id,
+      from: after.toISO()!,
+      to: after.plus({ days: 45 }).toISO()!,
+    });
+    const next = later[0];
+    let html = `<p class="kern-body">${escapeHtml(tx.nothingFree)}</p>`;
+    if (next) {
+      const day = DateTime.fromISO(next.startsAt, { setZone: true });
+      html += `<p class="kern-body">${escapeHtml(tx.nextFreeDay(day.setLocale(lang).toFormat(tx.dateFormat)))} <a class="kern-link" href="${base}&from=${day.toISODate()}${suffix}">${escapeHtml(tx.showThatWeek)}</a></p>`;
+    } else html += `<p class="kern-body">${escapeHtml(tx.noneSoon)}</p>`;
+    const others = await this.scheduling.otherOfficesWithFreeTimes(service.id, location.id);
+    if (others.length)
+      html += `<p class="kern-body">${escapeHtml(tx.otherOffices)}</p><ul class="kern-list kern-list--bullet">${others
+        .map(
+          (o) =>
+            `<li><a class="kern-link" href="/termine?locationId=${o.id}&serviceId=${service.id}${suffix}">${escapeHtml(o.name)}</a></li>`,
+        )
+        .join('')}</ul>`;
+    return html;
+  }
+
+  @Get('termine/buchen')
+  async form(
+    @Query() query: Record<string, unknown>,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const lang = pickLang(query.lang, al);
+    return this.renderForm(reply, lang, str(query.slotId), {}, {}, undefined);
+  }
+
+  @Post('termine/buchen')
+  async book(@Body() body: unknown, @Headers('accept-language') al: string | undefined, @Res() reply: FastifyReply) {
+    const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const lang = pickLang(form.lang, al);
+    const slotId = str(form.slotId);
+    const values: FormValues = { name: str(form.name), email: str(form.email), phone: str(form.phone) };
+    const input = plainToInstance(CreateBookingDto, {
+      slotId,
+      name: values.name,
+      email: values.email,
+      ...(values.phone?.trim() ? { phone: values.phone } : {}),
+    });
+    const problems = await validate(input);
+    const fieldErrors: Partial<Record<FormField | 'slotId', string>> = {};
+    for (const p of problems) fieldErrors[p.property as FormField] = t(lang).fieldErrors[p.property] ?? p.property;
+    if (fieldErrors.slotId) return this.renderForm(reply, lang, slotId, values, {}, t(lang).fieldErrors.slotId, 422);
+    if (Object.keys(fieldErrors).length) return this.renderForm(reply, lang, slotId, values, fieldErrors, undefined, 422);
+    const key = /^[A-Za-z0-9_-]{22,64}$/.test(str(form.idempotencyKey)) ? `page:${str(form.idempotencyKey)}` : undefined;
+    try {
+      const { body: created } = await this.bookings.create(input, key);
+      const where = `/buchung/${created.id}?token=${encodeURIComponent(created.statusToken)}&neu=1${lang === 'en' ? '&lang=en' : ''}`;
+      return reply.status(303).header('location', where).header('cache-control', 'no-store').send();
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      if (err.code === 'VALIDATION_FAILED') {
+        const details = (err.details ?? []) as Array<{ field: string }>;
+        for (const d of details)
+          if (FORM_FIELDS.includes(d.field as FormField)) fieldErrors[d.field as FormField] = t(lang).fieldErrors[d.field];
+        return this.renderForm(reply, lang, slotId, values, fieldErrors, undefined, 422);
+      }
+      const message = t(lang).errors[err.code] ?? err.message;
+      return this.renderForm(reply, lang, slotId, values, {}, message, err.status);
+    }
+  }
+
+  private async renderForm(
+    reply: FastifyReply,
+    lang: Lang,
+    slotId: string,
+    values: FormValues,
+    errors: Partial<Record<FormField, string>>,
+    problem: string | undefined,
+    status = 200,
+  ) {
+    const tx = t(lang);
+    const slot = UUID.test(slotId) ? await this.scheduling.slotDetails(slotId) : undefined;
+    if (!slot) return this.notFound(reply, lang);
+    const zone = slot.timeZone;
+    const summaryItems = FORM_FIELDS.filter((f) => errors[f]).map(
+      (f) => `<li><a class="kern-link" href="#${f}">${escapeHtml(errors[f]!)}</a></li>`,
+    );
+    const summary = summaryItems.length
+      ? `<div class="kern-alert kern-alert--danger" role="alert" tabindex="-1" id="error-summary"><div class="kern-alert__header"><span class="kern-icon kern-icon--danger" aria-hidden="true"></span><h2 class="kern-title">${escapeHtml(tx.errorSummary)}</h2></div><div class="kern-alert__body"><ul class="kern-list">${summaryItems.join('')}</ul></div></div>`
+      : problem
+        ? alert('danger', tx.errorSummary, problem, 'alert')
+        : '';
+    const field = (name: FormField, label: string, type: string, autocomplete: string, hint?: string, optional = false) => {
+      const error = errors[name];
+      const describedBy = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
+      return `<div class="kern-form-input${error ? ' kern-form-input--error' : ''}">
+<label class="kern-label" for="${name}">${escapeHtml(label)}${optional ? ` <span class="kern-label__optional">– ${escapeHtml(tx.optional)}</span>` : ''}</label>
+${hint ? `<div class="kern-hint" id="${name}-hint">${escapeHtml(hint)}</div>` : ''}
+${error ? `<p class="kern-error" id="${name}-error" role="alert"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span class="kern-body">${escapeHtml(error)}</span></p>` : ''}
+<input class="kern-form-input__input${error ? ' kern-form-input__input--error' : ''}" id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" value="${escapeHtml(values[name] ?? '')}"${optional ? '' : ' required'}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''}>
+</div>`;
+    };
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.bookForm)}</h1>
+${summary}
+<h2 class="kern-heading-small">${escapeHtml(tx.yourAppointment)}</h2>
+${facts([
+  [tx.what, escapeHtml(slot.serviceName)],
+  [tx.when, escapeHtml(when(slot.startsAt, zone, lang, tx.dateTimeFormat))],
+  [tx.where, `${escapeHtml(slot.locationName)}, ${escapeHtml(slot.locationAddress)}`],
+])}
+<form method="post" action="/termine/buchen" novalidate class="stack">
+<input type="hidden" name="slotId" value="${escapeHtml(slot.id)}">
+<input type="hidden" name="lang" value="${lang}">
+<input type="hidden" name="idempotencyKey" value="${randomBytes(18).toString('base64url')}">
+${field('name', tx.name, 'text', 'name')}
+${field('email', tx.email, 'email', 'email', tx.emailHint)}
+${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
+<p class="kern-body kern-body--small">${escapeHtml(tx.privacy)} <a class="kern-link" href="/datenschutz${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(tx.privacyLink)}</a>.</p>
+<button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(tx.submit)}</span></button>
+</form>`;
+    return this.send(
+      reply,
+      status,
+      PAGE_HEADERS,
+      page({ lang, title: tx.bookForm, body, path: `/termine/buchen?slotId=${slot.id}` }),
+    );
+  }
+
+  @Get('buchung/:id')
+  async status(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const lang = pickLang(query.lang, al);
+    const token = str(query.token);
+    const view = await this.holderView(id, token);
+    if (!view) return this.invalidStatus(reply, lang);
+    const flash = query.neu ? 'booked' : query.erneut ? 'resent' : query.abgesagt ? 'cancelled' : undefined;
+    return this.send(reply, 200, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, flash));
+  }
+
+  @Post('buchung/:id/erneut')
+  async resend(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const lang = pickLang(form.lang, al);
+    const token = str(form.token);
+    if (!UUID.test(id)) return this.invalidStatus(reply, lang);
+    try {
+      await this.bookings.selfService(id, token, 'resend');
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const view = await this.holderView(id, token);
+      if (!view) return this.invalidStatus(reply, lang);
+      return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, err.message));
+    }
+    return this.backToStatus(reply, id, token, lang, 'erneut');
+  }
+
+  @Get('buchung/:id/absagen')
+  async cancelQuestion(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const lang = pickLang(query.lang, al);
+    const tx = t(lang);
+    const token = str(query.token);
+    const view = await this.holderView(id, token);
+    if (!view) return this.invalidStatus(reply, lang);
+    // A GET only asks (mail scanners open links); the POST cancels.
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.cancel)}</h1>${this.bookingFacts(lang, view.booking)}
+<p class="kern-body">${escapeHtml(tx.cancelQuestion)}</p>
+<div class="actions"><form method="post" action="/buchung/${view.booking.id}/absagen"><input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}"><button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(tx.cancelYes)}</span></button></form>
+<a class="kern-btn kern-btn--secondary" href="${escapeHtml(this.statusUrl(view.booking.id, token, lang))}"><span class="kern-label">${escapeHtml(tx.cancelNo)}</span></a></div>`;
+    return this.send(
+      reply,
+      200,
+      PRIVATE_PAGE_HEADERS,
+      page({ lang, title: tx.cancel, body, path: `/buchung/${view.booking.id}/absagen?token=${encodeURIComponent(token)}` }),
+    );
+  }
+
+  @Post('buchung/:id/absagen')
+  async cancel(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const lang = pickLang(form.lang, al);
+    const token = str(form.token);
+    if (!UUID.test(id)) return this.invalidStatus(reply, lang);
+    try {
+      await this.bookings.cancel(id, token);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const view = await this.holderView(id, token);
+      if (!view) return this.invalidStatus(reply, lang);
+      return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, err.message));
+    }
+    return this.backToStatus(reply, id, token, lang, 'abgesagt');
+  }
+
+  @Get('datenschutz')
+  privacy(@Query('lang') langQuery: unknown, @Headers('accept-language') al: string | undefined, @Res() reply: FastifyReply) {
+    const lang = pickLang(langQuery, al);
+    const tx = t(lang);
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.privacyTitle)}</h1>${tx.privacyText.map((p) => `<p class="kern-body">${escapeHtml(p)}</p>`).join('')}`;
+    return this.send(reply, 200, PAGE_HEADERS, page({ lang, title: tx.privacyTitle, body, path: '/datenschutz' }));
+  }
+
+  @Get('assets/site.css')
+  css(@Res() reply: FastifyReply) {
+    return reply
+      .status(200)
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(SITE_CSS);
+  }
+
+  private async holderView(id: string, token: string) {
+    if (!UUID.test(id) || !token) return undefined;
+    try {
+      return await this.bookings.getForHolder(id, token);
+    } catch (err) {
+      if (err instanceof DomainError && (err.code === 'BOOKING_TOKEN_INVALID' || err.code === 'BOOKING_NOT_FOUND'))
+        return undefined;
+      throw err;
+    }
+  }
+
+  private statusUrl(id: string, token: string, lang: Lang, flag?: string) {
+    return `/buchung/${id}?token=${encodeURIComponent(token)}${flag ? `&${flag}=1` : ''}${lang === 'en' ? '&lang=en' : ''}`;
+  }
+
+  private backToStatus(reply: FastifyReply, id: string, token: string, lang: Lang, flag: string) {
+    return reply
+      .status(303)
+      .header('location', this.statusUrl(id, token, lang, flag))
+      .header('cache-control', 'no-store')
+      .send();
+  }
+
+  private bookingFacts(lang: Lang, booking: Awaited<ReturnType<BookingsService['getForHolder']>>['booking']) {
+    const tx = t(lang);
+    return facts([
+      [tx.reference, `<strong>${escapeHtml(booking.reference)}</strong>`],
+      [tx.what, escapeHtml(booking.serviceName)],
+      [tx.when, escapeHtml(when(booking.slotStartsAt, booking.timeZone, lang, tx.dateTimeFormat))],
+      [tx.where, `${escapeHtml(booking.locationName)}, ${escapeHtml(booking.locationAddress)}`],
+    ]);
+  }
+
+  private statusPage(
+    lang: Lang,
+    view: Awaited<ReturnType<BookingsService['getForHolder']>>,
+    token: string,
+    flash?: 'booked' | 'resent' | 'cancelled',
+    problem?: string,
+  ): string {
+    const tx = t(lang);
+    const { booking, messages, hold } = view;
+    const pending = booking.status === 'pending';
+    const mail = messages.filter((m) => m.channel === 'email').at(-1);
+    const mailLine = mail
+      ? `${escapeHtml(tx.mailStates[mail.state] ?? mail.state)} (${escapeHtml(mail.recipient)}; ${escapeHtml(tx.attempts(mail.attempts))})`
+      : escapeHtml(tx.noMail);
+    const rows: Array<[string, string]> = [
+      [lang === 'de' ? 'Status' : 'Status', `<strong>${escapeHtml(tx.statusWords[booking.status] ?? booking.status)}</strong>`],
+    ];
+    if (pending) rows.push([tx.heldUntil, escapeHtml(when(booking.holdUntil, booking.timeZone, lang, tx.dateTimeFormat))]);
+    if (pending) rows.push([tx.mailNow, mailLine]);
+    const intro =
+      flash === 'booked'
+        ? `<h1 class="kern-heading-large">${escapeHtml(tx.booked)}</h1>${alert('info', tx.booked, tx.bookedIntro(booking.email), 'status')}`
+        : `<h1 class="kern-heading-large">${escapeHtml(tx.statusTitle)}</h1>${
+            flash === 'resent'
+              ? alert('success', tx.resend, tx.resent, 'status')
+              : flash === 'cancelled'
+                ? alert('success', tx.cancel, tx.cancelled, 'status')
+                : ''
+          }`;
+    const why =
+      pending && hold
+        ? `<h2 class="kern-heading-small">${escapeHtml(tx.whyWaiting)}</h2><p class="kern-body">${escapeHtml(hold.explanation)}</p>`
+        : '';
+    const help = pending
+      ? `<h2 class="kern-heading-small">${escapeHtml(tx.noMailArrived)}</h2><p class="kern-body">${escapeHtml(tx.noMailHelp)}</p>`
+      : '';
+    const actions =
+      booking.status === 'pending' || booking.status === 'confirmed'
+        ? `<div class="actions">${
+            pending
+              ? `<form method="post" action="/buchung/${booking.id}/erneut"><input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}"><button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">${escapeHtml(tx.resend)}</span></button></form>`
+              : ''
+          }<a class="kern-btn kern-btn--tertiary" href="/buchung/${booking.id}/absagen?token=${encodeURIComponent(token)}${lang === 'en' ? '&lang=en' : ''}"><span class="kern-label">${escapeHtml(tx.cancel)}</span></a></div>`
+        : '';
+    const link =
+      flash === 'booked'
+        ? `<p class="kern-body"><a class="kern-link" href="${escapeHtml(this.statusUrl(booking.id, token, lang))}">${escapeHtml(tx.statusLink)}</a></p>`
+        : '';
+    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${this.bookingFacts(lang, booking)}${facts(rows)}${why}${help}${actions}${link}`;
+    return page({ lang, title: tx.statusTitle, body, path: `/buchung/${booking.id}?token=${encodeURIComponent(token)}` });
+  }
+
+  private invalidStatus(reply: FastifyReply, lang: Lang) {
+    const tx = t(lang);
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.statusInvalid)}</h1><p class="kern-body">${escapeHtml(tx.statusInvalidText)}</p>`;
+    return this.send(reply, 404, PRIVATE_PAGE_HEADERS, page({ lang, title: tx.statusInvalid, body, path: '/' }));
+  }
+
+  private notFound(reply: FastifyReply, lang: Lang) {
+    const tx = t(lang);
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.notFound)}</h1><p class="kern-body">${escapeHtml(tx.notFoundText)} <a class="kern-link" href="/${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(tx.home)}</a></p>`;
+    return this.send(reply, 404, PAGE_HEADERS, page({ lang, title: tx.notFound, body, path: '/' }));
+  }
+
+  private send(reply: FastifyReply, status: number, headers: Record<string, string>, html: string) {
+    return reply.status(status).headers(headers).send(html);
+  }
+}

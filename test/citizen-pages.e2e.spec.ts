@@ -1,0 +1,176 @@
+import { Browser, Page } from 'playwright-core';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { addSlot, citizen, createSlot } from './factories/scheduling.factory';
+import { launchBrowser, seriousViolations } from './support/browser';
+import { restoreClockAfterEach, startTestApp, TestApp } from './support/test-app';
+
+/**
+ * The citizen's journey in a real browser (Debian's Chromium, headless): the offices, a service,
+ * a free time, the form, the page after booking, the mail in the development mailbox, the confirm
+ * page, the status page and cancelling. Every page is checked with axe-core (no serious or
+ * critical WCAG 2.1 AA violation) and at 375 px width (no sideways scrolling).
+ */
+describe('citizen pages in a real browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let office: { locationId: string; serviceId: string; slotId: string };
+  restoreClockAfterEach(() => app?.clock);
+
+  beforeAll(async () => {
+    app = await startTestApp({ clockStart: '2026-06-01T08:00:00Z' });
+    office = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-02T08:00:00Z' });
+    await addSlot(app.db, office, '2026-06-02T09:00:00Z');
+    await app.db.query(
+      `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters) VALUES ($1, 1, '08:00', '15:00', 2), ($1, 2, '08:00', '15:00', 2)`,
+      [office.locationId],
+    );
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ locale: 'de-DE' });
+  });
+  afterEach(async () => {
+    await page.close();
+  });
+
+  const checked: string[] = [];
+  /** axe on the page as it stands; the page's address is remembered for the summary. */
+  const expectAccessible = async () => {
+    checked.push(new URL(page.url()).pathname);
+    expect(await seriousViolations(page)).toEqual([]);
+  };
+
+  it('the whole journey: office → service → time → form → mail → confirm → status → cancel', async () => {
+    await page.goto(`${app.url}/`);
+    await expectAccessible();
+    await page.locator('.kern-card', { hasText: 'Bürgeramt Test' }).getByRole('link', { name: 'Anliegen' }).first().click();
+    await expectAccessible();
+    await page
+      .getByRole('link', { name: /^Ausweis/ })
+      .first()
+      .click();
+    await expect(page.getByRole('heading', { level: 1 })).toBeTruthy();
+    await expectAccessible();
+    await page.getByRole('link', { name: /10:00 Uhr/ }).click(); // 08:00Z is 10:00 in Berlin
+    await expectAccessible();
+    const who = citizen();
+    await page.getByLabel('Name').fill(who.name);
+    await page.getByLabel('E-Mail-Adresse').fill(who.email);
+    await page.getByRole('button', { name: 'Verbindlich anfragen' }).click();
+    await page.waitForURL(/\/buchung\/[0-9a-f-]+\?token=/);
+    const reference = (await page.locator('dd strong').first().textContent())!;
+    expect(reference).toMatch(/^HF-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+    expect(await page.textContent('main')).toContain(`E-Mail an ${who.email}`);
+    await expectAccessible();
+    const statusUrl = page.url();
+
+    await app.app.get(DispatcherService).dispatchOnce();
+    const mail = app.catcher!.list().find((m) => m.to.includes(who.email))!;
+    const confirmLink = mail.links.find((l) => l.includes('/confirm?token='))!;
+    await page.goto(confirmLink.replace('http://holdfast.test', app.url));
+    await expectAccessible();
+    await page.getByRole('button', { name: 'Termin bestätigen' }).click();
+    await page.getByRole('heading', { name: 'Ihr Termin ist bestätigt' }).waitFor();
+    expect(await page.textContent('main')).toContain(reference);
+
+    await page.goto(statusUrl.replace('&neu=1', ''));
+    expect(await page.textContent('main')).toContain('Bestätigt');
+    await expectAccessible();
+    await page.getByRole('link', { name: 'Termin absagen' }).click();
+    await expectAccessible();
+    await page.getByRole('button', { name: 'Ja, Termin absagen' }).click();
+    await page.waitForURL(/abgesagt=1/);
+    expect(await page.textContent('main')).toContain('Ihr Termin ist abgesagt');
+    const { rows } = await app.db.query(`SELECT status FROM bookings WHERE reference = $1`, [reference]);
+    expect(rows[0].status).toBe('cancelled');
+  });
+
+  it('a bad field: the form comes back with the input kept, a summary linked to the field, nothing booked', async () => {
+    await page.goto(`${app.url}/termine/buchen?slotId=${office.slotId}`);
+    await page.getByLabel('Name').fill('Max Mustermann');
+    await page.getByLabel('E-Mail-Adresse').fill('max@');
+    await page.getByRole('button', { name: 'Verbindlich anfragen' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'Bitte prüfen Sie Ihre Angaben' });
+    await summary.waitFor();
+    expect(await page.getByLabel('Name').inputValue()).toBe('Max Mustermann');
+    expect(await page.getByLabel('E-Mail-Adresse').inputValue()).toBe('max@');
+    expect(await page.getByLabel('E-Mail-Adresse').getAttribute('aria-invalid')).toBe('true');
+    await summary.getByRole('link').click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email');
+    await expectAccessible();
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE name = 'Max Mustermann'`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('books with the keyboard alone, and a double submit makes one booking', async () => {
+    await page.goto(`${app.url}/termine/buchen?slotId=${office.slotId}`);
+    const who = citizen({ name: 'Tastatur Nutzerin' });
+    await page.keyboard.press('Tab'); // the skip link first
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Zum Inhalt springen');
+    await page.getByLabel('Name').focus();
+    await page.keyboard.type(who.name);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(who.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // past the phone, to the privacy link
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Verbindlich anfragen');
+    // The same form sent twice (a double click, a reload of the POST) gives one booking.
+    const form = await page.evaluate(() => Object.fromEntries(new FormData(document.querySelector('main form')!) as any));
+    const post = () => page.request.post(`${app.url}/termine/buchen`, { form: form as Record<string, string>, maxRedirects: 0 });
+    const [first, second] = [await post(), await post()];
+    expect([first.status(), second.status()]).toEqual([303, 303]);
+    expect(first.headers().location).toBe(second.headers().location);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/buchung\//);
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE name = $1`, [who.name]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('at 375 px width nothing scrolls sideways, on every page', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of [
+      '/',
+      `/termine?locationId=${office.locationId}`,
+      `/termine?locationId=${office.locationId}&serviceId=${office.serviceId}`,
+      `/termine/buchen?slotId=${office.slotId}`,
+      '/datenschutz',
+    ]) {
+      await page.goto(`${app.url}${path}`);
+      // Wider content than the viewport (less its vertical scroll bar) would scroll sideways.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect([path, Math.max(0, overflow)]).toEqual([path, 0]);
+    }
+  });
+
+  it('English by the switch and by Accept-Language', async () => {
+    await page.goto(`${app.url}/`);
+    await page.getByRole('link', { name: 'English' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('h1')).toBe('City offices');
+    const english = await browser.newPage({ locale: 'en-GB', extraHTTPHeaders: { 'accept-language': 'en-GB,en;q=0.9' } });
+    try {
+      await english.goto(`${app.url}/termine/buchen?slotId=${office.slotId}`);
+      expect(await english.textContent('h1')).toBe('Book an appointment');
+    } finally {
+      await english.close();
+    }
+  });
+
+  it('an office with nothing free in the shown days points to the next free day and other offices', async () => {
+    const empty = await createSlot(app.db, { capacity: 1, startsAt: '2026-07-01T08:00:00Z' });
+    // The same service at the first office too: it is offered as another office.
+    await app.db.query(`UPDATE slots SET service_id = $1 WHERE id = $2`, [empty.serviceId, office.slotId]);
+    await page.goto(`${app.url}/termine?locationId=${empty.locationId}&serviceId=${empty.serviceId}`);
+    const text = await page.textContent('main');
+    expect(text).toContain('In diesem Zeitraum ist kein Termin frei.');
+    expect(text).toContain('Der nächste freie Termin ist am Mittwoch, 1. Juli 2026.');
+    expect(text).toContain('Bürgeramt Test');
+    await expectAccessible();
+  });
+});
