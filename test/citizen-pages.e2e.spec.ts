@@ -121,7 +121,9 @@ describe('citizen pages in a real browser', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Verbindlich anfragen');
     // The same form sent twice (a double click, a reload of the POST) gives one booking.
-    const form = await page.evaluate(() => Object.fromEntries(new FormData(document.querySelector('main form')!) as any));
+    const form = await page.evaluate(() =>
+      Object.fromEntries(new FormData(document.querySelector<HTMLFormElement>('main form')!) as any),
+    );
     const post = () => page.request.post(`${app.url}/termine/buchen`, { form: form as Record<string, string>, maxRedirects: 0 });
     const [first, second] = [await post(), await post()];
     expect([first.status(), second.status()]).toEqual([303, 303]);
@@ -172,5 +174,59 @@ describe('citizen pages in a real browser', () => {
     expect(text).toContain('Der nächste freie Termin ist am Mittwoch, 1. Juli 2026.');
     expect(text).toContain('Bürgeramt Test');
     await expectAccessible();
+  });
+
+  describe("a warning before booking when the address's provider refuses our mail", () => {
+    const warning = () => page.locator('#provider-warning');
+    const fillAndSend = async (email: string) => {
+      await page.goto(`${app.url}/termine/buchen?slotId=${office.slotId}`);
+      await page.getByLabel('Name').fill('Warn Test');
+      await page.getByLabel('E-Mail-Adresse').fill(email);
+      await page.getByRole('button', { name: 'Verbindlich anfragen' }).click();
+    };
+
+    it('GMX blocks us (open circuit): warned, input kept, nothing booked yet; going on books once', async () => {
+      const { ProviderCircuitsService } = await import('../src/mail-delivery/provider-circuits.service');
+      const circuits = app.app.get(ProviderCircuitsService);
+      const { TransactionRunner } = await import('../src/database/transaction-runner');
+      await app.app
+        .get(TransactionRunner)
+        .run((m) =>
+          circuits.applyEvent(m, 'united-internet', {
+            type: 'reply',
+            category: 'provider_block',
+            at: app.clock.now().toMillis(),
+          }),
+        );
+      const email = citizen().email.replace('example.org', 'gmx.de');
+      await fillAndSend(email);
+      await warning().waitFor();
+      expect(await warning().textContent()).toContain('GMX nimmt seit 10:00 Uhr keine E-Mails der Stadt an');
+      expect(await page.getByLabel('E-Mail-Adresse').inputValue()).toBe(email);
+      await expectAccessible();
+      const count = async () =>
+        (await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE email = $1`, [email])).rows[0].n as number;
+      expect(await count()).toBe(0);
+      await page.getByRole('button', { name: 'Mit diesen Angaben buchen' }).click();
+      await page.waitForURL(/\/buchung\//);
+      expect(await count()).toBe(1);
+      await app.app
+        .get((await import('../src/mail-delivery/providers.service')).ProvidersService)
+        .resume('united-internet', 'test', {
+          id: null,
+          label: 'test',
+        });
+    });
+
+    it('a declared incident (Outlook) warns too; an address whose provider takes our mail is not warned', async () => {
+      const { IncidentsService } = await import('../src/incidents/incidents.service');
+      await app.app.get(IncidentsService).declare('microsoft', 'Outlook weist ab', { id: null, label: 'test' });
+      await fillAndSend(citizen().email.replace('example.org', 'outlook.de'));
+      await warning().waitFor();
+      expect(await warning().textContent()).toContain('Outlook');
+      await fillAndSend(citizen().email.replace('example.org', 'gmail.com'));
+      await page.waitForURL(/\/buchung\//);
+      expect(await page.locator('#provider-warning').count()).toBe(0);
+    });
   });
 });

@@ -163,6 +163,18 @@ export class BookingsService {
     return { booking: booking!, messages, hold: await this.explainHold(booking!, messages) };
   }
 
+  /**
+   * Whether the address's provider family refuses our mail right now (its circuit is open or half
+   * open, or paused for a declared incident): asked before a booking is made, so the citizen can
+   * give a phone number or another address. Undefined for every other address.
+   */
+  async providerWarning(email: string): Promise<{ provider: string; since: Date } | undefined> {
+    const family = familyOfDomain(email, this.config.providerFamilyOverrides);
+    if (!family) return undefined;
+    const since = await this.circuits.blockedSince(this.tx.manager, family);
+    return since ? { provider: providerLabel(email), since } : undefined;
+  }
+
   /** The hold in words: why the citizen is waiting and until when (read-only). */
   async explainHold(booking: BookingRow, messages: MessageView[]): Promise<{ reason: string; explanation: string } | undefined> {
     if (booking.status !== 'pending') return undefined;

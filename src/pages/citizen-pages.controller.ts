@@ -192,6 +192,16 @@ export class CitizenPagesController {
     for (const p of problems) fieldErrors[p.property as FormField] = t(lang).fieldErrors[p.property] ?? p.property;
     if (fieldErrors.slotId) return this.renderForm(reply, lang, slotId, values, {}, t(lang).fieldErrors.slotId, 422);
     if (Object.keys(fieldErrors).length) return this.renderForm(reply, lang, slotId, values, fieldErrors, undefined, 422);
+    // The address's provider refuses our mail right now: say so before booking (once; the citizen
+    // may add a phone, change the address, or go on with it).
+    if (form.providerWarningSeen !== '1' && !values.phone?.trim()) {
+      const warning = await this.bookings.providerWarning(input.email);
+      if (warning)
+        return this.renderForm(reply, lang, slotId, values, {}, undefined, 200, {
+          ...warning,
+          idempotencyKey: str(form.idempotencyKey),
+        });
+    }
     const key = /^[A-Za-z0-9_-]{22,64}$/.test(str(form.idempotencyKey)) ? `page:${str(form.idempotencyKey)}` : undefined;
     try {
       const { body: created } = await this.bookings.create(input, key);
@@ -218,6 +228,7 @@ export class CitizenPagesController {
     errors: Partial<Record<FormField, string>>,
     problem: string | undefined,
     status = 200,
+    providerWarning?: { provider: string; since: Date; idempotencyKey: string },
   ) {
     const tx = t(lang);
     const slot = UUID.test(slotId) ? await this.scheduling.slotDetails(slotId) : undefined;
@@ -241,8 +252,13 @@ ${error ? `<p class="kern-error" id="${name}-error" role="alert"><span class="ke
 <input class="kern-form-input__input${error ? ' kern-form-input__input--error' : ''}" id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" value="${escapeHtml(values[name] ?? '')}"${optional ? '' : ' required'}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''}>
 </div>`;
     };
+    const warning = providerWarning
+      ? `<div class="kern-alert kern-alert--warning" role="alert" id="provider-warning"><div class="kern-alert__header"><span class="kern-icon kern-icon--warning" aria-hidden="true"></span><h2 class="kern-title">${escapeHtml(
+          tx.providerBlocked(providerWarning.provider, when(providerWarning.since, zone, lang, tx.timeFormat)),
+        )}</h2></div><div class="kern-alert__body"><p class="kern-body">${escapeHtml(tx.providerBlockedHelp)}</p></div></div>`
+      : '';
     const body = `<h1 class="kern-heading-large">${escapeHtml(tx.bookForm)}</h1>
-${summary}
+${summary}${warning}
 <h2 class="kern-heading-small">${escapeHtml(tx.yourAppointment)}</h2>
 ${facts([
   [tx.what, escapeHtml(slot.serviceName)],
@@ -252,12 +268,13 @@ ${facts([
 <form method="post" action="/termine/buchen" novalidate class="stack">
 <input type="hidden" name="slotId" value="${escapeHtml(slot.id)}">
 <input type="hidden" name="lang" value="${lang}">
-<input type="hidden" name="idempotencyKey" value="${randomBytes(18).toString('base64url')}">
+<input type="hidden" name="idempotencyKey" value="${escapeHtml(providerWarning?.idempotencyKey || randomBytes(18).toString('base64url'))}">
+${providerWarning ? '<input type="hidden" name="providerWarningSeen" value="1">' : ''}
 ${field('name', tx.name, 'text', 'name')}
 ${field('email', tx.email, 'email', 'email', tx.emailHint)}
 ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
 <p class="kern-body kern-body--small">${escapeHtml(tx.privacy)} <a class="kern-link" href="/datenschutz${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(tx.privacyLink)}</a>.</p>
-<button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(tx.submit)}</span></button>
+<button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(providerWarning ? tx.submitAnyway : tx.submit)}</span></button>
 </form>`;
     return this.send(
       reply,

@@ -41,6 +41,10 @@ const de = {
   privacy: 'Wir speichern Ihre Angaben nur für diesen Termin und anonymisieren sie nach dem Termin. Mehr dazu in der',
   privacyLink: 'Datenschutzerklärung',
   submit: 'Verbindlich anfragen',
+  submitAnyway: 'Mit diesen Angaben buchen',
+  providerBlocked: (provider: string, since: string) => `${provider} nimmt seit ${since} keine E-Mails der Stadt an`,
+  providerBlockedHelp:
+    'Ihre Bestätigungsmail kann deshalb gerade nicht ankommen. Geben Sie eine Mobilnummer an, dann schicken wir Ihnen einen Code per SMS, oder nutzen Sie eine andere E-Mail-Adresse. Sie können auch mit dieser Adresse buchen: Wir halten den Termin, bis die E-Mail zugestellt werden kann.',
   errorSummary: 'Bitte prüfen Sie Ihre Angaben',
   fieldErrors: {
     name: 'Bitte geben Sie Ihren Namen an (2 bis 200 Zeichen).',
@@ -161,6 +165,10 @@ const en: Texts = {
   privacy: 'We keep your details for this appointment only and anonymise them afterwards. More in the',
   privacyLink: 'privacy notice',
   submit: 'Request appointment',
+  submitAnyway: 'Book with these details',
+  providerBlocked: (provider: string, since: string) => `${provider} has not accepted e-mail from the city since ${since}`,
+  providerBlockedHelp:
+    'Your confirmation e-mail cannot arrive right now. Give a mobile number and we send you a code by text message, or use another e-mail address. You can also book with this address: we hold the appointment until the e-mail can be delivered.',
   errorSummary: 'Please check your entries',
   fieldErrors: {
     name: 'Please enter your name (2 to 200 characters).',
