@@ -355,7 +355,9 @@ function samplePayload(): string {
     timeZone: TZ,
     slotStartsAt: new Date(Date.now() + 86_400_000),
     holdUntil: new Date(Date.now() + 3_600_000),
-    confirmUrl: `http://localhost:0/confirm?token=${randomBytes(32).toString('base64url')}`,
+    confirmUrl: `http://localhost:0/confirm?token=[[secret:confirm]]`,
+    statusUrl: `http://localhost:0/buchung/${randomBytes(16).toString('hex')}?token=[[secret:status]]`,
+    cancelUrl: `http://localhost:0/buchung/${randomBytes(16).toString('hex')}/absagen?token=[[secret:status]]`,
   });
   return JSON.stringify({ to: 'x@bench.example.org', ...mail });
 }

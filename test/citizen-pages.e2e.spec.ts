@@ -72,6 +72,11 @@ describe('citizen pages in a real browser', () => {
     await app.app.get(DispatcherService).dispatchOnce();
     const mail = app.catcher!.list().find((m) => m.to.includes(who.email))!;
     const confirmLink = mail.links.find((l) => l.includes('/confirm?token='))!;
+    // The mail links the status page and the cancel page, with the booking's real status token.
+    const statusLink = mail.links.find((l) => /\/buchung\/[0-9a-f-]+\?token=/.test(l))!;
+    expect(statusLink.replace('http://holdfast.test', app.url)).toBe(statusUrl.replace('&neu=1', ''));
+    expect(mail.links).toContain(statusLink.replace('?token=', '/absagen?token='));
+    expect(mail.text).not.toContain('[[secret:');
     await page.goto(confirmLink.replace('http://holdfast.test', app.url));
     await expectAccessible();
     await page.getByRole('button', { name: 'Termin bestätigen' }).click();

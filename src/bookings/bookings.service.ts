@@ -16,7 +16,7 @@ import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.r
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
 import { AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
-import { placeholder, secretSlot } from '../common/message-secrets';
+import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
@@ -115,6 +115,8 @@ export class BookingsService {
       slotStartsAt: slot.startsAt,
       holdUntil: holdUntil.toJSDate(),
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
+      statusUrl: `${this.config.publicBaseUrl}/buchung/${id}?token=${placeholder('status')}`,
+      cancelUrl: `${this.config.publicBaseUrl}/buchung/${id}/absagen?token=${placeholder('status')}`,
     });
     const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
     const written = await this.bookings.insertBookingWithinLimits(
@@ -135,7 +137,7 @@ export class BookingsService {
       {
         id: mailId,
         messageId: this.outbox.messageIdFor(mailId),
-        payload: { to: input.email, ...mail, secrets: { confirm: confirmSlot } },
+        payload: { to: input.email, ...mail, secrets: { confirm: confirmSlot, status: statusSlot(id, 1) } },
         family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null,
       },
     );

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { sha256 } from '../common/ids';
-import { placeholder, secretSlot } from '../common/message-secrets';
+import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SecretsService } from '../common/secrets.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
@@ -41,6 +41,8 @@ export class ConfirmationIssuer {
       slotStartsAt: booking.slotStartsAt,
       holdUntil: booking.holdUntil,
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
+      statusUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}?token=${placeholder('status')}`,
+      cancelUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();
@@ -50,7 +52,12 @@ export class ConfirmationIssuer {
       kind: 'booking_confirmation',
       channel: 'email',
       recipient: booking.email,
-      payload: { to: booking.email, ...mail, text, secrets: { confirm: slot } },
+      payload: {
+        to: booking.email,
+        ...mail,
+        text,
+        secrets: { confirm: slot, status: statusSlot(booking.id, booking.statusTokenVersion) },
+      },
       family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,
       now,
     });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
  * the hash of the token and of the code is stored, so a database backup confirms nothing (with
  * APP_SECRET configured, the installation's secret is not in the database either).
  */
-export type SecretKind = 'token' | 'code';
+export type SecretKind = 'token' | 'code' | 'status';
 
 export interface SecretSlot {
   kind: SecretKind;
@@ -18,6 +18,11 @@ export type SecretSlots = Record<string, SecretSlot>;
 
 export function secretSlot(kind: SecretKind): SecretSlot {
   return { kind, nonce: randomBytes(16).toString('base64url') };
+}
+
+/** The booking's status token (the status and cancel links): derived from the booking and its token version. */
+export function statusSlot(bookingId: string, version: number): SecretSlot {
+  return { kind: 'status', nonce: `${bookingId}:${version}` };
 }
 
 /** What stands in the stored text for the secret `name`. */

@@ -41,6 +41,10 @@ export class SecretsService implements OnModuleInit {
    */
   messageSecret(slot: SecretSlot): string {
     if (slot.kind === 'token') return hmacToken(this.secret, 'message-token:v1', slot.nonce);
+    if (slot.kind === 'status') {
+      const [bookingId, version] = slot.nonce.split(':');
+      return this.statusToken(bookingId, Number(version));
+    }
     const digest = createHmac('sha256', this.secret).update(`message-code:v1:${slot.nonce}`).digest();
     return String(digest.readUIntBE(0, 6) % 1_000_000).padStart(6, '0');
   }

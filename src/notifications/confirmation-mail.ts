@@ -11,6 +11,10 @@ export interface ConfirmationMailInput {
   slotStartsAt: Date;
   holdUntil: Date;
   confirmUrl: string;
+  /** The status page (resend, change the address, add a phone, cancel). */
+  statusUrl: string;
+  /** The cancel page (asks first; only its button cancels). */
+  cancelUrl: string;
 }
 
 export interface RenderedMail {
@@ -42,6 +46,12 @@ export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMai
     '',
     `Wir halten den Termin für Sie bis ${holdEnd}. Ohne Bestätigung wird er danach wieder freigegeben.`,
     '',
+    `Status Ihres Termins, neue E-Mail, andere Adresse oder SMS-Code:`,
+    mail.statusUrl,
+    '',
+    `Termin absagen:`,
+    mail.cancelUrl,
+    '',
     `Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.`,
     '',
     `Ihr Bürgeramt`,
@@ -52,6 +62,7 @@ export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMai
 <p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
 <p><a href="${escapeHtml(mail.confirmUrl)}">Termin bestätigen</a></p>
 <p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}. Ohne Bestätigung wird er danach wieder freigegeben.</p>
+<p><a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a> · <a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a></p>
 <p>Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.</p>
 <p>Ihr Bürgeramt</p>
 </body></html>`;
