@@ -2,6 +2,7 @@ import { Browser, Page } from 'playwright-core';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { addSlot, citizen, createSlot } from './factories/scheduling.factory';
 import { launchBrowser, seriousViolations } from './support/browser';
+import { FakeSmsGateway } from './support/fake-sms-gateway';
 import { restoreClockAfterEach, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -15,10 +16,14 @@ describe('citizen pages in a real browser', () => {
   let browser: Browser;
   let page: Page;
   let office: { locationId: string; serviceId: string; slotId: string };
+  const sms = new FakeSmsGateway();
   restoreClockAfterEach(() => app?.clock);
 
   beforeAll(async () => {
-    app = await startTestApp({ clockStart: '2026-06-01T08:00:00Z' });
+    app = await startTestApp({
+      clockStart: '2026-06-01T08:00:00Z',
+      env: { SMS_GATEWAY_URL: await sms.start(), SMS_GATEWAY_TOKEN: 'gateway-token', TRUST_PROXY: 'true' },
+    });
     office = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-02T08:00:00Z' });
     await addSlot(app.db, office, '2026-06-02T09:00:00Z');
     await app.db.query(
@@ -30,6 +35,7 @@ describe('citizen pages in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await sms.stop();
   });
   beforeEach(async () => {
     page = await browser.newPage({ locale: 'de-DE' });
@@ -93,6 +99,51 @@ describe('citizen pages in a real browser', () => {
     expect(await page.textContent('main')).toContain('Ihr Termin ist abgesagt');
     const { rows } = await app.db.query(`SELECT status FROM bookings WHERE reference = $1`, [reference]);
     expect(rows[0].status).toBe('cancelled');
+  });
+
+  it('the status page: resend (not twice in five minutes), another address, a phone, and the SMS code', async () => {
+    const slotId = await addSlot(app.db, office, '2026-06-03T08:00:00Z', 5);
+    await page.goto(`${app.url}/termine/buchen?slotId=${slotId}`);
+    const who = citizen({ name: 'Status Seite' });
+    await page.getByLabel('Name').fill(who.name);
+    await page.getByLabel('E-Mail-Adresse').fill(who.email);
+    await page.getByRole('button', { name: 'Verbindlich anfragen' }).click();
+    await page.waitForURL(/neu=1/);
+    const id = /\/buchung\/([0-9a-f-]+)/.exec(page.url())![1];
+    await page.getByRole('link', { name: 'Zur Statusseite Ihres Termins' }).click();
+
+    await page.getByRole('button', { name: 'E-Mail neu senden' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('alle 5 Minuten');
+    app.clock.advance({ minutes: 6 });
+    await page.getByRole('button', { name: 'E-Mail neu senden' }).click();
+    await page.waitForURL(/erneut=1/);
+    expect(await page.getByRole('status').textContent()).toContain('neue E-Mail');
+
+    const newEmail = citizen().email.replace('example.org', 'posteo.de');
+    await page.getByLabel('Neue E-Mail-Adresse').fill(newEmail);
+    await page.getByRole('button', { name: 'Adresse ändern' }).click();
+    await page.waitForURL(/adresse=1/);
+    await page.getByLabel('Telefon (Mobilnummer)').fill('0151 2345678');
+    await page.getByRole('button', { name: 'Mobilnummer hinzufügen' }).click();
+    await page.waitForURL(/telefon=1/);
+    await expectAccessible();
+    const { rows } = await app.db.query(`SELECT email, phone FROM bookings WHERE id = $1`, [id]);
+    expect(rows[0]).toEqual({ email: newEmail, phone: '+491512345678' });
+
+    // A new SMS code (the citizen asked for it); the page then takes the code.
+    const token = new URL(page.url()).searchParams.get('token')!;
+    const res = await page.request.post(`${app.url}/api/v1/bookings/${id}/new-code`, { headers: { 'x-booking-token': token } });
+    expect(res.status()).toBe(200);
+    await app.app.get(DispatcherService).dispatchOnce();
+    const code = /Code (\d{6})/.exec(sms.received.find((m) => m.to === '+491512345678')!.text)![1];
+    await page.reload();
+    await page.getByLabel('Code aus der SMS (6 Ziffern)').fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Mit Code bestätigen' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('Dieser Code stimmt nicht');
+    await page.getByLabel('Code aus der SMS (6 Ziffern)').fill(code);
+    await page.getByRole('button', { name: 'Mit Code bestätigen' }).click();
+    await page.waitForURL(/bestaetigt=1/);
+    expect(await page.textContent('main')).toContain('Bestätigt');
   });
 
   it('a bad field: the form comes back with the input kept, a summary linked to the field, nothing booked', async () => {
@@ -194,15 +245,13 @@ describe('citizen pages in a real browser', () => {
       const { ProviderCircuitsService } = await import('../src/mail-delivery/provider-circuits.service');
       const circuits = app.app.get(ProviderCircuitsService);
       const { TransactionRunner } = await import('../src/database/transaction-runner');
-      await app.app
-        .get(TransactionRunner)
-        .run((m) =>
-          circuits.applyEvent(m, 'united-internet', {
-            type: 'reply',
-            category: 'provider_block',
-            at: app.clock.now().toMillis(),
-          }),
-        );
+      await app.app.get(TransactionRunner).run((m) =>
+        circuits.applyEvent(m, 'united-internet', {
+          type: 'reply',
+          category: 'provider_block',
+          at: app.clock.now().toMillis(),
+        }),
+      );
       const email = citizen().email.replace('example.org', 'gmx.de');
       await fillAndSend(email);
       await warning().waitFor();

@@ -7,5 +7,6 @@ import { ConfirmationsService } from './confirmations.service';
   imports: [HoldsModule],
   controllers: [ConfirmationsController],
   providers: [ConfirmationsService],
+  exports: [ConfirmationsService],
 })
 export class ConfirmationsModule {}

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { isEmail, validate } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { CreateBookingDto } from '../bookings/bookings.dto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { escapeHtml } from '../common/html';
+import { ConfirmationsService } from '../confirmations/confirmations.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { alert, facts, page, PAGE_HEADERS, PRIVATE_PAGE_HEADERS, SITE_CSS } from '../web/layout';
 import { Lang, pickLang, t, Texts } from '../web/texts';
@@ -35,6 +36,7 @@ export class CitizenPagesController {
   constructor(
     private readonly scheduling: SchedulingService,
     private readonly bookings: BookingsService,
+    private readonly confirmations: ConfirmationsService,
     private readonly clock: Clock,
   ) {}
 
@@ -295,30 +297,89 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     const token = str(query.token);
     const view = await this.holderView(id, token);
     if (!view) return this.invalidStatus(reply, lang);
-    const flash = query.neu ? 'booked' : query.erneut ? 'resent' : query.abgesagt ? 'cancelled' : undefined;
+    const flash = (['neu', 'erneut', 'abgesagt', 'adresse', 'telefon', 'bestaetigt'] as const).find((f) => query[f]);
     return this.send(reply, 200, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, flash));
   }
 
   @Post('buchung/:id/erneut')
-  async resend(
+  resend(
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('accept-language') al: string | undefined,
     @Res() reply: FastifyReply,
+  ) {
+    return this.action(id, body, al, reply, 'erneut', (token) => this.bookings.selfService(id, token, 'resend'));
+  }
+
+  @Post('buchung/:id/adresse')
+  changeEmail(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const email = str((body as Record<string, unknown> | undefined)?.email).trim();
+    return this.action(id, body, al, reply, 'adresse', async (token, lang) => {
+      if (!isEmail(email, { require_tld: true, allow_ip_domain: false }))
+        throw new DomainError('VALIDATION_FAILED', t(lang).fieldErrors.email);
+      await this.bookings.selfService(id, token, 'change_email', email);
+    });
+  }
+
+  @Post('buchung/:id/telefon')
+  addPhone(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const phone = str((body as Record<string, unknown> | undefined)?.phone).trim();
+    return this.action(id, body, al, reply, 'telefon', async (token, lang) => {
+      if (!/^(?=.{6,32}$)\+?[0-9 ()\/-]+$/.test(phone)) throw new DomainError('VALIDATION_FAILED', t(lang).fieldErrors.phone);
+      await this.bookings.selfService(id, token, 'add_phone', phone);
+    });
+  }
+
+  @Post('buchung/:id/code')
+  enterCode(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: { ip?: string },
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const code = str((body as Record<string, unknown> | undefined)?.code).replace(/\s/g, '');
+    return this.action(id, body, al, reply, 'bestaetigt', async (token) => {
+      const { booking } = await this.bookings.getForHolder(id, token);
+      await this.confirmations.confirmWithCode(booking.reference, code, req.ip ?? 'unknown');
+    });
+  }
+
+  /** A status-page form: do `work` as the token's holder, then back to the status page (or the page with the error). */
+  private async action(
+    id: string,
+    body: unknown,
+    al: string | undefined,
+    reply: FastifyReply,
+    flag: string,
+    work: (token: string, lang: Lang) => Promise<unknown>,
   ) {
     const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const lang = pickLang(form.lang, al);
     const token = str(form.token);
     if (!UUID.test(id)) return this.invalidStatus(reply, lang);
     try {
-      await this.bookings.selfService(id, token, 'resend');
+      await work(token, lang);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const view = await this.holderView(id, token);
       if (!view) return this.invalidStatus(reply, lang);
-      return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, err.message));
+      // Our own checks above word their message for the page; everything else by its code.
+      const own = err.code === 'VALIDATION_FAILED' && err.details === undefined;
+      const message = own ? err.message : (t(lang).errors[err.code] ?? err.message);
+      return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, message));
     }
-    return this.backToStatus(reply, id, token, lang, 'erneut');
+    return this.backToStatus(reply, id, token, lang, flag);
   }
 
   @Get('buchung/:id/absagen')
@@ -422,7 +483,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     lang: Lang,
     view: Awaited<ReturnType<BookingsService['getForHolder']>>,
     token: string,
-    flash?: 'booked' | 'resent' | 'cancelled',
+    flash?: 'neu' | 'erneut' | 'abgesagt' | 'adresse' | 'telefon' | 'bestaetigt',
     problem?: string,
   ): string {
     const tx = t(lang);
@@ -438,15 +499,9 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     if (pending) rows.push([tx.heldUntil, escapeHtml(when(booking.holdUntil, booking.timeZone, lang, tx.dateTimeFormat))]);
     if (pending) rows.push([tx.mailNow, mailLine]);
     const intro =
-      flash === 'booked'
+      flash === 'neu'
         ? `<h1 class="kern-heading-large">${escapeHtml(tx.booked)}</h1>${alert('info', tx.booked, tx.bookedIntro(booking.email), 'status')}`
-        : `<h1 class="kern-heading-large">${escapeHtml(tx.statusTitle)}</h1>${
-            flash === 'resent'
-              ? alert('success', tx.resend, tx.resent, 'status')
-              : flash === 'cancelled'
-                ? alert('success', tx.cancel, tx.cancelled, 'status')
-                : ''
-          }`;
+        : `<h1 class="kern-heading-large">${escapeHtml(tx.statusTitle)}</h1>${flash ? alert('success', tx.done[flash], '', 'status') : ''}`;
     const why =
       pending && hold
         ? `<h2 class="kern-heading-small">${escapeHtml(tx.whyWaiting)}</h2><p class="kern-body">${escapeHtml(hold.explanation)}</p>`
@@ -462,11 +517,29 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
               : ''
           }<a class="kern-btn kern-btn--tertiary" href="/buchung/${booking.id}/absagen?token=${encodeURIComponent(token)}${lang === 'en' ? '&lang=en' : ''}"><span class="kern-label">${escapeHtml(tx.cancel)}</span></a></div>`
         : '';
+    const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}">`;
+    const smallForm = (
+      action: string,
+      name: string,
+      label: string,
+      type: string,
+      autocomplete: string,
+      button: string,
+      value = '',
+    ) =>
+      `<form method="post" action="/buchung/${booking.id}/${action}" class="stack">${hidden}<div class="kern-form-input"><label class="kern-label" for="${name}">${escapeHtml(label)}</label><input class="kern-form-input__input" id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" value="${escapeHtml(value)}" required></div><button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">${escapeHtml(button)}</span></button></form>`;
+    const smsSent = messages.some((m) => m.channel === 'sms');
+    const changes = pending
+      ? `<h2 class="kern-heading-small">${escapeHtml(tx.changeHeading)}</h2>
+${smallForm('adresse', 'email', tx.newEmail, 'email', 'email', tx.changeEmail)}
+${booking.phone ? '' : smallForm('telefon', 'phone', tx.phone, 'tel', 'tel', tx.addPhone)}
+${smsSent ? smallForm('code', 'code', tx.smsCode, 'text', 'one-time-code', tx.confirmWithCode) : ''}`
+      : '';
     const link =
-      flash === 'booked'
+      flash === 'neu'
         ? `<p class="kern-body"><a class="kern-link" href="${escapeHtml(this.statusUrl(booking.id, token, lang))}">${escapeHtml(tx.statusLink)}</a></p>`
         : '';
-    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${this.bookingFacts(lang, booking)}${facts(rows)}${why}${help}${actions}${link}`;
+    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${this.bookingFacts(lang, booking)}${facts(rows)}${why}${help}${actions}${changes}${link}`;
     return page({ lang, title: tx.statusTitle, body, path: `/buchung/${booking.id}?token=${encodeURIComponent(token)}` });
   }
 
