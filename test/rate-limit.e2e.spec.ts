@@ -35,6 +35,35 @@ describe('per-IP limits', () => {
     expect(status.status).toBe(200);
   });
 
+  it('the booking page counts with the API and answers a page: 429 in German with Retry-After, the form not taken', async () => {
+    const { slotId } = await createSlot(app.db, { capacity: 20, startsAt: '2026-06-08T09:00:00Z' });
+    const ip = '203.0.113.99';
+    const viaPage = () =>
+      fetch(`${app.url}/termine/buchen`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: new URLSearchParams({
+          slotId,
+          ...citizen(),
+          idempotencyKey: `${Math.random().toString(36)}abcdefghijklmnopqrstuv`,
+        }),
+        redirect: 'manual',
+      });
+    expect(
+      (await http(app, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() }, headers: { 'x-forwarded-for': ip } }))
+        .status,
+    ).toBe(201);
+    expect([(await viaPage()).status, (await viaPage()).status]).toEqual([303, 303]);
+    const refused = await viaPage();
+    const html = await refused.text();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toContain('text/html');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(html).toContain('Zu viele Anfragen in kurzer Zeit');
+    const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM bookings WHERE slot_id = $1`, [slotId]);
+    expect(rows[0].n).toBe(3);
+  });
+
   it('logins from one address are limited too: the fourth try a minute gets 429', async () => {
     const tries = [];
     for (let i = 0; i < 4; i++)

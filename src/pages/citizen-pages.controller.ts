@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { isEmail, validate } from 'class-validator';
@@ -12,6 +12,8 @@ import { DomainError } from '../common/domain-error';
 import { escapeHtml } from '../common/html';
 import { ConfirmationsService } from '../confirmations/confirmations.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
+import { RateLimited } from '../common/rate-limit';
+import { PageErrorFilter } from './page-error.filter';
 import { alert, facts, page, PAGE_HEADERS, PRIVATE_PAGE_HEADERS, SITE_CSS } from '../web/layout';
 import { Lang, pickLang, t, Texts } from '../web/texts';
 
@@ -32,6 +34,7 @@ const when = (d: Date, zone: string, lang: Lang, format: string) =>
  */
 @ApiExcludeController()
 @Controller()
+@UseFilters(PageErrorFilter)
 export class CitizenPagesController {
   constructor(
     private readonly scheduling: SchedulingService,
@@ -177,6 +180,7 @@ export class CitizenPagesController {
     return this.renderForm(reply, lang, str(query.slotId), {}, {}, undefined);
   }
 
+  @RateLimited('booking')
   @Post('termine/buchen')
   async book(@Body() body: unknown, @Headers('accept-language') al: string | undefined, @Res() reply: FastifyReply) {
     const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -286,6 +290,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     );
   }
 
+  @RateLimited('status')
   @Get('buchung/:id')
   async status(
     @Param('id') id: string,
@@ -301,6 +306,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     return this.send(reply, 200, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, flash));
   }
 
+  @RateLimited('self_service')
   @Post('buchung/:id/erneut')
   resend(
     @Param('id') id: string,
@@ -311,6 +317,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     return this.action(id, body, al, reply, 'erneut', (token) => this.bookings.selfService(id, token, 'resend'));
   }
 
+  @RateLimited('self_service')
   @Post('buchung/:id/adresse')
   changeEmail(
     @Param('id') id: string,
@@ -326,6 +333,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     });
   }
 
+  @RateLimited('self_service')
   @Post('buchung/:id/telefon')
   addPhone(
     @Param('id') id: string,
@@ -340,6 +348,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     });
   }
 
+  @RateLimited('confirm')
   @Post('buchung/:id/code')
   enterCode(
     @Param('id') id: string,
@@ -407,6 +416,7 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     );
   }
 
+  @RateLimited('self_service')
   @Post('buchung/:id/absagen')
   async cancel(
     @Param('id') id: string,

@@ -46,6 +46,9 @@ const de = {
   providerBlockedHelp:
     'Ihre Bestätigungsmail kann deshalb gerade nicht ankommen. Geben Sie eine Mobilnummer an, dann schicken wir Ihnen einen Code per SMS, oder nutzen Sie eine andere E-Mail-Adresse. Sie können auch mit dieser Adresse buchen: Wir halten den Termin, bis die E-Mail zugestellt werden kann.',
   errorSummary: 'Bitte prüfen Sie Ihre Angaben',
+  errorTitle: 'Das hat nicht geklappt',
+  errorGeneric: 'Ein Fehler ist aufgetreten. Bitte versuchen Sie es noch einmal.',
+  requestId: 'Fehlernummer (bitte bei Rückfragen angeben)',
   fieldErrors: {
     name: 'Bitte geben Sie Ihren Namen an (2 bis 200 Zeichen).',
     email: 'Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@beispiel.de.',
@@ -190,6 +193,9 @@ const en: Texts = {
   providerBlockedHelp:
     'Your confirmation e-mail cannot arrive right now. Give a mobile number and we send you a code by text message, or use another e-mail address. You can also book with this address: we hold the appointment until the e-mail can be delivered.',
   errorSummary: 'Please check your entries',
+  errorTitle: 'That did not work',
+  errorGeneric: 'Something went wrong. Please try again.',
+  requestId: 'Error number (please quote it when you ask)',
   fieldErrors: {
     name: 'Please enter your name (2 to 200 characters).',
     email: 'Please enter a valid e-mail address, e.g. name@example.org.',
