@@ -89,8 +89,23 @@ describe('citizen pages in a real browser', () => {
     await page.getByRole('heading', { name: 'Ihr Termin ist bestätigt' }).waitFor();
     expect(await page.textContent('main')).toContain(reference);
 
+    // "Ihr Termin ist bestätigt" with the calendar entry; the status page offers the same entry.
+    await app.app.get(DispatcherService).dispatchOnce();
+    const confirmedMail = app
+      .catcher!.list()
+      .find((m) => m.to.includes(who.email) && m.subject.startsWith('Ihr Termin ist bestätigt'))!;
+    const [ics] = confirmedMail.attachments;
+    expect(ics.filename).toBe('termin.ics');
+    expect(ics.content).toContain('METHOD:REQUEST');
+    const uid = /UID:(.+)/.exec(ics.content)![1].trim();
+    expect(uid).toMatch(/^[0-9a-f-]{36}@/);
     await page.goto(statusUrl.replace('&neu=1', ''));
     expect(await page.textContent('main')).toContain('Bestätigt');
+    const download = await page.request.get(
+      await page.getByRole('link', { name: 'In den Kalender (ICS)' }).evaluate((a) => (a as HTMLAnchorElement).href),
+    );
+    expect(download.headers()['content-type']).toContain('text/calendar');
+    expect(await download.text()).toContain(`UID:${uid}`);
     await expectAccessible();
     await page.getByRole('link', { name: 'Termin absagen' }).click();
     await expectAccessible();
@@ -99,6 +114,14 @@ describe('citizen pages in a real browser', () => {
     expect(await page.textContent('main')).toContain('Ihr Termin ist abgesagt');
     const { rows } = await app.db.query(`SELECT status FROM bookings WHERE reference = $1`, [reference]);
     expect(rows[0].status).toBe('cancelled');
+    // The cancellation of the calendar entry: same UID, a higher SEQUENCE.
+    await app.app.get(DispatcherService).dispatchOnce();
+    const cancelMail = app
+      .catcher!.list()
+      .find((m) => m.to.includes(who.email) && m.subject.startsWith('Ihr Termin ist abgesagt'))!;
+    expect(cancelMail.attachments[0].content).toContain('METHOD:CANCEL');
+    expect(cancelMail.attachments[0].content).toContain(`UID:${uid}`);
+    expect(cancelMail.attachments[0].content).toContain('SEQUENCE:1');
   });
 
   it('the status page: resend (not twice in five minutes), another address, a phone, and the SMS code', async () => {

@@ -18,6 +18,7 @@ import { AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
 import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
+import { BookingNotices } from './booking-notices.service';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { explainHold } from './hold-policy';
@@ -51,6 +52,7 @@ export class BookingsService {
     private readonly holds: HoldService,
     private readonly issuer: ConfirmationIssuer,
     private readonly sms: SmsFallbackService,
+    private readonly notices: BookingNotices,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -224,6 +226,8 @@ export class BookingsService {
       if (decision.changed && (await this.bookings.markCancelled(manager, id, now.toJSDate()))) {
         await this.bookings.releaseCapacity(manager, booking!.slotId);
         await this.outbox.withdrawUnsent(manager, [id]);
+        // A confirmed appointment is in the citizen's calendar: its cancellation goes out.
+        if (booking!.status === 'confirmed') await this.notices.cancelled(manager, booking!);
       }
       return (await this.bookings.findById(manager, id))!;
     });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BookingNotices } from './booking-notices.service';
 import { DELIVERY_LISTENER } from '../outbox/delivery-listener';
 import { OutboxModule } from '../outbox/outbox.module';
 import { BookingDeliveryListener } from './booking-delivery-listener';
@@ -17,9 +18,10 @@ import { SmsFallbackService } from './sms-fallback.service';
     BookingsRepository,
     HoldService,
     SmsFallbackService,
+    BookingNotices,
     BookingDeliveryListener,
     { provide: DELIVERY_LISTENER, useExisting: BookingDeliveryListener },
   ],
-  exports: [BookingsRepository, HoldService, SmsFallbackService, DELIVERY_LISTENER],
+  exports: [BookingsRepository, HoldService, SmsFallbackService, BookingNotices, DELIVERY_LISTENER],
 })
 export class HoldsModule {}

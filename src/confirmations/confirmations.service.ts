@@ -12,6 +12,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { transition } from '../bookings/booking-state';
 import { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import { HoldService } from '../bookings/hold.service';
+import { BookingNotices } from '../bookings/booking-notices.service';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Wrong codes in all before the code is locked (a new one can be requested). */
@@ -33,6 +34,7 @@ export class ConfirmationsService implements OnApplicationBootstrap, OnModuleDes
     private readonly tx: TransactionRunner,
     private readonly bookings: BookingsRepository,
     private readonly holds: HoldService,
+    private readonly notices: BookingNotices,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,7 +70,10 @@ export class ConfirmationsService implements OnApplicationBootstrap, OnModuleDes
     const decision = transition(this.facts(booking), { type: 'confirm' }, now);
     if (!decision.ok) throw invalid();
     if (decision.changed && !(await this.bookings.markConfirmed(manager, booking.id, now.toJSDate()))) throw invalid();
-    return (await this.bookings.findById(manager, booking.id))!;
+    const confirmed = (await this.bookings.findById(manager, booking.id))!;
+    // The first confirmation only (a repeated one answers "confirmed" again and sends nothing).
+    if (decision.changed) await this.notices.confirmed(manager, confirmed);
+    return confirmed;
   }
 
   /**

@@ -9,6 +9,8 @@ export interface CaughtMail {
   text: string;
   html: string;
   links: string[];
+  /** Attached files (the calendar entry of a confirmed appointment), with their text. */
+  attachments: Array<{ filename: string; contentType: string; content: string }>;
   messageId: string | null;
   receivedAt: string;
 }
@@ -44,6 +46,11 @@ export class DevMailCatcher {
               text,
               html,
               links: extractLinks(text),
+              attachments: parsed.attachments.map((a) => ({
+                filename: a.filename ?? '',
+                contentType: a.contentType,
+                content: a.content.toString('utf8'),
+              })),
               messageId: parsed.messageId ?? null,
               receivedAt: new Date().toISOString(),
             });

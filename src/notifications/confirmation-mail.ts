@@ -68,3 +68,76 @@ export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMai
 </body></html>`;
   return { subject, text, html };
 }
+
+export interface AppointmentNoticeInput {
+  name: string;
+  reference: string;
+  locationName: string;
+  locationAddress: string;
+  serviceName: string;
+  timeZone: string;
+  slotStartsAt: Date;
+  statusUrl: string;
+  cancelUrl: string;
+}
+
+/** "Ihr Termin ist bestätigt": sent once the citizen confirmed; the calendar entry is attached. Pure. */
+export function renderConfirmedMail(mail: AppointmentNoticeInput): RenderedMail {
+  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
+  const subject = `Ihr Termin ist bestätigt: ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy, HH:mm')} Uhr (${mail.reference})`;
+  const text = [
+    `Guten Tag ${mail.name},`,
+    '',
+    `Ihr Termin ist bestätigt:`,
+    `  ${mail.serviceName}`,
+    `  ${when}`,
+    `  ${mail.locationName}, ${mail.locationAddress}`,
+    `  Buchungsnummer: ${mail.reference}`,
+    '',
+    `Den Termin für Ihren Kalender finden Sie im Anhang (termin.ics). Bitte bringen Sie Ihre Buchungsnummer mit.`,
+    '',
+    `Status Ihres Termins:`,
+    mail.statusUrl,
+    '',
+    `Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:`,
+    mail.cancelUrl,
+    '',
+    `Ihr Bürgeramt`,
+  ].join('\n');
+  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
+<p>Guten Tag ${escapeHtml(mail.name)},</p>
+<p>Ihr Termin ist bestätigt:</p>
+<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
+<p>Den Termin für Ihren Kalender finden Sie im Anhang (termin.ics). Bitte bringen Sie Ihre Buchungsnummer mit.</p>
+<p><a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a> · <a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a></p>
+<p>Ihr Bürgeramt</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+/** "Ihr Termin ist abgesagt": after a confirmed appointment was cancelled; the calendar entry's cancellation is attached. Pure. */
+export function renderCancelledMail(mail: Omit<AppointmentNoticeInput, 'cancelUrl'>): RenderedMail {
+  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
+  const subject = `Ihr Termin ist abgesagt (${mail.reference})`;
+  const text = [
+    `Guten Tag ${mail.name},`,
+    '',
+    `Ihr Termin ist abgesagt; der Platz ist wieder frei:`,
+    `  ${mail.serviceName}`,
+    `  ${when}`,
+    `  ${mail.locationName}, ${mail.locationAddress}`,
+    `  Buchungsnummer: ${mail.reference}`,
+    '',
+    `Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.`,
+    '',
+    `Ihr Bürgeramt`,
+  ].join('\n');
+  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
+<p>Guten Tag ${escapeHtml(mail.name)},</p>
+<p>Ihr Termin ist abgesagt; der Platz ist wieder frei:</p>
+<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
+<p>Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.</p>
+<p>Ihr Bürgeramt</p>
+</body></html>`;
+  return { subject, text, html };
+}

@@ -16,6 +16,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /** E.g. the calendar entry (text/calendar) of a confirmed appointment. */
+  attachments?: Array<{ filename: string; content: string; contentType: string }>;
   messageId: string;
   outboxId: string;
 }
@@ -122,6 +124,7 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
+      attachments: mail.attachments,
       messageId: mail.messageId,
       headers: { 'Auto-Submitted': 'auto-generated' },
       // VERP: a bounce names the message it is about, signed so a forged one is refused.

@@ -5,6 +5,7 @@ import { isEmail, validate } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
+import { BookingNotices } from '../bookings/booking-notices.service';
 import { BookingsService } from '../bookings/bookings.service';
 import { CreateBookingDto } from '../bookings/bookings.dto';
 import { Clock } from '../common/clock';
@@ -40,6 +41,7 @@ export class CitizenPagesController {
     private readonly scheduling: SchedulingService,
     private readonly bookings: BookingsService,
     private readonly confirmations: ConfirmationsService,
+    private readonly notices: BookingNotices,
     private readonly clock: Clock,
   ) {}
 
@@ -348,6 +350,24 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     });
   }
 
+  @RateLimited('status')
+  @Get('buchung/:id/termin.ics')
+  async calendar(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
+    const view = await this.holderView(id, str(token));
+    if (!view || (view.booking.status !== 'confirmed' && view.booking.status !== 'cancelled'))
+      return this.invalidStatus(reply, 'de');
+    const ics = this.notices.calendar(view.booking, view.booking.status === 'cancelled' ? 'CANCEL' : 'REQUEST');
+    return reply
+      .status(200)
+      .headers({
+        'content-type': 'text/calendar; charset=utf-8',
+        'content-disposition': `attachment; filename="termin-${view.booking.reference}.ics"`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      })
+      .send(ics);
+  }
+
   @RateLimited('confirm')
   @Post('buchung/:id/code')
   enterCode(
@@ -524,6 +544,10 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
         ? `<div class="actions">${
             pending
               ? `<form method="post" action="/buchung/${booking.id}/erneut"><input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}"><button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">${escapeHtml(tx.resend)}</span></button></form>`
+              : ''
+          }${
+            booking.status === 'confirmed'
+              ? `<a class="kern-btn kern-btn--secondary" href="/buchung/${booking.id}/termin.ics?token=${encodeURIComponent(token)}"><span class="kern-label">${escapeHtml(tx.addToCalendar)}</span></a>`
               : ''
           }<a class="kern-btn kern-btn--tertiary" href="/buchung/${booking.id}/absagen?token=${encodeURIComponent(token)}${lang === 'en' ? '&lang=en' : ''}"><span class="kern-label">${escapeHtml(tx.cancel)}</span></a></div>`
         : '';

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { placeholder, statusSlot } from '../common/message-secrets';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { familyOfDomain } from '../mail-delivery/provider-families';
+import { appointmentIcs } from '../notifications/calendar';
+import { renderCancelledMail, renderConfirmedMail } from '../notifications/confirmation-mail';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { BookingRow } from './bookings.repository';
+
+/**
+ * The mails after a booking changed: "bestätigt" with the calendar entry, "abgesagt" with its
+ * cancellation. Queued in the caller's transaction, through the outbox like every mail (the same
+ * delivery tracking); they do not hold anything.
+ */
+@Injectable()
+export class BookingNotices {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The calendar entry of a booking: one UID per booking; `sequence` rises with each change. */
+  calendar(booking: BookingRow, method: 'REQUEST' | 'CANCEL'): string {
+    return appointmentIcs({
+      uid: `${booking.id}@${this.config.bounceDomain}`,
+      sequence: method === 'REQUEST' ? 0 : 1,
+      method,
+      start: booking.slotStartsAt,
+      end: booking.slotEndsAt,
+      title: `${booking.locationName}: ${booking.serviceName}`,
+      location: `${booking.locationName}, ${booking.locationAddress}`,
+      description: `Buchungsnummer ${booking.reference}`,
+    });
+  }
+
+  async confirmed(manager: EntityManager, booking: BookingRow): Promise<void> {
+    const base = this.config.publicBaseUrl;
+    const mail = renderConfirmedMail({
+      ...this.facts(booking),
+      statusUrl: `${base}/buchung/${booking.id}?token=${placeholder('status')}`,
+      cancelUrl: `${base}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
+    });
+    await this.queue(manager, booking, 'booking_confirmed', mail, this.calendar(booking, 'REQUEST'), 'REQUEST');
+  }
+
+  async cancelled(manager: EntityManager, booking: BookingRow): Promise<void> {
+    const mail = renderCancelledMail({
+      ...this.facts(booking),
+      statusUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}?token=${placeholder('status')}`,
+    });
+    await this.queue(manager, booking, 'booking_cancelled', mail, this.calendar(booking, 'CANCEL'), 'CANCEL');
+  }
+
+  private facts(booking: BookingRow) {
+    return {
+      name: booking.name,
+      reference: booking.reference,
+      locationName: booking.locationName,
+      locationAddress: booking.locationAddress,
+      serviceName: booking.serviceName,
+      timeZone: booking.timeZone,
+      slotStartsAt: booking.slotStartsAt,
+    };
+  }
+
+  private async queue(
+    manager: EntityManager,
+    booking: BookingRow,
+    kind: string,
+    mail: { subject: string; text: string; html: string },
+    ics: string,
+    method: 'REQUEST' | 'CANCEL',
+  ): Promise<void> {
+    await this.outbox.enqueue(manager, {
+      id: randomUUID(),
+      bookingId: booking.id,
+      kind,
+      channel: 'email',
+      recipient: booking.email,
+      payload: {
+        to: booking.email,
+        ...mail,
+        attachments: [{ filename: 'termin.ics', content: ics, contentType: `text/calendar; charset=utf-8; method=${method}` }],
+        secrets: { status: statusSlot(booking.id, booking.statusTokenVersion) },
+      },
+      family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,
+      now: this.clock.now().toJSDate(),
+    });
+  }
+}
