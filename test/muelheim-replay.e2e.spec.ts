@@ -171,7 +171,9 @@ async function replay(mode: Mode) {
               (SELECT count(*) FROM outbox_messages WHERE state = 'sending')::int AS in_flight`,
     );
     const { rows: reportRows } = await app.db.query(
-      `SELECT kind, count(*)::int AS n FROM delivery_events WHERE source = 'dsn' GROUP BY kind`,
+      // Reports on the confirmation mails (the "bestätigt" mail after confirming gets its own).
+      `SELECT e.kind, count(*)::int AS n FROM delivery_events e JOIN outbox_messages o ON o.id = e.message_id
+        WHERE e.source = 'dsn' AND o.kind = 'booking_confirmation' GROUP BY e.kind`,
     );
     const reportsOf = (kind: string) => reportRows.find((r) => r.kind === kind)?.n ?? 0;
     const { rows: attempts } = await app.db.query(
