@@ -9,6 +9,7 @@ import { AddressKey1764360000000 } from './1764360000000-AddressKey';
 import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
 import { CodeTries1764380000000 } from './1764380000000-CodeTries';
 import { ScrubStoredSecrets1764390000000 } from './1764390000000-ScrubStoredSecrets';
+import { Reminders1764400000000 } from './1764400000000-Reminders';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   LoginThrottle1764370000000,
   CodeTries1764380000000,
   ScrubStoredSecrets1764390000000,
+  Reminders1764400000000,
 ];

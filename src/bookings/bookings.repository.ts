@@ -205,6 +205,22 @@ export class BookingsRepository {
     await sql(manager, `UPDATE bookings SET phone = $2 WHERE id = $1 AND status = 'pending'`, [id, phone]);
   }
 
+  /**
+   * Confirmed bookings whose appointment starts within `hours` and that have no reminder yet;
+   * only those booked before that point (a booking made the evening before needs none).
+   */
+  dueForReminder(manager: EntityManager, now: Date, hours: number, limit: number): Promise<BookingRow[]> {
+    return sql<BookingRow>(
+      manager,
+      `${BOOKING_SELECT}
+        WHERE b.status = 'confirmed' AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(hours => $2)
+          AND b.created_at < s.starts_at - make_interval(hours => $2)
+          AND NOT EXISTS (SELECT 1 FROM outbox_messages r WHERE r.booking_id = b.id AND r.kind = 'booking_reminder')
+        ORDER BY s.starts_at LIMIT $3`,
+      [now, hours, limit],
+    );
+  }
+
   findByIds(manager: EntityManager, ids: string[]): Promise<BookingRow[]> {
     return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BookingNotices } from './booking-notices.service';
+import { ReminderService } from './reminder.service';
 import { DELIVERY_LISTENER } from '../outbox/delivery-listener';
 import { OutboxModule } from '../outbox/outbox.module';
 import { BookingDeliveryListener } from './booking-delivery-listener';
@@ -19,9 +20,10 @@ import { SmsFallbackService } from './sms-fallback.service';
     HoldService,
     SmsFallbackService,
     BookingNotices,
+    ReminderService,
     BookingDeliveryListener,
     { provide: DELIVERY_LISTENER, useExisting: BookingDeliveryListener },
   ],
-  exports: [BookingsRepository, HoldService, SmsFallbackService, BookingNotices, DELIVERY_LISTENER],
+  exports: [BookingsRepository, HoldService, SmsFallbackService, BookingNotices, ReminderService, DELIVERY_LISTENER],
 })
 export class HoldsModule {}

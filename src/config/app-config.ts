@@ -219,6 +219,13 @@ export class EnvSchema {
   @Max(24 * 60)
   RELAY_TRANSIT_MINUTES = 30;
 
+  /** A reminder by mail (and SMS, with a phone) this many hours before a confirmed appointment; 0: none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 14)
+  REMINDER_HOURS = 24;
+
   /** A bounce address (VERP) is valid this many days after the send; later reports are refused at RCPT. */
   @Transform(toInt)
   @IsInt()
@@ -388,6 +395,7 @@ export interface AppConfig {
   mailTransport: 'relay' | 'direct';
   relayTransitMinutes: number;
   verpValidDays: number;
+  reminderHours: number;
   clockSkewMaxMs: number;
   databaseTimeouts: { connectMs: number; poolWaitMs: number; queryMs: number; idleInTransactionMs: number };
   requestTimeoutMs: number;
@@ -482,6 +490,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mailTransport: schema.MAIL_TRANSPORT,
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     verpValidDays: schema.VERP_VALID_DAYS,
+    reminderHours: schema.REMINDER_HOURS,
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     databaseTimeouts: {
       connectMs: schema.DB_CONNECT_TIMEOUT_MS,

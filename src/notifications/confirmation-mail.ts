@@ -141,3 +141,34 @@ export function renderCancelledMail(mail: Omit<AppointmentNoticeInput, 'cancelUr
 </body></html>`;
   return { subject, text, html };
 }
+
+/** The reminder before the appointment. Pure. */
+export function renderReminderMail(mail: AppointmentNoticeInput): RenderedMail {
+  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
+  const subject = `Erinnerung: Ihr Termin am ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy, HH:mm')} Uhr (${mail.reference})`;
+  const text = [
+    `Guten Tag ${mail.name},`,
+    '',
+    `wir erinnern Sie an Ihren Termin:`,
+    `  ${mail.serviceName}`,
+    `  ${when}`,
+    `  ${mail.locationName}, ${mail.locationAddress}`,
+    `  Buchungsnummer: ${mail.reference}`,
+    '',
+    `Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:`,
+    mail.cancelUrl,
+    '',
+    `Status Ihres Termins:`,
+    mail.statusUrl,
+    '',
+    `Ihr Bürgeramt`,
+  ].join('\n');
+  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
+<p>Guten Tag ${escapeHtml(mail.name)},</p>
+<p>wir erinnern Sie an Ihren Termin:</p>
+<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
+<p><a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a> · <a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a></p>
+<p>Ihr Bürgeramt</p>
+</body></html>`;
+  return { subject, text, html };
+}

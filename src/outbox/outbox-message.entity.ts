@@ -9,6 +9,7 @@ import type { DeliveryEvidence, OutboxState } from './outbox-states';
 @Check('ck_outbox_state', 'see migration BookingCore')
 @Check('ck_outbox_lease', 'see migration BookingCore')
 @Index('ix_outbox_due', { synchronize: false })
+@Index('uq_outbox_reminder', { synchronize: false })
 @Index('ix_outbox_leased', { synchronize: false })
 @Index('ix_outbox_booking', { synchronize: false })
 @Index('ix_outbox_family_waiting', { synchronize: false })

@@ -433,6 +433,43 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * A reminder for a booking, unless it has one of this kind already (uq_outbox_reminder): with
+   * several instances queueing at once, exactly one is written. Whether it was.
+   */
+  async enqueueReminder(
+    manager: EntityManager,
+    message: {
+      id: string;
+      bookingId: string;
+      kind: 'booking_reminder' | 'sms_reminder';
+      channel: 'email' | 'sms';
+      recipient: string;
+      payload: unknown;
+      family: string | null;
+      now: Date;
+    },
+  ): Promise<boolean> {
+    const rows = await sql(
+      manager,
+      `INSERT INTO outbox_messages ${MESSAGE_COLUMNS}
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)
+       ON CONFLICT (booking_id, kind) WHERE kind IN ('booking_reminder', 'sms_reminder') DO NOTHING RETURNING id`,
+      [
+        message.id,
+        message.bookingId,
+        message.kind,
+        message.channel,
+        message.recipient,
+        this.messageIdFor(message.id),
+        JSON.stringify(message.payload),
+        message.now,
+        message.family,
+      ],
+    );
+    return rows.length === 1;
+  }
+
   /** Confirmation mails of this booking queued since `since` (the resend limit). */
   async confirmationsQueuedSince(manager: EntityManager, bookingId: string, since: Date): Promise<number> {
     const row = await sqlOne<{ n: number }>(
