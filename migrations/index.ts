@@ -10,6 +10,7 @@ import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
 import { CodeTries1764380000000 } from './1764380000000-CodeTries';
 import { ScrubStoredSecrets1764390000000 } from './1764390000000-ScrubStoredSecrets';
 import { Reminders1764400000000 } from './1764400000000-Reminders';
+import { BookingLanguage1764410000000 } from './1764410000000-BookingLanguage';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CodeTries1764380000000,
   ScrubStoredSecrets1764390000000,
   Reminders1764400000000,
+  BookingLanguage1764410000000,
 ];

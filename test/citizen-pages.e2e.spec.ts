@@ -243,6 +243,32 @@ describe('citizen pages in a real browser', () => {
     }
   });
 
+  it('a booking made in English gets its mails in English', async () => {
+    const slotId = await addSlot(app.db, office, '2026-06-03T10:00:00Z', 5);
+    await page.goto(`${app.url}/termine/buchen?slotId=${slotId}&lang=en`);
+    const who = citizen({ name: 'Jane Doe' });
+    await page.getByLabel('Name').fill(who.name);
+    await page.getByLabel('E-mail address').fill(who.email);
+    await page.getByRole('button', { name: 'Request appointment' }).click();
+    await page.waitForURL(/lang=en/);
+    expect(await page.textContent('h1')).toBe('Almost done: please confirm your appointment');
+    await app.app.get(DispatcherService).dispatchOnce();
+    const mail = app.catcher!.list().find((m) => m.to.includes(who.email))!;
+    expect(mail.subject).toMatch(/^Please confirm your appointment on 03\.06\.2026 \(HF-/);
+    expect(mail.text).toContain('Dear Jane Doe,');
+    expect(mail.text).toContain('Wednesday, 3 June 2026 at 12:00');
+    await page.goto(mail.links.find((l) => l.includes('/confirm?token='))!.replace('http://holdfast.test', app.url));
+    await page
+      .getByRole('button')
+      .filter({ hasText: /bestätigen|Confirm/ })
+      .click();
+    await app.app.get(DispatcherService).dispatchOnce();
+    const confirmed = app
+      .catcher!.list()
+      .find((m) => m.to.includes(who.email) && m.subject.startsWith('Your appointment is confirmed'));
+    expect(confirmed?.text).toContain('The appointment for your calendar is attached');
+  });
+
   it('an office with nothing free in the shown days points to the next free day and other offices', async () => {
     const empty = await createSlot(app.db, { capacity: 1, startsAt: '2026-07-01T08:00:00Z' });
     // The same service at the first office too: it is offered as another office.

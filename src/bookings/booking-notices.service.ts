@@ -64,6 +64,7 @@ export class BookingNotices {
       serviceName: booking.serviceName,
       timeZone: booking.timeZone,
       slotStartsAt: booking.slotStartsAt,
+      lang: booking.lang,
     };
   }
 

@@ -11,6 +11,7 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Index('ix_bookings_slot', { synchronize: false })
 @Index('ix_bookings_review', { synchronize: false })
 @Check('bookings_review_status_check', "review_status IN ('open', 'closed')")
+@Check('ck_bookings_lang', "lang IN ('de', 'en')")
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -28,6 +29,8 @@ export class BookingEntity {
   /** The address as its mailbox sees it (`holdfast_address_key`, kept by a trigger): what the per-address limits count. */
   @Column({ name: 'email_key', type: 'text', insert: false, update: false }) emailKey: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) phone: string | null;
+  /** The language the citizen booked in; their mails follow it. */
+  @Column({ type: 'varchar', length: 2, default: 'de' }) lang: 'de' | 'en';
   @Column({ type: 'varchar', length: 16 }) status: BookingStatus;
   @Column({ name: 'hold_until', type: 'timestamptz' }) holdUntil: Date;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 
 import { Transform } from 'class-transformer';
 
@@ -28,6 +28,10 @@ export class CreateBookingDto {
     message: 'phone must be a telephone number of 6 to 32 characters (digits, spaces, + ( ) / -)',
   })
   phone?: string;
+  @ApiPropertyOptional({ enum: ['de', 'en'], description: 'The language of the mails; German when not given' })
+  @IsOptional()
+  @IsIn(['de', 'en'])
+  lang?: 'de' | 'en';
 }
 
 export class ChangeEmailDto {

@@ -33,6 +33,7 @@ export interface BookingRow {
   expiredAt: Date | null;
   expiryReason: ExpiryReason | null;
   statusTokenVersion: number;
+  lang: 'de' | 'en';
   goodwillUntil: Date | null;
   reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
@@ -48,7 +49,7 @@ const BOOKING_SELECT = `
   SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
-         b.status_token_version AS "statusTokenVersion", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
+         b.status_token_version AS "statusTokenVersion", b.lang, b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
          s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
@@ -199,6 +200,11 @@ export class BookingsRepository {
 
   async setEmail(manager: EntityManager, id: string, email: string): Promise<void> {
     await sql(manager, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
+  }
+
+  /** The booking's language, when it is not German (written right after the booking, in its transaction). */
+  async setLang(manager: EntityManager, id: string, lang: 'de' | 'en'): Promise<void> {
+    await sql(manager, `UPDATE bookings SET lang = $2 WHERE id = $1`, [id, lang]);
   }
 
   async setPhone(manager: EntityManager, id: string, phone: string): Promise<void> {

@@ -31,6 +31,8 @@ export interface NewBooking {
   name: string;
   email: string;
   phone?: string;
+  /** The citizen's language (the page's, or the API caller's); German when not given. */
+  lang?: 'de' | 'en';
 }
 
 export interface CreatedBooking {
@@ -119,6 +121,7 @@ export class BookingsService {
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
       statusUrl: `${this.config.publicBaseUrl}/buchung/${id}?token=${placeholder('status')}`,
       cancelUrl: `${this.config.publicBaseUrl}/buchung/${id}/absagen?token=${placeholder('status')}`,
+      lang: input.lang,
     });
     const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
     const written = await this.bookings.insertBookingWithinLimits(
@@ -154,6 +157,8 @@ export class BookingsService {
       );
     }
 
+    // German is the column's default: only another language costs a statement.
+    if (input.lang && input.lang !== 'de') await this.bookings.setLang(manager, id, input.lang);
     const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
     if (key) await this.bookings.completeIdempotencyKey(manager, key, id, { ...body, statusTokenVersion: 1 });
     return { replayed: false, body: { ...body, statusToken: this.secrets.statusToken(id, 1) } };

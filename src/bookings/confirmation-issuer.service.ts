@@ -43,6 +43,7 @@ export class ConfirmationIssuer {
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
       statusUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}?token=${placeholder('status')}`,
       cancelUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
+      lang: booking.lang,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();

@@ -66,6 +66,7 @@ export class ReminderService implements OnApplicationBootstrap, OnModuleDestroy 
           slotStartsAt: booking.slotStartsAt,
           statusUrl: `${base}/buchung/${booking.id}?token=${placeholder('status')}`,
           cancelUrl: `${base}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
+          lang: booking.lang,
         });
         const secrets = { status: statusSlot(booking.id, booking.statusTokenVersion) };
         const at = now.toJSDate();

@@ -1,73 +1,8 @@
 import { DateTime } from 'luxon';
 import { escapeHtml } from '../common/html';
 
-export interface ConfirmationMailInput {
-  name: string;
-  reference: string;
-  locationName: string;
-  locationAddress: string;
-  serviceName: string;
-  timeZone: string;
-  slotStartsAt: Date;
-  holdUntil: Date;
-  confirmUrl: string;
-  /** The status page (resend, change the address, add a phone, cancel). */
-  statusUrl: string;
-  /** The cancel page (asks first; only its button cancels). */
-  cancelUrl: string;
-}
-
-export interface RenderedMail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-function local(instant: Date, zone: string, format: string): string {
-  return DateTime.fromJSDate(instant).setZone(zone).setLocale('de').toFormat(format);
-}
-
-/** The confirmation mail, in German, with the slot in the office's local time. Pure. */
-export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMail {
-  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
-  const holdEnd = local(mail.holdUntil, mail.timeZone, "d. LLLL yyyy, HH:mm 'Uhr'");
-  const subject = `Bitte bestätigen Sie Ihren Termin am ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy')} (${mail.reference})`;
-  const text = [
-    `Guten Tag ${mail.name},`,
-    '',
-    `Sie haben einen Termin gebucht:`,
-    `  ${mail.serviceName}`,
-    `  ${when}`,
-    `  ${mail.locationName}, ${mail.locationAddress}`,
-    `  Buchungsnummer: ${mail.reference}`,
-    '',
-    `Bitte bestätigen Sie den Termin über diesen Link:`,
-    mail.confirmUrl,
-    '',
-    `Wir halten den Termin für Sie bis ${holdEnd}. Ohne Bestätigung wird er danach wieder freigegeben.`,
-    '',
-    `Status Ihres Termins, neue E-Mail, andere Adresse oder SMS-Code:`,
-    mail.statusUrl,
-    '',
-    `Termin absagen:`,
-    mail.cancelUrl,
-    '',
-    `Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.`,
-    '',
-    `Ihr Bürgeramt`,
-  ].join('\n');
-  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
-<p>Guten Tag ${escapeHtml(mail.name)},</p>
-<p>Sie haben einen Termin gebucht:</p>
-<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
-<p><a href="${escapeHtml(mail.confirmUrl)}">Termin bestätigen</a></p>
-<p>Wir halten den Termin für Sie bis ${escapeHtml(holdEnd)}. Ohne Bestätigung wird er danach wieder freigegeben.</p>
-<p><a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a> · <a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a></p>
-<p>Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.</p>
-<p>Ihr Bürgeramt</p>
-</body></html>`;
-  return { subject, text, html };
-}
+/** The language of a booking's mails: the one the citizen booked in. */
+export type MailLang = 'de' | 'en';
 
 export interface AppointmentNoticeInput {
   name: string;
@@ -77,98 +12,191 @@ export interface AppointmentNoticeInput {
   serviceName: string;
   timeZone: string;
   slotStartsAt: Date;
+  /** The status page (resend, change the address, add a phone, cancel). */
   statusUrl: string;
+  /** The cancel page (asks first; only its button cancels). */
   cancelUrl: string;
+  lang?: MailLang;
+}
+
+export interface ConfirmationMailInput extends AppointmentNoticeInput {
+  holdUntil: Date;
+  confirmUrl: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Every text of the citizens' mails, by language. */
+const MAIL_TEXTS = {
+  de: {
+    locale: 'de',
+    when: "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'",
+    shortDate: 'dd.MM.yyyy',
+    shortDateTime: "dd.MM.yyyy, HH:mm 'Uhr'",
+    holdEnd: "d. LLLL yyyy, HH:mm 'Uhr'",
+    hello: (name: string) => `Guten Tag ${name},`,
+    reference: 'Buchungsnummer',
+    bye: 'Ihr Bürgeramt',
+    statusLink: 'Status Ihres Termins',
+    cancelLink: 'Termin absagen',
+    confirm: {
+      subject: (date: string, ref: string) => `Bitte bestätigen Sie Ihren Termin am ${date} (${ref})`,
+      intro: 'Sie haben einen Termin gebucht:',
+      action: 'Bitte bestätigen Sie den Termin über diesen Link:',
+      button: 'Termin bestätigen',
+      hold: (end: string) => `Wir halten den Termin für Sie bis ${end}. Ohne Bestätigung wird er danach wieder freigegeben.`,
+      statusText: 'Status Ihres Termins, neue E-Mail, andere Adresse oder SMS-Code:',
+      cancelText: 'Termin absagen:',
+      notYou: 'Falls Sie diesen Termin nicht gebucht haben, können Sie diese Nachricht ignorieren.',
+    },
+    confirmed: {
+      subject: (dateTime: string, ref: string) => `Ihr Termin ist bestätigt: ${dateTime} (${ref})`,
+      intro: 'Ihr Termin ist bestätigt:',
+      calendar: 'Den Termin für Ihren Kalender finden Sie im Anhang (termin.ics). Bitte bringen Sie Ihre Buchungsnummer mit.',
+      cancelText: 'Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:',
+    },
+    cancelled: {
+      subject: (ref: string) => `Ihr Termin ist abgesagt (${ref})`,
+      intro: 'Ihr Termin ist abgesagt; der Platz ist wieder frei:',
+      calendar: 'Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.',
+    },
+    reminder: {
+      subject: (dateTime: string, ref: string) => `Erinnerung: Ihr Termin am ${dateTime} (${ref})`,
+      intro: 'wir erinnern Sie an Ihren Termin:',
+      cancelText: 'Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:',
+    },
+  },
+  en: {
+    locale: 'en',
+    when: "cccc, d LLLL yyyy 'at' HH:mm",
+    shortDate: 'dd.MM.yyyy',
+    shortDateTime: 'dd.MM.yyyy, HH:mm',
+    holdEnd: 'd LLLL yyyy, HH:mm',
+    hello: (name: string) => `Dear ${name},`,
+    reference: 'Booking reference',
+    bye: 'Your city office',
+    statusLink: 'Status of your appointment',
+    cancelLink: 'Cancel the appointment',
+    confirm: {
+      subject: (date: string, ref: string) => `Please confirm your appointment on ${date} (${ref})`,
+      intro: 'You have booked an appointment:',
+      action: 'Please confirm the appointment with this link:',
+      button: 'Confirm appointment',
+      hold: (end: string) => `We hold the appointment for you until ${end}. Without confirmation it is released after that.`,
+      statusText: 'Status of your appointment, a new e-mail, another address or an SMS code:',
+      cancelText: 'Cancel the appointment:',
+      notYou: 'If you did not book this appointment, you can ignore this message.',
+    },
+    confirmed: {
+      subject: (dateTime: string, ref: string) => `Your appointment is confirmed: ${dateTime} (${ref})`,
+      intro: 'Your appointment is confirmed:',
+      calendar: 'The appointment for your calendar is attached (termin.ics). Please bring your booking reference.',
+      cancelText: 'If you cannot come, please cancel the appointment so that someone else can have it:',
+    },
+    cancelled: {
+      subject: (ref: string) => `Your appointment is cancelled (${ref})`,
+      intro: 'Your appointment is cancelled; the place is free again:',
+      calendar: 'With the attachment (termin.ics) your calendar removes the appointment.',
+    },
+    reminder: {
+      subject: (dateTime: string, ref: string) => `Reminder: your appointment on ${dateTime} (${ref})`,
+      intro: 'this is a reminder of your appointment:',
+      cancelText: 'If you cannot come, please cancel the appointment so that someone else can have it:',
+    },
+  },
+} as const;
+
+type Texts = (typeof MAIL_TEXTS)[MailLang];
+
+function local(instant: Date, zone: string, texts: Texts, format: string): string {
+  return DateTime.fromJSDate(instant).setZone(zone).setLocale(texts.locale).toFormat(format);
+}
+
+/** A paragraph of the text part, and of the HTML part (a link, or plain text). */
+type Part = { text: string } | { link: string; label: string; lead: string };
+
+/** One mail from its parts: greeting, what, the appointment, the rest, goodbye; text and HTML alike. */
+function compose(texts: Texts, mail: AppointmentNoticeInput, subject: string, intro: string, parts: Part[]): RenderedMail {
+  const when = local(mail.slotStartsAt, mail.timeZone, texts, texts.when);
+  const appointment = [
+    mail.serviceName,
+    when,
+    `${mail.locationName}, ${mail.locationAddress}`,
+    `${texts.reference}: ${mail.reference}`,
+  ];
+  const textParts = parts.map((p) => ('text' in p ? p.text : `${p.lead}\n${p.link}`));
+  const text = [
+    texts.hello(mail.name),
+    '',
+    intro,
+    ...appointment.map((l) => `  ${l}`),
+    '',
+    ...textParts.flatMap((p) => [p, '']),
+    texts.bye,
+  ].join('\n');
+  const htmlParts = parts.map((p) =>
+    'text' in p ? `<p>${escapeHtml(p.text)}</p>` : `<p><a href="${escapeHtml(p.link)}">${escapeHtml(p.label)}</a></p>`,
+  );
+  const html = `<!doctype html><html lang="${texts.locale}"><body style="font-family:sans-serif">
+<p>${escapeHtml(texts.hello(mail.name))}</p>
+<p>${escapeHtml(intro)}</p>
+<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>${escapeHtml(texts.reference)}: <strong>${escapeHtml(mail.reference)}</strong></p>
+${htmlParts.join('\n')}
+<p>${escapeHtml(texts.bye)}</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+/** The confirmation mail, in the booking's language, with the slot in the office's local time. Pure. */
+export function renderConfirmationMail(mail: ConfirmationMailInput): RenderedMail {
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.confirm;
+  const holdEnd = local(mail.holdUntil, mail.timeZone, texts, texts.holdEnd);
+  return compose(
+    texts,
+    mail,
+    t.subject(local(mail.slotStartsAt, mail.timeZone, texts, texts.shortDate), mail.reference),
+    t.intro,
+    [
+      { link: mail.confirmUrl, label: t.button, lead: t.action },
+      { text: t.hold(holdEnd) },
+      { link: mail.statusUrl, label: texts.statusLink, lead: t.statusText },
+      { link: mail.cancelUrl, label: texts.cancelLink, lead: t.cancelText },
+      { text: t.notYou },
+    ],
+  );
 }
 
 /** "Ihr Termin ist bestätigt": sent once the citizen confirmed; the calendar entry is attached. Pure. */
 export function renderConfirmedMail(mail: AppointmentNoticeInput): RenderedMail {
-  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
-  const subject = `Ihr Termin ist bestätigt: ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy, HH:mm')} Uhr (${mail.reference})`;
-  const text = [
-    `Guten Tag ${mail.name},`,
-    '',
-    `Ihr Termin ist bestätigt:`,
-    `  ${mail.serviceName}`,
-    `  ${when}`,
-    `  ${mail.locationName}, ${mail.locationAddress}`,
-    `  Buchungsnummer: ${mail.reference}`,
-    '',
-    `Den Termin für Ihren Kalender finden Sie im Anhang (termin.ics). Bitte bringen Sie Ihre Buchungsnummer mit.`,
-    '',
-    `Status Ihres Termins:`,
-    mail.statusUrl,
-    '',
-    `Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:`,
-    mail.cancelUrl,
-    '',
-    `Ihr Bürgeramt`,
-  ].join('\n');
-  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
-<p>Guten Tag ${escapeHtml(mail.name)},</p>
-<p>Ihr Termin ist bestätigt:</p>
-<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
-<p>Den Termin für Ihren Kalender finden Sie im Anhang (termin.ics). Bitte bringen Sie Ihre Buchungsnummer mit.</p>
-<p><a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a> · <a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a></p>
-<p>Ihr Bürgeramt</p>
-</body></html>`;
-  return { subject, text, html };
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.confirmed;
+  const at = local(mail.slotStartsAt, mail.timeZone, texts, texts.shortDateTime);
+  return compose(texts, mail, t.subject(at, mail.reference), t.intro, [
+    { text: t.calendar },
+    { link: mail.statusUrl, label: texts.statusLink, lead: `${texts.statusLink}:` },
+    { link: mail.cancelUrl, label: texts.cancelLink, lead: t.cancelText },
+  ]);
 }
 
-/** "Ihr Termin ist abgesagt": after a confirmed appointment was cancelled; the calendar entry's cancellation is attached. Pure. */
+/** "Ihr Termin ist abgesagt": after a confirmed appointment was cancelled; the entry's cancellation is attached. Pure. */
 export function renderCancelledMail(mail: Omit<AppointmentNoticeInput, 'cancelUrl'>): RenderedMail {
-  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
-  const subject = `Ihr Termin ist abgesagt (${mail.reference})`;
-  const text = [
-    `Guten Tag ${mail.name},`,
-    '',
-    `Ihr Termin ist abgesagt; der Platz ist wieder frei:`,
-    `  ${mail.serviceName}`,
-    `  ${when}`,
-    `  ${mail.locationName}, ${mail.locationAddress}`,
-    `  Buchungsnummer: ${mail.reference}`,
-    '',
-    `Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.`,
-    '',
-    `Ihr Bürgeramt`,
-  ].join('\n');
-  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
-<p>Guten Tag ${escapeHtml(mail.name)},</p>
-<p>Ihr Termin ist abgesagt; der Platz ist wieder frei:</p>
-<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
-<p>Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.</p>
-<p>Ihr Bürgeramt</p>
-</body></html>`;
-  return { subject, text, html };
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.cancelled;
+  return compose(texts, { ...mail, cancelUrl: '' }, t.subject(mail.reference), t.intro, [{ text: t.calendar }]);
 }
 
 /** The reminder before the appointment. Pure. */
 export function renderReminderMail(mail: AppointmentNoticeInput): RenderedMail {
-  const when = local(mail.slotStartsAt, mail.timeZone, "cccc, d. LLLL yyyy 'um' HH:mm 'Uhr'");
-  const subject = `Erinnerung: Ihr Termin am ${local(mail.slotStartsAt, mail.timeZone, 'dd.MM.yyyy, HH:mm')} Uhr (${mail.reference})`;
-  const text = [
-    `Guten Tag ${mail.name},`,
-    '',
-    `wir erinnern Sie an Ihren Termin:`,
-    `  ${mail.serviceName}`,
-    `  ${when}`,
-    `  ${mail.locationName}, ${mail.locationAddress}`,
-    `  Buchungsnummer: ${mail.reference}`,
-    '',
-    `Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:`,
-    mail.cancelUrl,
-    '',
-    `Status Ihres Termins:`,
-    mail.statusUrl,
-    '',
-    `Ihr Bürgeramt`,
-  ].join('\n');
-  const html = `<!doctype html><html lang="de"><body style="font-family:sans-serif">
-<p>Guten Tag ${escapeHtml(mail.name)},</p>
-<p>wir erinnern Sie an Ihren Termin:</p>
-<p><strong>${escapeHtml(mail.serviceName)}</strong><br>${escapeHtml(when)}<br>${escapeHtml(mail.locationName)}, ${escapeHtml(mail.locationAddress)}<br>Buchungsnummer: <strong>${escapeHtml(mail.reference)}</strong></p>
-<p><a href="${escapeHtml(mail.cancelUrl)}">Termin absagen</a> · <a href="${escapeHtml(mail.statusUrl)}">Status Ihres Termins</a></p>
-<p>Ihr Bürgeramt</p>
-</body></html>`;
-  return { subject, text, html };
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.reminder;
+  const at = local(mail.slotStartsAt, mail.timeZone, texts, texts.shortDateTime);
+  return compose(texts, mail, t.subject(at, mail.reference), t.intro, [
+    { link: mail.cancelUrl, label: texts.cancelLink, lead: t.cancelText },
+    { link: mail.statusUrl, label: texts.statusLink, lead: `${texts.statusLink}:` },
+  ]);
 }

@@ -194,6 +194,7 @@ export class CitizenPagesController {
       name: values.name,
       email: values.email,
       ...(values.phone?.trim() ? { phone: values.phone } : {}),
+      lang,
     });
     const problems = await validate(input);
     const fieldErrors: Partial<Record<FormField | 'slotId', string>> = {};
