@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { placeholder, statusSlot } from '../common/message-secrets';
+import { statusSlot } from '../common/message-secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { appointmentIcs } from '../notifications/calendar';
 import { renderCancelledMail, renderConfirmedMail } from '../notifications/confirmation-mail';
+import { appointmentMail } from './appointment-mail';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingRow } from './bookings.repository';
 
@@ -38,34 +39,13 @@ export class BookingNotices {
   }
 
   async confirmed(manager: EntityManager, booking: BookingRow): Promise<void> {
-    const base = this.config.publicBaseUrl;
-    const mail = renderConfirmedMail({
-      ...this.facts(booking),
-      statusUrl: `${base}/buchung/${booking.id}?token=${placeholder('status')}`,
-      cancelUrl: `${base}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
-    });
+    const mail = renderConfirmedMail(appointmentMail(booking, this.config.publicBaseUrl));
     await this.queue(manager, booking, 'booking_confirmed', mail, this.calendar(booking, 'REQUEST'), 'REQUEST');
   }
 
   async cancelled(manager: EntityManager, booking: BookingRow): Promise<void> {
-    const mail = renderCancelledMail({
-      ...this.facts(booking),
-      statusUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}?token=${placeholder('status')}`,
-    });
+    const mail = renderCancelledMail(appointmentMail(booking, this.config.publicBaseUrl));
     await this.queue(manager, booking, 'booking_cancelled', mail, this.calendar(booking, 'CANCEL'), 'CANCEL');
-  }
-
-  private facts(booking: BookingRow) {
-    return {
-      name: booking.name,
-      reference: booking.reference,
-      locationName: booking.locationName,
-      locationAddress: booking.locationAddress,
-      serviceName: booking.serviceName,
-      timeZone: booking.timeZone,
-      slotStartsAt: booking.slotStartsAt,
-      lang: booking.lang,
-    };
   }
 
   private async queue(

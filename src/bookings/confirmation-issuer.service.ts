@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { OutboxRepository } from '../outbox/outbox.repository';
+import { appointmentMail } from './appointment-mail';
 import { BookingRow, BookingsRepository } from './bookings.repository';
 
 /**
@@ -32,18 +33,9 @@ export class ConfirmationIssuer {
     const slot = secretSlot('token');
     await this.bookings.insertToken(manager, booking.id, sha256(this.secrets.messageSecret(slot)), now);
     const mail = renderConfirmationMail({
-      name: booking.name,
-      reference: booking.reference,
-      locationName: booking.locationName,
-      locationAddress: booking.locationAddress,
-      serviceName: booking.serviceName,
-      timeZone: booking.timeZone,
-      slotStartsAt: booking.slotStartsAt,
+      ...appointmentMail(booking, this.config.publicBaseUrl),
       holdUntil: booking.holdUntil,
       confirmUrl: `${this.config.publicBaseUrl}/confirm?token=${placeholder('confirm')}`,
-      statusUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}?token=${placeholder('status')}`,
-      cancelUrl: `${this.config.publicBaseUrl}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
-      lang: booking.lang,
     });
     const text = opts.preface ? `${opts.preface}\n\n${mail.text}` : mail.text;
     const id = randomUUID();

@@ -9,6 +9,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { renderReminderMail } from '../notifications/confirmation-mail';
 import { OutboxRepository } from '../outbox/outbox.repository';
+import { appointmentMail } from './appointment-mail';
 import { BookingsRepository } from './bookings.repository';
 import { SMS_FAMILY, SmsFallbackService } from './sms-fallback.service';
 
@@ -56,18 +57,7 @@ export class ReminderService implements OnApplicationBootstrap, OnModuleDestroy 
       let written = 0;
       for (const booking of due) {
         const base = this.config.publicBaseUrl;
-        const mail = renderReminderMail({
-          name: booking.name,
-          reference: booking.reference,
-          locationName: booking.locationName,
-          locationAddress: booking.locationAddress,
-          serviceName: booking.serviceName,
-          timeZone: booking.timeZone,
-          slotStartsAt: booking.slotStartsAt,
-          statusUrl: `${base}/buchung/${booking.id}?token=${placeholder('status')}`,
-          cancelUrl: `${base}/buchung/${booking.id}/absagen?token=${placeholder('status')}`,
-          lang: booking.lang,
-        });
+        const mail = renderReminderMail(appointmentMail(booking, base));
         const secrets = { status: statusSlot(booking.id, booking.statusTokenVersion) };
         const at = now.toJSDate();
         if (

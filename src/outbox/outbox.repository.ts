@@ -119,6 +119,18 @@ export interface MessageView {
  * recorded as an attempt of its own (a crashed or stalled worker) before the message goes again.
  */
 /** The columns every new message is written with (enqueue, and the booking's own statement). */
+/** A message to queue: for one booking, one channel, its payload as the channel sends it. */
+export interface NewMessage {
+  id: string;
+  bookingId: string;
+  kind: string;
+  channel: 'email' | 'sms';
+  recipient: string;
+  payload: unknown;
+  family: string | null;
+  now: Date;
+}
+
 const MESSAGE_COLUMNS =
   '(id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)';
 
@@ -402,35 +414,8 @@ export class OutboxRepository {
   }
 
   /** A new message in the outbox (sent by the dispatcher, never inside a request). */
-  async enqueue(
-    manager: EntityManager,
-    message: {
-      id: string;
-      bookingId: string;
-      kind: string;
-      channel: 'email' | 'sms';
-      recipient: string;
-      payload: unknown;
-      family: string | null;
-      now: Date;
-    },
-  ): Promise<void> {
-    await sql(
-      manager,
-      `INSERT INTO outbox_messages ${MESSAGE_COLUMNS}
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)`,
-      [
-        message.id,
-        message.bookingId,
-        message.kind,
-        message.channel,
-        message.recipient,
-        this.messageIdFor(message.id),
-        JSON.stringify(message.payload),
-        message.now,
-        message.family,
-      ],
-    );
+  async enqueue(manager: EntityManager, message: NewMessage): Promise<void> {
+    await this.insertMessage(manager, message, '');
   }
 
   /**
@@ -439,22 +424,20 @@ export class OutboxRepository {
    */
   async enqueueReminder(
     manager: EntityManager,
-    message: {
-      id: string;
-      bookingId: string;
-      kind: 'booking_reminder' | 'sms_reminder';
-      channel: 'email' | 'sms';
-      recipient: string;
-      payload: unknown;
-      family: string | null;
-      now: Date;
-    },
+    message: NewMessage & { kind: 'booking_reminder' | 'sms_reminder' },
   ): Promise<boolean> {
+    return this.insertMessage(
+      manager,
+      message,
+      `ON CONFLICT (booking_id, kind) WHERE kind IN ('booking_reminder', 'sms_reminder') DO NOTHING`,
+    );
+  }
+
+  private async insertMessage(manager: EntityManager, message: NewMessage, onConflict: string): Promise<boolean> {
     const rows = await sql(
       manager,
       `INSERT INTO outbox_messages ${MESSAGE_COLUMNS}
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9)
-       ON CONFLICT (booking_id, kind) WHERE kind IN ('booking_reminder', 'sms_reminder') DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9) ${onConflict} RETURNING id`,
       [
         message.id,
         message.bookingId,
