@@ -4,6 +4,7 @@ import { HoldsAndReview1764300000000 } from './1764300000000-HoldsAndReview';
 import { HoldStart1764310000000 } from './1764310000000-HoldStart';
 import { RelayTransit1764320000000 } from './1764320000000-RelayTransit';
 import { ReportReceipts1764330000000 } from './1764330000000-ReportReceipts';
+import { ScaleIndexes1764340000000 } from './1764340000000-ScaleIndexes';
 import { CommitWindow1764350000000 } from './1764350000000-CommitWindow';
 import { AddressKey1764360000000 } from './1764360000000-AddressKey';
 import { LoginThrottle1764370000000 } from './1764370000000-LoginThrottle';
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   HoldStart1764310000000,
   RelayTransit1764320000000,
   ReportReceipts1764330000000,
+  ScaleIndexes1764340000000,
   CommitWindow1764350000000,
   AddressKey1764360000000,
   LoginThrottle1764370000000,

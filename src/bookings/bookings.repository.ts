@@ -3,8 +3,9 @@ import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { sql, sqlOne } from '../database/sql';
 import { latestConfirmationMailSql, queueConfirmationSql } from '../outbox/outbox.repository';
-import { sqlList, UNDELIVERED } from '../outbox/outbox-states';
+import { CONFIRMATION_KINDS, DELIVERED, sqlList, UNDELIVERED } from '../outbox/outbox-states';
 import { BookingStatus, ExpiryReason } from './booking-state';
+import type { HoldReason, HoldSettings } from './hold-policy';
 
 export interface ReservedSlot {
   slotId: string;
@@ -56,6 +57,78 @@ const BOOKING_SELECT = `
     JOIN slots s ON s.id = b.slot_id
     JOIN services sv ON sv.id = s.service_id
     JOIN locations l ON l.id = b.location_id`;
+
+/**
+ * The hold policy as one set-based decision: hold-policy.ts `holdOutcome` (computeHold's rules 1–5,
+ * the promised window, the expiry reason) for every pending booking in `$1`, at `$2`, with the window
+ * `$3` minutes, HOLD_MAX_HOURS `$4` and the cutoff `$5` minutes. The CTE `decided` gives id,
+ * hold_until, reason and expiry_reason. Instants are cut to milliseconds, as the policy sees them (a
+ * JS Date). test/hold-policy-sql.e2e.spec.ts holds it equal to the pure policy on a table of cases:
+ * a rule changed in one place and not the other fails there.
+ */
+const HOLD_DECISIONS = `
+  facts AS MATERIALIZED (
+    SELECT b.id, date_trunc('milliseconds', b.hold_started_at) AS started,
+           date_trunc('milliseconds', (SELECT s.starts_at FROM slots s WHERE s.id = b.slot_id)) AS slot_starts,
+           date_trunc('milliseconds', b.hold_until) AS current_hold, date_trunc('milliseconds', b.goodwill_until) AS goodwill,
+           m.delivered_at, m.bounced_at
+      -- Each booking's slot and messages by index probes, whatever the size of the tables (read once: materialized).
+      FROM bookings b CROSS JOIN LATERAL (
+        SELECT -- Rule 1: delivered (e-mail in a delivered state, at its delivery, else its acceptance; SMS with a handset report).
+               max(date_trunc('milliseconds', CASE WHEN o.channel = 'email' AND o.state IN ${sqlList(DELIVERED)} THEN coalesce(o.delivered_at, o.accepted_at)
+                                                   WHEN o.channel = 'sms' THEN o.delivered_at END)) AS delivered_at,
+               -- The address is bad: every message not withdrawn is a bounced e-mail or a failed SMS with its time, one an e-mail.
+               CASE WHEN bool_and(((o.channel = 'email' AND o.state = 'bounced') OR (o.channel = 'sms' AND o.state = 'failed')) AND o.failed_at IS NOT NULL)
+                           FILTER (WHERE o.state <> 'cancelled')
+                     AND bool_or(o.channel = 'email') FILTER (WHERE o.state <> 'cancelled')
+                    THEN max(date_trunc('milliseconds', o.failed_at)) FILTER (WHERE o.state <> 'cancelled') END AS bounced_at
+          FROM outbox_messages o
+         -- Mail to an address the citizen has since replaced does not count.
+         WHERE o.booking_id = b.id AND o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND (o.channel <> 'email' OR lower(o.recipient) = lower(b.email))
+      ) m
+     WHERE b.id = ANY($1::uuid[]) AND b.status = 'pending'
+  ), base AS (
+    -- Rule 2; rule 4's parts; initialHoldUntil (the window from the start of the hold, cut at the slot start).
+    SELECT f.*,
+           CASE WHEN f.delivered_at IS NOT NULL THEN f.delivered_at WHEN f.bounced_at IS NOT NULL THEN f.bounced_at
+                ELSE $2::timestamptz END + make_interval(mins => $3) AS base_at,
+           CASE WHEN f.delivered_at IS NOT NULL THEN 'window_from_delivery' WHEN f.bounced_at IS NOT NULL THEN 'window_from_bounce'
+                ELSE 'waiting_for_delivery' END AS base_reason,
+           f.started + make_interval(hours => $4) AS max_hold, f.slot_starts - make_interval(mins => $5) AS cutoff,
+           CASE WHEN f.started + make_interval(mins => $3) < f.slot_starts THEN f.started + make_interval(mins => $3) ELSE f.slot_starts END AS promised
+      FROM facts f
+  ), target AS (
+    -- Rule 3's goodwill, if later (strictly: a tie keeps the rule).
+    SELECT b.*, CASE WHEN b.goodwill > b.base_at THEN b.goodwill ELSE b.base_at END AS t1_at,
+           CASE WHEN b.goodwill > b.base_at THEN 'goodwill' ELSE b.base_reason END AS t1_reason,
+           -- Rule 4: goodwill may lift the limit past HOLD_MAX_HOURS, never past the cutoff (a tie names the slot).
+           CASE WHEN b.goodwill > b.max_hold THEN b.goodwill ELSE b.max_hold END AS soft_at,
+           CASE WHEN b.goodwill > b.max_hold THEN 'goodwill' ELSE 'capped_by_max_hold' END AS soft_reason
+      FROM base b
+  ), limited AS (
+    -- Rule 3: the current hold, if later (strictly); rule 4's limit.
+    SELECT t.*, CASE WHEN t.current_hold > t.t1_at THEN t.current_hold ELSE t.t1_at END AS t2_at,
+           CASE WHEN t.current_hold > t.t1_at THEN 'kept_previous_hold' ELSE t.t1_reason END AS t2_reason,
+           CASE WHEN t.cutoff <= t.soft_at THEN t.cutoff ELSE t.soft_at END AS limit_at,
+           CASE WHEN t.cutoff <= t.soft_at THEN 'capped_by_slot_start' ELSE t.soft_reason END AS limit_reason
+      FROM target t
+  ), decided AS (
+    -- Rule 5 (reaching the limit names it), then the promised window; the expiry reason.
+    SELECT l.id, x.reason, CASE WHEN x.at < l.promised THEN l.promised ELSE x.at END AS hold_until,
+           CASE WHEN l.delivered_at IS NOT NULL THEN 'not_confirmed' ELSE 'mail_undelivered' END AS expiry_reason
+      FROM limited l CROSS JOIN LATERAL (
+        SELECT CASE WHEN l.t2_at >= l.limit_at THEN l.limit_at ELSE l.t2_at END AS at,
+               CASE WHEN l.t2_at >= l.limit_at THEN l.limit_reason ELSE l.t2_reason END AS reason
+      ) x
+  )`;
+
+const holdParams = (ids: string[], now: Date, settings: HoldSettings) => [
+  ids,
+  now,
+  settings.confirmWindowMinutes,
+  settings.holdMaxHours,
+  settings.confirmCutoffMinutes,
+];
 
 @Injectable()
 export class BookingsRepository {
@@ -332,6 +405,40 @@ export class BookingsRepository {
     );
   }
 
+  /** The hold policy's outcome for these pending bookings, decided in SQL (no writes). */
+  holdDecisions(manager: EntityManager, ids: string[], now: Date, settings: HoldSettings): Promise<DecidedHold[]> {
+    return sql<DecidedHold>(
+      manager,
+      `WITH ${HOLD_DECISIONS}
+       SELECT id, hold_until AS "holdUntil", hold_until <= $2::timestamptz AS expires, reason, expiry_reason AS "expiryReason"
+         FROM decided`,
+      holdParams(ids, now, settings),
+    );
+  }
+
+  /**
+   * Decides these pending bookings' holds in SQL and stores those that still run after `now` (only
+   * what changed), in one statement; returns every decision, `expires` where the hold has ended.
+   */
+  storeRunningHolds(
+    manager: EntityManager,
+    ids: string[],
+    now: Date,
+    settings: HoldSettings,
+  ): Promise<Array<{ id: string; expires: boolean; expiryReason: ExpiryReason }>> {
+    return sql(
+      manager,
+      `WITH ${HOLD_DECISIONS}, stored AS (
+         UPDATE bookings b SET hold_until = d.hold_until, hold_reason = d.reason
+           FROM decided d
+          WHERE b.id = d.id AND d.hold_until > $2::timestamptz AND b.status = 'pending'
+            AND (b.hold_until IS DISTINCT FROM d.hold_until OR b.hold_reason IS DISTINCT FROM d.reason)
+       )
+       SELECT id, hold_until <= $2::timestamptz AS expires, expiry_reason AS "expiryReason" FROM decided`,
+      holdParams(ids, now, settings),
+    );
+  }
+
   /** Stores decided holds (of bookings still pending), writing only what changed. */
   async storeHolds(manager: EntityManager, holds: Array<{ id: string; holdUntil: Date; reason: string }>): Promise<void> {
     if (holds.length === 0) return;
@@ -542,6 +649,15 @@ export class BookingsRepository {
       [bookingId, maxTries, now],
     );
   }
+}
+
+export interface DecidedHold {
+  id: string;
+  holdUntil: Date;
+  /** The hold has ended at the decision's `now`: the sweeper expires the booking. */
+  expires: boolean;
+  reason: HoldReason;
+  expiryReason: ExpiryReason;
 }
 
 export interface HoldFacts {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { isDeliveredMailState, type DeliveryEvidence, type OutboxState } from '../outbox/outbox-states';
-import type { ExpiryReason } from './booking-state';
+import { initialHoldUntil, type ExpiryReason } from './booking-state';
 
 /**
  * How long a pending booking holds its slot, as one pure decision: the booking, the delivery
@@ -266,6 +266,27 @@ export function computeHold(input: HoldInput): HoldDecision {
  */
 export function expiryReasonFor(input: HoldInput): ExpiryReason {
   return latestDelivery(input.messages) ? 'not_confirmed' : 'mail_undelivered';
+}
+
+export interface HoldOutcome {
+  decision: HoldDecision;
+  /** What is stored: the decision's end, or the promised window when that is later. */
+  holdUntil: DateTime;
+  /** Why the booking expires when `holdUntil` is not after now. */
+  expiryReason: ExpiryReason;
+}
+
+/**
+ * What a booking's hold becomes, as the app stores it: the decision, except that a booking made
+ * (or reinstated) at short notice keeps the window it was promised (`initialHoldUntil`, cut at the
+ * slot start), even where the cutoff leaves no room for extensions; and the reason should it expire.
+ * The sweeper decides the same in SQL (`BookingsRepository.holdDecisions`); a test holds the two equal.
+ */
+export function holdOutcome(input: HoldInput): HoldOutcome {
+  const decision = computeHold(input);
+  const promised = initialHoldUntil(input.holdStartedAt, input.slotStartsAt, input.settings.confirmWindowMinutes);
+  const holdUntil = decision.holdUntil < promised ? promised : decision.holdUntil;
+  return { decision, holdUntil, expiryReason: expiryReasonFor(input) };
 }
 
 /**

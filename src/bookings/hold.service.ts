@@ -3,15 +3,13 @@ import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConfirmationFact, OutboxRepository } from '../outbox/outbox.repository';
-import { ExpiryReason, initialHoldUntil } from './booking-state';
+import { ExpiryReason } from './booking-state';
 import { BookingsRepository, HoldFacts } from './bookings.repository';
-import { computeHold, expiryReasonFor, HoldDecision, HoldInput } from './hold-policy';
+import { HoldInput, holdOutcome, HoldOutcome as PolicyOutcome, HoldSettings } from './hold-policy';
 
-export interface HoldOutcome {
+/** A booking's hold outcome (hold-policy.ts `holdOutcome`). */
+export interface HoldOutcome extends PolicyOutcome {
   id: string;
-  decision: HoldDecision;
-  holdUntil: DateTime;
-  expiryReason: ExpiryReason;
 }
 
 const dt = (d: Date | string) => DateTime.fromJSDate(new Date(d), { zone: 'utc' });
@@ -45,6 +43,32 @@ export class HoldService {
     return outcomes;
   }
 
+  /**
+   * The sweeper's decision for these (locked) pending bookings, set-based in SQL: the same policy
+   * (a test holds the SQL equal to hold-policy.ts), one statement for any number of bookings. Holds
+   * that still run are stored at once; the bookings whose hold has ended come back with the reason.
+   */
+  async decideDue(
+    manager: EntityManager,
+    bookingIds: string[],
+    now: DateTime,
+  ): Promise<{ extended: number; expiring: Array<{ id: string; reason: ExpiryReason }> }> {
+    if (bookingIds.length === 0) return { extended: 0, expiring: [] };
+    const decided = await this.bookings.storeRunningHolds(manager, bookingIds, now.toJSDate(), this.settings());
+    return {
+      extended: decided.filter((d) => !d.expires).length,
+      expiring: decided.filter((d) => d.expires).map((d) => ({ id: d.id, reason: d.expiryReason })),
+    };
+  }
+
+  settings(): HoldSettings {
+    return {
+      confirmWindowMinutes: this.config.confirmWindowMinutes,
+      holdMaxHours: this.config.holdMaxHours,
+      confirmCutoffMinutes: this.config.confirmCutoffMinutes,
+    };
+  }
+
   async store(manager: EntityManager, outcomes: HoldOutcome[]): Promise<void> {
     await this.bookings.storeHolds(
       manager,
@@ -68,17 +92,8 @@ export class HoldService {
         evidence: x.deliveryEvidence,
         failedAt: x.failedAt ? dt(x.failedAt) : null,
       })),
-      settings: {
-        confirmWindowMinutes: this.config.confirmWindowMinutes,
-        holdMaxHours: this.config.holdMaxHours,
-        confirmCutoffMinutes: this.config.confirmCutoffMinutes,
-      },
+      settings: this.settings(),
     };
-    const decision = computeHold(input);
-    // A booking made (or reinstated) at short notice keeps the window it was promised (cut at the
-    // slot start), even where the cutoff leaves no room for extensions.
-    const promised = initialHoldUntil(input.holdStartedAt, input.slotStartsAt, this.config.confirmWindowMinutes);
-    const holdUntil = decision.holdUntil < promised ? promised : decision.holdUntil;
-    return { id: facts.id, decision, holdUntil, expiryReason: expiryReasonFor(input) };
+    return { id: facts.id, ...holdOutcome(input) };
   }
 }

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
 
-const FIXTURES = resolve(__dirname, '../fixtures/dsn');
+// Beside this file under test/, or in the source tree when compiled into dist/test/ (the scale bench runs the replay).
+const FIXTURES = [resolve(__dirname, '../fixtures/dsn'), resolve(__dirname, '../../../test/fixtures/dsn')].find((dir) =>
+  existsSync(dir),
+)!;
 
 export interface SentMail {
   returnPath: string;
@@ -30,14 +33,17 @@ export async function sendDsn(port: number, fixture: string, sent: SentMail, to 
 }
 
 /** Many reports over a few kept-open connections, as a busy relay sends them. */
-export function dsnSender(port: number): { send(fixture: string, sent: SentMail, to?: string): Promise<void>; close(): void } {
+export function dsnSender(
+  port: number,
+  connections = 2,
+): { send(fixture: string, sent: SentMail, to?: string): Promise<void>; close(): void } {
   const transport: Transporter = createTransport({
     host: '127.0.0.1',
     port,
     secure: false,
     ignoreTLS: true,
     pool: true,
-    maxConnections: 2,
+    maxConnections: connections,
   });
   return {
     async send(fixture, sent, to = sent.returnPath) {
