@@ -46,9 +46,10 @@ describe('direct delivery: our DNS resolver is down, then back', () => {
 
   const messagesOf = async (ids: string[]) =>
     (
-      await app.db.query(`SELECT state, attempts FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) ORDER BY created_at`, [
-        ids,
-      ])
+      await app.db.query(
+        `SELECT state, attempts FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], booking_id)`,
+        [ids],
+      )
     ).rows as Array<{ state: string; attempts: number }>;
   const ourCircuit = async () =>
     (await app.db.query(`SELECT state FROM provider_circuits WHERE family = 'our-relay'`)).rows[0]?.state ?? 'closed';

@@ -242,7 +242,8 @@ describe('the sweeper’s SQL decision equals the pure hold policy', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp();
+    // Thousands of generated cases in a few statements: more than the request-sized statement bound on a loaded machine.
+    app = await startTestApp({ env: { DB_QUERY_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '120000' } });
     cases = [...generatedCases(), ...randomCases(3000)];
     const {
       rows: [place],
