@@ -10,6 +10,7 @@ import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, readFileSyn
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { createApp } from '../src/app.factory';
@@ -310,37 +311,67 @@ async function seed(db: Pool) {
   return { spread, hotSlots };
 }
 
-/** The statements of BookingsService.create (no Idempotency-Key) in the order TypeORM sends them: 4 round trips. */
-function pgbenchScript(): string {
-  const email = `('pgb-' || :client_id || '-' || :e || '@bench.example.org')`;
-  return `\\set n random(1, ${PGBENCH_SLOTS})
-\\set e random(1, 1000000000000)
-START TRANSACTION;
-WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || lower(${email}))) AS locked)
-UPDATE slots s SET booked = s.booked + 1
-  FROM locations l, services sv, address_lock
- WHERE s.id = md5('hf-pgbench-' || :n)::uuid AND s.booked < s.capacity AND s.starts_at > now() AND l.id = s.location_id AND sv.id = s.service_id
- RETURNING s.id AS slot_id, s.location_id AS location_id, s.starts_at AS starts_at, s.ends_at AS ends_at,
-           l.time_zone AS time_zone, l.name AS location_name, l.address AS location_address, sv.name AS service_name \\gset
-WITH active AS (
-  SELECT count(*) FILTER (WHERE b.slot_id = :slot_id)::int AS same_slot, count(*)::int AS same_day
-    FROM bookings b JOIN slots s ON s.id = b.slot_id
-   WHERE lower(b.email) = lower(${email}) AND b.location_id = :location_id AND b.status IN ('pending', 'confirmed')
-     AND s.starts_at >= date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) AT TIME ZONE :time_zone
-     AND s.starts_at < (date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) + interval '1 day') AT TIME ZONE :time_zone
-), booking AS (
-  INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
-  SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), :slot_id, :location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now(), now()
-    FROM active WHERE same_slot = 0 AND same_day < 3 RETURNING id
-), token AS (
+/** The CTEs that write the token and the outbox row of the booking CTE `booking`. */
+const tokenAndMail = (email: string) => `), token AS (
   INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, gen_random_bytes(32), now() FROM booking
 ), mail AS (
   INSERT INTO outbox_messages (id, booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at, family)
   SELECT m.id, booking.id, 'booking_confirmation', 'email', ${email}, '<' || m.id || '@localhost>', :payload::jsonb || jsonb_build_object('to', ${email}), 'queued', now(), now(), NULL
     FROM booking, (SELECT gen_random_uuid() AS id) m
 )
-SELECT same_slot, same_day, EXISTS (SELECT 1 FROM booking) AS inserted FROM active;
+`;
+
+/**
+ * The statements of BookingsService.create (no Idempotency-Key), prepared as the app prepares them.
+ * The app sends two batches (BEGIN + lock and place; booking + COMMIT); pgbench cannot pipeline a
+ * statement whose answer it reads (\\gset), so its first batch is two round trips: three in all.
+ */
+function pgbenchScript(): string {
+  const email = `('pgb-' || :client_id || '-' || :e || '@bench.example.org')`;
+  return `\\set n random(1, ${PGBENCH_SLOTS})
+\\set e random(1, 1000000000000)
+START TRANSACTION;
+WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key(${email}))) AS locked)
+UPDATE slots s SET booked = s.booked + 1
+  FROM locations l, services sv, address_lock
+ WHERE s.id = md5('hf-pgbench-' || :n)::uuid AND s.booked < s.capacity AND s.starts_at > now() AND l.id = s.location_id AND sv.id = s.service_id
+ RETURNING s.id AS slot_id, s.location_id AS location_id, s.starts_at AS starts_at, s.ends_at AS ends_at,
+           l.time_zone AS time_zone, l.name AS location_name, l.address AS location_address, sv.name AS service_name \\gset
+\\startpipeline
+WITH active AS (
+  SELECT count(*) FILTER (WHERE b.slot_id = :slot_id)::int AS same_slot, count(*)::int AS same_day
+    FROM bookings b JOIN slots s ON s.id = b.slot_id
+   WHERE b.email_key = holdfast_address_key(${email}) AND b.location_id = :location_id AND b.status IN ('pending', 'confirmed')
+     AND s.starts_at >= date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) AT TIME ZONE :time_zone
+     AND s.starts_at < (date_trunc('day', :starts_at::timestamptz AT TIME ZONE :time_zone) + interval '1 day') AT TIME ZONE :time_zone
+), booking AS (
+  INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang)
+  SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), :slot_id, :location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now(), now(), 'de'
+    FROM active WHERE same_slot = 0 AND same_day < 3 RETURNING id
+${tokenAndMail(email)}SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true ELSE holdfast_booking_refused(same_slot) END AS written FROM active;
 COMMIT;
+\\endpipeline
+`;
+}
+
+/**
+ * The smallest correct booking, the database's limit: one statement in autocommit (one round trip)
+ * that takes a place by the conditional capacity UPDATE and writes the booking, its token and its
+ * outbox row. No per-address limits (the app's extra work, besides HTTP, validation and rendering).
+ */
+function oneStatementScript(): string {
+  const email = `('pg1-' || :client_id || '-' || :e || '@bench.example.org')`;
+  return `\\set n random(1, ${PGBENCH_SLOTS})
+\\set e random(1, 1000000000000)
+WITH slot AS (
+  UPDATE slots SET booked = booked + 1
+   WHERE id = md5('hf-pgbench-' || :n)::uuid AND booked < capacity AND starts_at > now()
+  RETURNING id, location_id
+), booking AS (
+  INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
+  SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), slot.id, slot.location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now(), now()
+    FROM slot RETURNING id
+${tokenAndMail(email)}SELECT id FROM booking;
 `;
 }
 
@@ -363,7 +394,10 @@ function samplePayload(): string {
 }
 
 /** pgbench with a per-transaction log (-l) in a temp dir, so its percentiles are computed like the HTTP ones. */
-async function pgbench(url: string): Promise<(Latency & { tps: number; processed: number; failed: string }) | string> {
+async function pgbench(
+  url: string,
+  script: string,
+): Promise<(Latency & { tps: number; processed: number; failed: string }) | string> {
   try {
     accessSync(PGBENCH, constants.X_OK);
   } catch {
@@ -371,11 +405,11 @@ async function pgbench(url: string): Promise<(Latency & { tps: number; processed
   }
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-pgbench-'));
   try {
-    writeFileSync(join(dir, 'booking.sql'), pgbenchScript());
+    writeFileSync(join(dir, 'booking.sql'), script);
     const args = [
       '-n',
       '-M',
-      'extended',
+      'prepared',
       '-c',
       String(CONNECTIONS),
       '-j',
@@ -413,6 +447,165 @@ async function pgbench(url: string): Promise<(Latency & { tps: number; processed
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Counts what every pg client of this process sends until stop(): statements, and round trips (a
+ * statement sent while the client waits for nothing else; one sent behind another is pipelined).
+ */
+function countRoundTrips(): { stop(): { statements: number; roundTrips: number } } {
+  type Internals = { _activeQuery?: unknown; _sentQueryQueue?: unknown[]; _queryQueue?: unknown[] };
+  const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let statements = 0,
+    roundTrips = 0;
+  proto.query = function (this: Internals, ...args: unknown[]) {
+    statements++;
+    if (!this._activeQuery && !this._sentQueryQueue?.length && !this._queryQueue?.length) roundTrips++;
+    return original.apply(this, args);
+  };
+  return {
+    stop: () => {
+      proto.query = original;
+      return { statements, roundTrips };
+    },
+  };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+/** The app's share of CPU by component (package, src/ module, Node core, GC) and its hottest functions. */
+async function cpuProfile<T>(work: () => Promise<T>) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const run = await work();
+  const { profile } = (await session.post('Profiler.stop')) as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  session.disconnect();
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (file) writeFileSync(file, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const component = ({ functionName, url }: ProfileNode['callFrame']) => {
+    if (!url)
+      return functionName === '(garbage collector)'
+        ? 'GC'
+        : functionName === '(program)'
+          ? 'V8 / native (program)'
+          : functionName;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (pkg) return pkg[1];
+    const own = /\/(?:dist\/)?src\/([^/]+)/.exec(url);
+    if (own) return `holdfast src/${own[1]}`;
+    if (url.startsWith('node:'))
+      return `node:${url
+        .slice(5)
+        .split('/')
+        .slice(0, url.includes('internal') ? 2 : 1)
+        .join('/')}`;
+    return url;
+  };
+  const parts = new Map<string, number>(),
+    functions = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame,
+      dt = profile.timeDeltas[i] ?? 0;
+    if (frame.functionName === '(idle)') return;
+    busy += dt;
+    const part = component(frame);
+    parts.set(part, (parts.get(part) ?? 0) + dt);
+    const where = frame.url
+      ? ` ${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`
+      : '';
+    const fn = `${frame.functionName || '(anonymous)'}${where}`;
+    functions.set(fn, (functions.get(fn) ?? 0) + dt);
+  });
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, (100 * v) / busy] as const);
+  return { run, parts: top(parts, 14), hottest: top(functions, 12), file };
+}
+
+/**
+ * Each statement of the app's SQL (as pgbench runs it) under EXPLAIN (ANALYZE, BUFFERS) for
+ * `samples` bookings, each in a transaction that is rolled back: the database's own time per statement.
+ */
+async function explainStatements(db: Pool, samples = 100) {
+  const [reserve, insert] = pgbenchScript()
+    .split(/;\n|\s*\\gset\n/) // a statement ends at ';' or at pgbench's \gset
+    .map((t) =>
+      t
+        .split('\n')
+        .filter((line) => !line.startsWith('\\')) // pgbench's meta-commands
+        .join('\n')
+        .trim(),
+    )
+    .filter((t) => t.startsWith('WITH'));
+  const bind = (text: string, values: Record<string, string>) =>
+    text.replace(/(?<!:):([a-z_]+)/g, (m, name: string) => (name in values ? values[name] : m));
+  const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const payload = quote(samplePayload());
+  const times: Record<string, { planning: number[]; execution: number[]; hit: number[]; read: number[] }> = {};
+  const explain = async (client: { query: Pool['query'] }, name: string, text: string) => {
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`);
+    const [plan] = rows[0]['QUERY PLAN'] as Array<{
+      'Planning Time': number;
+      'Execution Time': number;
+      Plan: Record<string, number>;
+    }>;
+    const t = (times[name] ??= { planning: [], execution: [], hit: [], read: [] });
+    t.planning.push(plan['Planning Time']);
+    t.execution.push(plan['Execution Time']);
+    t.hit.push(plan.Plan['Shared Hit Blocks'] ?? 0);
+    t.read.push(plan.Plan['Shared Read Blocks'] ?? 0);
+  };
+  const client = await db.connect();
+  try {
+    for (let i = 0; i < samples; i++) {
+      const n = 1 + ((i * 7919) % PGBENCH_SLOTS),
+        values = { client_id: '0', e: String(900_000_000_000 + i), n: String(n), payload };
+      await client.query('BEGIN');
+      await explain(client, 'address lock + capacity UPDATE', bind(reserve, values));
+      const { rows } = await client.query(
+        `SELECT s.id, s.location_id, s.starts_at, l.time_zone FROM slots s JOIN locations l ON l.id = s.location_id
+          WHERE s.id = md5('hf-pgbench-' || $1::int)::uuid`,
+        [n],
+      );
+      await explain(
+        client,
+        'limits + booking + token + mail',
+        bind(insert, {
+          ...values,
+          slot_id: quote(rows[0].id),
+          location_id: quote(rows[0].location_id),
+          starts_at: quote((rows[0].starts_at as Date).toISOString()),
+          time_zone: quote(rows[0].time_zone),
+        }),
+      );
+      await client.query('ROLLBACK');
+    }
+  } finally {
+    client.release();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return {
+    samples,
+    statements: Object.entries(times).map(([name, t]) => ({
+      name,
+      planning: median(t.planning),
+      execution: median(t.execution),
+      hit: median(t.hit),
+      read: median(t.read),
+    })),
+  };
 }
 
 const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -466,18 +659,27 @@ async function main(): Promise<number> {
     });
 
     const warm = await load(job('W', { seconds: 2 }));
+    const trips = countRoundTrips();
     const spreadRun = await load(job('A', { start: warm.sent }));
+    const roundTrips = trips.stop();
     const peak = spreadRun.total / spreadRun.seconds,
       half = Math.max(1, Math.floor(peak / 2));
     console.log(`A spread: ${fmt(peak)} req/s; pgbench next ...`);
-    const pgb = await measured(() => pgbench(db.url));
+    const pgb = await measured(() => pgbench(db.url, pgbenchScript()));
+    const pgb1 = await measured(() => pgbench(db.url, oneStatementScript()));
     // Rush: 5 hot slots sized to be full after ~40% of the run at A's rate; SLOT_FULL after that.
     const capacity = Math.max(50, Math.round(((created(spreadRun) / spreadRun.seconds) * SECONDS * 0.4) / 5));
     const hot = await hotSlots(capacity);
     const rushRun = await load(job('B', { slots: hot }));
     const halfRun = await load(job('H', { start: warm.sent + spreadRun.sent, overallRate: half }));
     const hp = await load(job('P', { start: warm.sent + spreadRun.sent + halfRun.sent, overallRate: half, paced: true }));
-    const runs = [warm, spreadRun, rushRun, halfRun, hp];
+    let sent = warm.sent + spreadRun.sent + halfRun.sent + hp.sent;
+    // Where an HTTP booking's time goes: the app's CPU by component (a profiled run of its own, as
+    // the profiler costs throughput), and each statement's own time in the database.
+    const profile = await cpuProfile(() => load(job('X', { start: sent, seconds: Math.min(5, SECONDS) })));
+    sent += profile.run.sent;
+    const plans = await explainStatements(pool);
+    const runs = [warm, spreadRun, rushRun, halfRun, hp, profile.run];
 
     await settled(pool, `state <> 'idle'`); // requests in flight when the last run ended
     const one = async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows[0] as T;
@@ -488,7 +690,8 @@ async function main(): Promise<number> {
         (SELECT count(*) FROM bookings b WHERE (SELECT count(*) FROM outbox_messages o WHERE o.booking_id = b.id) <> 1
             OR (SELECT count(*) FROM confirmation_tokens t WHERE t.booking_id = b.id) <> 1)::int AS orphans,
         (SELECT count(*) FROM bookings WHERE email LIKE 'b%@bench.example.org')::int AS http_rows,
-        (SELECT count(*) FROM bookings WHERE email LIKE 'pgb-%')::int AS pgbench_rows`); // one snapshot
+        (SELECT count(*) FROM bookings WHERE email LIKE 'pgb-%')::int AS pgbench_rows,
+        (SELECT count(*) FROM bookings WHERE email LIKE 'pg1-%')::int AS one_statement_rows`); // one snapshot
     const fill = await one<{ n: number; s: number; full: number }>(
       `SELECT count(*)::int AS n, extract(epoch FROM max(created_at) - min(created_at))::float AS s,
         (SELECT count(*)::int FROM slots WHERE id = ANY($1::uuid[]) AND booked = capacity) AS full FROM bookings WHERE slot_id = ANY($1::uuid[])`,
@@ -520,22 +723,27 @@ async function main(): Promise<number> {
         nonCreated(r),
       );
     }
-    const pgbenchRun = pgb.value;
-    if (typeof pgbenchRun !== 'string')
-      row(
-        'pgbench',
-        [
-          fmt(pgbenchRun.tps),
-          fmt(pgbenchRun.tps),
-          fmt(pgbenchRun.p50, 1),
-          fmt(pgbenchRun.p97_5, 1),
-          fmt(pgbenchRun.p99, 1),
-          '-',
-          '-',
-          `${fmt(pgb.hostBusy)}%`,
-        ],
-        `failed ${pgbenchRun.failed}`,
-      );
+    const pgbenchRun = pgb.value,
+      oneStatement = pgb1.value;
+    for (const [name, run] of [
+      ['pgbench', pgb],
+      ['pgbench/1', pgb1],
+    ] as const)
+      if (typeof run.value !== 'string')
+        row(
+          name,
+          [
+            fmt(run.value.tps),
+            fmt(run.value.tps),
+            fmt(run.value.p50, 1),
+            fmt(run.value.p97_5, 1),
+            fmt(run.value.p99, 1),
+            '-',
+            '-',
+            `${fmt(run.hostBusy)}%`,
+          ],
+          `failed ${run.value.failed}`,
+        );
     console.log(
       `(app / load CPU: % of one core used by the app process / the load generator; host: % of all ${os.cpus().length} cores busy)`,
     );
@@ -548,14 +756,43 @@ async function main(): Promise<number> {
     console.log(
       `  half/paced: steady arrivals, latency from the due time. p99 goal < 50 ms: paced ${fmt(hp.p99, 1)} ms ${hp.p99 < 50 ? 'MET' : 'NOT MET'}, autocannon ${fmt(halfRun.p99, 1)} ms ${halfRun.p99 < 50 ? 'MET' : 'NOT MET'}`,
     );
-    if (typeof pgbenchRun === 'string') console.log(`pgbench: ${pgbenchRun}`);
-    else {
-      const ratio = created(spreadRun) / spreadRun.seconds / pgbenchRun.tps;
-      console.log(`pgbench: the SQL of one HTTP booking, -M extended -c ${CONNECTIONS} -j 2 -T ${SECONDS}, same database`);
-      console.log(
-        `ratio HTTP bookings/s ÷ pgbench tps = ${fmt(created(spreadRun) / spreadRun.seconds)} / ${fmt(pgbenchRun.tps)} = ${fmt(ratio, 2)} -> goal >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
-      );
+    console.log(
+      `pgbench: the app's SQL of one HTTP booking (BEGIN, address lock + capacity | limits + booking + token + mail, COMMIT): 3 round trips, the app's 2;`,
+    );
+    console.log(
+      `pgbench/1: the smallest correct booking, one statement in autocommit (capacity, booking, token, mail; no address limits).`,
+    );
+    console.log(`  both -M prepared -c ${CONNECTIONS} -j 2 -T ${SECONDS}, same database, after run A`);
+    const httpRate = created(spreadRun) / spreadRun.seconds;
+    for (const [what, run, goal] of [
+      ['pgbench of the app SQL', pgbenchRun, 0.7],
+      ['pgbench of one statement', oneStatement, 0.5],
+    ] as const) {
+      if (typeof run === 'string') console.log(`${what}: ${run}`);
+      else {
+        const ratio = httpRate / run.tps;
+        console.log(
+          `ratio HTTP bookings/s ÷ ${what} = ${fmt(httpRate)} / ${fmt(run.tps)} = ${fmt(ratio, 2)} -> goal >= ${goal}: ${ratio >= goal ? 'MET' : 'NOT MET'}`,
+        );
+      }
     }
+    console.log(
+      `per HTTP booking in run A (÷ 201s): ${fmt(roundTrips.statements / created(spreadRun), 2)} statements, ${fmt(roundTrips.roundTrips / created(spreadRun), 2)} round trips to the database`,
+    );
+    console.log(
+      `\nthe app's CPU in a ${fmt(profile.run.seconds, 1)} s profiled run (${fmt(profile.run.total / profile.run.seconds)} req/s), by component:`,
+    );
+    for (const [part, share] of profile.parts) console.log(`  ${part.padEnd(40)}${fmt(share, 1).padStart(6)} %`);
+    console.log('  hottest functions (self time):');
+    for (const [fn, share] of profile.hottest) console.log(`    ${fn.padEnd(70)}${fmt(share, 1).padStart(6)} %`);
+    if (profile.file) console.log(`  profile written to ${profile.file} (open in Chrome DevTools)`);
+    console.log(
+      `\neach statement in the database, EXPLAIN (ANALYZE, BUFFERS), median of ${plans.samples} bookings (rolled back):`,
+    );
+    for (const plan of plans.statements)
+      console.log(
+        `  ${plan.name.padEnd(34)} planning ${fmt(plan.planning, 3)} ms, execution ${fmt(plan.execution, 3)} ms, buffers hit ${fmt(plan.hit)} read ${fmt(plan.read)}`,
+      );
 
     const checks: Array<[string, boolean]> = [
       [`slots with booked > capacity: ${facts.over} (must be 0)`, facts.over === 0],
@@ -571,6 +808,11 @@ async function main(): Promise<number> {
       checks.push([
         `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${pgbenchRun.processed}`,
         facts.pgbench_rows === pgbenchRun.processed,
+      ]);
+    if (typeof oneStatement !== 'string')
+      checks.push([
+        `pgbench/1 booking rows ${facts.one_statement_rows} = transactions processed ${oneStatement.processed}`,
+        facts.one_statement_rows === oneStatement.processed,
       ]);
     console.log('\nintegrity:');
     for (const [text, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'} ${text}`);

@@ -412,8 +412,9 @@ async function seedDueHolds(url: string): Promise<number> {
             b AS (SELECT g, gen_random_uuid() AS id,
                          CASE WHEN g % 6 < 3 THEN 'gmail.com' WHEN g % 6 < 5 THEN 'gmx.de' ELSE 't-online.de' END AS domain
                     FROM generate_series(1, $2::int) g)
-       INSERT INTO bookings (id, reference, slot_id, location_id, name, email, status, hold_until, created_at, hold_started_at, hold_reason)
-       SELECT b.id, 'HS' || lpad(b.g::text, 10, '0'), s.id, $1, 'Bench Citizen', 'due' || b.g || '@' || b.domain, 'pending',
+       INSERT INTO bookings (id, reference, slot_id, location_id, name, email, email_key, status, hold_until, created_at, hold_started_at, hold_reason)
+       SELECT b.id, 'HS' || lpad(b.g::text, 10, '0'), s.id, $1, 'Bench Citizen', 'due' || b.g || '@' || b.domain,
+              holdfast_address_key('due' || b.g || '@' || b.domain), 'pending',
               now() - interval '1 minute', now() - interval '2 hours', now() - interval '2 hours',
               CASE WHEN b.domain = 'gmail.com' THEN 'window_from_delivery' ELSE 'waiting_for_delivery' END
          FROM b JOIN s ON s.k = b.g % $3
@@ -685,10 +686,9 @@ async function seedBookings(url: string): Promise<number> {
        ), b AS (
          SELECT gen_random_uuid() AS id, units.*, row_number() OVER () AS n FROM units
        )
-       INSERT INTO bookings (id, reference, slot_id, location_id, name, email, status, hold_until, created_at, confirmed_at,
+       INSERT INTO bookings (id, reference, slot_id, location_id, name, email, email_key, status, hold_until, created_at, confirmed_at,
                              cancelled_at, expired_at, expiry_reason, hold_started_at, hold_reason)
-       SELECT b.id, 'HY' || lpad(b.n::text, 10, '0'), b.slot_id, b.location_id, 'Bürgerin ' || b.n,
-              'c' || b.n || '@' || (ARRAY[${FAMILIES.map((f) => `'${f.domain}'`).join(',')}])[1 + b.n % ${FAMILIES.length}], x.status,
+       SELECT b.id, 'HY' || lpad(b.n::text, 10, '0'), b.slot_id, b.location_id, 'Bürgerin ' || b.n, x.email, holdfast_address_key(x.email), x.status,
               x.created + interval '1 hour', x.created, CASE WHEN x.status = 'confirmed' THEN x.created + interval '5 minutes' END,
               CASE WHEN x.status = 'cancelled' THEN x.created + interval '1 day' END,
               CASE WHEN x.status = 'expired' THEN x.created + interval '1 hour' END,
@@ -698,7 +698,8 @@ async function seedBookings(url: string): Promise<number> {
                        WHEN b.n % 20 = 0 THEN 'pending' ELSE 'confirmed' END AS status,
                   -- pending ones booked just now (their hold runs); the rest some days before
                   CASE WHEN b.active AND b.n % 20 = 0 THEN now() - interval '5 minutes'
-                       ELSE least(now(), b.starts_at - interval '2 days') - (b.n % 20) * interval '1 day' END AS created
+                       ELSE least(now(), b.starts_at - interval '2 days') - (b.n % 20) * interval '1 day' END AS created,
+                  'c' || b.n || '@' || (ARRAY[${FAMILIES.map((f) => `'${f.domain}'`).join(',')}])[1 + b.n % ${FAMILIES.length}] AS email
          ) x
         ORDER BY b.id`,
     );

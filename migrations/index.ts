@@ -12,6 +12,7 @@ import { CodeTries1764380000000 } from './1764380000000-CodeTries';
 import { ScrubStoredSecrets1764390000000 } from './1764390000000-ScrubStoredSecrets';
 import { Reminders1764400000000 } from './1764400000000-Reminders';
 import { BookingLanguage1764410000000 } from './1764410000000-BookingLanguage';
+import { BookingRefusal1764420000000 } from './1764420000000-BookingRefusal';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ScrubStoredSecrets1764390000000,
   Reminders1764400000000,
   BookingLanguage1764410000000,
+  BookingRefusal1764420000000,
 ];

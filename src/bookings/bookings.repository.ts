@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
+import type { PipelinedTransaction, Statement } from '../database/pipelined-transaction';
 import { sql, sqlOne } from '../database/sql';
 import { latestConfirmationMailSql, queueConfirmationSql } from '../outbox/outbox.repository';
 import { CONFIRMATION_KINDS, DELIVERED, sqlList, UNDELIVERED } from '../outbox/outbox-states';
@@ -122,6 +123,45 @@ const HOLD_DECISIONS = `
       ) x
   )`;
 
+/** The address's lock and one place in the slot (see beginBooking). */
+const RESERVE_SQL = `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1))) AS locked)
+       UPDATE slots s SET booked = s.booked + 1
+         FROM locations l, services sv, address_lock
+        WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
+        RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+                  l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`;
+
+const SLOT_STATE_SQL = `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`;
+
+/** Why no place could be taken in this slot: unknown, started, or full. */
+function slotRefusal(state: { startsAt: Date } | undefined, slotId: string, now: Date): DomainError {
+  if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+  if (state.startsAt <= now) return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
+  return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
+}
+
+const CLAIM_KEY_SQL = `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`;
+
+/** The SQLSTATE of holdfast_booking_refused (migration BookingRefusal): a per-address limit. */
+const BOOKING_REFUSED_SQLSTATE = 'HF409';
+
+/** The booking within the address's limits, its token and its mail (see writeBooking). */
+const WRITE_BOOKING_SQL = `WITH active AS (
+         SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
+           FROM bookings b JOIN slots s ON s.id = b.slot_id
+          WHERE b.email_key = holdfast_address_key($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
+            AND s.starts_at >= $15 AND s.starts_at < $16
+       ), booking AS (
+         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang)
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9, $18 FROM active WHERE same_slot = 0 AND same_day < $17
+         RETURNING id
+       ), token AS (
+         INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
+       ), mail AS (
+         ${queueConfirmationSql({ source: 'booking', id: '$11', recipient: '$6', messageId: '$12', payload: '$13', now: '$9', family: '$14' })}
+       )
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true ELSE holdfast_booking_refused(same_slot) END AS written FROM active`;
+
 const holdParams = (ids: string[], now: Date, settings: HoldSettings) => [
   ids,
   now,
@@ -132,16 +172,6 @@ const holdParams = (ids: string[], now: Date, settings: HoldSettings) => [
 
 @Injectable()
 export class BookingsRepository {
-  /** Claims an idempotency key; false when it exists already (committed by an earlier request). */
-  async claimIdempotencyKey(manager: EntityManager, key: string, requestHash: string, now: Date): Promise<boolean> {
-    const rows = await sql(
-      manager,
-      `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, requestHash, now],
-    );
-    return rows.length === 1;
-  }
-
   findIdempotencyKey(manager: EntityManager, key: string) {
     return sqlOne<{ requestHash: string; response: Record<string, unknown> | null; bookingId: string | null }>(
       manager,
@@ -150,40 +180,40 @@ export class BookingsRepository {
     );
   }
 
-  async completeIdempotencyKey(manager: EntityManager, key: string, bookingId: string, response: unknown): Promise<void> {
-    await sql(manager, `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`, [
-      key,
-      bookingId,
-      JSON.stringify(response),
-    ]);
-  }
-
   /**
-   * Takes the address's lock (bookings by one address are serialised for the rest of the
-   * transaction, for the per-day limit) and one unit of the slot's capacity if there is one and
-   * the slot has not started: one round trip. The advisory lock is part of the join, so it is
-   * always taken before the slot's row lock.
+   * A booking's first batch (BEGIN comes with it): the idempotency key claimed when one is given
+   * (false when it exists already, committed by an earlier request), then the address's lock
+   * (bookings by one address are serialised for the rest of the transaction, for the per-day
+   * limit) and one unit of the slot's capacity if there is one and the slot has not started. The
+   * advisory lock is part of the join, so it is always taken before the slot's row lock.
    */
-  reserveCapacity(manager: EntityManager, email: string, slotId: string, notBefore: Date): Promise<ReservedSlot | undefined> {
-    return sqlOne<ReservedSlot>(
-      manager,
-      `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1))) AS locked)
-       UPDATE slots s SET booked = s.booked + 1
-         FROM locations l, services sv, address_lock
-        WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
-        RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
-                  l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`,
-      [email, slotId, notBefore],
-    );
+  async beginBooking(
+    tx: PipelinedTransaction,
+    input: { key?: string; requestHash: string; email: string; slotId: string; now: Date },
+  ): Promise<{ claimed: boolean; slot?: ReservedSlot }> {
+    const reserve: Statement = { name: 'hf_booking_reserve', text: RESERVE_SQL, values: [input.email, input.slotId, input.now] };
+    if (!input.key) {
+      const [slot] = await tx.send<[ReservedSlot[]]>([reserve]);
+      return { claimed: true, slot: slot[0] };
+    }
+    const [claimed, slot] = await tx.send<[unknown[], ReservedSlot[]]>([
+      { name: 'hf_booking_claim_key', text: CLAIM_KEY_SQL, values: [input.key, input.requestHash, input.now] },
+      reserve,
+    ]);
+    return { claimed: claimed.length === 1, slot: slot[0] };
   }
 
   /** Why no place could be taken in this slot: unknown, started, or full. */
   async whyNotReservable(manager: EntityManager, slotId: string, now: Date): Promise<DomainError> {
-    const state = await sqlOne<{ startsAt: Date }>(manager, `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`, [slotId]);
-    if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
-    if (state.startsAt <= now)
-      return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
-    return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
+    return slotRefusal(await sqlOne<{ startsAt: Date }>(manager, SLOT_STATE_SQL, [slotId]), slotId, now);
+  }
+
+  /** The same, inside a booking's pipelined transaction (on its connection: a second one could wait for a full pool). */
+  async whyNotBookable(tx: PipelinedTransaction, slotId: string, now: Date): Promise<DomainError> {
+    const [rows] = await tx.send<[Array<{ startsAt: Date }>]>([
+      { name: 'hf_slot_state', text: SLOT_STATE_SQL, values: [slotId] },
+    ]);
+    return slotRefusal(rows[0], slotId, now);
   }
 
   async releaseCapacity(manager: EntityManager, slotId: string): Promise<void> {
@@ -191,39 +221,31 @@ export class BookingsRepository {
   }
 
   /**
-   * The booking, its confirmation token (hash) and its confirmation mail, in one statement,
-   * written only if the address is within its limits: no other active booking in this slot, fewer
-   * than `maxPerDay` at this office on the slot's day. The statement starts after the address
-   * lock was taken, so its snapshot sees every earlier booking by the address. Returns the counts
-   * and whether the booking was written.
+   * A booking's last batch, with COMMIT: the booking, its confirmation token (hash) and its
+   * confirmation mail in one statement, written only if the address is within its limits (no
+   * other active booking in this slot, fewer than `maxPerDay` at this office on the slot's day),
+   * then the idempotency key's response. The statement starts after the address lock was taken,
+   * so its snapshot sees every earlier booking by the address. A limit makes the statement fail
+   * (holdfast_booking_refused, migration BookingRefusal): the transaction rolls back, the place
+   * taken in the first batch with it.
    */
-  async insertBookingWithinLimits(
-    manager: EntityManager,
-    booking: Pick<BookingRow, 'id' | 'reference' | 'slotId' | 'locationId' | 'name' | 'email' | 'phone' | 'holdUntil'> & {
+  async writeBooking(
+    tx: PipelinedTransaction,
+    booking: Pick<
+      BookingRow,
+      'id' | 'reference' | 'slotId' | 'locationId' | 'name' | 'email' | 'phone' | 'holdUntil' | 'lang'
+    > & {
       now: Date;
     },
     limits: { dayStart: Date; dayEnd: Date; maxPerDay: number },
     token: { hash: Buffer },
     mail: { id: string; messageId: string; payload: unknown; family: string | null },
-  ): Promise<{ sameSlot: number; sameDay: number; inserted: boolean }> {
-    const row = await sqlOne<{ sameSlot: number; sameDay: number; inserted: boolean }>(
-      manager,
-      `WITH active AS (
-         SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
-           FROM bookings b JOIN slots s ON s.id = b.slot_id
-          WHERE b.email_key = holdfast_address_key($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
-            AND s.starts_at >= $15 AND s.starts_at < $16
-       ), booking AS (
-         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9 FROM active WHERE same_slot = 0 AND same_day < $17
-         RETURNING id
-       ), token AS (
-         INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
-       ), mail AS (
-         ${queueConfirmationSql({ source: 'booking', id: '$11', recipient: '$6', messageId: '$12', payload: '$13', now: '$9', family: '$14' })}
-       )
-       SELECT same_slot AS "sameSlot", same_day AS "sameDay", EXISTS (SELECT 1 FROM booking) AS inserted FROM active`,
-      [
+    idempotency?: { key: string; response: unknown },
+  ): Promise<void> {
+    const write: Statement = {
+      name: 'hf_booking_write',
+      text: WRITE_BOOKING_SQL,
+      values: [
         booking.id,
         booking.reference,
         booking.slotId,
@@ -241,9 +263,33 @@ export class BookingsRepository {
         limits.dayStart,
         limits.dayEnd,
         limits.maxPerDay,
+        booking.lang,
       ],
-    );
-    return row!;
+    };
+    const complete: Statement[] = idempotency
+      ? [
+          {
+            name: 'hf_booking_complete_key',
+            text: `UPDATE idempotency_keys SET booking_id = $2, response = $3 WHERE key = $1`,
+            values: [idempotency.key, booking.id, JSON.stringify(idempotency.response)],
+          },
+        ]
+      : [];
+    try {
+      await tx.commit([write, ...complete]);
+    } catch (err) {
+      const refused = err as { code?: string; message?: string };
+      if (refused?.code !== BOOKING_REFUSED_SQLSTATE) throw err;
+      if (refused.message === 'booking_limit_slot')
+        throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+      throw new DomainError(
+        'BOOKING_LIMIT_DAY',
+        `An e-mail address may hold at most ${limits.maxPerDay} bookings per office and day.`,
+        {
+          limit: limits.maxPerDay,
+        },
+      );
+    }
   }
 
   /** Idempotency keys older than a week (a retry comes within minutes, not a week). */
@@ -273,11 +319,6 @@ export class BookingsRepository {
 
   async setEmail(manager: EntityManager, id: string, email: string): Promise<void> {
     await sql(manager, `UPDATE bookings SET email = $2 WHERE id = $1 AND status = 'pending'`, [id, email]);
-  }
-
-  /** The booking's language, when it is not German (written right after the booking, in its transaction). */
-  async setLang(manager: EntityManager, id: string, lang: 'de' | 'en'): Promise<void> {
-    await sql(manager, `UPDATE bookings SET lang = $2 WHERE id = $1`, [id, lang]);
   }
 
   async setPhone(manager: EntityManager, id: string, phone: string): Promise<void> {
@@ -431,7 +472,8 @@ export class BookingsRepository {
       `WITH ${HOLD_DECISIONS}, stored AS (
          UPDATE bookings b SET hold_until = d.hold_until, hold_reason = d.reason
            FROM decided d
-          WHERE b.id = d.id AND d.hold_until > $2::timestamptz AND b.status = 'pending'
+          -- b.id = ANY($1): the planner probes the primary key instead of scanning every pending booking.
+          WHERE b.id = d.id AND b.id = ANY($1::uuid[]) AND d.hold_until > $2::timestamptz AND b.status = 'pending'
             AND (b.hold_until IS DISTINCT FROM d.hold_until OR b.hold_reason IS DISTINCT FROM d.reason)
        )
        SELECT id, hold_until <= $2::timestamptz AS expires, expiry_reason AS "expiryReason" FROM decided`,

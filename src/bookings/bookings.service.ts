@@ -7,8 +7,9 @@ import { normalisePhone } from '../common/phone';
 import { DomainError } from '../common/domain-error';
 import { newBookingReference, sha256 } from '../common/ids';
 import { SecretsService } from '../common/secrets.service';
-import { isoInZone } from '../common/time';
+import { dayInZone, isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { PipelinedTransaction } from '../database/pipelined-transaction';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { MessageView, OutboxRepository } from '../outbox/outbox.repository';
@@ -72,7 +73,8 @@ export class BookingsService {
       .digest('hex');
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tx.run((m) => this.createIn(m, input, requestHash, idempotencyKey));
+        const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey));
+        return created ?? (await this.replay(idempotencyKey!, requestHash));
       } catch (err) {
         // A reference collision (30^8 codes) is retried with a fresh code; anything else is final.
         if (uniqueViolation(err) === 'uq_bookings_reference' && attempt < 3) continue;
@@ -84,23 +86,25 @@ export class BookingsService {
     }
   }
 
-  private async createIn(manager: EntityManager, input: NewBooking, requestHash: string, key?: string) {
+  /**
+   * Two round trips: the key, the address lock and the place; then the booking with its token and
+   * mail, the key's response and COMMIT. Undefined when the Idempotency-Key exists already (the
+   * transaction is rolled back; the earlier response is read after it).
+   */
+  private async createIn(tx: PipelinedTransaction, input: NewBooking, requestHash: string, key?: string) {
     const now = this.clock.now();
-    if (key && !(await this.bookings.claimIdempotencyKey(manager, key, requestHash, now.toJSDate()))) {
-      const earlier = await this.bookings.findIdempotencyKey(manager, key);
-      if (!earlier || earlier.requestHash !== requestHash) {
-        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
-      }
-      const body = earlier.response as Omit<CreatedBooking, 'statusToken'> & { statusTokenVersion?: number };
-      const { statusTokenVersion, ...rest } = body;
-      return {
-        replayed: true,
-        body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking,
-      };
+    const { claimed, slot } = await this.bookings.beginBooking(tx, {
+      key,
+      requestHash,
+      email: input.email,
+      slotId: input.slotId,
+      now: now.toJSDate(),
+    });
+    if (!claimed) {
+      await tx.rollback();
+      return undefined;
     }
-
-    const slot = await this.bookings.reserveCapacity(manager, input.email, input.slotId, now.toJSDate());
-    if (!slot) throw await this.bookings.whyNotReservable(manager, input.slotId, now.toJSDate());
+    if (!slot) throw await this.bookings.whyNotBookable(tx, input.slotId, now.toJSDate());
 
     const id = randomUUID();
     const reference = newBookingReference();
@@ -123,9 +127,11 @@ export class BookingsService {
       cancelUrl: `${this.config.publicBaseUrl}/buchung/${id}/absagen?token=${placeholder('status')}`,
       lang: input.lang,
     });
-    const day = DateTime.fromJSDate(slot.startsAt).setZone(slot.timeZone).startOf('day');
-    const written = await this.bookings.insertBookingWithinLimits(
-      manager,
+    const day = dayInZone(slot.startsAt, slot.timeZone);
+    const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
+    // A limit throws (and the transaction, with the place taken above, rolls back).
+    await this.bookings.writeBooking(
+      tx,
       {
         id,
         reference,
@@ -135,9 +141,10 @@ export class BookingsService {
         email: input.email,
         phone: input.phone ?? null,
         holdUntil: holdUntil.toJSDate(),
+        lang: input.lang ?? 'de',
         now: now.toJSDate(),
       },
-      { dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate(), maxPerDay: this.config.maxBookingsPerLocationDay },
+      { dayStart: day.start, dayEnd: day.end, maxPerDay: this.config.maxBookingsPerLocationDay },
       { hash: sha256(confirmToken) },
       {
         id: mailId,
@@ -145,23 +152,23 @@ export class BookingsService {
         payload: { to: input.email, ...mail, secrets: { confirm: confirmSlot, status: statusSlot(id, 1) } },
         family: familyOfDomain(input.email, this.config.providerFamilyOverrides) ?? null,
       },
+      key ? { key, response: { ...body, statusTokenVersion: 1 } } : undefined,
     );
-    // Refused by a limit: the exception rolls back the capacity taken above.
-    if (written.sameSlot > 0)
-      throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
-    if (!written.inserted) {
-      throw new DomainError(
-        'BOOKING_LIMIT_DAY',
-        `An e-mail address may hold at most ${this.config.maxBookingsPerLocationDay} bookings per office and day.`,
-        { limit: this.config.maxBookingsPerLocationDay },
-      );
-    }
-
-    // German is the column's default: only another language costs a statement.
-    if (input.lang && input.lang !== 'de') await this.bookings.setLang(manager, id, input.lang);
-    const body = { id, reference, status: 'pending' as const, holdUntil: isoInZone(holdUntil, slot.timeZone) };
-    if (key) await this.bookings.completeIdempotencyKey(manager, key, id, { ...body, statusTokenVersion: 1 });
     return { replayed: false, body: { ...body, statusToken: this.secrets.statusToken(id, 1) } };
+  }
+
+  /** The response of the first request with this Idempotency-Key; the same key with another body is refused. */
+  private async replay(key: string, requestHash: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
+    const earlier = await this.bookings.findIdempotencyKey(this.tx.manager, key);
+    if (!earlier || earlier.requestHash !== requestHash || !earlier.response) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
+    }
+    const body = earlier.response as Omit<CreatedBooking, 'statusToken'> & { statusTokenVersion?: number };
+    const { statusTokenVersion, ...rest } = body;
+    return {
+      replayed: true,
+      body: { ...rest, statusToken: this.secrets.statusToken(body.id, statusTokenVersion ?? 1) } as CreatedBooking,
+    };
   }
 
   /** Loads a booking for its holder; the status token is checked before any query. */

@@ -11,6 +11,9 @@ import { HoldService } from './hold.service';
 // Decided in SQL, a batch costs about what its rows cost to write; a bigger one saves round trips and
 // plans, and holds its row locks (a citizen confirming one of them waits) well under a second.
 const SWEEP_BATCH = 5000;
+// Batches run in this many lanes at once (SKIP LOCKED keeps them apart; each lane is one connection):
+// a large backlog, after an outage or an incident's end, is decided on more than one database core.
+const SWEEP_LANES = 2;
 
 /** Expires pending bookings whose hold ran out and releases their capacity; never deletes. */
 @Injectable()
@@ -51,23 +54,26 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
     if (!(await this.clockGuard.inSync())) return 0;
     let total = 0;
     let extended = 0;
-    for (;;) {
-      const now = this.clock.now();
-      const batch = await this.tx.run(async (manager) => {
-        const due = await this.bookings.lockDue(manager, now.toJSDate(), SWEEP_BATCH);
-        // Decided in SQL, set-based (the same policy as hold-policy.ts; a test holds them equal).
-        const { extended, expiring } = await this.holds.decideDue(manager, due, now);
-        const expired = await this.bookings.expire(manager, now.toJSDate(), expiring);
-        await this.outbox.withdrawUnsent(
-          manager,
-          expired.map((e) => e.id),
-        );
-        return { due: due.length, expired: expired.length, extended };
-      });
-      total += batch.expired;
-      extended += batch.extended;
-      if (batch.due < SWEEP_BATCH) break;
-    }
+    const lane = async () => {
+      for (;;) {
+        const now = this.clock.now();
+        const batch = await this.tx.run(async (manager) => {
+          const due = await this.bookings.lockDue(manager, now.toJSDate(), SWEEP_BATCH);
+          // Decided in SQL, set-based (the same policy as hold-policy.ts; a test holds them equal).
+          const { extended, expiring } = await this.holds.decideDue(manager, due, now);
+          const expired = await this.bookings.expire(manager, now.toJSDate(), expiring);
+          await this.outbox.withdrawUnsent(
+            manager,
+            expired.map((e) => e.id),
+          );
+          return { due: due.length, expired: expired.length, extended };
+        });
+        total += batch.expired;
+        extended += batch.extended;
+        if (batch.due < SWEEP_BATCH) return;
+      }
+    };
+    await Promise.all(Array.from({ length: SWEEP_LANES }, lane));
     await this.bookings.deleteOldIdempotencyKeys(this.tx.manager, this.clock.now().toJSDate());
     if (total > 0 || extended > 0)
       this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);

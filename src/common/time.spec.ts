@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import { isoInZone } from './time';
+import { dayInZone, inZone, isoInZone } from './time';
 
 /** What isoInZone must write: luxon's own formatting of the instant in the zone. */
 const luxon = (ms: number, zone: string) => DateTime.fromMillis(ms).setZone(zone).toISO({ suppressMilliseconds: true });
@@ -67,5 +67,33 @@ describe('isoInZone writes what luxon writes', () => {
   it('a zone luxon cannot read gives what luxon gives', () => {
     expect(isoInZone(new Date(0), 'Mars/Olympus')).toBe(luxon(0, 'Mars/Olympus'));
     expect(isoInZone(new Date('2026-06-01T08:00:00Z'), 'UTC+2')).toBe(luxon(Date.parse('2026-06-01T08:00:00Z'), 'UTC+2'));
+  });
+});
+
+describe('inZone and dayInZone read as luxon in the zone', () => {
+  const FORMAT = "cccc, d. LLLL yyyy 'um' HH:mm:ss.SSS";
+  it.each(ZONES)('around every transition in %s: the same local text and the same local day', (zone) => {
+    const wrong: unknown[] = [];
+    for (const at of transitions(zone))
+      for (let d = -26 * 3_600_000; d <= 26 * 3_600_000; d += 17 * 60_000 + 1) {
+        const ms = at + d;
+        const expected = DateTime.fromMillis(ms).setZone(zone);
+        const text = inZone(new Date(ms), zone).setLocale('de').toFormat(FORMAT);
+        const day = dayInZone(new Date(ms), zone);
+        const start = expected.startOf('day');
+        if (
+          text !== expected.setLocale('de').toFormat(FORMAT) ||
+          day.start.getTime() !== start.toMillis() ||
+          day.end.getTime() !== start.plus({ days: 1 }).toMillis()
+        )
+          wrong.push([new Date(ms).toISOString(), text, day.start.toISOString(), start.toISO()]);
+      }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  it('a zone luxon cannot read gives what luxon gives', () => {
+    const at = new Date('2026-06-01T08:00:00Z');
+    expect(inZone(at, 'UTC+2').toFormat(FORMAT)).toBe(DateTime.fromJSDate(at).setZone('UTC+2').toFormat(FORMAT));
+    expect(dayInZone(at, 'UTC+2').start.getTime()).toBe(DateTime.fromJSDate(at).setZone('UTC+2').startOf('day').toMillis());
   });
 });

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
 
 const HOUR_MS = 3_600_000;
 /** A zone's offset changes a few times a year: per zone, the offset of each UTC hour it stays constant in. */
@@ -54,4 +54,40 @@ export function isoInZone(instant: Date | DateTime, zone: string): string {
   }
   const dt = instant instanceof Date ? DateTime.fromJSDate(instant) : instant;
   return dt.setZone(zone).toISO({ suppressMilliseconds: true }) as string;
+}
+
+/**
+ * The instant in the zone, as a luxon DateTime for formatting: it carries the zone's offset at
+ * that instant (a fixed offset, from the hourly cache), so formatting asks Intl for names only,
+ * not for the offset. Dates and times read as with `setZone(zone)`; zone names do not (not used).
+ */
+export function inZone(instant: Date, zone: string): DateTime {
+  const ms = instant.getTime();
+  const entry = ianaZone(zone);
+  if (entry && Number.isFinite(ms)) return DateTime.fromMillis(ms, { zone: FixedOffsetZone.instance(offsetMinutes(entry, ms)) });
+  return DateTime.fromJSDate(instant).setZone(zone);
+}
+
+const DAY_MS = 86_400_000;
+
+/** The zone's local day that contains the instant, as instants: [start, end), 23 or 25 hours on DST days. */
+export function dayInZone(instant: Date, zone: string): { start: Date; end: Date } {
+  const ms = instant.getTime();
+  const entry = ianaZone(zone);
+  if (entry && Number.isFinite(ms)) {
+    const midnight = Math.floor((ms + offsetMinutes(entry, ms) * 60_000) / DAY_MS) * DAY_MS; // local midnight, as if UTC
+    const start = instantOfLocal(entry, midnight),
+      end = instantOfLocal(entry, midnight + DAY_MS);
+    if (start !== undefined && end !== undefined) return { start: new Date(start), end: new Date(end) };
+  }
+  const day = DateTime.fromJSDate(instant).setZone(zone).startOf('day');
+  return { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate() };
+}
+
+/** The instant whose local time in the zone is `local` (ms as if UTC); undefined when that local time does not exist. */
+function instantOfLocal(entry: { zone: IANAZone; hours: Map<number, number> }, local: number): number | undefined {
+  let at = local - offsetMinutes(entry, local) * 60_000;
+  const offset = offsetMinutes(entry, at);
+  if (at + offset * 60_000 !== local) at = local - offset * 60_000;
+  return at + offsetMinutes(entry, at) * 60_000 === local ? at : undefined;
 }

@@ -56,6 +56,9 @@ export function dataSourceOptions(
     extra: {
       max: extra.poolSize ?? 20,
       application_name: extra.applicationName ?? 'holdfast',
+      // Queries queued together are written without waiting for each answer (TransactionRunner.pipelined);
+      // one query at a time, as TypeORM sends them, behaves as without it.
+      pipeline: true,
       // Migrations and CLI commands run without them: an index build may take longer than a request.
       ...(extra.timeouts ? timeoutOptions(extra.timeouts) : {}),
     },

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { inPipelinedTransaction, PipelinedTransaction } from './pipelined-transaction';
 
 /** The one way services open a transaction; repositories take the manager they must use. */
 @Injectable()
@@ -9,6 +11,15 @@ export class TransactionRunner {
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     // PostgreSQL's default, READ COMMITTED; naming it would cost a SET TRANSACTION round trip per transaction.
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * A transaction on a connection of the pool whose statements go in batches (see
+   * PipelinedTransaction): for the booking, the hot path, where round trips are most of the cost.
+   */
+  pipelined<T>(work: (tx: PipelinedTransaction) => Promise<T>): Promise<T> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return inPipelinedTransaction(() => pool.connect(), work);
   }
 
   /** One round trip to the database (readiness); rejects when it takes longer than `timeoutMs`. */

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { inZone } from '../common/time';
 import { escapeHtml } from '../common/html';
 
 /** The language of a booking's mails: the one the citizen booked in. */
@@ -113,7 +113,7 @@ const MAIL_TEXTS = {
 type Texts = (typeof MAIL_TEXTS)[MailLang];
 
 function local(instant: Date, zone: string, texts: Texts, format: string): string {
-  return DateTime.fromJSDate(instant).setZone(zone).setLocale(texts.locale).toFormat(format);
+  return inZone(instant, zone).setLocale(texts.locale).toFormat(format);
 }
 
 /** A paragraph of the text part, and of the HTML part (a link, or plain text). */
