@@ -13,6 +13,7 @@ import { ScrubStoredSecrets1764390000000 } from './1764390000000-ScrubStoredSecr
 import { Reminders1764400000000 } from './1764400000000-Reminders';
 import { BookingLanguage1764410000000 } from './1764410000000-BookingLanguage';
 import { BookingRefusal1764420000000 } from './1764420000000-BookingRefusal';
+import { AltchaSolutions1764430000000 } from './1764430000000-AltchaSolutions';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Reminders1764400000000,
   BookingLanguage1764410000000,
   BookingRefusal1764420000000,
+  AltchaSolutions1764430000000,
 ];

@@ -1,4 +1,5 @@
 import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { AltchaSolutionEntity } from './bot-check/altcha-solution.entity';
 import { BookingEntity } from './bookings/booking.entity';
 import { ConfirmationCodeEntity } from './bookings/confirmation-code.entity';
 import { ConfirmationTokenEntity } from './bookings/confirmation-token.entity';
@@ -35,6 +36,7 @@ export const APP_ENTITIES = [
   StaffUserEntity,
   StaffSessionEntity,
   StaffLoginFailureEntity,
+  AltchaSolutionEntity,
   ConfirmationCodeFailureEntity,
   AuditEntryEntity,
   ProviderCircuitEntity,

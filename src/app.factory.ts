@@ -62,6 +62,13 @@ export function configureHttp(app: NestFastifyApplication): void {
     decorateReply: false,
     maxAge: '1d',
   });
+  // ALTCHA's widget (its CSP-friendly build, worker and translations), from the installed package.
+  app.useStaticAssets({
+    root: join(dirname(require.resolve('altcha')), '..'), // dist/main/altcha.umd.cjs -> dist
+    prefix: '/assets/altcha/',
+    decorateReply: false,
+    maxAge: '1d',
+  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

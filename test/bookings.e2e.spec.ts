@@ -70,6 +70,21 @@ describe('booking a slot (real PostgreSQL, real HTTP)', () => {
     expect(await booked(slotId)).toBe(1);
   });
 
+  it('a booking refused by a limit keeps neither its place nor its Idempotency-Key: the retry is refused the same way', async () => {
+    const { slotId } = await slotTomorrow();
+    const who = citizen();
+    expect((await book(slotId, who)).status).toBe(201);
+    const key = `key-${Date.now()}-refused`;
+    for (let i = 0; i < 2; i++) {
+      const refused = await book(slotId, who, { 'idempotency-key': key });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('BOOKING_LIMIT_SLOT');
+    }
+    expect(await booked(slotId)).toBe(1);
+    const keys = await app.db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key]);
+    expect(keys.rows[0].n).toBe(0);
+  });
+
   it('a reused Idempotency-Key with another slot, e-mail or phone is refused too, and books nothing', async () => {
     const { slotId } = await slotTomorrow();
     const { slotId: otherSlot } = await slotTomorrow();

@@ -9,7 +9,8 @@ describe('per-IP limits', () => {
   let app: TestApp;
   restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
-    app = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.1' } });
+    // The form's bot check off: these posts come without a browser (test/bot-check.e2e.spec.ts has it).
+    app = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.1', ALTCHA_PAGES: 'false' } });
   });
   afterAll(() => app.close());
 

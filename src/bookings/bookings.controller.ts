@@ -1,5 +1,7 @@
 import { RateLimited } from '../common/rate-limit';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { AltchaService } from '../bot-check/altcha.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 import {
   ApiConflictResponse,
@@ -25,7 +27,11 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,200}$/;
 @ApiTags('bookings')
 @Controller('api/v1/bookings')
 export class BookingsController {
-  constructor(private readonly bookings: BookingsService) {}
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly altcha: AltchaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @RateLimited('booking')
   @Post()
@@ -38,11 +44,34 @@ export class BookingsController {
   })
   @ApiCreatedResponse({ type: CreatedBookingDto })
   @ApiConflictResponse({ description: 'SLOT_FULL, SLOT_IN_PAST, BOOKING_LIMIT_SLOT, BOOKING_LIMIT_DAY' })
-  async create(@Body() dto: CreateBookingDto, @Headers('idempotency-key') key: string | undefined) {
+  @ApiHeader({
+    name: 'X-Altcha',
+    required: false,
+    description:
+      'With ALTCHA_API: the solved challenge of GET /api/v1/altcha/challenge (base64 JSON of challenge and solution), once; a retry needs a fresh one',
+  })
+  async create(
+    @Body() dto: CreateBookingDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Headers('x-altcha') proof: string | undefined,
+  ) {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 8-200 characters of A-Z a-z 0-9 _ . : -', [
         { field: 'Idempotency-Key', problems: ['invalid format'] },
       ]);
+    }
+    if (this.config.altcha.api) {
+      const verdict = await this.altcha.verify(proof);
+      if (verdict === 'missing')
+        throw new DomainError(
+          'ALTCHA_REQUIRED',
+          'This API wants a solved challenge of GET /api/v1/altcha/challenge as X-Altcha.',
+        );
+      if (verdict !== 'verified')
+        throw new DomainError(
+          'ALTCHA_INVALID',
+          `The X-Altcha solution is ${verdict === 'used' ? 'used up' : verdict}; solve a new challenge.`,
+        );
     }
     const { body } = await this.bookings.create(dto, key);
     return body;

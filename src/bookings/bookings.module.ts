@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { BotCheckModule } from '../bot-check/bot-check.module';
 import { ProviderCircuitsModule } from '../mail-delivery/provider-circuits.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { BookingsController } from './bookings.controller';
@@ -9,7 +10,7 @@ import { ExpirySweeperService } from './expiry-sweeper.service';
 import { HoldsModule } from './holds.module';
 
 @Module({
-  imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, AuditModule],
+  imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, AuditModule, BotCheckModule],
   controllers: [BookingsController],
   providers: [BookingsService, ExpirySweeperService, ConfirmationIssuer],
   exports: [HoldsModule, BookingsService, ExpirySweeperService, ConfirmationIssuer],

@@ -68,9 +68,7 @@ export class BookingsService {
    */
   async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
     if (input.phone) input = { ...input, phone: this.smsNumber(input.phone) };
-    const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
-      .digest('hex');
+    const requestHash = this.requestHash(input);
     for (let attempt = 0; ; attempt++) {
       try {
         const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey));
@@ -155,6 +153,24 @@ export class BookingsService {
       key ? { key, response: { ...body, statusTokenVersion: 1 } } : undefined,
     );
     return { replayed: false, body: { ...body, statusToken: this.secrets.statusToken(id, 1) } };
+  }
+
+  /**
+   * The first response to this request when it was made before with this Idempotency-Key (a
+   * double submit, a reload of the POST), else undefined: checks that come before a new booking
+   * (the bot check) need not be passed again for a repeat.
+   */
+  async repeatOf(input: NewBooking, key: string): Promise<{ replayed: boolean; body: CreatedBooking } | undefined> {
+    if (input.phone) input = { ...input, phone: this.smsNumber(input.phone) };
+    const requestHash = this.requestHash(input);
+    const earlier = await this.bookings.findIdempotencyKey(this.tx.manager, key);
+    return earlier?.response && earlier.requestHash === requestHash ? this.replay(key, requestHash) : undefined;
+  }
+
+  private requestHash(input: NewBooking): string {
+    return createHash('sha256')
+      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
+      .digest('hex');
   }
 
   /** The response of the first request with this Idempotency-Key; the same key with another body is refused. */

@@ -30,6 +30,11 @@ export class SecretsService implements OnModuleInit {
   }
 
   /** The key that signs VERP bounce addresses, derived so it never equals another key. */
+  /** The keys of the booking form's bot check (`purpose`: the challenge, its derived key, the no-JavaScript wait). */
+  altchaKey(purpose: 'challenge' | 'derived-key' | 'wait'): string {
+    return hmacToken(this.secret, 'altcha', purpose);
+  }
+
   verpKey(): string {
     return hmacToken(this.secret, 'verp', 'v1');
   }

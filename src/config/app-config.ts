@@ -226,6 +226,37 @@ export class EnvSchema {
   @Max(24 * 14)
   REMINDER_HOURS = 24;
 
+  /** The status page (with JavaScript) fetches its status part again this often while the booking is pending. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  STATUS_REFRESH_SECONDS = 30;
+
+  /** The booking form's proof of work (ALTCHA): on by default; without JavaScript the form asks for a short wait instead. */
+  @Transform(toBool)
+  @IsBoolean()
+  ALTCHA_PAGES = true;
+
+  /** POST /api/v1/bookings wants a solved challenge too (header `X-Altcha`, from GET /api/v1/altcha/challenge). */
+  @Transform(toBool)
+  @IsBoolean()
+  ALTCHA_API = false;
+
+  /** The challenge's cost: PBKDF2 iterations per try (the browser makes up to ALTCHA_MAX_TRIES tries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ALTCHA_COST = 1000;
+
+  /** The most tries a challenge needs (the solution is drawn between half this and this). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  ALTCHA_MAX_TRIES = 2000;
+
   /** A bounce address (VERP) is valid this many days after the send; later reports are refused at RCPT. */
   @Transform(toInt)
   @IsInt()
@@ -396,6 +427,8 @@ export interface AppConfig {
   relayTransitMinutes: number;
   verpValidDays: number;
   reminderHours: number;
+  altcha: { pages: boolean; api: boolean; cost: number; maxTries: number };
+  statusRefreshSeconds: number;
   clockSkewMaxMs: number;
   databaseTimeouts: { connectMs: number; poolWaitMs: number; queryMs: number; idleInTransactionMs: number };
   requestTimeoutMs: number;
@@ -491,6 +524,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     relayTransitMinutes: schema.RELAY_TRANSIT_MINUTES,
     verpValidDays: schema.VERP_VALID_DAYS,
     reminderHours: schema.REMINDER_HOURS,
+    statusRefreshSeconds: schema.STATUS_REFRESH_SECONDS,
+    altcha: { pages: schema.ALTCHA_PAGES, api: schema.ALTCHA_API, cost: schema.ALTCHA_COST, maxTries: schema.ALTCHA_MAX_TRIES },
     clockSkewMaxMs: schema.CLOCK_SKEW_MAX_MS,
     databaseTimeouts: {
       connectMs: schema.DB_CONNECT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { isEmail, validate } from 'class-validator';
@@ -14,6 +14,9 @@ import { escapeHtml } from '../common/html';
 import { ConfirmationsService } from '../confirmations/confirmations.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { RateLimited } from '../common/rate-limit';
+import { AltchaService, NO_SCRIPT_WAIT_SECONDS } from '../bot-check/altcha.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SITE_JS } from '../web/site-script';
 import { PageErrorFilter } from './page-error.filter';
 import { alert, facts, page, PAGE_HEADERS, PRIVATE_PAGE_HEADERS, SITE_CSS } from '../web/layout';
 import { Lang, pickLang, t, Texts } from '../web/texts';
@@ -43,6 +46,8 @@ export class CitizenPagesController {
     private readonly confirmations: ConfirmationsService,
     private readonly notices: BookingNotices,
     private readonly clock: Clock,
+    private readonly altcha: AltchaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -207,13 +212,26 @@ export class CitizenPagesController {
       const warning = await this.bookings.providerWarning(input.email);
       if (warning)
         return this.renderForm(reply, lang, slotId, values, {}, undefined, 200, {
-          ...warning,
+          providerWarning: warning,
           idempotencyKey: str(form.idempotencyKey),
         });
     }
     const key = /^[A-Za-z0-9_-]{22,64}$/.test(str(form.idempotencyKey)) ? `page:${str(form.idempotencyKey)}` : undefined;
+    // Bots: the proof of work the widget solved, or (without JavaScript) the wait ticket; a repeat
+    // of a booked form (a double submit, a reload) is answered as the first time, without the check.
+    const repeat = key ? await this.bookings.repeatOf(input, key).catch(() => undefined) : undefined;
+    if (this.config.altcha.pages && !repeat) {
+      const solved = await this.altcha.verify(form.altcha);
+      const waited = solved === 'missing' ? await this.altcha.verifyWaitTicket(form.waitTicket) : solved;
+      if (waited !== 'verified') {
+        const again = { idempotencyKey: str(form.idempotencyKey), warningSeen: form.providerWarningSeen === '1' };
+        if (solved === 'missing' && (waited === 'missing' || waited === 'too_early'))
+          return this.renderForm(reply, lang, slotId, values, {}, undefined, 200, { ...again, botCheck: 'wait' });
+        return this.renderForm(reply, lang, slotId, values, {}, t(lang).botCheckFailed, 400, { ...again, botCheck: 'failed' });
+      }
+    }
     try {
-      const { body: created } = await this.bookings.create(input, key);
+      const { body: created } = repeat ?? (await this.bookings.create(input, key));
       const where = `/buchung/${created.id}?token=${encodeURIComponent(created.statusToken)}&neu=1${lang === 'en' ? '&lang=en' : ''}`;
       return reply.status(303).header('location', where).header('cache-control', 'no-store').send();
     } catch (err) {
@@ -237,8 +255,15 @@ export class CitizenPagesController {
     errors: Partial<Record<FormField, string>>,
     problem: string | undefined,
     status = 200,
-    providerWarning?: { provider: string; since: Date; idempotencyKey: string },
+    step: {
+      providerWarning?: { provider: string; since: Date };
+      idempotencyKey?: string;
+      warningSeen?: boolean;
+      /** The bot check failed, or asks a browser without JavaScript to wait and send again. */
+      botCheck?: 'failed' | 'wait';
+    } = {},
   ) {
+    const { providerWarning } = step;
     const tx = t(lang);
     const slot = UUID.test(slotId) ? await this.scheduling.slotDetails(slotId) : undefined;
     if (!slot) return this.notFound(reply, lang);
@@ -266,6 +291,13 @@ ${error ? `<p class="kern-error" id="${name}-error" role="alert"><span class="ke
           tx.providerBlocked(providerWarning.provider, when(providerWarning.since, zone, lang, tx.timeFormat)),
         )}</h2></div><div class="kern-alert__body"><p class="kern-body">${escapeHtml(tx.providerBlockedHelp)}</p></div></div>`
       : '';
+    // The widget solves a proof of work in the browser and puts the solution in the field `altcha`;
+    // without JavaScript the form comes back once with a wait ticket (see AltchaService).
+    const botCheck = !this.config.altcha.pages
+      ? ''
+      : step.botCheck === 'wait'
+        ? alert('info', tx.botCheckWait, tx.botCheckWaitText(NO_SCRIPT_WAIT_SECONDS), 'status')
+        : `<div class="kern-form-input"><span class="kern-label" id="altcha-label">${escapeHtml(tx.botCheck)}</span><div class="kern-hint" id="altcha-hint">${escapeHtml(tx.botCheckHint)}</div><altcha-widget challenge="/api/v1/altcha/challenge" name="altcha" auto="onfocus" language="${lang}" hidelogo aria-labelledby="altcha-label" aria-describedby="altcha-hint"></altcha-widget></div>`;
     const body = `<h1 class="kern-heading-large">${escapeHtml(tx.bookForm)}</h1>
 ${summary}${warning}
 <h2 class="kern-heading-small">${escapeHtml(tx.yourAppointment)}</h2>
@@ -277,19 +309,30 @@ ${facts([
 <form method="post" action="/termine/buchen" novalidate class="stack">
 <input type="hidden" name="slotId" value="${escapeHtml(slot.id)}">
 <input type="hidden" name="lang" value="${lang}">
-<input type="hidden" name="idempotencyKey" value="${escapeHtml(providerWarning?.idempotencyKey || randomBytes(18).toString('base64url'))}">
-${providerWarning ? '<input type="hidden" name="providerWarningSeen" value="1">' : ''}
+<input type="hidden" name="idempotencyKey" value="${escapeHtml(step.idempotencyKey || randomBytes(18).toString('base64url'))}">
+<input type="hidden" name="providerWarningSeen" value="${providerWarning || step.warningSeen ? '1' : ''}">
+${step.botCheck === 'wait' ? `<input type="hidden" name="waitTicket" value="${escapeHtml(this.altcha.waitTicket())}">` : ''}
 ${field('name', tx.name, 'text', 'name')}
-${field('email', tx.email, 'email', 'email', tx.emailHint)}
+${field('email', tx.email, 'email', 'email', tx.emailHint).replace('<input ', `<input data-provider-check="/termine/buchen/warnung?slotId=${escapeHtml(slot.id)}&amp;lang=${lang}" `)}
+<div id="provider-live" aria-live="polite"></div>
 ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
 <p class="kern-body kern-body--small">${escapeHtml(tx.privacy)} <a class="kern-link" href="/datenschutz${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(tx.privacyLink)}</a>.</p>
-<button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(providerWarning ? tx.submitAnyway : tx.submit)}</span></button>
+${botCheck}
+<button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">${escapeHtml(step.botCheck === 'wait' ? tx.botCheckSubmit : providerWarning ? tx.submitAnyway : tx.submit)}</span></button>
 </form>`;
+    const widget = this.config.altcha.pages;
     return this.send(
       reply,
       status,
       PAGE_HEADERS,
-      page({ lang, title: tx.bookForm, body, path: `/termine/buchen?slotId=${slot.id}` }),
+      page({
+        lang,
+        title: tx.bookForm,
+        body,
+        path: `/termine/buchen?slotId=${slot.id}`,
+        scripts: widget ? ['/assets/altcha/external/altcha.js', ...(lang === 'de' ? ['/assets/altcha/i18n/de.js'] : [])] : [],
+        styles: widget ? ['/assets/altcha/external/altcha.css'] : [],
+      }),
     );
   }
 
@@ -468,13 +511,41 @@ ${field('phone', tx.phone, 'tel', 'tel', tx.phoneHint, true)}
     return this.send(reply, 200, PAGE_HEADERS, page({ lang, title: tx.privacyTitle, body, path: '/datenschutz' }));
   }
 
+  /** For the form's script: whether the address's provider refuses the city's mail right now, in words. */
+  @RateLimited('status')
+  @Get('termine/buchen/warnung')
+  async warning(@Query() query: Record<string, unknown>, @Headers('accept-language') al: string | undefined) {
+    const lang = pickLang(query.lang, al);
+    const email = str(query.email).trim();
+    const slot = UUID.test(str(query.slotId)) ? await this.scheduling.slotDetails(str(query.slotId)) : undefined;
+    if (!slot || !isEmail(email)) return { warning: null };
+    const warning = await this.bookings.providerWarning(email);
+    if (!warning) return { warning: null };
+    const tx = t(lang);
+    return {
+      warning: {
+        title: tx.providerBlocked(warning.provider, when(warning.since, slot.timeZone, lang, tx.timeFormat)),
+        help: tx.providerBlockedHelp,
+      },
+    };
+  }
+
+  @Get('assets/site.js')
+  script(@Res() reply: FastifyReply) {
+    return this.asset(reply, 'text/javascript', SITE_JS);
+  }
+
   @Get('assets/site.css')
   css(@Res() reply: FastifyReply) {
+    return this.asset(reply, 'text/css', SITE_CSS);
+  }
+
+  private asset(reply: FastifyReply, type: string, body: string) {
     return reply
       .status(200)
-      .header('content-type', 'text/css; charset=utf-8')
+      .header('content-type', `${type}; charset=utf-8`)
       .header('cache-control', 'public, max-age=3600')
-      .send(SITE_CSS);
+      .send(body);
   }
 
   private async holderView(id: string, token: string) {
@@ -574,7 +645,9 @@ ${smsSent ? smallForm('code', 'code', tx.smsCode, 'text', 'one-time-code', tx.co
       flash === 'neu'
         ? `<p class="kern-body"><a class="kern-link" href="${escapeHtml(this.statusUrl(booking.id, token, lang))}">${escapeHtml(tx.statusLink)}</a></p>`
         : '';
-    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${this.bookingFacts(lang, booking)}${facts(rows)}${why}${help}${actions}${changes}${link}`;
+    // The part that changes while the booking waits; the page's script fetches it again (forms stay untouched).
+    const live = `<div id="live-status" data-pending="${pending ? '1' : '0'}" data-refresh-ms="${this.config.statusRefreshSeconds * 1000}">${this.bookingFacts(lang, booking)}${facts(rows)}${why}${pending ? `<p class="kern-body kern-body--small">${escapeHtml(tx.refreshing(this.config.statusRefreshSeconds))}</p>` : ''}</div>`;
+    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${live}${help}${actions}${changes}${link}`;
     return page({ lang, title: tx.statusTitle, body, path: `/buchung/${booking.id}?token=${encodeURIComponent(token)}` });
   }
 

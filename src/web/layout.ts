@@ -7,9 +7,10 @@ export const PAGE_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  // No inline script or style: KERN's CSS and fonts come from this server; its icons are data: SVGs.
+  // No inline script or style: KERN's CSS and fonts, ALTCHA's widget and our one script come from
+  // this server; KERN's icons are data: SVGs; the scripts talk only to this server.
   'content-security-policy':
-    "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 /** Pages that must not be indexed (they show a booking). */
@@ -36,9 +37,13 @@ export interface PageOptions {
   body: string;
   /** The same page in the other language (a path with its query, without `lang`). */
   path: string;
+  /** Scripts (same-origin URLs) the page loads as modules, in order, after its own. */
+  scripts?: string[];
+  /** Style sheets (same-origin URLs) besides KERN's and ours. */
+  styles?: string[];
 }
 
-export function page({ lang, title, body, path }: PageOptions): string {
+export function page({ lang, title, body, path, scripts = [], styles = [] }: PageOptions): string {
   const texts = t(lang);
   const other = texts.switchLang;
   const sep = path.includes('?') ? '&' : '?';
@@ -51,6 +56,8 @@ export function page({ lang, title, body, path }: PageOptions): string {
 <link rel="stylesheet" href="/assets/kern/fonts/fira-sans.css">
 <link rel="stylesheet" href="/assets/kern/kern.min.css">
 <link rel="stylesheet" href="/assets/site.css">
+${styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('\n')}
+${[...scripts, '/assets/site.js'].map((src) => `<script type="module" src="${escapeHtml(src)}"></script>`).join('\n')}
 </head>
 <body>
 <a class="skip-link" href="#main">${escapeHtml(texts.skip)}</a>

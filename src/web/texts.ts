@@ -42,6 +42,15 @@ const de = {
   privacyLink: 'Datenschutzerklärung',
   submit: 'Verbindlich anfragen',
   submitAnyway: 'Mit diesen Angaben buchen',
+  botCheck: 'Sicherheitsprüfung',
+  botCheckHint: 'Ihr Browser löst dafür eine kleine Rechenaufgabe; Sie müssen nichts tun.',
+  botCheckFailed: 'Die Sicherheitsprüfung ist fehlgeschlagen oder abgelaufen. Bitte senden Sie das Formular noch einmal.',
+  botCheckWait: 'Noch ein Schritt ohne JavaScript',
+  botCheckWaitText: (seconds: number) =>
+    `Ihr Browser führt kein JavaScript aus, daher entfällt die automatische Sicherheitsprüfung. Bitte warten Sie ${seconds} Sekunden und senden Sie das Formular dann erneut – Ihre Angaben bleiben erhalten.`,
+  botCheckSubmit: 'Jetzt buchen',
+  refreshing: (seconds: number) =>
+    `Diese Angaben aktualisieren sich alle ${seconds} Sekunden von selbst (mit JavaScript; sonst laden Sie die Seite neu).`,
   providerBlocked: (provider: string, since: string) => `${provider} nimmt seit ${since} keine E-Mails der Stadt an`,
   providerBlockedHelp:
     'Ihre Bestätigungsmail kann deshalb gerade nicht ankommen. Geben Sie eine Mobilnummer an, dann schicken wir Ihnen einen Code per SMS, oder nutzen Sie eine andere E-Mail-Adresse. Sie können auch mit dieser Adresse buchen: Wir halten den Termin, bis die E-Mail zugestellt werden kann.',
@@ -190,6 +199,15 @@ const en: Texts = {
   privacyLink: 'privacy notice',
   submit: 'Request appointment',
   submitAnyway: 'Book with these details',
+  botCheck: 'Security check',
+  botCheckHint: 'Your browser solves a small puzzle for it; you need not do anything.',
+  botCheckFailed: 'The security check failed or expired. Please send the form again.',
+  botCheckWait: 'One more step without JavaScript',
+  botCheckWaitText: (seconds: number) =>
+    `Your browser does not run JavaScript, so the automatic security check cannot run. Please wait ${seconds} seconds and send the form again – your details are kept.`,
+  botCheckSubmit: 'Book now',
+  refreshing: (seconds: number) =>
+    `These details update themselves every ${seconds} seconds (with JavaScript; otherwise reload the page).`,
   providerBlocked: (provider: string, since: string) => `${provider} has not accepted e-mail from the city since ${since}`,
   providerBlockedHelp:
     'Your confirmation e-mail cannot arrive right now. Give a mobile number and we send you a code by text message, or use another e-mail address. You can also book with this address: we hold the appointment until the e-mail can be delivered.',

@@ -23,6 +23,9 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     PUBLIC_BASE_URL: 'http://holdfast.test',
     // Every test client is 127.0.0.1: the per-IP limits are off unless a test sets them (test/rate-limit.e2e.spec.ts).
     RATE_LIMIT_PER_MINUTE: '0',
+    // The booking form's proof of work stays on (the browser solves it), at the least cost.
+    ALTCHA_COST: '1',
+    ALTCHA_MAX_TRIES: '20',
     ...env,
   });
 }
