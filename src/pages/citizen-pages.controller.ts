@@ -11,6 +11,7 @@ import { CreateBookingDto } from '../bookings/bookings.dto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { escapeHtml } from '../common/html';
+import { inZone } from '../common/time';
 import { ConfirmationsService } from '../confirmations/confirmations.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { RateLimited } from '../common/rate-limit';
@@ -28,8 +29,7 @@ type FormField = (typeof FORM_FIELDS)[number];
 type FormValues = Partial<Record<FormField, string>>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const when = (d: Date, zone: string, lang: Lang, format: string) =>
-  DateTime.fromJSDate(d).setZone(zone).setLocale(lang).toFormat(format);
+const when = (d: Date, zone: string, lang: Lang, format: string) => inZone(d, zone).setLocale(lang).toFormat(format);
 
 /**
  * The citizen's pages: offices, services, free times, the booking form, the page after booking
