@@ -14,6 +14,7 @@ import { Reminders1764400000000 } from './1764400000000-Reminders';
 import { BookingLanguage1764410000000 } from './1764410000000-BookingLanguage';
 import { BookingRefusal1764420000000 } from './1764420000000-BookingRefusal';
 import { AltchaSolutions1764430000000 } from './1764430000000-AltchaSolutions';
+import { CounterUnits1764440000000 } from './1764440000000-CounterUnits';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   BookingLanguage1764410000000,
   BookingRefusal1764420000000,
   AltchaSolutions1764430000000,
+  CounterUnits1764440000000,
 ];

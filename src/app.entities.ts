@@ -14,6 +14,7 @@ import { LocationEntity } from './scheduling/location.entity';
 import { OpeningHoursEntity } from './scheduling/opening-hours.entity';
 import { ServiceEntity } from './scheduling/service.entity';
 import { SlotEntity } from './scheduling/slot.entity';
+import { CounterUnitEntity } from './scheduling/counter-unit.entity';
 import { StaffSessionEntity } from './staff/staff-session.entity';
 import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
 import { ConfirmationCodeFailureEntity } from './bookings/confirmation-code-failure.entity';
@@ -28,6 +29,7 @@ export const APP_ENTITIES = [
   ServiceEntity,
   OpeningHoursEntity,
   SlotEntity,
+  CounterUnitEntity,
   BookingEntity,
   IdempotencyKeyEntity,
   ConfirmationTokenEntity,

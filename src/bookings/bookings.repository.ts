@@ -123,13 +123,22 @@ const HOLD_DECISIONS = `
       ) x
   )`;
 
-/** The address's lock and one place in the slot (see beginBooking). */
-const RESERVE_SQL = `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1))) AS locked)
+/**
+ * The address's lock and one place in the slot (see beginBooking). Keyed: only when this
+ * transaction's claim of the Idempotency-Key ($4) made the key (a repeat finds it completed, and
+ * takes no place: the first booking may have taken the last counter).
+ */
+const reserveSql = (
+  keyed: boolean,
+) => `WITH address_lock AS (SELECT pg_advisory_xact_lock(hashtext('booking-address:' || holdfast_address_key($1))) AS locked)
        UPDATE slots s SET booked = s.booked + 1
          FROM locations l, services sv, address_lock
         WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
+          ${keyed ? 'AND EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.key = $4 AND k.booking_id IS NULL)' : ''}
         RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
                   l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`;
+const RESERVE_SQL = reserveSql(false),
+  RESERVE_KEYED_SQL = reserveSql(true);
 
 const SLOT_STATE_SQL = `SELECT starts_at AS "startsAt" FROM slots WHERE id = $1`;
 
@@ -138,6 +147,20 @@ function slotRefusal(state: { startsAt: Date } | undefined, slotId: string, now:
   if (!state) return new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
   if (state.startsAt <= now) return new DomainError('SLOT_IN_PAST', 'This slot has already started and can no longer be booked.');
   return new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
+}
+
+/**
+ * A place whose slot has room but whose office has no free counter under it (the trigger
+ * slots_counters, migration CounterUnits) fails its statement with the units' CHECK: SLOT_FULL.
+ */
+function refuseWhenNoCounter(slotId: string) {
+  return (err: unknown): never => {
+    const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+    const { code, constraint } = e?.driverError ?? e ?? {};
+    if (code === '23514' && constraint === 'ck_counter_units_reserved')
+      throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
+    throw err;
+  };
 }
 
 const CLAIM_KEY_SQL = `INSERT INTO idempotency_keys (key, request_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key`;
@@ -191,16 +214,15 @@ export class BookingsRepository {
     tx: PipelinedTransaction,
     input: { key?: string; requestHash: string; email: string; slotId: string; now: Date },
   ): Promise<{ claimed: boolean; slot?: ReservedSlot }> {
-    const reserve: Statement = { name: 'hf_booking_reserve', text: RESERVE_SQL, values: [input.email, input.slotId, input.now] };
-    if (!input.key) {
-      const [slot] = await tx.send<[ReservedSlot[]]>([reserve]);
-      return { claimed: true, slot: slot[0] };
-    }
-    const [claimed, slot] = await tx.send<[unknown[], ReservedSlot[]]>([
-      { name: 'hf_booking_claim_key', text: CLAIM_KEY_SQL, values: [input.key, input.requestHash, input.now] },
-      reserve,
-    ]);
-    return { claimed: claimed.length === 1, slot: slot[0] };
+    const reserve: Statement = input.key
+      ? { name: 'hf_booking_reserve_keyed', text: RESERVE_KEYED_SQL, values: [input.email, input.slotId, input.now, input.key] }
+      : { name: 'hf_booking_reserve', text: RESERVE_SQL, values: [input.email, input.slotId, input.now] };
+    const claim: Statement[] = input.key
+      ? [{ name: 'hf_booking_claim_key', text: CLAIM_KEY_SQL, values: [input.key, input.requestHash, input.now] }]
+      : [];
+    const rows = await tx.send<unknown[][]>([...claim, reserve]).catch(refuseWhenNoCounter(input.slotId));
+    // A repeat of a key that exists already: its claim found it, and the place taken with it goes with the rollback.
+    return { claimed: !input.key || rows[0].length === 1, slot: (rows.at(-1) as ReservedSlot[])[0] };
   }
 
   /** Why no place could be taken in this slot: unknown, started, or full. */
@@ -569,7 +591,7 @@ export class BookingsRepository {
       `UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity AND starts_at > $2
        RETURNING id AS "slotId", location_id AS "locationId", starts_at AS "startsAt"`,
       [slotId, now],
-    );
+    ).catch(refuseWhenNoCounter(slotId));
   }
 
   /** Expired -> pending, in the given slot, with a fresh hold that starts now; the review is done. */

@@ -12,8 +12,12 @@ export const DEMO_LOCATIONS = [
     name: 'Bürgeramt Mitte',
     address: 'Karl-Marx-Allee 31, 10178 Berlin',
     timeZone: 'Europe/Berlin',
-    // Long Thursday, as Berlin offices have.
-    openings: [...weekdays('08:00', '15:00', 3, [1, 2, 3, 5]), ...weekdays('11:00', '18:00', 3, [4])],
+    // Counters per period: three in the morning, two after noon; a long Thursday, as Berlin offices have.
+    openings: [
+      ...weekdays('08:00', '12:00', 3, [1, 2, 3, 5]),
+      ...weekdays('12:00', '15:00', 2, [1, 2, 3, 5]),
+      ...weekdays('11:00', '18:00', 3, [4]),
+    ],
   },
   {
     name: 'Bürgeramt Nord',

@@ -1,14 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { sql, sqlOne } from '../database/sql';
-import { GeneratedSlot, WeeklyOpening } from './slot-generation';
+import { GeneratedSlot, GeneratedUnit, WeeklyOpening } from './slot-generation';
 
 export interface LocationRow {
   id: string;
   name: string;
   address: string;
   timeZone: string;
+  unitMinutes?: number;
 }
+
+/**
+ * A slot `s` is bookable only while every counter unit under it has a free counter (offices
+ * without units: the slot's own capacity alone). The same rule the trigger slots_counters enforces.
+ */
+const COUNTERS_FREE = (s: string) =>
+  `NOT EXISTS (SELECT 1 FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${s}.ends_at
+                 AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters)`;
 export interface ServiceRow {
   id: string;
   name: string;
@@ -50,7 +59,11 @@ export class SchedulingRepository {
   }
 
   async findLocation(manager: EntityManager, id: string): Promise<LocationRow | undefined> {
-    const rows = await sql<any>(manager, `SELECT id, name, address, time_zone AS "timeZone" FROM locations WHERE id = $1`, [id]);
+    const rows = await sql<any>(
+      manager,
+      `SELECT id, name, address, time_zone AS "timeZone", unit_minutes AS "unitMinutes" FROM locations WHERE id = $1`,
+      [id],
+    );
     return rows[0];
   }
 
@@ -76,6 +89,7 @@ export class SchedulingRepository {
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id
         WHERE s.location_id = $1 AND s.service_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity
+          AND ${COUNTERS_FREE('s')}
         ORDER BY s.starts_at LIMIT $5`,
       [query.locationId, query.serviceId, query.from, query.to, query.limit],
     );
@@ -109,7 +123,8 @@ export class SchedulingRepository {
       manager,
       `SELECT l.id, l.name, l.address, l.time_zone AS "timeZone" FROM locations l
         WHERE l.id <> $2 AND EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.service_id = $1
-                                       AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity)
+                                       AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity
+                                       AND ${COUNTERS_FREE('s')})
         ORDER BY l.name`,
       [serviceId, except, from, to],
     );
@@ -153,6 +168,19 @@ export class SchedulingRepository {
          FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
       [locationId],
     );
+  }
+
+  /** Inserts generated counter units in one statement; existing ones (and what they hold) stay as they are. */
+  async insertUnits(manager: EntityManager, locationId: string, units: GeneratedUnit[]): Promise<number> {
+    if (units.length === 0) return 0;
+    const rows = await sql<any>(
+      manager,
+      `INSERT INTO counter_units (location_id, starts_at, ends_at, counters)
+       SELECT $1, s, e, c FROM unnest($2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(s, e, c)
+       ON CONFLICT ON CONSTRAINT pk_counter_units DO NOTHING RETURNING starts_at`,
+      [locationId, units.map((u) => u.startsAt.toISO()), units.map((u) => u.endsAt.toISO()), units.map((u) => u.counters)],
+    );
+    return rows.length;
   }
 
   /** Inserts generated slots in one statement; existing ones (same location, service, start) stay as they are. */

@@ -5,7 +5,7 @@ import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { TransactionRunner } from '../database/transaction-runner';
 import { LocationRow, SchedulingRepository } from './scheduling.repository';
-import { generateSlots, WeeklyOpening } from './slot-generation';
+import { generateSlots, generateUnits, WeeklyOpening } from './slot-generation';
 
 export interface SlotView {
   id: string;
@@ -116,11 +116,19 @@ export class SchedulingService {
       const location = await this.repo.findLocation(manager, locationId);
       if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
       const openings = await this.repo.openingHours(manager, locationId);
+      const unitMinutes = location.unitMinutes ?? 10;
+      // The counters first: every slot below is checked against them when it is booked.
+      await this.repo.insertUnits(
+        manager,
+        location.id,
+        generateUnits({ openings, unitMinutes, timeZone: location.timeZone, from: this.clock.now(), days }),
+      );
       let created = 0;
       for (const service of await this.repo.listServices(manager)) {
         const slots = generateSlots({
           openings,
           durationMinutes: service.durationMinutes,
+          stepMinutes: unitMinutes,
           timeZone: location.timeZone,
           from: this.clock.now(),
           days,

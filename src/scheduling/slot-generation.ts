@@ -20,32 +20,88 @@ function atLocal(day: DateTime, hhmm: string): DateTime {
   return day.set({ hour, minute, second: 0, millisecond: 0 });
 }
 
+/** The day's opening periods merged where one ends as the next begins (08–12 and 12–18: 08–18). */
+function openIntervals(openings: WeeklyOpening[], day: DateTime): Array<{ opens: DateTime; closes: DateTime; counters: number }> {
+  const periods = openings
+    .filter((o) => o.weekday === day.weekday)
+    .map((o) => ({ opens: atLocal(day, o.opens), closes: atLocal(day, o.closes), counters: o.counters }))
+    .sort((a, b) => a.opens.toMillis() - b.opens.toMillis());
+  const merged: typeof periods = [];
+  for (const p of periods) {
+    const last = merged.at(-1);
+    if (last && p.opens <= last.closes) {
+      if (p.closes > last.closes) last.closes = p.closes;
+      last.counters = Math.max(last.counters, p.counters);
+    } else merged.push({ ...p });
+  }
+  return merged;
+}
+
 /**
  * Slots for one service from weekly opening hours, in the location's zone, for `days` days
- * starting with the local day of `from`. Wall-clock times stay put across DST switches
- * (08:00 is 08:00 Berlin time in March and October); instants come out in UTC.
- * A slot that would end after closing is not generated.
+ * starting with the local day of `from`: one every `stepMinutes` (the office's unit; default the
+ * duration) while the office is open, periods that touch taken as one. Wall-clock times stay put
+ * across DST switches (08:00 is 08:00 Berlin time in March and October); instants come out in UTC.
+ * A slot that would end after closing is not generated. Its capacity is an upper bound (the most
+ * counters open that day); the counters under it decide (generateUnits).
  */
 export function generateSlots(opts: {
   openings: WeeklyOpening[];
   durationMinutes: number;
+  stepMinutes?: number;
   timeZone: string;
   from: DateTime;
   days: number;
 }): GeneratedSlot[] {
   const firstDay = opts.from.setZone(opts.timeZone).startOf('day');
   if (!firstDay.isValid) throw new Error(`unknown time zone ${opts.timeZone}`);
+  const step = opts.stepMinutes ?? opts.durationMinutes;
   const slots: GeneratedSlot[] = [];
   for (let i = 0; i < opts.days; i++) {
     const day = firstDay.plus({ days: i });
-    for (const opening of opts.openings.filter((o) => o.weekday === day.weekday)) {
-      const closes = atLocal(day, opening.closes);
-      for (let start = atLocal(day, opening.opens); ; start = start.plus({ minutes: opts.durationMinutes })) {
+    for (const open of openIntervals(opts.openings, day)) {
+      for (let start = open.opens; ; start = start.plus({ minutes: step })) {
         const end = start.plus({ minutes: opts.durationMinutes });
-        if (end > closes) break;
-        slots.push({ startsAt: start.toUTC(), endsAt: end.toUTC(), capacity: opening.counters });
+        if (end > open.closes) break;
+        slots.push({ startsAt: start.toUTC(), endsAt: end.toUTC(), capacity: open.counters });
       }
     }
   }
   return slots;
+}
+
+export interface GeneratedUnit {
+  startsAt: DateTime;
+  endsAt: DateTime;
+  counters: number;
+}
+
+/**
+ * The office's time units from its weekly opening hours: every `unitMinutes` of each opening
+ * period, with that period's counters (Mon 08–12 three counters, 12–18 two). Where two periods
+ * overlap, the unit has the larger number. Local wall-clock times, as generateSlots.
+ */
+export function generateUnits(opts: {
+  openings: WeeklyOpening[];
+  unitMinutes: number;
+  timeZone: string;
+  from: DateTime;
+  days: number;
+}): GeneratedUnit[] {
+  const firstDay = opts.from.setZone(opts.timeZone).startOf('day');
+  if (!firstDay.isValid) throw new Error(`unknown time zone ${opts.timeZone}`);
+  const units = new Map<number, GeneratedUnit>();
+  for (let i = 0; i < opts.days; i++) {
+    const day = firstDay.plus({ days: i });
+    for (const o of opts.openings.filter((x) => x.weekday === day.weekday)) {
+      const closes = atLocal(day, o.closes);
+      for (let start = atLocal(day, o.opens); start < closes; start = start.plus({ minutes: opts.unitMinutes })) {
+        const end = DateTime.min(start.plus({ minutes: opts.unitMinutes }), closes);
+        const known = units.get(start.toMillis());
+        if (!known || known.counters < o.counters)
+          units.set(start.toMillis(), { startsAt: start.toUTC(), endsAt: end.toUTC(), counters: o.counters });
+      }
+    }
+  }
+  return [...units.values()].sort((a, b) => a.startsAt.toMillis() - b.startsAt.toMillis());
 }
