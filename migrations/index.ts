@@ -15,6 +15,7 @@ import { BookingLanguage1764410000000 } from './1764410000000-BookingLanguage';
 import { BookingRefusal1764420000000 } from './1764420000000-BookingRefusal';
 import { AltchaSolutions1764430000000 } from './1764430000000-AltchaSolutions';
 import { CounterUnits1764440000000 } from './1764440000000-CounterUnits';
+import { Closures1764450000000 } from './1764450000000-Closures';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   BookingRefusal1764420000000,
   AltchaSolutions1764430000000,
   CounterUnits1764440000000,
+  Closures1764450000000,
 ];

@@ -15,6 +15,7 @@ import { OpeningHoursEntity } from './scheduling/opening-hours.entity';
 import { ServiceEntity } from './scheduling/service.entity';
 import { SlotEntity } from './scheduling/slot.entity';
 import { CounterUnitEntity } from './scheduling/counter-unit.entity';
+import { ClosureEntity } from './scheduling/closure.entity';
 import { StaffSessionEntity } from './staff/staff-session.entity';
 import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
 import { ConfirmationCodeFailureEntity } from './bookings/confirmation-code-failure.entity';
@@ -30,6 +31,7 @@ export const APP_ENTITIES = [
   OpeningHoursEntity,
   SlotEntity,
   CounterUnitEntity,
+  ClosureEntity,
   BookingEntity,
   IdempotencyKeyEntity,
   ConfirmationTokenEntity,

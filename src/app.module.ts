@@ -35,6 +35,7 @@ import { SchedulingModule } from './scheduling/scheduling.module';
 import { StaffModule } from './staff/staff.module';
 
 import { ReviewModule } from './review/review.module';
+import { OfficesModule } from './offices/offices.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -82,6 +83,7 @@ export class AppModule {
         PagesModule,
         StaffModule,
         ReviewModule,
+        OfficesModule,
         IncidentsModule,
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),

@@ -177,7 +177,12 @@ describe('the migration to counters', () => {
     const ds = new DataSource(dataSourceOptions(db.url, { entities: APP_ENTITIES }));
     await ds.initialize();
     try {
-      await ds.undoLastMigration(); // the schema before counters
+      // The schema before counters: every migration after CounterUnits undone, then CounterUnits.
+      while (
+        (await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`))[0].name !== 'CounterUnits1764440000000'
+      )
+        await ds.undoLastMigration();
+      await ds.undoLastMigration();
       const [{ id: locationId }] = await ds.query(
         `INSERT INTO locations (name, address, time_zone) VALUES ('Altamt', 'Weg 1', 'Europe/Berlin') RETURNING id`,
       );

@@ -6,7 +6,7 @@ import { statusSlot } from '../common/message-secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { appointmentIcs } from '../notifications/calendar';
-import { renderCancelledMail, renderConfirmedMail } from '../notifications/confirmation-mail';
+import { renderCancelledMail, renderClosedMail, renderConfirmedMail } from '../notifications/confirmation-mail';
 import { appointmentMail } from './appointment-mail';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingRow } from './bookings.repository';
@@ -46,6 +46,16 @@ export class BookingNotices {
   async cancelled(manager: EntityManager, booking: BookingRow): Promise<void> {
     const mail = renderCancelledMail(appointmentMail(booking, this.config.publicBaseUrl));
     await this.queue(manager, booking, 'booking_cancelled', mail, this.calendar(booking, 'CANCEL'), 'CANCEL');
+  }
+
+  /** The office closed at the booking's time: an apology, the reason, a link to book again, the entry's cancellation. */
+  async closed(manager: EntityManager, booking: BookingRow, reason: string): Promise<void> {
+    const mail = renderClosedMail({
+      ...appointmentMail(booking, this.config.publicBaseUrl),
+      reason,
+      bookAgainUrl: `${this.config.publicBaseUrl}/termine?locationId=${booking.locationId}&serviceId=${booking.serviceId}${booking.lang === 'en' ? '&lang=en' : ''}`,
+    });
+    await this.queue(manager, booking, 'booking_closed', mail, this.calendar(booking, 'CANCEL'), 'CANCEL');
   }
 
   private async queue(

@@ -367,6 +367,23 @@ export class BookingsRepository {
     return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
   }
 
+  /** Active bookings at an office whose slot overlaps [from, to), by time; locked when asked (in id order). */
+  async activeBetween(
+    manager: EntityManager,
+    locationId: string,
+    from: Date,
+    to: Date,
+    forUpdate = false,
+  ): Promise<BookingRow[]> {
+    const rows = await sql<BookingRow>(
+      manager,
+      `${BOOKING_SELECT} WHERE b.location_id = $1 AND s.starts_at < $3 AND s.ends_at > $2 AND b.status IN ('pending', 'confirmed')
+        ORDER BY b.id${forUpdate ? ' FOR UPDATE OF b' : ''}`,
+      [locationId, from, to],
+    );
+    return rows.sort((a, b) => a.slotStartsAt.getTime() - b.slotStartsAt.getTime() || a.reference.localeCompare(b.reference));
+  }
+
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }

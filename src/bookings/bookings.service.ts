@@ -15,7 +15,7 @@ import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { MessageView, OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.repository';
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
-import { AuditService } from '../audit/audit.service';
+import { Actor, AuditService } from '../audit/audit.service';
 import { initialHoldUntil, transition } from './booking-state';
 import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
@@ -259,6 +259,39 @@ export class BookingsService {
       }
       return (await this.bookings.findById(manager, id))!;
     });
+  }
+
+  /** The active bookings a closure of [from, to) would take the counters from (its dry run). */
+  affectedByClosure(locationId: string, from: Date, to: Date): Promise<BookingRow[]> {
+    return this.bookings.activeBetween(this.tx.manager, locationId, from, to);
+  }
+
+  /**
+   * A closure's bookings, in the closure's transaction: each cancelled (its place and counters
+   * given back, its unsent mail withdrawn), the citizen told why with an apology and a link to
+   * book again, audited with the staff member and the reason.
+   */
+  async cancelForClosure(
+    manager: EntityManager,
+    closure: { locationId: string; from: Date; to: Date; reason: string },
+    actor: Actor,
+  ): Promise<BookingRow[]> {
+    const affected = await this.bookings.activeBetween(manager, closure.locationId, closure.from, closure.to, true);
+    const now = this.clock.now().toJSDate();
+    for (const booking of affected) {
+      if (!(await this.bookings.markCancelled(manager, booking.id, now))) continue;
+      await this.bookings.releaseCapacity(manager, booking.slotId);
+      await this.outbox.withdrawUnsent(manager, [booking.id]);
+      await this.notices.closed(manager, booking, closure.reason);
+      await this.audit.record(manager, actor, {
+        action: 'booking.cancelled_for_closure',
+        bookingId: booking.id,
+        reason: closure.reason,
+        before: { status: booking.status },
+        after: { status: 'cancelled' },
+      });
+    }
+    return affected;
   }
 
   /**

@@ -64,6 +64,14 @@ const MAIL_TEXTS = {
       intro: 'Ihr Termin ist abgesagt; der Platz ist wieder frei:',
       calendar: 'Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.',
     },
+    closed: {
+      subject: (ref: string) => `Ihr Termin muss leider entfallen (${ref})`,
+      intro: 'leider müssen wir Ihren Termin absagen, das Bürgeramt ist zu dieser Zeit geschlossen:',
+      reason: (reason: string) => `Grund: ${reason}. Wir bitten um Entschuldigung.`,
+      again: 'Einen neuen Termin können Sie hier buchen:',
+      againLabel: 'Neuen Termin buchen',
+      calendar: 'Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.',
+    },
     reminder: {
       subject: (dateTime: string, ref: string) => `Erinnerung: Ihr Termin am ${dateTime} (${ref})`,
       intro: 'wir erinnern Sie an Ihren Termin:',
@@ -96,6 +104,14 @@ const MAIL_TEXTS = {
       intro: 'Your appointment is confirmed:',
       calendar: 'The appointment for your calendar is attached (termin.ics). Please bring your booking reference.',
       cancelText: 'If you cannot come, please cancel the appointment so that someone else can have it:',
+    },
+    closed: {
+      subject: (ref: string) => `We have to cancel your appointment (${ref})`,
+      intro: 'we are sorry to cancel your appointment: the office is closed at that time:',
+      reason: (reason: string) => `Reason: ${reason}. We apologise.`,
+      again: 'You can book a new appointment here:',
+      againLabel: 'Book a new appointment',
+      calendar: 'With the attachment (termin.ics) your calendar removes the appointment.',
     },
     cancelled: {
       subject: (ref: string) => `Your appointment is cancelled (${ref})`,
@@ -188,6 +204,19 @@ export function renderCancelledMail(mail: Omit<AppointmentNoticeInput, 'cancelUr
   const texts = MAIL_TEXTS[mail.lang ?? 'de'];
   const t = texts.cancelled;
   return compose(texts, { ...mail, cancelUrl: '' }, t.subject(mail.reference), t.intro, [{ text: t.calendar }]);
+}
+
+/** "Ihr Termin muss leider entfallen": the office closed at that time (a closure); an apology and a link to book again. Pure. */
+export function renderClosedMail(
+  mail: Omit<AppointmentNoticeInput, 'cancelUrl'> & { reason: string; bookAgainUrl: string },
+): RenderedMail {
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.closed;
+  return compose(texts, { ...mail, cancelUrl: '' }, t.subject(mail.reference), t.intro, [
+    { text: t.reason(mail.reason) },
+    { link: mail.bookAgainUrl, label: t.againLabel, lead: t.again },
+    { text: t.calendar },
+  ]);
 }
 
 /** The reminder before the appointment. Pure. */

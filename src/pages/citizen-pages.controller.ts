@@ -140,7 +140,26 @@ export class CitizenPagesController {
         : '<span></span>'
     }<a class="kern-link" href="${base}&from=${from.plus({ days: 7 }).toISODate()}${suffix}">${escapeHtml(tx.later)} →</a></nav>`;
     const title = tx.freeTimesAt(service.name, location.name);
-    const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)} · ${escapeHtml(tx.minutes(service.durationMinutes))}</p>${pager}${list}${pager}`;
+    // Closures in the days shown, with their reason.
+    const closed = (await this.scheduling.closures(location.id)).filter(
+      (c) => c.startsAt < to.toJSDate() && c.endsAt > from.toJSDate(),
+    );
+    const closures = closed.length
+      ? alert(
+          'info',
+          tx.closedHeading,
+          closed
+            .map((c) =>
+              tx.closedAt(
+                when(c.startsAt, zone, lang, tx.dateTimeFormat),
+                when(c.endsAt, zone, lang, tx.dateTimeFormat),
+                c.reason,
+              ),
+            )
+            .join(' '),
+        )
+      : '';
+    const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)} · ${escapeHtml(tx.minutes(service.durationMinutes))}</p>${closures}${pager}${list}${pager}`;
     return this.send(reply, 200, PAGE_HEADERS, page({ lang, title, body, path: `${base}&from=${from.toISODate()}` }));
   }
 

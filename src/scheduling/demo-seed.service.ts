@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { SchedulingRepository } from './scheduling.repository';
 import { SchedulingService } from './scheduling.service';
@@ -12,6 +13,7 @@ export const DEMO_LOCATIONS = [
     name: 'Bürgeramt Mitte',
     address: 'Karl-Marx-Allee 31, 10178 Berlin',
     timeZone: 'Europe/Berlin',
+    holidayRegion: 'DE-BE',
     // Counters per period: three in the morning, two after noon; a long Thursday, as Berlin offices have.
     openings: [
       ...weekdays('08:00', '12:00', 3, [1, 2, 3, 5]),
@@ -23,6 +25,7 @@ export const DEMO_LOCATIONS = [
     name: 'Bürgeramt Nord',
     address: 'Osloer Straße 36, 13359 Berlin',
     timeZone: 'Europe/Berlin',
+    holidayRegion: 'DE-BE',
     openings: [...weekdays('07:30', '13:00', 2), ...weekdays('09:00', '12:00', 1, [6])],
   },
 ];
@@ -42,6 +45,7 @@ export class DemoSeedService {
     private readonly scheduling: SchedulingService,
     private readonly tx: TransactionRunner,
     private readonly repo: SchedulingRepository,
+    private readonly clock: Clock,
   ) {}
 
   async isEmpty(): Promise<boolean> {
@@ -51,8 +55,21 @@ export class DemoSeedService {
   async seed(days: number): Promise<{ locations: number; services: number; slots: number }> {
     for (const service of DEMO_SERVICES) await this.scheduling.createService(service);
     let slots = 0;
-    for (const location of DEMO_LOCATIONS) {
+    for (const [i, location] of DEMO_LOCATIONS.entries()) {
       const id = await this.scheduling.createLocation(location);
+      // Mitte is closed one whole day in the second week (a closure citizens see with its reason).
+      if (i === 0) {
+        const day = this.clock.now().setZone(location.timeZone).startOf('day').plus({ days: 9 });
+        await this.tx.run((manager) =>
+          this.scheduling.close(manager, {
+            locationId: id,
+            startsAt: day.toJSDate(),
+            endsAt: day.plus({ days: 1 }).toJSDate(),
+            reason: 'Betriebsausflug',
+            createdBy: 'demo seed',
+          }),
+        );
+      }
       slots += await this.scheduling.generateForLocation(id, days);
     }
     this.logger.log(

@@ -14,5 +14,7 @@ export class LocationEntity {
   @Column({ name: 'time_zone', type: 'varchar', length: 64 }) timeZone: string;
   /** The length of the office's time units (see CounterUnitEntity). */
   @Column({ name: 'unit_minutes', type: 'integer', default: 10 }) unitMinutes: number;
+  /** Public holidays of this region close the office (`DE-BE`: Berlin), from date-holidays. */
+  @Column({ name: 'holiday_region', type: 'varchar', length: 16, nullable: true }) holidayRegion: string | null;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt: Date;
 }

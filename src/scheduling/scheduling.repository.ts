@@ -9,6 +9,15 @@ export interface LocationRow {
   address: string;
   timeZone: string;
   unitMinutes?: number;
+  holidayRegion?: string | null;
+}
+
+export interface ClosureRow {
+  id: string;
+  locationId: string;
+  startsAt: Date;
+  endsAt: Date;
+  reason: string;
 }
 
 /**
@@ -61,7 +70,8 @@ export class SchedulingRepository {
   async findLocation(manager: EntityManager, id: string): Promise<LocationRow | undefined> {
     const rows = await sql<any>(
       manager,
-      `SELECT id, name, address, time_zone AS "timeZone", unit_minutes AS "unitMinutes" FROM locations WHERE id = $1`,
+      `SELECT id, name, address, time_zone AS "timeZone", unit_minutes AS "unitMinutes", holiday_region AS "holidayRegion"
+         FROM locations WHERE id = $1`,
       [id],
     );
     return rows[0];
@@ -130,12 +140,15 @@ export class SchedulingRepository {
     );
   }
 
-  async insertLocation(manager: EntityManager, location: { name: string; address: string; timeZone: string }): Promise<string> {
+  async insertLocation(
+    manager: EntityManager,
+    location: { name: string; address: string; timeZone: string; holidayRegion?: string },
+  ): Promise<string> {
     const rows = await sql<any>(
       manager,
-      `INSERT INTO locations (name, address, time_zone) VALUES ($1, $2, $3)
+      `INSERT INTO locations (name, address, time_zone, holiday_region) VALUES ($1, $2, $3, $4)
        ON CONFLICT ON CONSTRAINT uq_locations_name DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-      [location.name, location.address, location.timeZone],
+      [location.name, location.address, location.timeZone, location.holidayRegion ?? null],
     );
     return rows[0].id;
   }
@@ -175,12 +188,48 @@ export class SchedulingRepository {
     if (units.length === 0) return 0;
     const rows = await sql<any>(
       manager,
+      // Inside a closure a unit has no counter.
       `INSERT INTO counter_units (location_id, starts_at, ends_at, counters)
-       SELECT $1, s, e, c FROM unnest($2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(s, e, c)
+       SELECT $1, s, e, CASE WHEN EXISTS (SELECT 1 FROM closures c WHERE c.location_id = $1 AND c.starts_at < t.e AND c.ends_at > t.s)
+                             THEN 0 ELSE t.c END
+         FROM unnest($2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(s, e, c)
        ON CONFLICT ON CONSTRAINT pk_counter_units DO NOTHING RETURNING starts_at`,
       [locationId, units.map((u) => u.startsAt.toISO()), units.map((u) => u.endsAt.toISO()), units.map((u) => u.counters)],
     );
     return rows.length;
+  }
+
+  /** A closure of the office; its units lose their counters (closeUnits), which the caller does after freeing them. */
+  async insertClosure(
+    manager: EntityManager,
+    closure: { locationId: string; startsAt: Date; endsAt: Date; reason: string; createdBy: string },
+  ): Promise<string> {
+    const rows = await sql<{ id: string }>(
+      manager,
+      `INSERT INTO closures (location_id, starts_at, ends_at, reason, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [closure.locationId, closure.startsAt, closure.endsAt, closure.reason, closure.createdBy],
+    );
+    return rows[0].id;
+  }
+
+  /** The units of [from, to) lose their counters; fails (CHECK) while a booking still holds one. */
+  async closeUnits(manager: EntityManager, locationId: string, from: Date, to: Date): Promise<number> {
+    const rows = await sql(
+      manager,
+      `UPDATE counter_units SET counters = 0 WHERE location_id = $1 AND starts_at < $3 AND ends_at > $2 RETURNING starts_at`,
+      [locationId, from, to],
+    );
+    return rows.length;
+  }
+
+  /** The office's closures that end after `from`, for citizens and staff. */
+  closures(manager: EntityManager, locationId: string, from: Date): Promise<ClosureRow[]> {
+    return sql(
+      manager,
+      `SELECT id, location_id AS "locationId", starts_at AS "startsAt", ends_at AS "endsAt", reason
+         FROM closures WHERE location_id = $1 AND ends_at > $2 ORDER BY starts_at`,
+      [locationId, from],
+    );
   }
 
   /** Inserts generated slots in one statement; existing ones (same location, service, start) stay as they are. */

@@ -1,11 +1,12 @@
+import { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { TransactionRunner } from '../database/transaction-runner';
-import { LocationRow, SchedulingRepository } from './scheduling.repository';
-import { generateSlots, generateUnits, WeeklyOpening } from './slot-generation';
+import { ClosureRow, LocationRow, SchedulingRepository } from './scheduling.repository';
+import { generateSlots, generateUnits, publicHolidays, WeeklyOpening } from './slot-generation';
 
 export interface SlotView {
   id: string;
@@ -117,11 +118,13 @@ export class SchedulingService {
       if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
       const openings = await this.repo.openingHours(manager, locationId);
       const unitMinutes = location.unitMinutes ?? 10;
+      const now = this.clock.now();
+      const closedDays = publicHolidays(location.holidayRegion, now.year, now.plus({ days }).year);
       // The counters first: every slot below is checked against them when it is booked.
       await this.repo.insertUnits(
         manager,
         location.id,
-        generateUnits({ openings, unitMinutes, timeZone: location.timeZone, from: this.clock.now(), days }),
+        generateUnits({ openings, unitMinutes, timeZone: location.timeZone, from: now, days, closedDays }),
       );
       let created = 0;
       for (const service of await this.repo.listServices(manager)) {
@@ -130,8 +133,9 @@ export class SchedulingService {
           durationMinutes: service.durationMinutes,
           stepMinutes: unitMinutes,
           timeZone: location.timeZone,
-          from: this.clock.now(),
+          from: now,
           days,
+          closedDays,
         });
         created += await this.repo.insertSlots(manager, location.id, service.id, slots);
       }
@@ -144,12 +148,36 @@ export class SchedulingService {
     address: string;
     timeZone: string;
     openings: WeeklyOpening[];
+    holidayRegion?: string;
   }): Promise<string> {
     return this.tx.run(async (manager) => {
       const id = await this.repo.insertLocation(manager, location);
       await this.repo.replaceOpeningHours(manager, id, location.openings);
       return id;
     });
+  }
+
+  /** One office, or LOCATION_NOT_FOUND. */
+  async location(id: string): Promise<LocationRow> {
+    const location = await this.repo.findLocation(this.tx.manager, id);
+    if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
+    return location;
+  }
+
+  /** Records a closure and takes the counters of its units, in the caller's transaction (after its bookings are freed). */
+  async close(
+    manager: EntityManager,
+    closure: { locationId: string; startsAt: Date; endsAt: Date; reason: string; createdBy: string },
+  ): Promise<{ id: string; unitsClosed: number }> {
+    const id = await this.repo.insertClosure(manager, closure);
+    const unitsClosed = await this.repo.closeUnits(manager, closure.locationId, closure.startsAt, closure.endsAt);
+    return { id, unitsClosed };
+  }
+
+  /** The office's closures from now on (citizens see them with their reason). */
+  async closures(locationId: string): Promise<ClosureRow[]> {
+    await this.location(locationId);
+    return this.repo.closures(this.tx.manager, locationId, this.clock.now().toJSDate());
   }
 
   createService(service: { name: string; durationMinutes: number }): Promise<string> {

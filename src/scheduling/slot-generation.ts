@@ -1,3 +1,4 @@
+import Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
 
 export interface WeeklyOpening {
@@ -52,6 +53,8 @@ export function generateSlots(opts: {
   timeZone: string;
   from: DateTime;
   days: number;
+  /** Local dates (`yyyy-MM-dd`) the office is closed all day (public holidays). */
+  closedDays?: ReadonlySet<string>;
 }): GeneratedSlot[] {
   const firstDay = opts.from.setZone(opts.timeZone).startOf('day');
   if (!firstDay.isValid) throw new Error(`unknown time zone ${opts.timeZone}`);
@@ -59,6 +62,7 @@ export function generateSlots(opts: {
   const slots: GeneratedSlot[] = [];
   for (let i = 0; i < opts.days; i++) {
     const day = firstDay.plus({ days: i });
+    if (opts.closedDays?.has(day.toISODate()!)) continue;
     for (const open of openIntervals(opts.openings, day)) {
       for (let start = open.opens; ; start = start.plus({ minutes: step })) {
         const end = start.plus({ minutes: opts.durationMinutes });
@@ -87,12 +91,14 @@ export function generateUnits(opts: {
   timeZone: string;
   from: DateTime;
   days: number;
+  closedDays?: ReadonlySet<string>;
 }): GeneratedUnit[] {
   const firstDay = opts.from.setZone(opts.timeZone).startOf('day');
   if (!firstDay.isValid) throw new Error(`unknown time zone ${opts.timeZone}`);
   const units = new Map<number, GeneratedUnit>();
   for (let i = 0; i < opts.days; i++) {
     const day = firstDay.plus({ days: i });
+    if (opts.closedDays?.has(day.toISODate()!)) continue;
     for (const o of opts.openings.filter((x) => x.weekday === day.weekday)) {
       const closes = atLocal(day, o.closes);
       for (let start = atLocal(day, o.opens); start < closes; start = start.plus({ minutes: opts.unitMinutes })) {
@@ -104,4 +110,18 @@ export function generateUnits(opts: {
     }
   }
   return [...units.values()].sort((a, b) => a.startsAt.toMillis() - b.startsAt.toMillis());
+}
+
+/**
+ * The public holidays (local dates) of a German region such as `DE-BE` (Berlin) or `DE-BY`
+ * between `from` and `to` years, from the maintained date-holidays package; none without a region.
+ */
+export function publicHolidays(region: string | null | undefined, fromYear: number, toYear: number): Set<string> {
+  const days = new Set<string>();
+  if (!region) return days;
+  const [country, state] = region.split('-');
+  const calendar = new Holidays(country, state);
+  for (let year = fromYear; year <= toYear; year++)
+    for (const holiday of calendar.getHolidays(year) || []) if (holiday.type === 'public') days.add(holiday.date.slice(0, 10));
+  return days;
 }

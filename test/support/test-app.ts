@@ -136,3 +136,15 @@ export async function confirmTokenOfQueued(app: TestApp, bookingId: string): Pro
   );
   return app.app.get(SecretsService).messageSecret(rows[0].payload.secrets.confirm);
 }
+
+/** A staff account of this role, created directly, and its bearer token from a real login. */
+export async function staffToken(
+  app: TestApp,
+  role: 'clerk' | 'supervisor' | 'admin',
+  email = `${role}-${Date.now()}@staff.example`,
+) {
+  const { StaffService } = await import('../../src/staff/staff.service');
+  const password = `${role}-password-1`;
+  await app.app.get(StaffService).create({ email, role, password }, { id: null, label: 'test' });
+  return (await http(app, 'POST', '/api/v1/auth/login', { body: { email, password } })).body.token as string;
+}
