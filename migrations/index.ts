@@ -16,6 +16,7 @@ import { BookingRefusal1764420000000 } from './1764420000000-BookingRefusal';
 import { AltchaSolutions1764430000000 } from './1764430000000-AltchaSolutions';
 import { CounterUnits1764440000000 } from './1764440000000-CounterUnits';
 import { Closures1764450000000 } from './1764450000000-Closures';
+import { Reschedule1764460000000 } from './1764460000000-Reschedule';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   AltchaSolutions1764430000000,
   CounterUnits1764440000000,
   Closures1764450000000,
+  Reschedule1764460000000,
 ];

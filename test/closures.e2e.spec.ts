@@ -1,7 +1,7 @@
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { SchedulingService } from '../src/scheduling/scheduling.service';
-import { citizen } from './factories/scheduling.factory';
-import { http, restoreClockAfterEach, staffToken, startTestApp, TestApp } from './support/test-app';
+import { citizen, slotOf } from './factories/scheduling.factory';
+import { bookThroughApi, http, restoreClockAfterEach, staffToken, startTestApp, TestApp } from './support/test-app';
 
 /**
  * Closures: a change that takes capacity from existing bookings never overbooks silently. The
@@ -41,20 +41,9 @@ describe('closures and public holidays', () => {
     await app.app.get(SchedulingService).generateForLocation(location.id, opts.days ?? 3);
     return { locationId: location.id as string, serviceId: service.id as string };
   }
-  const slotAt = async (at: { locationId: string; serviceId: string }, startsAt: string) =>
-    (
-      await app.db.query(`SELECT id FROM slots WHERE location_id = $1 AND service_id = $2 AND starts_at = $3`, [
-        at.locationId,
-        at.serviceId,
-        startsAt,
-      ])
-    ).rows[0].id as string;
-  const book = async (slotId: string) => {
-    const who = citizen();
-    const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, name: who.name, email: who.email } });
-    expect(res.status).toBe(201);
-    return { ...res.body, email: who.email };
-  };
+  const slotAt = (at: { locationId: string; serviceId: string }, startsAt: string) =>
+    slotOf(app.db, at.locationId, at.serviceId, startsAt);
+  const book = (slotId: string) => bookThroughApi(app, slotId);
   const statusOf = async (id: string) => (await app.db.query(`SELECT status FROM bookings WHERE id = $1`, [id])).rows[0].status;
   const close = (locationId: string, body: object, token = admin) =>
     http(app, 'POST', `/api/v1/admin/locations/${locationId}/closures`, { body, headers: as(token) });

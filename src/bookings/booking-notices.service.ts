@@ -6,7 +6,7 @@ import { statusSlot } from '../common/message-secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { familyOfDomain } from '../mail-delivery/provider-families';
 import { appointmentIcs } from '../notifications/calendar';
-import { renderCancelledMail, renderClosedMail, renderConfirmedMail } from '../notifications/confirmation-mail';
+import { renderCancelledMail, renderClosedMail, renderConfirmedMail, renderMovedMail } from '../notifications/confirmation-mail';
 import { appointmentMail } from './appointment-mail';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BookingRow } from './bookings.repository';
@@ -28,7 +28,7 @@ export class BookingNotices {
   calendar(booking: BookingRow, method: 'REQUEST' | 'CANCEL'): string {
     return appointmentIcs({
       uid: `${booking.id}@${this.config.bounceDomain}`,
-      sequence: method === 'REQUEST' ? 0 : 1,
+      sequence: booking.icsSequence + (method === 'REQUEST' ? 0 : 1),
       method,
       start: booking.slotStartsAt,
       end: booking.slotEndsAt,
@@ -48,6 +48,20 @@ export class BookingNotices {
     await this.queue(manager, booking, 'booking_cancelled', mail, this.calendar(booking, 'CANCEL'), 'CANCEL');
   }
 
+  /** The appointment moved: the new time; a confirmed one with its calendar entry moved (same UID, the raised SEQUENCE). */
+  async moved(manager: EntityManager, booking: BookingRow): Promise<void> {
+    const confirmed = booking.status === 'confirmed';
+    const mail = renderMovedMail({ ...appointmentMail(booking, this.config.publicBaseUrl), confirmed });
+    await this.queue(
+      manager,
+      booking,
+      'booking_moved',
+      mail,
+      confirmed ? this.calendar(booking, 'REQUEST') : undefined,
+      'REQUEST',
+    );
+  }
+
   /** The office closed at the booking's time: an apology, the reason, a link to book again, the entry's cancellation. */
   async closed(manager: EntityManager, booking: BookingRow, reason: string): Promise<void> {
     const mail = renderClosedMail({
@@ -63,7 +77,7 @@ export class BookingNotices {
     booking: BookingRow,
     kind: string,
     mail: { subject: string; text: string; html: string },
-    ics: string,
+    ics: string | undefined,
     method: 'REQUEST' | 'CANCEL',
   ): Promise<void> {
     await this.outbox.enqueue(manager, {
@@ -75,7 +89,13 @@ export class BookingNotices {
       payload: {
         to: booking.email,
         ...mail,
-        attachments: [{ filename: 'termin.ics', content: ics, contentType: `text/calendar; charset=utf-8; method=${method}` }],
+        ...(ics
+          ? {
+              attachments: [
+                { filename: 'termin.ics', content: ics, contentType: `text/calendar; charset=utf-8; method=${method}` },
+              ],
+            }
+          : {}),
         secrets: { status: statusSlot(booking.id, booking.statusTokenVersion) },
       },
       family: familyOfDomain(booking.email, this.config.providerFamilyOverrides) ?? null,

@@ -80,3 +80,24 @@ export function initialHoldUntil(now: DateTime, slotStartsAt: DateTime, confirmW
   const windowEnd = now.plus({ minutes: confirmWindowMinutes });
   return windowEnd < slotStartsAt ? windowEnd : slotStartsAt;
 }
+
+/** How late an appointment may still be moved (the citizen, and a clerk on their behalf): 2 hours before it. */
+export const RESCHEDULE_CUTOFF_MINUTES = 120;
+
+/**
+ * Whether a booking may move to another slot: it is active (pending or confirmed), its
+ * appointment is more than RESCHEDULE_CUTOFF_MINUTES away, and the new slot is of the same
+ * service (at the same or another office), another slot, and has not started. Pure.
+ */
+export function rescheduleRefusal(
+  booking: { status: BookingStatus; slotStartsAt: DateTime; serviceId: string; slotId: string },
+  target: { slotId: string; serviceId: string; startsAt: DateTime },
+  now: DateTime,
+): 'not_active' | 'too_late' | 'other_service' | 'same_slot' | 'slot_started' | undefined {
+  if (booking.status !== 'pending' && booking.status !== 'confirmed') return 'not_active';
+  if (booking.slotStartsAt.minus({ minutes: RESCHEDULE_CUTOFF_MINUTES }) <= now) return 'too_late';
+  if (target.serviceId !== booking.serviceId) return 'other_service';
+  if (target.slotId === booking.slotId) return 'same_slot';
+  if (target.startsAt <= now) return 'slot_started';
+  return undefined;
+}

@@ -12,6 +12,7 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Index('ix_bookings_review', { synchronize: false })
 @Check('bookings_review_status_check', "review_status IN ('open', 'closed')")
 @Check('ck_bookings_lang', "lang IN ('de', 'en')")
+@Check('ck_bookings_ics_sequence', 'ics_sequence >= 0')
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -45,4 +46,6 @@ export class BookingEntity {
   @Column({ name: 'hold_reason', type: 'varchar', length: 32, nullable: true }) holdReason: string | null;
   @Column({ name: 'review_status', type: 'varchar', length: 8, nullable: true }) reviewStatus: 'open' | 'closed' | null;
   @Column({ name: 'review_closed_at', type: 'timestamptz', nullable: true }) reviewClosedAt: Date | null;
+  /** The calendar entry's SEQUENCE: raised with each move of the appointment (migration Reschedule). */
+  @Column({ name: 'ics_sequence', type: 'integer', default: 0 }) icsSequence: number;
 }

@@ -20,7 +20,7 @@ import { bookingView } from './booking-view';
 
 import { BookingsService } from './bookings.service';
 
-import { CreateBookingDto, ChangeEmailDto, AddPhoneDto, CreatedBookingDto } from './bookings.dto';
+import { CreateBookingDto, ChangeEmailDto, AddPhoneDto, CreatedBookingDto, RescheduleDto } from './bookings.dto';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,200}$/;
 
@@ -145,6 +145,24 @@ export class BookingsController {
   }
 
   @RateLimited('self_service')
+  @Post(':id/reschedule')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Another time for the same service (this or another office), until 2 hours before the appointment; the new place is taken before the old is given back; a confirmed booking stays confirmed; a mail with the moved calendar entry',
+  })
+  @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiConflictResponse({ description: 'RESCHEDULE_NOT_ALLOWED (details.reason), SLOT_FULL, BOOKING_LIMIT_SLOT' })
+  async reschedule(
+    @Param('id', uuidParam()) id: string,
+    @Body() dto: RescheduleDto,
+    @Headers('x-booking-token') token: string | undefined,
+  ) {
+    await this.bookings.reschedule(id, dto.slotId, { statusToken: token });
+    const { booking, messages, hold } = await this.bookings.getForHolder(id, token);
+    return bookingView(booking, messages, hold);
+  }
+
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a booking; its place is released' })

@@ -43,6 +43,12 @@ export class ChangeEmailDto {
   email: string;
 }
 
+export class RescheduleDto {
+  @ApiProperty({ format: 'uuid', description: 'A free slot of the same service, at this or another office' })
+  @IsUUID()
+  slotId: string;
+}
+
 export class AddPhoneDto {
   @ApiProperty({ example: '+49 151 2345678' })
   @Transform(trim)

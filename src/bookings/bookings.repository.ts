@@ -36,6 +36,7 @@ export interface BookingRow {
   expiryReason: ExpiryReason | null;
   statusTokenVersion: number;
   lang: 'de' | 'en';
+  icsSequence: number;
   goodwillUntil: Date | null;
   reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
@@ -51,7 +52,7 @@ const BOOKING_SELECT = `
   SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
-         b.status_token_version AS "statusTokenVersion", b.lang, b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
+         b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
          s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
@@ -365,6 +366,35 @@ export class BookingsRepository {
 
   findByIds(manager: EntityManager, ids: string[]): Promise<BookingRow[]> {
     return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** A slot's service and start, for the rules of a move. */
+  slotFacts(manager: EntityManager, slotId: string) {
+    return sqlOne<{ slotId: string; serviceId: string; startsAt: Date }>(
+      manager,
+      `SELECT id AS "slotId", service_id AS "serviceId", starts_at AS "startsAt" FROM slots WHERE id = $1`,
+      [slotId],
+    );
+  }
+
+  /**
+   * Moves an active booking to another slot: the new place is taken (the conditional update,
+   * the office's counters by the trigger) before the old one is given back, in the caller's
+   * transaction; the calendar SEQUENCE rises; a pending hold never runs past the new slot's
+   * start. False when the new slot has no place (nothing changed).
+   */
+  async moveToSlot(manager: EntityManager, booking: BookingRow, slotId: string, now: Date): Promise<boolean> {
+    const taken = await this.reservePlace(manager, slotId, now);
+    if (!taken) return false;
+    await this.releaseCapacity(manager, booking.slotId);
+    await sql(
+      manager,
+      `UPDATE bookings b SET slot_id = $2, location_id = $3, ics_sequence = ics_sequence + 1,
+              hold_until = CASE WHEN b.status = 'pending' THEN LEAST(b.hold_until, $4) ELSE b.hold_until END
+        WHERE b.id = $1`,
+      [booking.id, taken.slotId, taken.locationId, taken.startsAt],
+    );
+    return true;
   }
 
   /** Active bookings at an office whose slot overlaps [from, to), by time; locked when asked (in id order). */

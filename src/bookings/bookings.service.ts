@@ -16,7 +16,7 @@ import { MessageView, OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.repository';
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
 import { Actor, AuditService } from '../audit/audit.service';
-import { initialHoldUntil, transition } from './booking-state';
+import { initialHoldUntil, RESCHEDULE_CUTOFF_MINUTES, rescheduleRefusal, transition } from './booking-state';
 import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
 import { BookingNotices } from './booking-notices.service';
@@ -43,6 +43,14 @@ export interface CreatedBooking {
   holdUntil: string;
   statusToken: string;
 }
+
+const RESCHEDULE_MESSAGES: Record<NonNullable<ReturnType<typeof rescheduleRefusal>>, string> = {
+  not_active: 'Only a pending or confirmed booking can be moved.',
+  too_late: `An appointment can be moved until ${RESCHEDULE_CUTOFF_MINUTES / 60} hours before it.`,
+  other_service: 'The new time must be for the same service.',
+  same_slot: 'This is the booking’s own slot.',
+  slot_started: 'This slot has already started.',
+};
 
 @Injectable()
 export class BookingsService {
@@ -258,6 +266,57 @@ export class BookingsService {
         if (booking!.status === 'confirmed') await this.notices.cancelled(manager, booking!);
       }
       return (await this.bookings.findById(manager, id))!;
+    });
+  }
+
+  /**
+   * Another time for the same service, at the same or another office: by the citizen (status
+   * token) or a clerk on their behalf (with a reason). One transaction: the new place (and the
+   * office's counters) is taken before the old one is given back; a confirmed booking stays
+   * confirmed, a pending one keeps its hold (never past the new start); the citizen gets the new
+   * time, with the calendar entry moved (same UID, higher SEQUENCE). Audited.
+   */
+  async reschedule(
+    id: string,
+    slotId: string,
+    by: { statusToken: string | undefined } | { actor: Actor; reason: string },
+  ): Promise<BookingRow> {
+    return this.tx.run(async (manager) => {
+      const booking = await this.bookings.findById(manager, id, true);
+      if ('statusToken' in by) this.assertHolder(booking, id, by.statusToken);
+      else if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+      const target = await this.bookings.slotFacts(manager, slotId);
+      if (!target) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+      const now = this.clock.now();
+      const refusal = rescheduleRefusal(
+        { ...booking!, slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt) },
+        { ...target, startsAt: DateTime.fromJSDate(target.startsAt) },
+        now,
+      );
+      if (refusal)
+        throw new DomainError('RESCHEDULE_NOT_ALLOWED', RESCHEDULE_MESSAGES[refusal], {
+          reason: refusal,
+          cutoffMinutes: RESCHEDULE_CUTOFF_MINUTES,
+        });
+      let moved: boolean;
+      try {
+        moved = await this.bookings.moveToSlot(manager, booking!, slotId, now.toJSDate());
+      } catch (err) {
+        if (uniqueViolation(err) === 'uq_bookings_active_email_slot')
+          throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+        throw err;
+      }
+      if (!moved) throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
+      const after = (await this.bookings.findById(manager, id))!;
+      await this.notices.moved(manager, after);
+      await this.audit.record(manager, 'actor' in by ? by.actor : { id: null, label: 'citizen' }, {
+        action: 'booking.rescheduled',
+        bookingId: id,
+        reason: 'reason' in by ? by.reason : null,
+        before: { slotId: booking!.slotId, startsAt: booking!.slotStartsAt },
+        after: { slotId, startsAt: after.slotStartsAt },
+      });
+      return after;
     });
   }
 

@@ -64,6 +64,13 @@ const MAIL_TEXTS = {
       intro: 'Ihr Termin ist abgesagt; der Platz ist wieder frei:',
       calendar: 'Mit dem Anhang (termin.ics) entfernt Ihr Kalender den Termin.',
     },
+    moved: {
+      subject: (dateTime: string, ref: string) => `Ihr Termin wurde verlegt: ${dateTime} (${ref})`,
+      intro: 'Ihr Termin wurde verlegt. Es gilt jetzt:',
+      calendar: 'Mit dem Anhang (termin.ics) verschiebt Ihr Kalender den Termin.',
+      pending: 'Bitte bestätigen Sie den Termin weiterhin über den Link in der ersten E-Mail oder auf der Statusseite.',
+      cancelText: 'Falls Sie nicht kommen können, sagen Sie den Termin bitte ab, damit ihn jemand anderes bekommt:',
+    },
     closed: {
       subject: (ref: string) => `Ihr Termin muss leider entfallen (${ref})`,
       intro: 'leider müssen wir Ihren Termin absagen, das Bürgeramt ist zu dieser Zeit geschlossen:',
@@ -103,6 +110,13 @@ const MAIL_TEXTS = {
       subject: (dateTime: string, ref: string) => `Your appointment is confirmed: ${dateTime} (${ref})`,
       intro: 'Your appointment is confirmed:',
       calendar: 'The appointment for your calendar is attached (termin.ics). Please bring your booking reference.',
+      cancelText: 'If you cannot come, please cancel the appointment so that someone else can have it:',
+    },
+    moved: {
+      subject: (dateTime: string, ref: string) => `Your appointment was moved: ${dateTime} (${ref})`,
+      intro: 'Your appointment was moved. It is now:',
+      calendar: 'With the attachment (termin.ics) your calendar moves the appointment.',
+      pending: 'Please still confirm it with the link in the first e-mail or on the status page.',
       cancelText: 'If you cannot come, please cancel the appointment so that someone else can have it:',
     },
     closed: {
@@ -194,6 +208,18 @@ export function renderConfirmedMail(mail: AppointmentNoticeInput): RenderedMail 
   const at = local(mail.slotStartsAt, mail.timeZone, texts, texts.shortDateTime);
   return compose(texts, mail, t.subject(at, mail.reference), t.intro, [
     { text: t.calendar },
+    { link: mail.statusUrl, label: texts.statusLink, lead: `${texts.statusLink}:` },
+    { link: mail.cancelUrl, label: texts.cancelLink, lead: t.cancelText },
+  ]);
+}
+
+/** "Ihr Termin wurde verlegt": the new time; a confirmed one with the calendar entry moved (same UID, higher SEQUENCE). Pure. */
+export function renderMovedMail(mail: AppointmentNoticeInput & { confirmed: boolean }): RenderedMail {
+  const texts = MAIL_TEXTS[mail.lang ?? 'de'];
+  const t = texts.moved;
+  const at = local(mail.slotStartsAt, mail.timeZone, texts, texts.shortDateTime);
+  return compose(texts, mail, t.subject(at, mail.reference), t.intro, [
+    { text: mail.confirmed ? t.calendar : t.pending },
     { link: mail.statusUrl, label: texts.statusLink, lead: `${texts.statusLink}:` },
     { link: mail.cancelUrl, label: texts.cancelLink, lead: t.cancelText },
   ]);

@@ -9,7 +9,7 @@ import { StaffGuard, StaffRequest } from '../staff/staff.guard';
 
 import { ReviewService } from './review.service';
 
-import { ReviewQueryDto, ReasonDto, ExtendDto, ReinstateDto } from './review.dto';
+import { ReviewQueryDto, ReasonDto, ExtendDto, ReinstateDto, RescheduleByStaffDto } from './review.dto';
 
 @ApiTags('review')
 @ApiBearerAuth()
@@ -45,6 +45,16 @@ export class ReviewController {
   })
   reinstate(@Param('id', uuidParam()) id: string, @Body() dto: ReinstateDto, @Req() req: StaffRequest) {
     return this.review.reinstate(id, dto.slotId, dto.reason, actor(req));
+  }
+
+  @Post(':id/reschedule')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Move a booking to another time of the same service for a citizen on the phone (with a reason; audited; the citizen gets the new time by mail)',
+  })
+  reschedule(@Param('id', uuidParam()) id: string, @Body() dto: RescheduleByStaffDto, @Req() req: StaffRequest) {
+    return this.review.reschedule(id, dto.slotId, dto.reason, actor(req));
   }
 
   @Post(':id/confirm')

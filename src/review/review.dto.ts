@@ -62,3 +62,9 @@ export class ReinstateDto extends ReasonDto {
   @IsUUID()
   slotId?: string;
 }
+
+export class RescheduleByStaffDto extends ReasonDto {
+  @ApiProperty({ format: 'uuid', description: 'A free slot of the same service, at this or another office' })
+  @IsUUID()
+  slotId: string;
+}

@@ -10,6 +10,7 @@ import { EntityManager } from 'typeorm';
 import { Actor, AuditService } from '../audit/audit.service';
 
 import { BookingRow, BookingsRepository, ReviewFilter } from '../bookings/bookings.repository';
+import { BookingsService } from '../bookings/bookings.service';
 
 import { ConfirmationIssuer } from '../bookings/confirmation-issuer.service';
 
@@ -57,6 +58,7 @@ export class ReviewService {
     private readonly smsFallback: SmsFallbackService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly bookingsService: BookingsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -114,6 +116,12 @@ export class ReviewService {
       await this.bookings.setGoodwill(manager, booking.id, untilAt.toJSDate());
       await this.holds.recompute(manager, [booking.id], this.clock.now());
     });
+  }
+
+  /** A clerk moves a booking for a citizen on the phone (BookingsService.reschedule's rules), with a reason. */
+  async reschedule(id: string, slotId: string, reason: string, actor: Actor) {
+    await this.bookingsService.reschedule(id, slotId, { actor, reason });
+    return this.detail(id);
   }
 
   reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {

@@ -48,3 +48,14 @@ export function citizen(overrides: Partial<{ name: string; email: string; phone:
   const tag = `${Date.now().toString(36)}${counter}`;
   return { name: `Erika Muster ${counter}`, email: `erika.${tag}@example.org`, ...overrides };
 }
+
+/** The generated slot of a service at an office that starts at `startsAt` (ISO). */
+export async function slotOf(db: Pool, locationId: string, serviceId: string, startsAt: string): Promise<string> {
+  const { rows } = await db.query(`SELECT id FROM slots WHERE location_id = $1 AND service_id = $2 AND starts_at = $3`, [
+    locationId,
+    serviceId,
+    startsAt,
+  ]);
+  if (!rows[0]) throw new Error(`no slot at ${startsAt}`);
+  return rows[0].id;
+}

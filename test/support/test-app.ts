@@ -148,3 +148,12 @@ export async function staffToken(
   await app.app.get(StaffService).create({ email, role, password }, { id: null, label: 'test' });
   return (await http(app, 'POST', '/api/v1/auth/login', { body: { email, password } })).body.token as string;
 }
+
+/** A booking through the API (expects 201), with the address it was made for. */
+export async function bookThroughApi(app: TestApp, slotId: string) {
+  const { citizen } = await import('../factories/scheduling.factory');
+  const who = citizen();
+  const res = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, name: who.name, email: who.email } });
+  if (res.status !== 201) throw new Error(`booking failed: ${res.status} ${res.text}`);
+  return { ...res.body, email: who.email } as { id: string; statusToken: string; email: string; reference: string };
+}
