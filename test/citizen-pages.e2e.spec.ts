@@ -203,6 +203,26 @@ describe('citizen pages in a real browser', () => {
     expect(await page.locator('#live-status').getAttribute('data-pending')).toBe('0');
   });
 
+  it('the status page moves the appointment to another free time of the same service', async () => {
+    const first = await addSlot(app.db, office, '2026-06-04T09:00:00Z', 2);
+    const later = await addSlot(app.db, office, '2026-06-04T11:00:00Z', 2);
+    const who = citizen({ name: 'Verlegt Werden' });
+    const created = await fetch(`${app.url}/api/v1/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ slotId: first, name: who.name, email: who.email }),
+    }).then((r) => r.json());
+    await page.goto(`${app.url}/buchung/${created.id}?token=${encodeURIComponent(created.statusToken)}`);
+    await page.getByLabel('Neue Zeit').selectOption({ label: 'Donnerstag, 4. Juni 2026, 13:00 Uhr' });
+    await expectAccessible();
+    await page.getByRole('button', { name: 'Auf diese Zeit verlegen' }).click();
+    await page.waitForURL(/verlegt=1/);
+    expect(await page.textContent('main')).toContain('Ihr Termin ist verlegt');
+    expect(await page.textContent('#live-status')).toContain('13:00 Uhr');
+    const { rows } = await app.db.query(`SELECT slot_id FROM bookings WHERE id = $1`, [created.id]);
+    expect(rows[0].slot_id).toBe(later);
+  });
+
   it('a bad field: the form comes back with the input kept, a summary linked to the field, nothing booked', async () => {
     await page.goto(`${app.url}/termine/buchen?slotId=${office.slotId}`);
     await page.getByLabel('Name').fill('Max Mustermann');

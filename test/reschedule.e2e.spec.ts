@@ -1,6 +1,6 @@
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { SchedulingService } from '../src/scheduling/scheduling.service';
-import { citizen, slotOf } from './factories/scheduling.factory';
+import { slotOf } from './factories/scheduling.factory';
 import {
   bookThroughApi,
   confirmTokenOfQueued,

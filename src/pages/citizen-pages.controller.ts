@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import { BookingNotices } from '../bookings/booking-notices.service';
 import { BookingsService } from '../bookings/bookings.service';
+import { rescheduleRefusal } from '../bookings/booking-state';
 import { CreateBookingDto } from '../bookings/bookings.dto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -367,8 +368,13 @@ ${botCheck}
     const token = str(query.token);
     const view = await this.holderView(id, token);
     if (!view) return this.invalidStatus(reply, lang);
-    const flash = (['neu', 'erneut', 'abgesagt', 'adresse', 'telefon', 'bestaetigt'] as const).find((f) => query[f]);
-    return this.send(reply, 200, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, flash));
+    const flash = (['neu', 'erneut', 'abgesagt', 'adresse', 'telefon', 'bestaetigt', 'verlegt'] as const).find((f) => query[f]);
+    return this.send(
+      reply,
+      200,
+      PRIVATE_PAGE_HEADERS,
+      this.statusPage(lang, view, token, flash, undefined, await this.moveOptions(view)),
+    );
   }
 
   @RateLimited('self_service')
@@ -414,6 +420,21 @@ ${botCheck}
   }
 
   @RateLimited('status')
+  @RateLimited('self_service')
+  @Post('buchung/:id/verlegen')
+  reschedule(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('accept-language') al: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const slotId = str((body as Record<string, unknown> | undefined)?.slotId);
+    return this.action(id, body, al, reply, 'verlegt', async (token) => {
+      if (!UUID.test(slotId)) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+      await this.bookings.reschedule(id, slotId, { statusToken: token });
+    });
+  }
+
   @Get('buchung/:id/termin.ics')
   async calendar(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
     const view = await this.holderView(id, str(token));
@@ -469,7 +490,12 @@ ${botCheck}
       // Our own checks above word their message for the page; everything else by its code.
       const own = err.code === 'VALIDATION_FAILED' && err.details === undefined;
       const message = own ? err.message : (t(lang).errors[err.code] ?? err.message);
-      return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, message));
+      return this.send(
+        reply,
+        err.status,
+        PRIVATE_PAGE_HEADERS,
+        this.statusPage(lang, view, token, undefined, message, await this.moveOptions(view)),
+      );
     }
     return this.backToStatus(reply, id, token, lang, flag);
   }
@@ -567,6 +593,20 @@ ${botCheck}
       .send(body);
   }
 
+  /** Up to 30 free times of the same service at the same office, while the booking may still be moved. */
+  private async moveOptions(view: Awaited<ReturnType<BookingsService['getForHolder']>>) {
+    const { booking } = view;
+    const now = this.clock.now();
+    const movable = rescheduleRefusal(
+      { ...booking, slotStartsAt: DateTime.fromJSDate(booking.slotStartsAt) },
+      { slotId: '', serviceId: booking.serviceId, startsAt: now.plus({ minutes: 1 }) },
+      now,
+    );
+    if (movable) return [];
+    const free = await this.scheduling.availableSlots({ locationId: booking.locationId, serviceId: booking.serviceId });
+    return free.filter((s) => s.id !== booking.slotId).slice(0, 30);
+  }
+
   private async holderView(id: string, token: string) {
     if (!UUID.test(id) || !token) return undefined;
     try {
@@ -604,8 +644,9 @@ ${botCheck}
     lang: Lang,
     view: Awaited<ReturnType<BookingsService['getForHolder']>>,
     token: string,
-    flash?: 'neu' | 'erneut' | 'abgesagt' | 'adresse' | 'telefon' | 'bestaetigt',
+    flash?: 'neu' | 'erneut' | 'abgesagt' | 'adresse' | 'telefon' | 'bestaetigt' | 'verlegt',
     problem?: string,
+    moves: Array<{ id: string; startsAt: string }> = [],
   ): string {
     const tx = t(lang);
     const { booking, messages, hold } = view;
@@ -660,13 +701,23 @@ ${smallForm('adresse', 'email', tx.newEmail, 'email', 'email', tx.changeEmail)}
 ${booking.phone ? '' : smallForm('telefon', 'phone', tx.phone, 'tel', 'tel', tx.addPhone)}
 ${smsSent ? smallForm('code', 'code', tx.smsCode, 'text', 'one-time-code', tx.confirmWithCode) : ''}`
       : '';
+    const move = moves.length
+      ? `<h2 class="kern-heading-small">${escapeHtml(tx.moveHeading)}</h2><form method="post" action="/buchung/${booking.id}/verlegen" class="stack">${hidden}<div class="kern-form-input"><label class="kern-label" for="slotId">${escapeHtml(tx.moveLabel)}</label><div class="kern-hint" id="slotId-hint">${escapeHtml(tx.moveHint)}</div><div class="kern-form-input__select-wrapper"><select class="kern-form-input__select" id="slotId" name="slotId" aria-describedby="slotId-hint">${moves
+          .map(
+            (m) =>
+              `<option value="${m.id}">${escapeHtml(DateTime.fromISO(m.startsAt, { setZone: true }).setLocale(lang).toFormat(tx.dateTimeFormat))}</option>`,
+          )
+          .join(
+            '',
+          )}</select></div></div><button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">${escapeHtml(tx.moveButton)}</span></button></form>`
+      : '';
     const link =
       flash === 'neu'
         ? `<p class="kern-body"><a class="kern-link" href="${escapeHtml(this.statusUrl(booking.id, token, lang))}">${escapeHtml(tx.statusLink)}</a></p>`
         : '';
     // The part that changes while the booking waits; the page's script fetches it again (forms stay untouched).
     const live = `<div id="live-status" data-pending="${pending ? '1' : '0'}" data-refresh-ms="${this.config.statusRefreshSeconds * 1000}">${this.bookingFacts(lang, booking)}${facts(rows)}${why}${pending ? `<p class="kern-body kern-body--small">${escapeHtml(tx.refreshing(this.config.statusRefreshSeconds))}</p>` : ''}</div>`;
-    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${live}${help}${actions}${changes}${link}`;
+    const body = `${intro}${problem ? alert('danger', tx.errorSummary, problem, 'alert') : ''}${live}${help}${actions}${changes}${move}${link}`;
     return page({ lang, title: tx.statusTitle, body, path: `/buchung/${booking.id}?token=${encodeURIComponent(token)}` });
   }
 
