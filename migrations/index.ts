@@ -17,6 +17,7 @@ import { AltchaSolutions1764430000000 } from './1764430000000-AltchaSolutions';
 import { CounterUnits1764440000000 } from './1764440000000-CounterUnits';
 import { Closures1764450000000 } from './1764450000000-Closures';
 import { Reschedule1764460000000 } from './1764460000000-Reschedule';
+import { CounterDay1764470000000 } from './1764470000000-CounterDay';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   CounterUnits1764440000000,
   Closures1764450000000,
   Reschedule1764460000000,
+  CounterDay1764470000000,
 ];

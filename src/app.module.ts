@@ -36,6 +36,7 @@ import { StaffModule } from './staff/staff.module';
 
 import { ReviewModule } from './review/review.module';
 import { OfficesModule } from './offices/offices.module';
+import { CounterModule } from './counter/counter.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -84,6 +85,7 @@ export class AppModule {
         StaffModule,
         ReviewModule,
         OfficesModule,
+        CounterModule,
         IncidentsModule,
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),

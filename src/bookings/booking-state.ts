@@ -101,3 +101,27 @@ export function rescheduleRefusal(
   if (target.startsAt <= now) return 'slot_started';
   return undefined;
 }
+
+/** A no-show can be recorded this long after the slot's end (the citizen may still be in the queue). */
+export const NO_SHOW_GRACE_MINUTES = 15;
+
+/**
+ * Whether a clerk may record this at the counter: only for a confirmed booking; arrived once;
+ * served after arrived; a no-show not for someone who came, and only after the slot's end plus
+ * NO_SHOW_GRACE_MINUTES. Pure.
+ */
+export function attendanceRefusal(
+  booking: { status: BookingStatus; attendance: 'arrived' | 'served' | 'no_show' | null; slotEndsAt: DateTime },
+  state: 'arrived' | 'served' | 'no_show',
+  now: DateTime,
+): 'not_confirmed' | 'already' | 'not_arrived' | 'too_early' | 'came' | undefined {
+  if (booking.status !== 'confirmed') return 'not_confirmed';
+  if (booking.attendance === state) return 'already';
+  if (state === 'served' && booking.attendance !== 'arrived') return 'not_arrived';
+  if (state === 'no_show') {
+    if (booking.attendance === 'arrived' || booking.attendance === 'served') return 'came';
+    if (now < booking.slotEndsAt.plus({ minutes: NO_SHOW_GRACE_MINUTES })) return 'too_early';
+  }
+  if (state === 'arrived' && booking.attendance === 'served') return 'already';
+  return undefined;
+}

@@ -13,6 +13,7 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Check('bookings_review_status_check', "review_status IN ('open', 'closed')")
 @Check('ck_bookings_lang', "lang IN ('de', 'en')")
 @Check('ck_bookings_ics_sequence', 'ics_sequence >= 0')
+@Check('ck_bookings_attendance', "attendance IN ('arrived', 'served', 'no_show')")
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -48,4 +49,8 @@ export class BookingEntity {
   @Column({ name: 'review_closed_at', type: 'timestamptz', nullable: true }) reviewClosedAt: Date | null;
   /** The calendar entry's SEQUENCE: raised with each move of the appointment (migration Reschedule). */
   @Column({ name: 'ics_sequence', type: 'integer', default: 0 }) icsSequence: number;
+  /** At the counter (migration CounterDay): arrived, served, or a no-show. */
+  @Column({ type: 'varchar', length: 8, nullable: true }) attendance: 'arrived' | 'served' | 'no_show' | null;
+  @Column({ name: 'attendance_at', type: 'timestamptz', nullable: true }) attendanceAt: Date | null;
+  @Column({ name: 'walk_in', type: 'boolean', default: false }) walkIn: boolean;
 }

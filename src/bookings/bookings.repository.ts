@@ -19,6 +19,19 @@ export interface ReservedSlot {
   serviceName: string;
 }
 
+export interface DayListRow {
+  id: string;
+  reference: string;
+  name: string;
+  status: BookingStatus;
+  attendance: 'arrived' | 'served' | 'no_show' | null;
+  attendanceAt: Date | null;
+  walkIn: boolean;
+  startsAt: Date;
+  endsAt: Date;
+  serviceName: string;
+}
+
 export interface BookingRow {
   id: string;
   reference: string;
@@ -37,6 +50,7 @@ export interface BookingRow {
   statusTokenVersion: number;
   lang: 'de' | 'en';
   icsSequence: number;
+  attendance: 'arrived' | 'served' | 'no_show' | null;
   goodwillUntil: Date | null;
   reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
@@ -52,7 +66,7 @@ const BOOKING_SELECT = `
   SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
-         b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
+         b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.attendance, b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
          s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
@@ -356,7 +370,7 @@ export class BookingsRepository {
     return sql<BookingRow>(
       manager,
       `${BOOKING_SELECT}
-        WHERE b.status = 'confirmed' AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(hours => $2)
+        WHERE b.status = 'confirmed' AND NOT b.walk_in AND s.starts_at > $1 AND s.starts_at <= $1 + make_interval(hours => $2)
           AND b.created_at < s.starts_at - make_interval(hours => $2)
           AND NOT EXISTS (SELECT 1 FROM outbox_messages r WHERE r.booking_id = b.id AND r.kind = 'booking_reminder')
         ORDER BY s.starts_at LIMIT $3`,
@@ -366,6 +380,46 @@ export class BookingsRepository {
 
   findByIds(manager: EntityManager, ids: string[]): Promise<BookingRow[]> {
     return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** An office's day at the counter: every booking whose slot starts in [from, to), by time. */
+  dayList(manager: EntityManager, locationId: string, from: Date, to: Date) {
+    return sql<DayListRow>(
+      manager,
+      `SELECT b.id, b.reference, b.name, b.status, b.attendance, b.attendance_at AS "attendanceAt", b.walk_in AS "walkIn",
+              s.starts_at AS "startsAt", s.ends_at AS "endsAt", sv.name AS "serviceName"
+         FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN services sv ON sv.id = s.service_id
+        WHERE b.location_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
+        ORDER BY s.starts_at, b.reference`,
+      [locationId, from, to],
+    );
+  }
+
+  /** Records who came (or did not), for a confirmed booking; false when it changed meanwhile. */
+  async setAttendance(manager: EntityManager, id: string, state: 'arrived' | 'served' | 'no_show', now: Date): Promise<boolean> {
+    const rows = await sql(
+      manager,
+      `UPDATE bookings SET attendance = $2, attendance_at = $3 WHERE id = $1 AND status = 'confirmed' RETURNING id`,
+      [id, state, now],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * A walk-in: someone at the desk gets a free counter now; the booking is confirmed at once (no
+   * mail, no reminder), in the caller's transaction after its place was taken (reservePlace).
+   */
+  async insertWalkIn(
+    manager: EntityManager,
+    walkIn: { id: string; reference: string; slotId: string; locationId: string; name: string; email: string; now: Date },
+  ): Promise<void> {
+    await sql(
+      manager,
+      `INSERT INTO bookings (id, reference, slot_id, location_id, name, email, status, hold_until, created_at, hold_started_at,
+                             confirmed_at, walk_in, attendance, attendance_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $7, $7, $7, true, 'arrived', $7)`,
+      [walkIn.id, walkIn.reference, walkIn.slotId, walkIn.locationId, walkIn.name, walkIn.email, walkIn.now],
+    );
   }
 
   /** A slot's service and start, for the rules of a move. */
