@@ -37,6 +37,7 @@ import { StaffModule } from './staff/staff.module';
 import { ReviewModule } from './review/review.module';
 import { OfficesModule } from './offices/offices.module';
 import { CounterModule } from './counter/counter.module';
+import { StatsModule } from './stats/stats.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -86,6 +87,7 @@ export class AppModule {
         ReviewModule,
         OfficesModule,
         CounterModule,
+        StatsModule,
         IncidentsModule,
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),

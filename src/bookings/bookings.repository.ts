@@ -382,6 +382,35 @@ export class BookingsRepository {
     return sql<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = ANY($1::uuid[])`, [ids]);
   }
 
+  /**
+   * An office's figures for [from, to) (all offices without `locationId`): bookings made,
+   * confirmed, expired by reason, rescued (confirmed although their mail was deferred, delayed or
+   * held on the way), cancelled, no-shows. Aggregates only.
+   */
+  async figures(manager: EntityManager, locationId: string | null, from: Date, to: Date) {
+    const row = await sqlOne<Record<string, number>>(
+      manager,
+      `SELECT count(*) FILTER (WHERE b.created_at >= $2 AND b.created_at < $3 AND NOT b.walk_in)::int AS made,
+              count(*) FILTER (WHERE b.walk_in AND b.created_at >= $2 AND b.created_at < $3)::int AS "walkIns",
+              count(*) FILTER (WHERE b.confirmed_at >= $2 AND b.confirmed_at < $3 AND NOT b.walk_in)::int AS confirmed,
+              count(*) FILTER (WHERE b.expired_at >= $2 AND b.expired_at < $3 AND b.expiry_reason = 'not_confirmed')::int AS "expiredNotConfirmed",
+              count(*) FILTER (WHERE b.expired_at >= $2 AND b.expired_at < $3 AND b.expiry_reason = 'mail_undelivered')::int AS "expiredMailUndelivered",
+              count(*) FILTER (WHERE b.confirmed_at >= $2 AND b.confirmed_at < $3 AND NOT b.walk_in AND (
+                 b.hold_reason IN ('waiting_for_delivery', 'goodwill', 'reinstated')
+                 OR EXISTS (SELECT 1 FROM outbox_messages o JOIN mail_attempts a ON a.message_id = o.id
+                             WHERE o.booking_id = b.id AND o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND a.outcome = 'deferred')
+                 OR EXISTS (SELECT 1 FROM outbox_messages o JOIN delivery_events e ON e.message_id = o.id
+                             WHERE o.booking_id = b.id AND o.kind IN ${sqlList(CONFIRMATION_KINDS)} AND e.state_after IN ('delayed', 'held_provider_blocked')))
+              )::int AS rescued,
+              count(*) FILTER (WHERE b.cancelled_at >= $2 AND b.cancelled_at < $3)::int AS cancelled,
+              count(*) FILTER (WHERE b.attendance = 'no_show' AND b.attendance_at >= $2 AND b.attendance_at < $3)::int AS "noShows"
+         FROM bookings b
+        WHERE ($1::uuid IS NULL OR b.location_id = $1) AND b.created_at < $3`,
+      [locationId, from, to],
+    );
+    return row!;
+  }
+
   /** An office's day at the counter: every booking whose slot starts in [from, to), by time. */
   dayList(manager: EntityManager, locationId: string, from: Date, to: Date) {
     return sql<DayListRow>(

@@ -962,6 +962,19 @@ export class OutboxRepository {
     return rows.map((r) => r.bookingId);
   }
 
+  /** Confirmation mail of [from, to) by provider family (one office, or all); aggregates only. */
+  mailFigures(manager: EntityManager, locationId: string | null, from: Date, to: Date) {
+    return sql<{
+      family: string;
+      mails: number;
+      accepted: number;
+      deferred: number;
+      held: number;
+      bounced: number;
+      medianMinutesToDelivery: number | null;
+    }>(manager, MAIL_FIGURES_SQL, [locationId, from, to]);
+  }
+
   async messagesOfBooking(manager: EntityManager, bookingId: string): Promise<MessageView[]> {
     const messages = await sql<Omit<MessageView, 'history'>>(
       manager,
@@ -1030,6 +1043,20 @@ export function latestConfirmationMailSql(): string {
   return `SELECT DISTINCT ON (booking_id) booking_id, family, state, last_reply_category
             FROM outbox_messages WHERE channel = 'email' AND kind = 'booking_confirmation' ORDER BY booking_id, created_at DESC`;
 }
+
+/** Confirmation mail of [from, to) by provider family: what became of it, and how long delivery took. */
+export const MAIL_FIGURES_SQL = `
+  SELECT coalesce(o.family, 'other') AS family, count(*)::int AS mails,
+         count(*) FILTER (WHERE o.accepted_at IS NOT NULL)::int AS accepted,
+         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM mail_attempts a WHERE a.message_id = o.id AND a.outcome = 'deferred'))::int AS deferred,
+         count(*) FILTER (WHERE o.state = 'held_provider_blocked'
+                           OR EXISTS (SELECT 1 FROM delivery_events e WHERE e.message_id = o.id AND e.state_after = 'held_provider_blocked'))::int AS held,
+         count(*) FILTER (WHERE o.state = 'bounced')::int AS bounced,
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.delivered_at - o.created_at) / 60)
+                FILTER (WHERE o.delivered_at IS NOT NULL))::numeric, 1)::float AS "medianMinutesToDelivery"
+    FROM outbox_messages o JOIN bookings b ON b.id = o.booking_id
+   WHERE o.kind = 'booking_confirmation' AND o.created_at >= $2 AND o.created_at < $3 AND ($1::uuid IS NULL OR b.location_id = $1)
+   GROUP BY 1 ORDER BY 1`;
 
 /** PostgreSQL text holds no NUL; binary junk is kept readable enough for a human. */
 const printable = (s: string) => s.replace(/\u0000/g, '\uFFFD');

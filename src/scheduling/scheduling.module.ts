@@ -8,6 +8,6 @@ import { SlotHorizonService } from './slot-horizon.service';
 @Module({
   controllers: [SchedulingController],
   providers: [SchedulingRepository, SchedulingService, DemoSeedService, SlotHorizonService],
-  exports: [SchedulingService, DemoSeedService, SlotHorizonService],
+  exports: [SchedulingService, SchedulingRepository, DemoSeedService, SlotHorizonService],
 })
 export class SchedulingModule {}

@@ -222,6 +222,17 @@ export class SchedulingRepository {
     return rows.length;
   }
 
+  /** Counter units of [from, to) (one office, or all): reserved ÷ open counter units. */
+  async utilisation(manager: EntityManager, locationId: string | null, from: Date, to: Date) {
+    const row = await sqlOne<{ reserved: number; capacity: number }>(
+      manager,
+      `SELECT coalesce(sum(reserved), 0)::int AS reserved, coalesce(sum(counters), 0)::int AS capacity
+         FROM counter_units WHERE ($1::uuid IS NULL OR location_id = $1) AND starts_at >= $2 AND starts_at < $3`,
+      [locationId, from, to],
+    );
+    return row!;
+  }
+
   /** The office's closures that end after `from`, for citizens and staff. */
   closures(manager: EntityManager, locationId: string, from: Date): Promise<ClosureRow[]> {
     return sql(
