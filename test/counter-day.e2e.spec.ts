@@ -23,7 +23,8 @@ describe('the day at the counter', () => {
   let serviceId: string;
   restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
-    app = await startTestApp({ clockStart: '2026-06-01T04:00:00Z' }); // Monday 06:00 in Berlin
+    // NO_SHOW_LIMIT 1: an address with one no-show in 90 days books at the office, not online.
+    app = await startTestApp({ clockStart: '2026-06-01T04:00:00Z', env: { NO_SHOW_LIMIT: '1' } }); // Monday 06:00 in Berlin
     clerk = await staffToken(app, 'clerk');
     locationId = (
       await app.db.query(
@@ -76,8 +77,20 @@ describe('the day at the counter', () => {
     app.clock.set('2026-06-01T07:36:00Z'); // 09:36: sixteen minutes after
     expect((await mark(late.id, 'no_show')).status).toBe(200);
 
+    // The no-show counts against the address (as the mailbox sees it), not against others.
+    const again = await http(app, 'POST', '/api/v1/bookings', {
+      body: { slotId: await slot('2026-06-01T08:30:00Z'), name: 'Wieder', email: late.email.toUpperCase() },
+    });
+    expect([again.status, again.body.error?.code]).toEqual([409, 'BOOKING_LIMIT_NO_SHOW']);
+    expect((await bookThroughApi(app, await slot('2026-06-01T08:30:00Z'))).reference).toMatch(/^HF-/);
+
     const after = await http(app, 'GET', `/api/v1/counter/locations/${locationId}/day?date=2026-06-01`, { headers: headers() });
-    expect(after.body.bookings.map((b: { attendance: string | null }) => b.attendance)).toEqual(['served', 'no_show', null]);
+    expect(after.body.bookings.map((b: { attendance: string | null }) => b.attendance)).toEqual([
+      'served',
+      'no_show',
+      null,
+      null,
+    ]);
     const audit = await app.db.query(
       `SELECT action FROM audit_entries WHERE booking_id = ANY($1) AND action LIKE 'booking.%' AND action IN ('booking.arrived', 'booking.served', 'booking.no_show') ORDER BY at`,
       [[early.id, late.id]],

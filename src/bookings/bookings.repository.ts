@@ -185,20 +185,28 @@ const BOOKING_REFUSED_SQLSTATE = 'HF409';
 
 /** The booking within the address's limits, its token and its mail (see writeBooking). */
 const WRITE_BOOKING_SQL = `WITH active AS (
-         SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day
+         SELECT count(*) FILTER (WHERE b.slot_id = $3)::int AS same_slot, count(*)::int AS same_day,
+                -- No-shows of the address in the last 90 days, at any office, when NO_SHOW_LIMIT ($19) is on.
+                CASE WHEN $19::int > 0 THEN (SELECT count(*)::int FROM bookings n
+                                              WHERE n.email_key = holdfast_address_key($6) AND n.status = 'confirmed'
+                                                AND n.attendance = 'no_show' AND n.attendance_at > $9::timestamptz - interval '90 days')
+                     ELSE 0 END AS no_shows
            FROM bookings b JOIN slots s ON s.id = b.slot_id
           WHERE b.email_key = holdfast_address_key($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
             AND s.starts_at >= $15 AND s.starts_at < $16
        ), booking AS (
          INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang)
-         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9, $18 FROM active WHERE same_slot = 0 AND same_day < $17
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9, $18 FROM active
+          WHERE same_slot = 0 AND same_day < $17 AND ($19::int = 0 OR no_shows < $19::int)
          RETURNING id
        ), token AS (
          INSERT INTO confirmation_tokens (booking_id, token_hash, created_at) SELECT id, $10, $9 FROM booking
        ), mail AS (
          ${queueConfirmationSql({ source: 'booking', id: '$11', recipient: '$6', messageId: '$12', payload: '$13', now: '$9', family: '$14' })}
        )
-       SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true ELSE holdfast_booking_refused(same_slot) END AS written FROM active`;
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true
+                   WHEN $19::int > 0 AND no_shows >= $19::int AND same_slot = 0 THEN holdfast_booking_refused_because('booking_limit_no_show')
+                   ELSE holdfast_booking_refused(same_slot) END AS written FROM active`;
 
 const holdParams = (ids: string[], now: Date, settings: HoldSettings) => [
   ids,
@@ -274,7 +282,7 @@ export class BookingsRepository {
     > & {
       now: Date;
     },
-    limits: { dayStart: Date; dayEnd: Date; maxPerDay: number },
+    limits: { dayStart: Date; dayEnd: Date; maxPerDay: number; noShowLimit: number },
     token: { hash: Buffer },
     mail: { id: string; messageId: string; payload: unknown; family: string | null },
     idempotency?: { key: string; response: unknown },
@@ -301,6 +309,7 @@ export class BookingsRepository {
         limits.dayEnd,
         limits.maxPerDay,
         booking.lang,
+        limits.noShowLimit,
       ],
     };
     const complete: Statement[] = idempotency
@@ -319,6 +328,12 @@ export class BookingsRepository {
       if (refused?.code !== BOOKING_REFUSED_SQLSTATE) throw err;
       if (refused.message === 'booking_limit_slot')
         throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
+      if (refused.message === 'booking_limit_no_show')
+        throw new DomainError(
+          'BOOKING_LIMIT_NO_SHOW',
+          `This e-mail address missed ${limits.noShowLimit} or more appointments in the last 90 days; please book at the office.`,
+          { limit: limits.noShowLimit },
+        );
       throw new DomainError(
         'BOOKING_LIMIT_DAY',
         `An e-mail address may hold at most ${limits.maxPerDay} bookings per office and day.`,

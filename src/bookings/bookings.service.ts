@@ -150,7 +150,12 @@ export class BookingsService {
         lang: input.lang ?? 'de',
         now: now.toJSDate(),
       },
-      { dayStart: day.start, dayEnd: day.end, maxPerDay: this.config.maxBookingsPerLocationDay },
+      {
+        dayStart: day.start,
+        dayEnd: day.end,
+        maxPerDay: this.config.maxBookingsPerLocationDay,
+        noShowLimit: this.config.noShowLimit,
+      },
       { hash: sha256(confirmToken) },
       {
         id: mailId,

@@ -79,6 +79,13 @@ export class EnvSchema {
   @Max(100)
   MAX_BOOKINGS_PER_LOCATION_DAY = 3;
 
+  /** New bookings are refused for an address with this many no-shows in the last 90 days (any office); 0: off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  NO_SHOW_LIMIT = 0;
+
   /** While the confirmation cannot arrive the hold is extended, up to this long after booking (goodwill may pass it). */
   @Transform(toInt)
   @IsInt()
@@ -401,6 +408,7 @@ export interface AppConfig {
   appSecret?: string;
   confirmWindowMinutes: number;
   maxBookingsPerLocationDay: number;
+  noShowLimit: number;
   holdMaxHours: number;
   confirmCutoffMinutes: number;
   seedDemo: boolean;
@@ -493,6 +501,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     appSecret: schema.APP_SECRET,
     confirmWindowMinutes: schema.CONFIRM_WINDOW_MINUTES,
     maxBookingsPerLocationDay: schema.MAX_BOOKINGS_PER_LOCATION_DAY,
+    noShowLimit: schema.NO_SHOW_LIMIT,
     holdMaxHours: schema.HOLD_MAX_HOURS,
     confirmCutoffMinutes: schema.CONFIRM_CUTOFF_MINUTES,
     seedDemo: schema.SEED_DEMO ?? !schema.DATABASE_URL,

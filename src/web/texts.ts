@@ -68,6 +68,8 @@ const de = {
   } as Record<string, string>,
   errors: {
     SLOT_FULL: 'Dieser Termin ist inzwischen ausgebucht. Bitte wählen Sie einen anderen.',
+    BOOKING_LIMIT_NO_SHOW:
+      'Mit dieser E-Mail-Adresse wurden in den letzten 90 Tagen mehrere Termine nicht wahrgenommen. Bitte vereinbaren Sie Ihren Termin direkt im Bürgeramt.',
     RESCHEDULE_NOT_ALLOWED: 'Dieser Termin kann nicht mehr verlegt werden (bis 2 Stunden vorher, nur für dasselbe Anliegen).',
     SLOT_IN_PAST: 'Dieser Termin hat schon begonnen. Bitte wählen Sie einen anderen.',
     SLOT_NOT_FOUND: 'Diesen Termin gibt es nicht (mehr). Bitte wählen Sie einen anderen.',
@@ -233,6 +235,8 @@ const en: Texts = {
   },
   errors: {
     SLOT_FULL: 'This time has just been fully booked. Please choose another one.',
+    BOOKING_LIMIT_NO_SHOW:
+      'This e-mail address missed several appointments in the last 90 days. Please make your appointment at the office.',
     RESCHEDULE_NOT_ALLOWED: 'This appointment can no longer be moved (until 2 hours before, for the same service only).',
     SLOT_IN_PAST: 'This time has already started. Please choose another one.',
     SLOT_NOT_FOUND: 'This time does not exist (any more). Please choose another one.',
