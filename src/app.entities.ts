@@ -20,6 +20,7 @@ import { StaffSessionEntity } from './staff/staff-session.entity';
 import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
 import { ConfirmationCodeFailureEntity } from './bookings/confirmation-code-failure.entity';
 import { StaffUserEntity } from './staff/staff-user.entity';
+import { StaffUserLocationEntity } from './staff/staff-user-location.entity';
 
 /**
  * Every entity, for the composition root (the app's data source and `migration:generate`). The
@@ -38,6 +39,7 @@ export const APP_ENTITIES = [
   OutboxMessageEntity,
   MailAttemptEntity,
   StaffUserEntity,
+  StaffUserLocationEntity,
   StaffSessionEntity,
   StaffLoginFailureEntity,
   AltchaSolutionEntity,

@@ -6,6 +6,13 @@ import { AuditRepository } from './audit.repository';
 export interface Actor {
   id: string | null;
   label: string;
+  /** For a clerk bound to offices: the only offices they may act at (undefined or null: every office). */
+  locationIds?: string[] | null;
+}
+
+/** Whether this actor may see or change bookings of this office. */
+export function actsAt(actor: Actor, locationId: string): boolean {
+  return !actor.locationIds || actor.locationIds.includes(locationId);
 }
 
 export interface AuditRecord {

@@ -468,9 +468,9 @@ export class BookingsRepository {
 
   /** A slot's service and start, for the rules of a move. */
   slotFacts(manager: EntityManager, slotId: string) {
-    return sqlOne<{ slotId: string; serviceId: string; startsAt: Date }>(
+    return sqlOne<{ slotId: string; serviceId: string; locationId: string; startsAt: Date }>(
       manager,
-      `SELECT id AS "slotId", service_id AS "serviceId", starts_at AS "startsAt" FROM slots WHERE id = $1`,
+      `SELECT id AS "slotId", service_id AS "serviceId", location_id AS "locationId", starts_at AS "startsAt" FROM slots WHERE id = $1`,
       [slotId],
     );
   }
@@ -712,6 +712,7 @@ export class BookingsRepository {
              OR ($1::text IS DISTINCT FROM 'mail_undelivered' AND b.status = 'pending' AND lm.state IN ${sqlList(UNDELIVERED)})
               )
           AND ($2::uuid IS NULL OR b.location_id = $2)
+          AND ($8::uuid[] IS NULL OR b.location_id = ANY($8::uuid[]))
           AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE l.time_zone)::date = $3::date)
           AND ($4::text IS NULL OR lm.family = $4)
         ORDER BY COALESCE(b.expired_at, b.created_at) DESC, b.id
@@ -724,6 +725,7 @@ export class BookingsRepository {
         filter.includeClosed ?? false,
         filter.limit,
         filter.offset,
+        filter.locationIds ?? null,
       ],
     );
     return { items: rows.map(({ total, ...r }) => r), total: rows[0]?.total ?? 0 };
@@ -884,6 +886,8 @@ export interface ReviewFilter {
   day?: string;
   family?: string;
   includeClosed?: boolean;
+  /** A bound clerk's offices (null: all). */
+  locationIds?: string[] | null;
   limit: number;
   offset: number;
 }

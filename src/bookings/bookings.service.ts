@@ -15,7 +15,7 @@ import { renderConfirmationMail } from '../notifications/confirmation-mail';
 import { MessageView, OutboxRepository } from '../outbox/outbox.repository';
 import { ProviderCircuitsRepository } from '../mail-delivery/provider-circuits.repository';
 import { familyOfDomain, providerLabel } from '../mail-delivery/provider-families';
-import { Actor, AuditService } from '../audit/audit.service';
+import { Actor, actsAt, AuditService } from '../audit/audit.service';
 import { initialHoldUntil, RESCHEDULE_CUTOFF_MINUTES, rescheduleRefusal, transition } from './booking-state';
 import { placeholder, secretSlot, statusSlot } from '../common/message-secrets';
 import { SmsFallbackService } from './sms-fallback.service';
@@ -292,6 +292,8 @@ export class BookingsService {
       else if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
       const target = await this.bookings.slotFacts(manager, slotId);
       if (!target) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+      if ('actor' in by && (!actsAt(by.actor, booking!.locationId) || !actsAt(by.actor, target.locationId)))
+        throw new DomainError('FORBIDDEN', 'This booking or slot belongs to an office you are not assigned to.');
       const now = this.clock.now();
       const refusal = rescheduleRefusal(
         { ...booking!, slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt) },

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { Actor, AuditService } from '../audit/audit.service';
+import { Actor, actsAt, AuditService } from '../audit/audit.service';
 import { attendanceRefusal, NO_SHOW_GRACE_MINUTES } from '../bookings/booking-state';
 import { BookingsRepository } from '../bookings/bookings.repository';
 import { Clock } from '../common/clock';
@@ -28,8 +28,9 @@ export class CounterDayService {
   ) {}
 
   /** The office's bookings of one local day (`yyyy-MM-dd`, default today), by time. */
-  async dayList(locationId: string, date?: string) {
+  async dayList(locationId: string, date: string | undefined, actor: Actor) {
     const location = await this.scheduling.location(locationId);
+    await this.assertOffice(actor, location.id);
     const day = date ? DateTime.fromISO(date, { zone: location.timeZone }) : this.clock.now().setZone(location.timeZone);
     if (!day.isValid)
       throw new DomainError('VALIDATION_FAILED', 'date must be yyyy-MM-dd.', [{ field: 'date', problems: ['not a date'] }]);
@@ -57,6 +58,7 @@ export class CounterDayService {
     return this.tx.run(async (manager) => {
       const booking = await this.bookings.findById(manager, id, true);
       if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+      await this.assertOffice(actor, booking.locationId);
       const now = this.clock.now();
       const refusal = attendanceRefusal({ ...booking, slotEndsAt: DateTime.fromJSDate(booking.slotEndsAt) }, state, now);
       if (refusal)
@@ -75,6 +77,13 @@ export class CounterDayService {
     });
   }
 
+  /** A clerk bound to offices acts only there; a refusal is audited (outside the refused work). */
+  private async assertOffice(actor: Actor, locationId: string): Promise<void> {
+    if (actsAt(actor, locationId)) return;
+    await this.audit.record(this.tx.manager, actor, { action: 'access.refused', after: { locationId } });
+    throw new DomainError('FORBIDDEN', 'This office is not one of yours.', { locationId });
+  }
+
   /** Someone at the desk gets a free counter in this slot now: confirmed at once, no mail. */
   async walkIn(slotId: string, name: string, actor: Actor) {
     for (let attempt = 0; ; attempt++) {
@@ -84,6 +93,7 @@ export class CounterDayService {
           const notBefore = new Date(now.getTime() - WALK_IN_LATE_MINUTES * 60_000);
           const place = await this.bookings.reservePlace(manager, slotId, notBefore);
           if (!place) throw await this.bookings.whyNotReservable(manager, slotId, notBefore);
+          await this.assertOffice(actor, place.locationId);
           const id = randomUUID();
           const reference = newBookingReference();
           await this.bookings.insertWalkIn(manager, {

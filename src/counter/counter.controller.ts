@@ -6,7 +6,11 @@ import { StaffGuard, StaffRequest } from '../staff/staff.guard';
 import { AttendanceDto, DayListDto, DayQueryDto, WalkInDto } from './counter.dto';
 import { CounterDayService } from './counter-day.service';
 
-const actor = (req: StaffRequest) => ({ id: req.staff!.id, label: req.staff!.email });
+const actor = (req: StaffRequest) => ({
+  id: req.staff!.id,
+  label: req.staff!.email,
+  locationIds: req.staff!.locationIds ?? null,
+});
 
 @ApiTags('counter')
 @ApiBearerAuth()
@@ -19,8 +23,8 @@ export class CounterController {
   @Get('locations/:id/day')
   @ApiOperation({ summary: "An office's day at the counter: every booking by time, with status, attendance and walk-ins" })
   @ApiOkResponse({ type: DayListDto })
-  dayList(@Param('id', uuidParam()) id: string, @Query() query: DayQueryDto) {
-    return this.day.dayList(id, query.date);
+  dayList(@Param('id', uuidParam()) id: string, @Query() query: DayQueryDto, @Req() req: StaffRequest) {
+    return this.day.dayList(id, query.date, actor(req));
   }
 
   @Post('bookings/:id/attendance')

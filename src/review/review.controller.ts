@@ -21,14 +21,19 @@ export class ReviewController {
 
   @Get()
   @ApiOperation({ summary: 'The review queue: lapsed because the mail never arrived, or still waiting for it; newest first' })
-  list(@Query() query: ReviewQueryDto) {
-    return this.review.list({ ...query, limit: query.limit ?? 50, offset: query.offset ?? 0 });
+  list(@Query() query: ReviewQueryDto, @Req() req: StaffRequest) {
+    return this.review.list({
+      ...query,
+      limit: query.limit ?? 50,
+      offset: query.offset ?? 0,
+      locationIds: req.staff!.locationIds ?? null,
+    });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A booking with every delivery attempt and report, and its audit trail' })
-  detail(@Param('id', uuidParam()) id: string) {
-    return this.review.detail(id);
+  detail(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
+    return this.review.detail(id, actor(req));
   }
 
   @Post(':id/extend')
@@ -72,4 +77,8 @@ export class ReviewController {
   }
 }
 
-const actor = (req: StaffRequest) => ({ id: req.staff!.id, label: req.staff!.email });
+const actor = (req: StaffRequest) => ({
+  id: req.staff!.id,
+  label: req.staff!.email,
+  locationIds: req.staff!.locationIds ?? null,
+});

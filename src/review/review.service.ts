@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import { EntityManager } from 'typeorm';
 
-import { Actor, AuditService } from '../audit/audit.service';
+import { Actor, actsAt, AuditService } from '../audit/audit.service';
 
 import { BookingRow, BookingsRepository, ReviewFilter } from '../bookings/bookings.repository';
 import { BookingsService } from '../bookings/bookings.service';
@@ -88,9 +88,10 @@ export class ReviewService {
     };
   }
 
-  async detail(id: string) {
+  async detail(id: string, actor?: Actor) {
     const booking = await this.bookings.findById(this.tx.manager, id);
     if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+    if (actor) assertOffice(actor, booking.locationId);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.audit.ofBooking(this.tx.manager, id);
     return { ...bookingView(booking, messages), reviewStatus: booking.reviewStatus, audit };
@@ -121,7 +122,7 @@ export class ReviewService {
   /** A clerk moves a booking for a citizen on the phone (BookingsService.reschedule's rules), with a reason. */
   async reschedule(id: string, slotId: string, reason: string, actor: Actor) {
     await this.bookingsService.reschedule(id, slotId, { actor, reason });
-    return this.detail(id);
+    return this.detail(id, actor);
   }
 
   reinstate(id: string, slotId: string | undefined, reason: string, actor: Actor) {
@@ -223,6 +224,7 @@ export class ReviewService {
       await this.tx.run(async (manager) => {
         const booking = await this.bookings.findById(manager, id, true);
         if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
+        assertOffice(actor, booking.locationId);
         const before = this.snapshot(booking);
         await work(manager, booking);
         const after = this.snapshot((await this.bookings.findById(manager, id))!);
@@ -251,4 +253,10 @@ export class ReviewService {
       reviewStatus: booking.reviewStatus,
     };
   }
+}
+
+/** A clerk bound to offices acts only there (FORBIDDEN, audited by the caller as a refusal). */
+function assertOffice(actor: Actor, locationId: string): void {
+  if (!actsAt(actor, locationId))
+    throw new DomainError('FORBIDDEN', 'This booking belongs to an office you are not assigned to.', { locationId });
 }

@@ -3,6 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 
 import {
+  ArrayMaxSize,
+  IsArray,
   IsEmail,
   IsIn,
   IsInt,
@@ -27,6 +29,16 @@ export class CreateStaffDto {
   @ApiProperty() @Transform(trim) @IsString() @MaxLength(254) @IsEmail() email: string;
   @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200) displayName?: string;
   @ApiProperty({ enum: STAFF_ROLES }) @IsIn(STAFF_ROLES) role: StaffRole;
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: 'A clerk bound to these offices sees and changes only their bookings',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  locationIds?: string[];
   @ApiPropertyOptional({ description: 'At least 12 characters; generated and returned once when omitted' })
   @IsOptional()
   @IsString()

@@ -8,6 +8,8 @@ export interface StaffPrincipal {
   email: string;
   displayName: string;
   role: StaffRole;
+  /** A clerk bound to offices acts only there (staff_user_locations); null: every office. */
+  locationIds?: string[] | null;
 }
 
 export interface LoginFailures {
@@ -19,6 +21,15 @@ export interface LoginFailures {
 /** Staff accounts, their sessions and their failed-login counters. */
 @Injectable()
 export class StaffRepository {
+  /** Binds a clerk to these offices (replacing any binding). */
+  async bindToOffices(manager: EntityManager, staffUserId: string, locationIds: string[]): Promise<void> {
+    await sql(manager, `DELETE FROM staff_user_locations WHERE staff_user_id = $1`, [staffUserId]);
+    await sql(manager, `INSERT INTO staff_user_locations (staff_user_id, location_id) SELECT $1, unnest($2::uuid[])`, [
+      staffUserId,
+      locationIds,
+    ]);
+  }
+
   async insert(
     manager: EntityManager,
     user: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },
@@ -119,7 +130,8 @@ export class StaffRepository {
   principalOfSession(manager: EntityManager, tokenHash: Buffer, now: Date): Promise<StaffPrincipal | undefined> {
     return sqlOne<StaffPrincipal>(
       manager,
-      `SELECT u.id, u.email, u.display_name AS "displayName", u.role
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.role,
+              (SELECT array_agg(l.location_id::text ORDER BY l.location_id) FROM staff_user_locations l WHERE l.staff_user_id = u.id) AS "locationIds"
          FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
       [tokenHash, now],

@@ -29,9 +29,13 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async create(
-    input: { email: string; displayName?: string; role: StaffRole; password: string },
+    input: { email: string; displayName?: string; role: StaffRole; password: string; locationIds?: string[] },
     actor: Actor,
   ): Promise<StaffPrincipal> {
+    if (input.locationIds?.length && input.role !== 'clerk')
+      throw new DomainError('VALIDATION_FAILED', 'Only clerks are bound to offices.', [
+        { field: 'locationIds', problems: ['clerks only'] },
+      ]);
     const hash = await hashPassword(input.password);
     try {
       return await this.tx.run(async (manager) => {
@@ -42,11 +46,12 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
           passwordHash: hash,
           now: this.clock.now().toJSDate(),
         });
+        if (input.locationIds?.length) await this.repo.bindToOffices(manager, row.id, input.locationIds);
         await this.audit.record(manager, actor, {
           action: 'staff.create',
-          after: { id: row.id, email: row.email, role: row.role },
+          after: { id: row.id, email: row.email, role: row.role, locationIds: input.locationIds ?? null },
         });
-        return row;
+        return { ...row, locationIds: input.locationIds?.length ? input.locationIds : null };
       });
     } catch (err) {
       if (uniqueViolation(err) === 'uq_staff_users_email')
