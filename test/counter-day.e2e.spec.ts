@@ -112,6 +112,19 @@ describe('the day at the counter', () => {
       headers: headers(),
     });
     expect([second.status, second.body.error.code]).toEqual([409, 'SLOT_FULL']); // one counter, 11:10 is under the first
+    // Not even when a closure cancels it: the walk-in left no address to write to.
+    const admin = await staffToken(app, 'admin');
+    const closed = await http(app, 'POST', `/api/v1/admin/locations/${locationId}/closures`, {
+      body: {
+        startsAt: '2026-06-01T11:10:00+02:00',
+        endsAt: '2026-06-01T12:00:00+02:00',
+        reason: 'Stromausfall',
+        cancelBookings: true,
+      },
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(closed.status).toBe(201);
+    expect(closed.body.affected.map((b: { id: string }) => b.id)).toContain(walkIn.body.id);
     await app.app.get(DispatcherService).dispatchOnce();
     const queued = await app.db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE booking_id = $1`, [walkIn.body.id]);
     expect(queued.rows[0].n).toBe(0);

@@ -80,6 +80,8 @@ export class BookingNotices {
     ics: string | undefined,
     method: 'REQUEST' | 'CANCEL',
   ): Promise<void> {
+    // A walk-in came to the desk and left no address: nothing to tell by mail.
+    if (booking.walkIn) return;
     await this.outbox.enqueue(manager, {
       id: randomUUID(),
       bookingId: booking.id,

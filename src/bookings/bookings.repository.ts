@@ -51,6 +51,7 @@ export interface BookingRow {
   lang: 'de' | 'en';
   icsSequence: number;
   attendance: 'arrived' | 'served' | 'no_show' | null;
+  walkIn: boolean;
   goodwillUntil: Date | null;
   reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
@@ -66,7 +67,7 @@ const BOOKING_SELECT = `
   SELECT b.id, b.reference, b.slot_id AS "slotId", b.location_id AS "locationId", b.name, b.email, b.phone, b.status,
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
-         b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.attendance, b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
+         b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.attendance, b.walk_in AS "walkIn", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
          s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
