@@ -348,7 +348,7 @@ WITH active AS (
   INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang)
   SELECT gen_random_uuid(), 'HF-' || substr(encode(gen_random_bytes(7), 'base64'), 1, 9), :slot_id, :location_id, 'Bench User', ${email}, NULL, 'pending', now() + interval '60 minutes', now(), now(), 'de'
     FROM active WHERE same_slot = 0 AND same_day < 3 RETURNING id
-${tokenAndMail(email)}SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true ELSE holdfast_booking_refused(same_slot) END AS written FROM active;
+${tokenAndMail(email)}SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true ELSE holdfast_booking_refused(CASE WHEN same_slot > 0 THEN 'booking_limit_slot' ELSE 'booking_limit_day' END) END AS written FROM active;
 COMMIT;
 \\endpipeline
 `;

@@ -18,7 +18,6 @@ import { CounterUnits1764440000000 } from './1764440000000-CounterUnits';
 import { Closures1764450000000 } from './1764450000000-Closures';
 import { Reschedule1764460000000 } from './1764460000000-Reschedule';
 import { CounterDay1764470000000 } from './1764470000000-CounterDay';
-import { NoShowLimit1764480000000 } from './1764480000000-NoShowLimit';
 import { StaffOffices1764490000000 } from './1764490000000-StaffOffices';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
@@ -43,6 +42,5 @@ export const MIGRATIONS = [
   Closures1764450000000,
   Reschedule1764460000000,
   CounterDay1764470000000,
-  NoShowLimit1764480000000,
   StaffOffices1764490000000,
 ];

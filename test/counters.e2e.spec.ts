@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { APP_ENTITIES } from '../src/app.entities';
 import { dataSourceOptions } from '../src/database/data-source-options';
+import { ExpirySweeperService } from '../src/bookings/expiry-sweeper.service';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { SchedulingService } from '../src/scheduling/scheduling.service';
 import { citizen } from './factories/scheduling.factory';
 import { createTestDatabase } from './support/test-database';
@@ -146,7 +148,7 @@ describe('counters shared by all services, over time', () => {
     expect(all.filter((u) => u.reserved !== u.overlapping || u.reserved > u.counters)).toEqual([]);
   });
 
-  it('cancelling gives the counters back (expiry releases through the same trigger, in bulk)', async () => {
+  it('cancelling and expiring (the sweeper releases in bulk) give the counters back', async () => {
     const { locationId, slotAt } = await office();
     const made = await book(await slotAt('Anmeldung', '2026-06-01T08:00:00Z'));
     expect(made.status).toBe(201);
@@ -156,6 +158,14 @@ describe('counters shared by all services, over time', () => {
       headers: { 'x-booking-token': made.body.statusToken },
     });
     expect(cancelled.status).toBe(200);
+    expect(await held()).toBe(0);
+    // Expiry: the mail delivered, its hour of confirmation over, the sweeper's bulk release.
+    const lapsing = await book(await slotAt('Reisepass', '2026-06-01T08:00:00Z'));
+    expect(await held()).toBe(2);
+    await app.app.get(DispatcherService).dispatchOnce();
+    app.clock.advance({ hours: 2 });
+    expect(await app.app.get(ExpirySweeperService).sweep()).toBeGreaterThanOrEqual(1);
+    expect((await app.db.query(`SELECT status FROM bookings WHERE id = $1`, [lapsing.body.id])).rows[0].status).toBe('expired');
     expect(await held()).toBe(0);
   });
 

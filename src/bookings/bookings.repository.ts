@@ -205,9 +205,11 @@ const WRITE_BOOKING_SQL = `WITH active AS (
        ), mail AS (
          ${queueConfirmationSql({ source: 'booking', id: '$11', recipient: '$6', messageId: '$12', payload: '$13', now: '$9', family: '$14' })}
        )
+       -- CASE, not OR: only CASE promises that the refusal is not evaluated when the booking was written.
        SELECT CASE WHEN EXISTS (SELECT 1 FROM booking) THEN true
-                   WHEN $19::int > 0 AND no_shows >= $19::int AND same_slot = 0 THEN holdfast_booking_refused_because('booking_limit_no_show')
-                   ELSE holdfast_booking_refused(same_slot) END AS written FROM active`;
+                   ELSE holdfast_booking_refused(CASE WHEN same_slot > 0 THEN 'booking_limit_slot'
+                                                      WHEN $19::int > 0 AND no_shows >= $19::int THEN 'booking_limit_no_show'
+                                                      ELSE 'booking_limit_day' END) END AS written FROM active`;
 
 const holdParams = (ids: string[], now: Date, settings: HoldSettings) => [
   ids,

@@ -328,8 +328,8 @@ export class BookingsService {
   }
 
   /** The active bookings a closure of [from, to) would take the counters from (its dry run). */
-  affectedByClosure(locationId: string, from: Date, to: Date): Promise<BookingRow[]> {
-    return this.bookings.activeBetween(this.tx.manager, locationId, from, to);
+  affectedByClosure(locationId: string, from: Date, to: Date, manager: EntityManager = this.tx.manager): Promise<BookingRow[]> {
+    return this.bookings.activeBetween(manager, locationId, from, to);
   }
 
   /**

@@ -58,7 +58,8 @@ export class ClosuresService {
       return { dryRun: true, affected: view(await this.bookings.affectedByClosure(span.locationId, span.from, span.to)) };
     return this.tx.run(async (manager) => {
       if (!request.cancelBookings) {
-        const affected = await this.bookings.affectedByClosure(span.locationId, span.from, span.to);
+        // In the closure's transaction: a booking made meanwhile is seen here or fails the units' CHECK below.
+        const affected = await this.bookings.affectedByClosure(span.locationId, span.from, span.to, manager);
         if (affected.length > 0)
           throw new DomainError(
             'CLOSURE_HAS_BOOKINGS',

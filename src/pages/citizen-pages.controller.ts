@@ -603,7 +603,12 @@ ${botCheck}
       now,
     );
     if (movable) return [];
-    const free = await this.scheduling.availableSlots({ locationId: booking.locationId, serviceId: booking.serviceId });
+    // The status page is fetched again every STATUS_REFRESH_SECONDS: ask for the 31 it may show, not every free slot.
+    const free = await this.scheduling.availableSlots({
+      locationId: booking.locationId,
+      serviceId: booking.serviceId,
+      limit: 31,
+    });
     return free.filter((s) => s.id !== booking.slotId).slice(0, 30);
   }
 

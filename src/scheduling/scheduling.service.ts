@@ -67,7 +67,13 @@ export class SchedulingService {
     );
   }
 
-  async availableSlots(query: { locationId: string; serviceId: string; from?: string; to?: string }): Promise<SlotView[]> {
+  async availableSlots(query: {
+    locationId: string;
+    serviceId: string;
+    from?: string;
+    to?: string;
+    limit?: number;
+  }): Promise<SlotView[]> {
     const manager = this.tx.manager;
     const [location, service] = await Promise.all([
       this.repo.findLocation(manager, query.locationId),
@@ -98,7 +104,7 @@ export class SchedulingService {
       serviceId: service.id,
       from: effectiveFrom.toJSDate(),
       to: to.toJSDate(),
-      limit: 2000,
+      limit: Math.min(query.limit ?? 2000, 2000),
     });
     return rows.map((r) => ({
       id: r.id,
