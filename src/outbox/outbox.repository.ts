@@ -981,7 +981,9 @@ export class OutboxRepository {
       `SELECT id, kind, channel, recipient, state, attempts, next_attempt_at AS "nextAttemptAt", last_reply_code AS "lastReplyCode",
               last_reply AS "lastReply", last_reply_category AS "lastReplyCategory", family, accepted_by AS "acceptedBy",
               created_at AS "createdAt", accepted_at AS "acceptedAt", failed_at AS "failedAt"
-         FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at`,
+         -- Queued at the same instant (a clock that did not move on), the e-mail comes first: an SMS is its
+         -- fallback, made after it; then the id, so the order never depends on the plan.
+         FROM outbox_messages WHERE booking_id = $1 ORDER BY created_at, channel = 'sms', id`,
       [bookingId],
     );
     if (messages.length === 0) return [];
