@@ -10,7 +10,10 @@ describe('configuration', () => {
       databaseUrl: undefined,
       publicBaseUrl: 'http://localhost:3000',
       maxBookingsPerLocationDay: 3,
+      retentionDays: 90,
     });
+    expect(loadConfig({ RETENTION_DAYS: '30' }).retentionDays).toBe(30);
+    expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
   });
 
   it('seeds demo data by default only with the embedded database', () => {

@@ -391,6 +391,13 @@ export class EnvSchema {
   @MinLength(16)
   SMS_WEBHOOK_SECRET?: string = undefined;
 
+  /** Personal data of a booking is anonymised this many days after its appointment, expiry or cancellation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  RETENTION_DAYS = 90;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -451,6 +458,7 @@ export interface AppConfig {
   smsGatewayUrl?: string;
   smsGatewayToken?: string;
   smsWebhookSecret?: string;
+  retentionDays: number;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
   /** Where mail goes: the city's relay (SMTP_URL), the recipients' MX hosts, or the development catcher. */
@@ -556,6 +564,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smsGatewayUrl: schema.SMS_GATEWAY_URL,
     smsGatewayToken: schema.SMS_GATEWAY_TOKEN,
     smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
+    retentionDays: schema.RETENTION_DAYS,
     devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
     mailMode: schema.MAIL_TRANSPORT === 'direct' ? 'direct' : schema.SMTP_URL ? 'relay' : 'development',
   };
