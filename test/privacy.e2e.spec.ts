@@ -14,7 +14,7 @@ describe('data protection', () => {
   let app: TestApp;
   let admin: string;
   let supervisor: string;
-  let at: { locationId: string; serviceId: string };
+  let at: { locationId: string; serviceId: string; slotId: string };
   restoreClockAfterEach(() => app?.clock);
   beforeAll(async () => {
     app = await startTestApp({ clockStart: '2026-06-01T04:00:00Z', env: { NO_SHOW_LIMIT: '1' } });
