@@ -233,4 +233,19 @@ describe('data protection', () => {
         .after,
     ).toMatchObject({ required: 'admin', actual: 'supervisor' });
   });
+
+  it('the privacy notice says who, what, why, how long (the configured days) and the rights; every page links it in its footer', async () => {
+    const notice = await http(app, 'GET', '/datenschutz');
+    expect(notice.status).toBe(200);
+    for (const heading of ['Wer', 'Was', 'Warum', 'Wie lange', 'Ihre Rechte'])
+      expect(notice.text).toContain(`<h2 class="kern-heading-medium">${heading}</h2>`);
+    expect(notice.text).toContain(`${app.config.retentionDays} Tage nach dem Termin`);
+    const english = await http(app, 'GET', '/datenschutz?lang=en');
+    expect(english.text).toContain(`${app.config.retentionDays} days after the appointment`);
+    for (const [path, href] of [
+      ['/', '/datenschutz'],
+      ['/?lang=en', '/datenschutz?lang=en'],
+    ])
+      expect((await http(app, 'GET', path)).text).toMatch(new RegExp(`<footer[^>]*>.*href="${href.replace('?', '\\?')}"`, 's'));
+  });
 });
