@@ -19,6 +19,7 @@ import { Closures1764450000000 } from './1764450000000-Closures';
 import { Reschedule1764460000000 } from './1764460000000-Reschedule';
 import { CounterDay1764470000000 } from './1764470000000-CounterDay';
 import { StaffOffices1764490000000 } from './1764490000000-StaffOffices';
+import { Retention1764650000000 } from './1764650000000-Retention';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   Reschedule1764460000000,
   CounterDay1764470000000,
   StaffOffices1764490000000,
+  Retention1764650000000,
 ];

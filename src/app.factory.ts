@@ -89,7 +89,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   const log = new Logger('Bootstrap');
   const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
   try {
-    await migrateLocked(database.url);
+    // The migration holds a session-level advisory lock: DATABASE_MIGRATION_URL connects past a transaction pooler.
+    await migrateLocked(config.databaseMigrationUrl ?? database.url);
   } catch (err) {
     await database.stop();
     throw err;

@@ -38,6 +38,7 @@ import { ReviewModule } from './review/review.module';
 import { OfficesModule } from './offices/offices.module';
 import { CounterModule } from './counter/counter.module';
 import { StatsModule } from './stats/stats.module';
+import { PrivacyModule } from './privacy/privacy.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -88,6 +89,7 @@ export class AppModule {
         OfficesModule,
         CounterModule,
         StatsModule,
+        PrivacyModule,
         IncidentsModule,
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),

@@ -1,3 +1,4 @@
+import { SecretsService } from '../src/common/secrets.service';
 import { http, startTestApp, TestApp, restoreClockAfterEach } from './support/test-app';
 
 describe('staff accounts, roles and the audit log', () => {
@@ -46,7 +47,9 @@ describe('staff accounts, roles and the audit log', () => {
 
     const audit = await http(app, 'GET', '/api/v1/audit', { headers: bearer(admin.token) });
     expect(audit.status).toBe(200);
-    const create = audit.body.find((e: any) => e.action === 'staff.create' && e.after.email === 'clerk@test.example');
+    // The log keeps the address as its keyed hash only.
+    const hashed = app.app.get(SecretsService).personalHash('clerk@test.example');
+    const create = audit.body.find((e: any) => e.action === 'staff.create' && e.after.email === hashed);
     expect(create).toMatchObject({ actorLabel: 'chefin@test.example', after: { role: 'clerk' } });
     expect(audit.body.filter((e: any) => e.action === 'staff.login').map((e: any) => e.actorLabel)).toEqual(
       expect.arrayContaining(['chefin@test.example', 'clerk@test.example']),

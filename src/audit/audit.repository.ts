@@ -72,4 +72,44 @@ export class AuditRepository {
     );
     return row!.n;
   }
+
+  /**
+   * The personal values (name, e-mail, phone) in these bookings' entries replaced, the one change
+   * the database lets through (migration Retention): in this transaction only.
+   */
+  async anonymiseOfBookings(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    if (bookingIds.length === 0) return 0;
+    await sql(manager, `SELECT set_config('holdfast.anonymising', 'on', true)`);
+    const rows = await sql<{ id: string }>(
+      manager,
+      `UPDATE audit_entries SET before = holdfast_mask_personal_json(before), after = holdfast_mask_personal_json(after)
+        WHERE booking_id = ANY($1::uuid[])
+          AND (holdfast_mask_personal_json(before) IS DISTINCT FROM before OR holdfast_mask_personal_json(after) IS DISTINCT FROM after)
+        RETURNING id`,
+      [bookingIds],
+    );
+    await sql(manager, `SELECT set_config('holdfast.anonymising', 'off', true)`);
+    return rows.length;
+  }
+
+  /** What anonymiseOfBookings would change (the dry run). */
+  async countOfBookings(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM audit_entries WHERE booking_id = ANY($1::uuid[])
+          AND (holdfast_mask_personal_json(before) IS DISTINCT FROM before OR holdfast_mask_personal_json(after) IS DISTINCT FROM after)`,
+      [bookingIds],
+    );
+    return row!.n;
+  }
+
+  /** An address's entries (its data export): those of its bookings, and any that names its hash. */
+  ofAddress(manager: EntityManager, bookingIds: string[], hash: string) {
+    return sql(
+      manager,
+      `SELECT id, at, actor_label AS "actorLabel", action, booking_id AS "bookingId", reason, before, after FROM audit_entries
+        WHERE booking_id = ANY($1::uuid[]) OR before->>'email' = $2 OR after->>'email' = $2 ORDER BY id`,
+      [bookingIds, hash],
+    );
+  }
 }

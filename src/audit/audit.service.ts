@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { SecretsService } from '../common/secrets.service';
 import { AuditRepository } from './audit.repository';
 
 export interface Actor {
@@ -23,13 +24,32 @@ export interface AuditRecord {
   after?: unknown;
 }
 
+/** The keys of before/after whose values the log keeps as hashes only. */
+const HASHED_KEYS = new Set(['email', 'phone']);
+
 /** Who did what, when and why: every staff action and refusal, in the caller's transaction. */
 @Injectable()
 export class AuditService {
   constructor(
     private readonly repo: AuditRepository,
     private readonly clock: Clock,
+    private readonly secrets: SecretsService,
   ) {}
+
+  /** The keyed hash the log keeps for an e-mail address or phone number (see SecretsService.personalHash). */
+  hashOf(value: string): string {
+    return this.secrets.personalHash(value);
+  }
+
+  /** An entry's before/after with e-mail addresses and phone numbers replaced by their hashes. */
+  private hashed(value: unknown): unknown {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) =>
+        HASHED_KEYS.has(k) && typeof v === 'string' && !v.startsWith('hmac:') ? [k, this.secrets.personalHash(v)] : [k, v],
+      ),
+    );
+  }
 
   record(manager: EntityManager, actor: Actor, record: AuditRecord): Promise<void> {
     return this.repo.insert(manager, {
@@ -39,8 +59,8 @@ export class AuditService {
       action: record.action,
       bookingId: record.bookingId ?? null,
       reason: record.reason ?? null,
-      before: record.before,
-      after: record.after,
+      before: this.hashed(record.before),
+      after: this.hashed(record.after),
     });
   }
 
@@ -59,5 +79,19 @@ export class AuditService {
     since: Date,
   ): Promise<number> {
     return this.repo.countSince(manager, action, of, since);
+  }
+
+  /** The personal values of these bookings' entries replaced (retention, erasure); how many entries changed. */
+  anonymiseOfBookings(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    return this.repo.anonymiseOfBookings(manager, bookingIds);
+  }
+
+  countOfBookings(manager: EntityManager, bookingIds: string[]): Promise<number> {
+    return this.repo.countOfBookings(manager, bookingIds);
+  }
+
+  /** An address's entries: its bookings' and those naming its hash. */
+  ofAddress(manager: EntityManager, bookingIds: string[], email: string) {
+    return this.repo.ofAddress(manager, bookingIds, this.hashOf(email));
   }
 }

@@ -10,6 +10,8 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Index('ix_bookings_pending_hold', { synchronize: false })
 @Index('ix_bookings_slot', { synchronize: false })
 @Index('ix_bookings_review', { synchronize: false })
+@Index('ix_bookings_not_anonymised', { synchronize: false })
+@Check('ck_bookings_anonymised', 'see migration Retention')
 @Check('bookings_review_status_check', "review_status IN ('open', 'closed')")
 @Check('ck_bookings_lang', "lang IN ('de', 'en')")
 @Check('ck_bookings_ics_sequence', 'ics_sequence >= 0')
@@ -53,4 +55,5 @@ export class BookingEntity {
   @Column({ type: 'varchar', length: 8, nullable: true }) attendance: 'arrived' | 'served' | 'no_show' | null;
   @Column({ name: 'attendance_at', type: 'timestamptz', nullable: true }) attendanceAt: Date | null;
   @Column({ name: 'walk_in', type: 'boolean', default: false }) walkIn: boolean;
+  @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true }) anonymisedAt: Date | null;
 }

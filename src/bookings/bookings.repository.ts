@@ -8,6 +8,12 @@ import { CONFIRMATION_KINDS, DELIVERED, sqlList, UNDELIVERED } from '../outbox/o
 import { BookingStatus, ExpiryReason } from './booking-state';
 import type { HoldReason, HoldSettings } from './hold-policy';
 
+/** What anonymised personal values read (a booking's name; audit values). */
+export const ANONYMISED = 'anonymisiert';
+
+/** When a booking's retention period starts: its expiry, its cancellation, else the appointment's end. */
+const RETENTION_FROM_SQL = `CASE b.status WHEN 'expired' THEN b.expired_at WHEN 'cancelled' THEN b.cancelled_at ELSE s.ends_at END`;
+
 export interface ReservedSlot {
   slotId: string;
   locationId: string;
@@ -345,6 +351,75 @@ export class BookingsRepository {
         },
       );
     }
+  }
+
+  /**
+   * Bookings whose personal data is due for anonymisation: not yet anonymised, and their
+   * appointment (expired: the expiry, cancelled: the cancellation) ended before `cutoff`. Locked,
+   * skipping rows another instance's run holds, oldest first.
+   */
+  async lockDueForAnonymising(manager: EntityManager, cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await sql<{ id: string }>(
+      manager,
+      `SELECT b.id FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.anonymised_at IS NULL AND ${RETENTION_FROM_SQL} < $1
+        ORDER BY b.created_at LIMIT $2 FOR UPDATE OF b SKIP LOCKED`,
+      [cutoff, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** How many bookings are due for anonymisation at `cutoff` (the dry run). */
+  async countDueForAnonymising(manager: EntityManager, cutoff: Date): Promise<string[]> {
+    const rows = await sql<{ id: string }>(
+      manager,
+      `SELECT b.id FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.anonymised_at IS NULL AND ${RETENTION_FROM_SQL} < $1`,
+      [cutoff],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The bookings of an address (as its mailbox sees it: `email_key`), not yet anonymised, locked. */
+  async lockOfAddress(
+    manager: EntityManager,
+    email: string,
+  ): Promise<Array<{ id: string; reference: string; status: BookingStatus; slotEndsAt: Date }>> {
+    return sql(
+      manager,
+      `SELECT b.id, b.reference, b.status, s.ends_at AS "slotEndsAt" FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.email_key = holdfast_address_key($1) AND b.anonymised_at IS NULL ORDER BY b.created_at FOR UPDATE OF b`,
+      [email],
+    );
+  }
+
+  /** Everything a booking row holds, for the bookings of an address (its data export). */
+  ofAddress(manager: EntityManager, email: string): Promise<Array<Record<string, unknown>>> {
+    return sql(
+      manager,
+      `SELECT b.id, b.reference, b.name, b.email, b.phone, b.status, b.lang, b.created_at AS "createdAt",
+              b.confirmed_at AS "confirmedAt", b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt",
+              b.expiry_reason AS "expiryReason", b.attendance, b.walk_in AS "walkIn",
+              s.starts_at AS "startsAt", s.ends_at AS "endsAt", l.name AS "location", sv.name AS "service"
+         FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN locations l ON l.id = b.location_id JOIN services sv ON sv.id = s.service_id
+        WHERE b.email_key = holdfast_address_key($1) ORDER BY b.created_at, b.id`,
+      [email],
+    );
+  }
+
+  /**
+   * Name, address and phone of these bookings replaced in place (the row, its status and times
+   * stay): the address becomes one of the row's own under `.invalid` (ck_bookings_anonymised), so
+   * its key counts against no real address. Returns the ids anonymised now.
+   */
+  async anonymise(manager: EntityManager, ids: string[], now: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await sql<{ id: string }>(
+      manager,
+      `UPDATE bookings SET name = '${ANONYMISED}', email = 'anonymised.' || id || '@holdfast.invalid', phone = NULL, anonymised_at = $2
+        WHERE id = ANY($1::uuid[]) AND anonymised_at IS NULL RETURNING id`,
+      [ids, now],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Idempotency keys older than a week (a retry comes within minutes, not a week). */

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   try {
     switch (command) {
       case 'run': {
-        const applied = await migrateLocked(database.url);
+        // The advisory lock needs a session: DATABASE_MIGRATION_URL goes past a transaction pooler.
+        const applied = await migrateLocked(config.databaseMigrationUrl ?? database.url);
         console.log(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}` : 'database is up to date');
         break;
       }

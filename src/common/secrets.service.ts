@@ -35,6 +35,15 @@ export class SecretsService implements OnModuleInit {
     return hmacToken(this.secret, 'altcha', purpose);
   }
 
+  /**
+   * What the audit log keeps instead of an e-mail address or phone number: a keyed hash (the same
+   * address always gives the same one, so an address's entries can be found for its data export;
+   * without the installation's secret it cannot be turned back or guessed by trying addresses).
+   */
+  personalHash(value: string): string {
+    return `hmac:${hmacToken(this.secret, 'audit-personal:v1', value.trim().toLowerCase()).slice(0, 32)}`;
+  }
+
   verpKey(): string {
     return hmacToken(this.secret, 'verp', 'v1');
   }

@@ -10,7 +10,21 @@ describe('configuration', () => {
       databaseUrl: undefined,
       publicBaseUrl: 'http://localhost:3000',
       maxBookingsPerLocationDay: 3,
+      retentionDays: 90,
     });
+    expect(loadConfig({ RETENTION_DAYS: '30' }).retentionDays).toBe(30);
+    expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
+    // Behind PgBouncer: named statements and start-up parameters off, the migration direct.
+    expect(loadConfig({}).preparedStatements).toBe(true);
+    expect(loadConfig({}).databaseTimeouts.startupParameters).toBe(true);
+    const pooled = loadConfig({
+      DATABASE_URL: 'postgres://app@pgbouncer:6432/holdfast',
+      DATABASE_MIGRATION_URL: 'postgres://app@db:5432/holdfast',
+      DB_PREPARED_STATEMENTS: 'false',
+      DB_STARTUP_PARAMETERS: 'false',
+    });
+    expect(pooled).toMatchObject({ preparedStatements: false, databaseMigrationUrl: 'postgres://app@db:5432/holdfast' });
+    expect(pooled.databaseTimeouts.startupParameters).toBe(false);
   });
 
   it('seeds demo data by default only with the embedded database', () => {

@@ -32,6 +32,25 @@ export class EnvSchema {
   @IsString()
   DATABASE_URL?: string = undefined;
 
+  /** The start-up migration's connection (it holds a session-level advisory lock): direct to PostgreSQL, not through a transaction pooler. Default: DATABASE_URL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_MIGRATION_URL?: string = undefined;
+
+  /** Named (server-side) prepared statements on the booking path; `false` behind PgBouncer < 1.21 in transaction mode. */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_PREPARED_STATEMENTS = true;
+
+  /**
+   * The statement and idle timeouts and the commit window as connection start-up parameters;
+   * `false` behind PgBouncer (which refuses them): then set them on the database role instead.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_STARTUP_PARAMETERS = true;
+
   @IsString()
   DATA_DIR = './.data';
 
@@ -391,6 +410,13 @@ export class EnvSchema {
   @MinLength(16)
   SMS_WEBHOOK_SECRET?: string = undefined;
 
+  /** Personal data of a booking is anonymised this many days after its appointment, expiry or cancellation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  RETENTION_DAYS = 90;
+
   @IsIn(['log', 'json'])
   LOG_FORMAT: 'log' | 'json' = 'log';
 }
@@ -399,6 +425,8 @@ export interface AppConfig {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** Where the start-up migration connects (a session of its own); default: the database URL. */
+  databaseMigrationUrl?: string;
   dataDir: string;
   embeddedPgPort: number;
   smtpUrl?: string;
@@ -438,7 +466,16 @@ export interface AppConfig {
   altcha: { pages: boolean; api: boolean; cost: number; maxTries: number };
   statusRefreshSeconds: number;
   clockSkewMaxMs: number;
-  databaseTimeouts: { connectMs: number; poolWaitMs: number; queryMs: number; idleInTransactionMs: number };
+  databaseTimeouts: {
+    connectMs: number;
+    poolWaitMs: number;
+    queryMs: number;
+    idleInTransactionMs: number;
+    /** false: the server-side timeouts come from the role's settings, not from the connection's start-up. */
+    startupParameters: boolean;
+  };
+  /** false: no named prepared statements (a transaction pooler without protocol-level support). */
+  preparedStatements: boolean;
   requestTimeoutMs: number;
   rateLimitPerMinute: number;
   smsCountryCodes: number[];
@@ -451,6 +488,7 @@ export interface AppConfig {
   smsGatewayUrl?: string;
   smsGatewayToken?: string;
   smsWebhookSecret?: string;
+  retentionDays: number;
   /** true when no SMTP_URL is given: mail goes to the in-process catcher and /dev routes exist. */
   devMail: boolean;
   /** Where mail goes: the city's relay (SMTP_URL), the recipients' MX hosts, or the development catcher. */
@@ -492,6 +530,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     port: schema.PORT,
     host: schema.HOST,
     databaseUrl: schema.DATABASE_URL,
+    databaseMigrationUrl: schema.DATABASE_MIGRATION_URL,
     dataDir: schema.DATA_DIR,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     smtpUrl: schema.SMTP_URL,
@@ -542,7 +581,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       poolWaitMs: schema.REQUEST_TIMEOUT_MS - schema.DB_QUERY_TIMEOUT_MS - 1000,
       queryMs: schema.DB_QUERY_TIMEOUT_MS,
       idleInTransactionMs: schema.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      startupParameters: schema.DB_STARTUP_PARAMETERS,
     },
+    preparedStatements: schema.DB_PREPARED_STATEMENTS,
     requestTimeoutMs: schema.REQUEST_TIMEOUT_MS,
     rateLimitPerMinute: schema.RATE_LIMIT_PER_MINUTE,
     smsCountryCodes: schema.SMS_COUNTRY_CODES
@@ -556,6 +597,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smsGatewayUrl: schema.SMS_GATEWAY_URL,
     smsGatewayToken: schema.SMS_GATEWAY_TOKEN,
     smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
+    retentionDays: schema.RETENTION_DAYS,
     devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
     mailMode: schema.MAIL_TRANSPORT === 'direct' ? 'direct' : schema.SMTP_URL ? 'relay' : 'development',
   };

@@ -14,6 +14,8 @@ export interface DatabaseTimeouts {
   queryMs: number;
   /** The server ends a session left idle inside a transaction for this long. */
   idleInTransactionMs: number;
+  /** false behind PgBouncer: it refuses these start-up parameters; the role's settings give them instead. */
+  startupParameters?: boolean;
 }
 
 /**
@@ -29,9 +31,13 @@ function timeoutOptions(t: DatabaseTimeouts): Record<string, unknown> {
     connectionTimeoutMillis: t.poolWaitMs,
     clientConnectTimeoutMillis: t.connectMs,
     query_timeout: t.queryMs,
-    statement_timeout: Math.max(t.queryMs - 500, Math.ceil(t.queryMs / 2)),
-    idle_in_transaction_session_timeout: t.idleInTransactionMs,
-    options: `-c holdfast.commit_window_ms=${t.queryMs}`,
+    ...(t.startupParameters === false
+      ? {}
+      : {
+          statement_timeout: Math.max(t.queryMs - 500, Math.ceil(t.queryMs / 2)),
+          idle_in_transaction_session_timeout: t.idleInTransactionMs,
+          options: `-c holdfast.commit_window_ms=${t.queryMs}`,
+        }),
   };
 }
 

@@ -24,7 +24,11 @@ export class PipelinedTransaction {
   private begun = false;
   private ended = false;
 
-  constructor(private readonly client: PoolClient) {}
+  constructor(
+    private readonly client: PoolClient,
+    /** false: named statements are sent unnamed (a transaction pooler without prepared-statement support). */
+    private readonly named = true,
+  ) {}
 
   get finished(): boolean {
     return this.ended;
@@ -63,7 +67,7 @@ export class PipelinedTransaction {
     stream?.cork?.();
     let pending: Array<Promise<QueryResult>>;
     try {
-      pending = batch.map((s) => this.client.query({ name: s.name, text: s.text, values: s.values }));
+      pending = batch.map((s) => this.client.query({ name: this.named ? s.name : undefined, text: s.text, values: s.values }));
     } finally {
       stream?.uncork?.();
     }
@@ -78,9 +82,10 @@ export class PipelinedTransaction {
 export async function inPipelinedTransaction<T>(
   connect: () => Promise<PoolClient>,
   work: (tx: PipelinedTransaction) => Promise<T>,
+  named = true,
 ): Promise<T> {
   const client = await connect();
-  const tx = new PipelinedTransaction(client);
+  const tx = new PipelinedTransaction(client, named);
   let broken: Error | undefined;
   // A connection lost while checked out is reported as an event (the pool listens only to idle ones):
   // its queries fail with it, and it is not given back.

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { inPipelinedTransaction, PipelinedTransaction } from './pipelined-transaction';
@@ -6,7 +7,10 @@ import { inPipelinedTransaction, PipelinedTransaction } from './pipelined-transa
 /** The one way services open a transaction; repositories take the manager they must use. */
 @Injectable()
 export class TransactionRunner {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
+  ) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     // PostgreSQL's default, READ COMMITTED; naming it would cost a SET TRANSACTION round trip per transaction.
@@ -19,7 +23,7 @@ export class TransactionRunner {
    */
   pipelined<T>(work: (tx: PipelinedTransaction) => Promise<T>): Promise<T> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return inPipelinedTransaction(() => pool.connect(), work);
+    return inPipelinedTransaction(() => pool.connect(), work, this.config?.preparedStatements ?? true);
   }
 
   /** One round trip to the database (readiness); rejects when it takes longer than `timeoutMs`. */

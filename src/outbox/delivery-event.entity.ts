@@ -5,6 +5,7 @@ import { OutboxMessageEntity } from './outbox-message.entity';
 @Check('delivery_events_source_check', "source IN ('smtp', 'dsn', 'webhook', 'staff')")
 @Index('ix_delivery_events_message', { synchronize: false })
 @Index('ix_delivery_events_at', { synchronize: false })
+@Index('ix_delivery_events_unmatched_raw', { synchronize: false })
 export class DeliveryEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id: string;
   @Column({ name: 'message_id', type: 'uuid', nullable: true }) messageId: string | null;

@@ -975,6 +975,101 @@ export class OutboxRepository {
     }>(manager, MAIL_FIGURES_SQL, [locationId, from, to]);
   }
 
+  /**
+   * The personal data of these bookings' mail, replaced in place: recipients (an e-mail's becomes
+   * its booking's placeholder address), payloads, and the addresses and numbers in SMTP replies and
+   * delivery reports (raw reports dropped). Rows, states, families and times stay.
+   */
+  async anonymiseOfBookings(
+    manager: EntityManager,
+    bookingIds: string[],
+  ): Promise<{ messages: number; attempts: number; reports: number }> {
+    if (bookingIds.length === 0) return { messages: 0, attempts: 0, reports: 0 };
+    const messages = await sql<{ id: string }>(
+      manager,
+      `UPDATE outbox_messages SET
+              recipient = CASE channel WHEN 'email' THEN 'anonymised.' || booking_id || '@holdfast.invalid' ELSE 'anonymisiert' END,
+              payload = '{"anonymised": true}'::jsonb, last_reply = holdfast_mask_personal(last_reply)
+        WHERE booking_id = ANY($1::uuid[]) RETURNING id`,
+      [bookingIds],
+    );
+    const ids = messages.map((m) => m.id);
+    const attempts = await sql<{ id: string }>(
+      manager,
+      `UPDATE mail_attempts SET reply = holdfast_mask_personal(reply) WHERE message_id = ANY($1::uuid[]) AND reply IS NOT NULL RETURNING id`,
+      [ids],
+    );
+    const reports = await sql<{ id: string }>(
+      manager,
+      `UPDATE delivery_events SET recipient = NULL, raw = NULL, reply = holdfast_mask_personal(reply)
+        WHERE message_id = ANY($1::uuid[]) RETURNING id`,
+      [ids],
+    );
+    return { messages: ids.length, attempts: attempts.length, reports: reports.length };
+  }
+
+  /** What anonymiseOfBookings would change (the dry run). */
+  async countOfBookings(
+    manager: EntityManager,
+    bookingIds: string[],
+  ): Promise<{ messages: number; attempts: number; reports: number }> {
+    const row = await sqlOne<{ messages: number; attempts: number; reports: number }>(
+      manager,
+      `SELECT (SELECT count(*)::int FROM outbox_messages WHERE booking_id = ANY($1::uuid[])) AS messages,
+              (SELECT count(*)::int FROM mail_attempts a JOIN outbox_messages o ON o.id = a.message_id
+                WHERE o.booking_id = ANY($1::uuid[]) AND a.reply IS NOT NULL) AS attempts,
+              (SELECT count(*)::int FROM delivery_events e JOIN outbox_messages o ON o.id = e.message_id
+                WHERE o.booking_id = ANY($1::uuid[])) AS reports`,
+      [bookingIds],
+    );
+    return row!;
+  }
+
+  /**
+   * Delivery reports that matched no message (their raw text and recipient may name anyone),
+   * received before `cutoff`: recipient and raw text dropped, addresses in the reply blanked. A
+   * batch, skipping rows another run holds; `dryRun` only counts.
+   */
+  async anonymiseUnmatchedReports(manager: EntityManager, cutoff: Date, limit: number, dryRun = false): Promise<number> {
+    const due = `SELECT id FROM delivery_events WHERE message_id IS NULL AND (raw IS NOT NULL OR recipient IS NOT NULL) AND at < $1`;
+    if (dryRun) return (await sqlOne<{ n: number }>(manager, `SELECT count(*)::int AS n FROM (${due}) d`, [cutoff]))!.n;
+    const rows = await sql<{ id: string }>(
+      manager,
+      `UPDATE delivery_events SET recipient = NULL, raw = NULL, reply = holdfast_mask_personal(reply)
+        WHERE id IN (${due} ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+
+  /**
+   * The mail of an address (its data export): its bookings' messages and any message sent to it
+   * (an address changed since), each with its attempts and reports.
+   */
+  async ofAddress(manager: EntityManager, bookingIds: string[], email: string) {
+    const messages = await sql<{ id: string }>(
+      manager,
+      `SELECT id, booking_id AS "bookingId", kind, channel, recipient, payload, state, attempts, last_reply AS "lastReply",
+              created_at AS "createdAt", accepted_at AS "acceptedAt", delivered_at AS "deliveredAt", failed_at AS "failedAt"
+         FROM outbox_messages WHERE booking_id = ANY($1::uuid[]) OR lower(recipient) = lower($2) ORDER BY created_at, id`,
+      [bookingIds, email],
+    );
+    const ids = messages.map((m) => m.id);
+    const attempts = await sql(
+      manager,
+      `SELECT message_id AS "messageId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome,
+              reply_code AS "replyCode", reply FROM mail_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    );
+    const reports = await sql(
+      manager,
+      `SELECT message_id AS "messageId", at, source, kind, status, recipient, reply, raw
+         FROM delivery_events WHERE message_id = ANY($1::uuid[]) OR lower(recipient) = lower($2) ORDER BY id`,
+      [ids, email],
+    );
+    return { messages, attempts, reports };
+  }
+
   async messagesOfBooking(manager: EntityManager, bookingId: string): Promise<MessageView[]> {
     const messages = await sql<Omit<MessageView, 'history'>>(
       manager,

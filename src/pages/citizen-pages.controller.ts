@@ -552,7 +552,16 @@ ${botCheck}
   privacy(@Query('lang') langQuery: unknown, @Headers('accept-language') al: string | undefined, @Res() reply: FastifyReply) {
     const lang = pickLang(langQuery, al);
     const tx = t(lang);
-    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.privacyTitle)}</h1>${tx.privacyText.map((p) => `<p class="kern-body">${escapeHtml(p)}</p>`).join('')}`;
+    const sections = tx.privacyText({
+      retentionDays: this.config.retentionDays,
+      confirmWindowMinutes: this.config.confirmWindowMinutes,
+    });
+    const body = `<h1 class="kern-heading-large">${escapeHtml(tx.privacyTitle)}</h1>${sections
+      .map(
+        ([heading, text]) =>
+          `<h2 class="kern-heading-medium">${escapeHtml(heading)}</h2><p class="kern-body">${escapeHtml(text)}</p>`,
+      )
+      .join('')}`;
     return this.send(reply, 200, PAGE_HEADERS, page({ lang, title: tx.privacyTitle, body, path: '/datenschutz' }));
   }
 

@@ -29,6 +29,7 @@ main{padding-bottom:3rem}
 .actions{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start;margin-top:1.5rem}
 .actions form{margin:0}
 .stack > * + *{margin-top:1.25rem}
+.site-footer{margin-top:3rem;padding-block:1.5rem;border-top:1px solid #ccc}
 `;
 
 export interface PageOptions {
@@ -69,6 +70,7 @@ ${[...scripts, '/assets/site.js'].map((src) => `<script type="module" src="${esc
 <main id="main" class="kern-container stack" tabindex="-1">
 ${body}
 </main>
+<footer class="kern-container site-footer"><p class="kern-body kern-body--small"><a class="kern-link" href="/datenschutz${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(texts.privacyTitle)}</a></p></footer>
 </body>
 </html>`;
 }

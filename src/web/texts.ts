@@ -160,10 +160,31 @@ const de = {
   notFoundText: 'Diese Adresse gibt es nicht. Zur Übersicht der Bürgerämter:',
   home: 'Startseite',
   privacyTitle: 'Datenschutz bei der Terminvergabe',
-  privacyText: [
-    'Für Ihren Termin speichern wir Ihren Namen, Ihre E-Mail-Adresse und, wenn Sie sie angeben, Ihre Mobilnummer. Wir nutzen sie nur, um Ihnen die Bestätigung, Erinnerungen und Änderungen zu Ihrem Termin zu schicken, und damit das Bürgeramt Sie am Termin erkennt.',
-    'Damit wir wissen, ob unsere E-Mail Sie erreicht, speichern wir die Antworten der Mailserver. Nach dem Termin werden Name, Adresse und Nummer anonymisiert; die Buchung selbst bleibt ohne Personenbezug für die Statistik erhalten.',
-    'Verantwortlich ist die Stadtverwaltung, die diese Terminvergabe betreibt. Sie haben das Recht auf Auskunft, Berichtigung und Löschung; wenden Sie sich dazu an das Bürgeramt.',
+  /** The privacy notice: who, what, why, how long, rights; the periods from the configuration. */
+  privacyText: (f: PrivacyFigures) => [
+    [
+      'Wer',
+      'Verantwortlich ist die Stadtverwaltung, die diese Terminvergabe betreibt (ihr Impressum nennt Anschrift und Datenschutzbeauftragte). Die Daten liegen auf ihren eigenen Servern.',
+    ],
+    [
+      'Was',
+      'Für Ihren Termin speichern wir Ihren Namen, Ihre E-Mail-Adresse und, wenn Sie sie angeben, Ihre Mobilnummer; dazu die Nachrichten, die wir Ihnen schicken, und die Antworten der Mailserver und des SMS-Dienstes, ob sie angekommen sind. Im Protokoll der Verwaltung stehen Adressen und Nummern nur als Prüfwert (Hash).',
+    ],
+    [
+      'Warum',
+      'Um Ihnen die Bestätigung, eine Erinnerung und Änderungen zu Ihrem Termin zu schicken, damit das Bürgeramt Sie am Termin erkennt, und damit wir merken, wenn eine E-Mail nicht ankommt (Art. 6 Abs. 1 lit. e DSGVO: Aufgabe im öffentlichen Interesse). Ein unbestätigter Termin verfällt nach ' +
+        f.confirmWindowMinutes +
+        ' Minuten, solange die Bestätigung zugestellt werden konnte.',
+    ],
+    [
+      'Wie lange',
+      f.retentionDays +
+        ' Tage nach dem Termin (oder nach dem Verfall oder der Absage) werden Name, Adresse, Nummer, die Nachrichten und die Antworten der Mailserver anonymisiert. Die Buchung selbst bleibt ohne Personenbezug für die Statistik erhalten.',
+    ],
+    [
+      'Ihre Rechte',
+      'Sie haben das Recht auf Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung sowie auf Widerspruch (Art. 15–21 DSGVO). Wenden Sie sich dazu an das Bürgeramt: Es gibt Ihnen alles heraus, was zu Ihrer E-Mail-Adresse gespeichert ist, und löscht es auf Wunsch vorzeitig. Sie können sich auch bei der Datenschutzaufsicht Ihres Landes beschweren.',
+    ],
   ],
   dateFormat: 'cccc, d. LLLL yyyy',
   timeFormat: "HH:mm 'Uhr'",
@@ -171,6 +192,12 @@ const de = {
 };
 
 export type Texts = typeof de;
+
+/** The figures the privacy notice names, from the configuration. */
+export interface PrivacyFigures {
+  retentionDays: number;
+  confirmWindowMinutes: number;
+}
 
 const en: Texts = {
   site: 'City office appointments',
@@ -319,10 +346,30 @@ const en: Texts = {
   notFoundText: 'This address does not exist. To the list of offices:',
   home: 'Home',
   privacyTitle: 'Privacy in appointment booking',
-  privacyText: [
-    'For your appointment we store your name, your e-mail address and, if you give it, your mobile number. We use them only to send you the confirmation, reminders and changes to your appointment, and so that the office recognises you.',
-    'To know whether our e-mail reaches you, we store the answers of the mail servers. After the appointment, name, address and number are anonymised; the booking itself stays, without personal data, for statistics.',
-    'The city administration that runs this booking service is responsible. You have the right to access, correction and deletion; please contact the office.',
+  privacyText: (f: PrivacyFigures) => [
+    [
+      'Who',
+      'The city administration that runs this booking service is responsible (its imprint names its address and data protection officer). The data is kept on its own servers.',
+    ],
+    [
+      'What',
+      "For your appointment we store your name, your e-mail address and, if you give it, your mobile number; also the messages we send you and the answers of the mail servers and the SMS service on whether they arrived. The administration's log keeps addresses and numbers only as a check value (hash).",
+    ],
+    [
+      'Why',
+      'To send you the confirmation, a reminder and changes to your appointment, so that the office recognises you, and so that we notice when an e-mail does not arrive (Art. 6(1)(e) GDPR: a task in the public interest). An unconfirmed appointment lapses after ' +
+        f.confirmWindowMinutes +
+        ' minutes once the confirmation could be delivered.',
+    ],
+    [
+      'How long',
+      f.retentionDays +
+        " days after the appointment (or after it lapsed or was cancelled) name, address, number, the messages and the mail servers' answers are anonymised. The booking itself stays, without personal data, for statistics.",
+    ],
+    [
+      'Your rights',
+      "You have the right of access, rectification, erasure, restriction and objection (Art. 15–21 GDPR). Please contact the office: it gives you everything stored about your e-mail address and erases it early on request. You may also complain to your state's data protection authority.",
+    ],
   ],
   dateFormat: 'cccc, d LLLL yyyy',
   timeFormat: 'HH:mm',
