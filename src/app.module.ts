@@ -39,6 +39,7 @@ import { OfficesModule } from './offices/offices.module';
 import { CounterModule } from './counter/counter.module';
 import { StatsModule } from './stats/stats.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { ConsoleModule } from './console/console.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -90,6 +91,7 @@ export class AppModule {
         CounterModule,
         StatsModule,
         PrivacyModule,
+        ConsoleModule,
         IncidentsModule,
         HealthModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),

@@ -245,33 +245,41 @@ export class BookingsService {
     return this.tx.run(async (manager) => {
       const booking = await this.bookings.findById(manager, id, true);
       this.assertHolder(booking, id, statusToken);
-      const now = this.clock.now();
-      const decision = transition(
-        {
-          status: booking!.status,
-          holdUntil: DateTime.fromJSDate(booking!.holdUntil),
-          slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt),
-        },
-        { type: 'cancel' },
-        now,
-      );
-      if (!decision.ok) {
-        throw new DomainError(
-          'INVALID_TRANSITION',
-          decision.code === 'SLOT_STARTED'
-            ? 'The appointment has already started.'
-            : `A booking that is ${booking!.status} cannot be cancelled.`,
-          { status: booking!.status, reason: decision.code },
-        );
-      }
-      if (decision.changed && (await this.bookings.markCancelled(manager, id, now.toJSDate()))) {
-        await this.bookings.releaseCapacity(manager, booking!.slotId);
-        await this.outbox.withdrawUnsent(manager, [id]);
-        // A confirmed appointment is in the citizen's calendar: its cancellation goes out.
-        if (booking!.status === 'confirmed') await this.notices.cancelled(manager, booking!);
-      }
+      await this.cancelLocked(manager, booking!);
       return (await this.bookings.findById(manager, id))!;
     });
+  }
+
+  /**
+   * Cancels a booking the caller has locked (the citizen's own cancel, or a clerk's on their
+   * behalf): the counter goes back, unsent mail is withdrawn, a confirmed one gets the notice.
+   */
+  async cancelLocked(manager: EntityManager, booking: BookingRow): Promise<void> {
+    const now = this.clock.now();
+    const decision = transition(
+      {
+        status: booking.status,
+        holdUntil: DateTime.fromJSDate(booking.holdUntil),
+        slotStartsAt: DateTime.fromJSDate(booking.slotStartsAt),
+      },
+      { type: 'cancel' },
+      now,
+    );
+    if (!decision.ok) {
+      throw new DomainError(
+        'INVALID_TRANSITION',
+        decision.code === 'SLOT_STARTED'
+          ? 'The appointment has already started.'
+          : `A booking that is ${booking.status} cannot be cancelled.`,
+        { status: booking.status, reason: decision.code },
+      );
+    }
+    if (decision.changed && (await this.bookings.markCancelled(manager, booking.id, now.toJSDate()))) {
+      await this.bookings.releaseCapacity(manager, booking.slotId);
+      await this.outbox.withdrawUnsent(manager, [booking.id]);
+      // A confirmed appointment is in the citizen's calendar: its cancellation goes out.
+      if (booking.status === 'confirmed') await this.notices.cancelled(manager, booking);
+    }
   }
 
   /**

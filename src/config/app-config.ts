@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 /** Germany and the other EU member states: the calling codes SMS may go to unless SMS_COUNTRY_CODES says otherwise. */
 export const EU_CALLING_CODES = [
@@ -188,6 +201,48 @@ export class EnvSchema {
   @Min(1)
   @Max(24 * 30)
   STAFF_SESSION_HOURS = 10;
+
+  /** A console session unused this long ends (the absolute limit is STAFF_SESSION_HOURS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  STAFF_SESSION_IDLE_MINUTES = 30;
+
+  /** E-mail and password sign-in for staff (console and API); off when only single sign-on is wanted. */
+  @Transform(toBool)
+  @IsBoolean()
+  STAFF_PASSWORD_LOGIN = true;
+
+  /** Single sign-on: the OpenID provider's issuer URL (Keycloak realm, ADFS); unset: no single sign-on. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  OIDC_ISSUER?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  OIDC_CLIENT_ID?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  OIDC_CLIENT_SECRET?: string = undefined;
+
+  /** The ID token's claim that names the role (a value or a list holding clerk, supervisor or admin). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/)
+  OIDC_ROLE_CLAIM = 'holdfast_role';
+
+  /** The claim that lists the offices (location ids) a clerk is bound to; absent or empty: every office. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/)
+  OIDC_OFFICES_CLAIM = 'holdfast_offices';
 
   @Transform(toInt)
   @IsInt()
@@ -451,6 +506,10 @@ export interface AppConfig {
   smtpPoolSize: number;
   sweepIntervalMs: number;
   staffSessionHours: number;
+  staffSessionIdleMinutes: number;
+  staffPasswordLogin: boolean;
+  /** Single sign-on with OpenID Connect; undefined when OIDC_ISSUER is unset. */
+  oidc?: { issuer: string; clientId: string; clientSecret?: string; roleClaim: string; officesClaim: string };
   logFormat: 'log' | 'json';
   providerRatePerMinute: number;
   providerFamilyOverrides: Record<string, string>;
@@ -514,6 +573,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ??
     'holdfast.localhost'
   ).toLowerCase();
+  if (schema.OIDC_ISSUER && !schema.OIDC_CLIENT_ID)
+    throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER is set but OIDC_CLIENT_ID is not: single sign-on needs both.');
+  if (!schema.STAFF_PASSWORD_LOGIN && !schema.OIDC_ISSUER)
+    throw new ConfigError(
+      'Invalid configuration:\n  STAFF_PASSWORD_LOGIN=false needs OIDC_ISSUER: otherwise no staff member could sign in.',
+    );
   if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL)
     throw new ConfigError(
       'Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.',
@@ -555,6 +620,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smtpPoolSize: schema.SMTP_POOL_SIZE,
     sweepIntervalMs: schema.SWEEP_INTERVAL_MS,
     staffSessionHours: schema.STAFF_SESSION_HOURS,
+    staffSessionIdleMinutes: schema.STAFF_SESSION_IDLE_MINUTES,
+    staffPasswordLogin: schema.STAFF_PASSWORD_LOGIN,
+    oidc: schema.OIDC_ISSUER
+      ? {
+          issuer: schema.OIDC_ISSUER,
+          clientId: schema.OIDC_CLIENT_ID!,
+          clientSecret: schema.OIDC_CLIENT_SECRET,
+          roleClaim: schema.OIDC_ROLE_CLAIM,
+          officesClaim: schema.OIDC_OFFICES_CLAIM,
+        }
+      : undefined,
     logFormat: schema.LOG_FORMAT,
     providerRatePerMinute: schema.PROVIDER_RATE_PER_MINUTE,
     providerFamilyOverrides: Object.fromEntries(

@@ -212,6 +212,13 @@ export class ReviewService {
     });
   }
 
+  /** A clerk cancels for the citizen (on the phone, at the desk): the counter goes back; a confirmed booking gets the notice. */
+  cancel(id: string, reason: string, actor: Actor) {
+    return this.act(id, 'review.cancel', reason, actor, (manager, booking) =>
+      this.bookingsService.cancelLocked(manager, booking),
+    );
+  }
+
   /** Load under lock, act, audit before/after; a refusal is audited in a transaction of its own. */
   private async act(
     id: string,
