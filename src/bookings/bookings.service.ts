@@ -24,6 +24,7 @@ import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { explainHold } from './hold-policy';
 import { HoldService } from './hold.service';
+import { SchedulingService } from '../scheduling/scheduling.service';
 
 const RESEND_INTERVAL_MINUTES = 5;
 
@@ -34,7 +35,17 @@ export interface NewBooking {
   phone?: string;
   /** The citizen's language (the page's, or the API caller's); German when not given. */
   lang?: 'de' | 'en';
+  /** Services combined with the slot's own in this appointment (up to 2; one counter, the durations added). */
+  additionalServiceIds?: string[];
 }
+
+/** A combined appointment's other services, checked at the slot's office, and the minutes they add. */
+interface Combination {
+  extraServiceIds: string[];
+  extraMinutes: number;
+  names: string[];
+}
+const NO_COMBINATION: Combination = { extraServiceIds: [], extraMinutes: 0, names: [] };
 
 export interface CreatedBooking {
   id: string;
@@ -67,6 +78,7 @@ export class BookingsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduling: SchedulingService,
   ) {}
 
   /**
@@ -77,9 +89,11 @@ export class BookingsService {
   async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
     if (input.phone) input = { ...input, phone: this.smsNumber(input.phone) };
     const requestHash = this.requestHash(input);
+    // Only a combined appointment reads its services first (one query; the plain booking keeps its two round trips).
+    const combination = input.additionalServiceIds?.length ? await this.combination(input) : NO_COMBINATION;
     for (let attempt = 0; ; attempt++) {
       try {
-        const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey));
+        const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey, combination));
         return created ?? (await this.replay(idempotencyKey!, requestHash));
       } catch (err) {
         // A reference collision (30^8 codes) is retried with a fresh code; anything else is final.
@@ -97,7 +111,25 @@ export class BookingsService {
    * mail, the key's response and COMMIT. Undefined when the Idempotency-Key exists already (the
    * transaction is rolled back; the earlier response is read after it).
    */
-  private async createIn(tx: PipelinedTransaction, input: NewBooking, requestHash: string, key?: string) {
+  private async combination(input: NewBooking): Promise<Combination> {
+    const slot = await this.scheduling.slotDetails(input.slotId);
+    if (!slot) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+    const { extraMinutes, services } = await this.scheduling.combination(
+      this.tx.manager,
+      slot.locationId,
+      slot.serviceId,
+      input.additionalServiceIds ?? [],
+    );
+    return { extraServiceIds: services.map((s) => s.id), extraMinutes, names: services.map((s) => s.name) };
+  }
+
+  private async createIn(
+    tx: PipelinedTransaction,
+    input: NewBooking,
+    requestHash: string,
+    key: string | undefined,
+    combination: Combination,
+  ) {
     const now = this.clock.now();
     const { claimed, slot } = await this.bookings.beginBooking(tx, {
       key,
@@ -124,7 +156,7 @@ export class BookingsService {
       reference,
       locationName: slot.locationName,
       locationAddress: slot.locationAddress,
-      serviceName: slot.serviceName,
+      serviceName: [slot.serviceName, ...combination.names].join(' + '),
       timeZone: slot.timeZone,
       slotStartsAt: slot.startsAt,
       holdUntil: holdUntil.toJSDate(),
@@ -149,12 +181,15 @@ export class BookingsService {
         holdUntil: holdUntil.toJSDate(),
         lang: input.lang ?? 'de',
         now: now.toJSDate(),
+        extraServiceIds: combination.extraServiceIds,
+        extraMinutes: combination.extraMinutes,
       },
       {
         dayStart: day.start,
         dayEnd: day.end,
         maxPerDay: this.config.maxBookingsPerLocationDay,
-        noShowLimit: this.config.noShowLimit,
+        // The office's own limit, else the installation's (0: off).
+        noShowLimit: slot.noShowLimit ?? this.config.noShowLimit,
       },
       { hash: sha256(confirmToken) },
       {
@@ -182,7 +217,7 @@ export class BookingsService {
 
   private requestHash(input: NewBooking): string {
     return createHash('sha256')
-      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
+      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null, ...(input.additionalServiceIds ?? [])]))
       .digest('hex');
   }
 
