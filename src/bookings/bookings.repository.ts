@@ -605,6 +605,27 @@ export class BookingsRepository {
     return rows.sort((a, b) => a.slotStartsAt.getTime() - b.slotStartsAt.getTime() || a.reference.localeCompare(b.reference));
   }
 
+  /**
+   * Staff search: a reference (exact, as read out), an e-mail address (exact, any case) or part of
+   * a name; the latest appointments first; only these offices when given.
+   */
+  search(
+    manager: EntityManager,
+    term: string,
+    reference: string,
+    locationIds: string[] | null,
+    limit: number,
+  ): Promise<BookingRow[]> {
+    return sql<BookingRow>(
+      manager,
+      `${BOOKING_SELECT}
+        WHERE (b.reference = $2 OR lower(b.email) = lower($1) OR b.name ILIKE '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')
+          AND ($3::uuid[] IS NULL OR b.location_id = ANY($3::uuid[]))
+        ORDER BY s.starts_at DESC, b.id LIMIT $4`,
+      [term, reference, locationIds, limit],
+    );
+  }
+
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }
@@ -808,7 +829,7 @@ export class BookingsRepository {
           AND ($8::uuid[] IS NULL OR b.location_id = ANY($8::uuid[]))
           AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE l.time_zone)::date = $3::date)
           AND ($4::text IS NULL OR lm.family = $4)
-        ORDER BY COALESCE(b.expired_at, b.created_at) DESC, b.id
+        ORDER BY COALESCE(b.expired_at, b.created_at) ${filter.oldestFirst ? 'ASC' : 'DESC'}, b.created_at ${filter.oldestFirst ? 'ASC' : 'DESC'}, b.id
         LIMIT $6 OFFSET $7`,
       [
         filter.reason ?? null,
@@ -974,6 +995,8 @@ export interface HoldFacts {
 }
 
 export interface ReviewFilter {
+  /** The console works the queue oldest first; the API lists newest first. */
+  oldestFirst?: boolean;
   reason?: 'mail_undelivered' | 'held_for_mail';
   locationId?: string;
   day?: string;

@@ -3,14 +3,20 @@ import { AuditModule } from '../audit/audit.module';
 import { StaffModule } from '../staff/staff.module';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console.guard';
+import { BookingSearch } from './booking-search.service';
+import { ClerkPagesController } from './clerk-pages.controller';
+import { CounterModule } from '../counter/counter.module';
+import { ReviewModule } from '../review/review.module';
+import { SchedulingModule } from '../scheduling/scheduling.module';
+import { HoldsModule } from '../bookings/holds.module';
 
 /**
  * The staff console under /verwaltung: server-rendered pages (KERN UX, German and English) over
  * the same services as the staff API. Sign-in by cookie session; every page checks the role.
  */
 @Module({
-  imports: [StaffModule, AuditModule],
-  controllers: [ConsoleAuthController],
-  providers: [ConsoleGuard],
+  imports: [StaffModule, AuditModule, CounterModule, ReviewModule, SchedulingModule, HoldsModule],
+  controllers: [ConsoleAuthController, ClerkPagesController],
+  providers: [ConsoleGuard, BookingSearch],
 })
 export class ConsoleModule {}

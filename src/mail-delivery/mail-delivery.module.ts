@@ -20,7 +20,7 @@ export class MailDeliveryModule {
       imports: [ProviderCircuitsModule, RelayStatusModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
       controllers: [ProvidersController, RelayController, MailEventsController],
       providers: [ProvidersService, DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
-      exports: [DeliveryReportsService, BounceListenerService],
+      exports: [DeliveryReportsService, BounceListenerService, ProvidersService],
     };
   }
 }

@@ -11,5 +11,6 @@ import { OfficesController } from './offices.controller';
   imports: [SchedulingModule, BookingsModule, StaffModule, AuditModule],
   controllers: [OfficesController],
   providers: [ClosuresService],
+  exports: [ClosuresService],
 })
 export class OfficesModule {}

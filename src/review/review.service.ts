@@ -94,7 +94,8 @@ export class ReviewService {
     if (actor) assertOffice(actor, booking.locationId);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.audit.ofBooking(this.tx.manager, id);
-    return { ...bookingView(booking, messages), reviewStatus: booking.reviewStatus, audit };
+    const hold = await this.bookingsService.explainHold(booking, messages);
+    return { ...bookingView(booking, messages, hold), reviewStatus: booking.reviewStatus, audit };
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {
