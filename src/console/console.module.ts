@@ -9,14 +9,28 @@ import { CounterModule } from '../counter/counter.module';
 import { ReviewModule } from '../review/review.module';
 import { SchedulingModule } from '../scheduling/scheduling.module';
 import { HoldsModule } from '../bookings/holds.module';
+import { IncidentsModule } from '../incidents/incidents.module';
+import { ProvidersModule } from '../mail-delivery/providers.module';
+import { StatsModule } from '../stats/stats.module';
+import { SupervisorPagesController } from './supervisor-pages.controller';
 
 /**
  * The staff console under /verwaltung: server-rendered pages (KERN UX, German and English) over
  * the same services as the staff API. Sign-in by cookie session; every page checks the role.
  */
 @Module({
-  imports: [StaffModule, AuditModule, CounterModule, ReviewModule, SchedulingModule, HoldsModule],
-  controllers: [ConsoleAuthController, ClerkPagesController],
+  imports: [
+    StaffModule,
+    AuditModule,
+    CounterModule,
+    ReviewModule,
+    SchedulingModule,
+    HoldsModule,
+    IncidentsModule,
+    StatsModule,
+    ProvidersModule,
+  ],
+  controllers: [ConsoleAuthController, ClerkPagesController, SupervisorPagesController],
   providers: [ConsoleGuard, BookingSearch],
 })
 export class ConsoleModule {}

@@ -5,9 +5,10 @@ import type { ConsoleContext } from './console-layout';
 /** An instant (ISO string or Date) in a zone, in the console's format; '–' for none. */
 export function when(ctx: ConsoleContext, value: string | Date | null | undefined, zone?: string, format?: string): string {
   if (!value) return '–';
-  // An ISO string keeps its own offset (the office's) unless a zone is named.
+  // An ISO string with an offset keeps it (the office's) unless a zone is named; UTC ones and Dates show in German time.
+  const own = typeof value === 'string' && !value.endsWith('Z');
   const d = typeof value === 'string' ? DateTime.fromISO(value, { setZone: true }) : DateTime.fromJSDate(value);
-  return (zone ? d.setZone(zone) : typeof value === 'string' ? d : d.setZone('Europe/Berlin'))
+  return (zone ? d.setZone(zone) : own ? d : d.setZone('Europe/Berlin'))
     .setLocale(ctx.lang)
     .toFormat(format ?? ctx.t.dateTimeFormat);
 }
