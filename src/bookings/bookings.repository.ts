@@ -605,6 +605,17 @@ export class BookingsRepository {
     return rows.sort((a, b) => a.slotStartsAt.getTime() - b.slotStartsAt.getTime() || a.reference.localeCompare(b.reference));
   }
 
+  /** Active bookings ahead that hold this service (as the slot's or a combined one). */
+  async countActiveOfService(manager: EntityManager, serviceId: string, now: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.status IN ('pending', 'confirmed') AND s.ends_at > $2 AND (s.service_id = $1 OR $1 = ANY(b.extra_service_ids))`,
+      [serviceId, now],
+    );
+    return row!.n;
+  }
+
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
     return sqlOne<BookingRow>(manager, `${BOOKING_SELECT} WHERE b.id = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`, [id]);
   }

@@ -219,7 +219,8 @@ export class SchedulingService {
     for (const id of [serviceId, ...additionalServiceIds]) {
       const o = byId.get(id);
       if (!o) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.', { serviceId: id });
-      if (!o.bookable) throw new DomainError('SERVICE_NOT_OFFERED', `“${o.name}” cannot be booked at this office.`, { serviceId: id });
+      if (!o.bookable)
+        throw new DomainError('SERVICE_NOT_OFFERED', `“${o.name}” cannot be booked at this office.`, { serviceId: id });
       counts.set(id, (counts.get(id) ?? 0) + 1);
       if (counts.get(id)! > o.maxPerBooking)
         throw new DomainError(
@@ -240,8 +241,14 @@ export class SchedulingService {
     const location = await this.location(locationId);
     const openings = await this.repo.openingHours(manager, locationId);
     const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
-    return generateUnits({ openings, unitMinutes: location.unitMinutes ?? 10, timeZone: location.timeZone, from, days, closedDays })
-      .filter((u) => u.startsAt >= from);
+    return generateUnits({
+      openings,
+      unitMinutes: location.unitMinutes ?? 10,
+      timeZone: location.timeZone,
+      from,
+      days,
+      closedDays,
+    }).filter((u) => u.startsAt >= from);
   }
 
   /**
