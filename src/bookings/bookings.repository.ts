@@ -583,7 +583,8 @@ export class BookingsRepository {
               hold_until = CASE WHEN b.status = 'pending' THEN LEAST(b.hold_until, $4) ELSE b.hold_until END
         WHERE b.id = $1`,
       [booking.id, taken.slotId, taken.locationId, taken.startsAt],
-    );
+      // A combined appointment's later units move with it (trigger bookings_extra_units): none free there, SLOT_FULL.
+    ).catch(refuseWhenNoCounter(slotId));
     return true;
   }
 
