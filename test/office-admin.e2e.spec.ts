@@ -149,6 +149,33 @@ describe('office administration and combined appointments', () => {
     ).toBeGreaterThanOrEqual(4);
   });
 
+  it('the citizens’ page lists only what the office offers, with its durations, what to bring, notice and contact', async () => {
+    const { id, services } = await office(
+      [monday(2)],
+      { Ausweis: 20, Kfz: 30 },
+      { contact: '030 115 Bürgertelefon', publicNotice: 'Eingang über den Hof' },
+    );
+    await api('PUT', `/admin/locations/${id}/offerings/${services.Ausweis}`, {
+      durationMinutes: 40,
+      bookable: true,
+      maxPerBooking: 1,
+    });
+    await api('PUT', `/admin/locations/${id}/offerings/${services.Kfz}`, {
+      durationMinutes: 30,
+      bookable: false,
+      maxPerBooking: 1,
+    });
+    const pageOf = await http(app, 'GET', `/termine?locationId=${id}`);
+    expect(pageOf.status).toBe(200);
+    expect(pageOf.text).toContain('Eingang über den Hof');
+    expect(pageOf.text).toContain('030 115 Bürgertelefon');
+    expect(pageOf.text).toContain('Bitte mitbringen: Ausweis');
+    expect(pageOf.text).toContain('40 Minuten');
+    expect(pageOf.text).not.toContain(services.Kfz);
+    const notOffered = await http(app, 'GET', `/termine?locationId=${id}&serviceId=${services.Kfz}`);
+    expect(notOffered.status).toBe(404);
+  });
+
   it('refuses bad hours with a code and leaves the hours as they were', async () => {
     const { id } = await office([monday(2)], { Ausweis: 20 });
     const cases = [

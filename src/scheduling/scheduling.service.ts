@@ -47,7 +47,12 @@ export class SchedulingService {
   }
 
   findLocation(id: string) {
-    return this.repo.findLocation(this.tx.manager, id);
+    return this.repo.findLocationForAdmin(this.tx.manager, id);
+  }
+
+  /** The services citizens can book at an office, with its durations there. */
+  servicesAt(locationId: string) {
+    return this.repo.bookableServices(this.tx.manager, locationId);
   }
 
   findService(id: string) {
