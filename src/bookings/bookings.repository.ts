@@ -583,7 +583,8 @@ export class BookingsRepository {
               hold_until = CASE WHEN b.status = 'pending' THEN LEAST(b.hold_until, $4) ELSE b.hold_until END
         WHERE b.id = $1`,
       [booking.id, taken.slotId, taken.locationId, taken.startsAt],
-    );
+      // A combined appointment's later units move with it (trigger bookings_extra_units): none free there, SLOT_FULL.
+    ).catch(refuseWhenNoCounter(slotId));
     return true;
   }
 
@@ -624,6 +625,17 @@ export class BookingsRepository {
         ORDER BY s.starts_at DESC, b.id LIMIT $4`,
       [term, reference, locationIds, limit],
     );
+  }
+
+  /** Active bookings ahead that hold this service (as the slot's or a combined one). */
+  async countActiveOfService(manager: EntityManager, serviceId: string, now: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.status IN ('pending', 'confirmed') AND s.ends_at > $2 AND (s.service_id = $1 OR $1 = ANY(b.extra_service_ids))`,
+      [serviceId, now],
+    );
+    return row!.n;
   }
 
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {

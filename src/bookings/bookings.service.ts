@@ -371,8 +371,27 @@ export class BookingsService {
   }
 
   /** The active bookings a closure of [from, to) would take the counters from (its dry run). */
-  affectedByClosure(locationId: string, from: Date, to: Date, manager: EntityManager = this.tx.manager): Promise<BookingRow[]> {
-    return this.bookings.activeBetween(manager, locationId, from, to);
+  affectedByClosure(
+    locationId: string,
+    from: Date,
+    to: Date,
+    manager: EntityManager = this.tx.manager,
+    forUpdate = false,
+  ): Promise<BookingRow[]> {
+    return this.bookings.activeBetween(manager, locationId, from, to, forUpdate);
+  }
+
+  countActiveOfService(manager: EntityManager, serviceId: string): Promise<number> {
+    return this.bookings.countActiveOfService(manager, serviceId, this.clock.now().toJSDate());
+  }
+
+  /**
+   * Bookings a change of hours or counters leaves without a counter, in the change's transaction:
+   * each cancelled with the notice a closure sends (the admin's reason, an apology, a link to book
+   * again), audited.
+   */
+  async cancelForCapacityChange(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor): Promise<void> {
+    await this.cancelWithNotice(manager, affected, reason, actor, 'booking.cancelled_for_capacity_change');
   }
 
   /**
@@ -386,21 +405,25 @@ export class BookingsService {
     actor: Actor,
   ): Promise<BookingRow[]> {
     const affected = await this.bookings.activeBetween(manager, closure.locationId, closure.from, closure.to, true);
+    await this.cancelWithNotice(manager, affected, closure.reason, actor, 'booking.cancelled_for_closure');
+    return affected;
+  }
+
+  private async cancelWithNotice(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor, action: string) {
     const now = this.clock.now().toJSDate();
     for (const booking of affected) {
       if (!(await this.bookings.markCancelled(manager, booking.id, now))) continue;
       await this.bookings.releaseCapacity(manager, booking.slotId);
       await this.outbox.withdrawUnsent(manager, [booking.id]);
-      await this.notices.closed(manager, booking, closure.reason);
+      await this.notices.closed(manager, booking, reason);
       await this.audit.record(manager, actor, {
-        action: 'booking.cancelled_for_closure',
+        action,
         bookingId: booking.id,
-        reason: closure.reason,
+        reason,
         before: { status: booking.status },
         after: { status: 'cancelled' },
       });
     }
-    return affected;
   }
 
   /**

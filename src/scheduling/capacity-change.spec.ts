@@ -22,20 +22,12 @@ describe('bookingsOverCapacity', () => {
 
   it('a booking that gives way frees its later units too', () => {
     // Units 0–10 with 1 counter, 10–20 with 1: c (latest) holds both and gives way in the first; b then fits.
-    const out = bookingsOverCapacity(units([1, 1]), [
-      booking('a', 1, 0, 10),
-      booking('c', 3, 0, 20),
-      booking('b', 2, 10, 20),
-    ]);
+    const out = bookingsOverCapacity(units([1, 1]), [booking('a', 1, 0, 10), booking('c', 3, 0, 20), booking('b', 2, 10, 20)]);
     expect(out).toEqual(['c']);
   });
 
   it('a unit without counters (closed) takes all its holders', () => {
-    const out = bookingsOverCapacity(units([2, 0, 2]), [
-      booking('a', 1, 0, 10),
-      booking('b', 2, 10, 20),
-      booking('c', 3, 5, 15),
-    ]);
+    const out = bookingsOverCapacity(units([2, 0, 2]), [booking('a', 1, 0, 10), booking('b', 2, 10, 20), booking('c', 3, 5, 15)]);
     expect(out.sort()).toEqual(['b', 'c']);
   });
 

@@ -254,7 +254,12 @@ export class SchedulingRepository {
   }
 
   /** Replaces the weekly hours of one version (valid from `validFrom`); the other versions stay. */
-  async replaceHoursVersion(manager: EntityManager, locationId: string, validFrom: string, periods: WeeklyOpening[]): Promise<void> {
+  async replaceHoursVersion(
+    manager: EntityManager,
+    locationId: string,
+    validFrom: string,
+    periods: WeeklyOpening[],
+  ): Promise<void> {
     await sql(manager, `DELETE FROM opening_hours WHERE location_id = $1 AND valid_from = $2::date`, [locationId, validFrom]);
     if (periods.length === 0) return;
     await sql(
@@ -316,7 +321,13 @@ export class SchedulingRepository {
    * made or re-spanned (a slot with bookings keeps its span), every other slot from `from` gets no
    * free place (capacity = booked). No slot row is deleted: bookings point at them.
    */
-  async applySlots(manager: EntityManager, locationId: string, serviceId: string, from: Date, slots: GeneratedSlot[]): Promise<void> {
+  async applySlots(
+    manager: EntityManager,
+    locationId: string,
+    serviceId: string,
+    from: Date,
+    slots: GeneratedSlot[],
+  ): Promise<void> {
     await sql(
       manager,
       `WITH upserted AS (

@@ -47,7 +47,12 @@ export class SchedulingService {
   }
 
   findLocation(id: string) {
-    return this.repo.findLocation(this.tx.manager, id);
+    return this.repo.findLocationForAdmin(this.tx.manager, id);
+  }
+
+  /** The services citizens can book at an office, with its durations there. */
+  servicesAt(locationId: string) {
+    return this.repo.bookableServices(this.tx.manager, locationId);
   }
 
   findService(id: string) {
@@ -219,7 +224,8 @@ export class SchedulingService {
     for (const id of [serviceId, ...additionalServiceIds]) {
       const o = byId.get(id);
       if (!o) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.', { serviceId: id });
-      if (!o.bookable) throw new DomainError('SERVICE_NOT_OFFERED', `“${o.name}” cannot be booked at this office.`, { serviceId: id });
+      if (!o.bookable)
+        throw new DomainError('SERVICE_NOT_OFFERED', `“${o.name}” cannot be booked at this office.`, { serviceId: id });
       counts.set(id, (counts.get(id) ?? 0) + 1);
       if (counts.get(id)! > o.maxPerBooking)
         throw new DomainError(
@@ -240,8 +246,14 @@ export class SchedulingService {
     const location = await this.location(locationId);
     const openings = await this.repo.openingHours(manager, locationId);
     const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
-    return generateUnits({ openings, unitMinutes: location.unitMinutes ?? 10, timeZone: location.timeZone, from, days, closedDays })
-      .filter((u) => u.startsAt >= from);
+    return generateUnits({
+      openings,
+      unitMinutes: location.unitMinutes ?? 10,
+      timeZone: location.timeZone,
+      from,
+      days,
+      closedDays,
+    }).filter((u) => u.startsAt >= from);
   }
 
   /**
