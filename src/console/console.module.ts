@@ -13,6 +13,8 @@ import { IncidentsModule } from '../incidents/incidents.module';
 import { ProvidersModule } from '../mail-delivery/providers.module';
 import { StatsModule } from '../stats/stats.module';
 import { SupervisorPagesController } from './supervisor-pages.controller';
+import { AdminPagesController } from './admin-pages.controller';
+import { OfficesModule } from '../offices/offices.module';
 
 /**
  * The staff console under /verwaltung: server-rendered pages (KERN UX, German and English) over
@@ -29,8 +31,9 @@ import { SupervisorPagesController } from './supervisor-pages.controller';
     IncidentsModule,
     StatsModule,
     ProvidersModule,
+    OfficesModule,
   ],
-  controllers: [ConsoleAuthController, ClerkPagesController, SupervisorPagesController],
+  controllers: [ConsoleAuthController, ClerkPagesController, SupervisorPagesController, AdminPagesController],
   providers: [ConsoleGuard, BookingSearch],
 })
 export class ConsoleModule {}
