@@ -122,7 +122,8 @@ describe('console: supervisor pages', () => {
     await book('gmail.com');
     const page = await client.get('/verwaltung/anbieter');
     expect(page.status).toBe(200);
-    expect(page.text).toContain('<meta http-equiv="refresh" content="30">');
+    expect(page.text).toContain('<div id="live-providers" data-refresh-ms="30000">');
+    expect(page.text).toContain('<script type="module" src="/verwaltung/assets/console.js"></script>');
     expect(page.text).toContain('united-internet');
     const noReason = await client.submit('/verwaltung/anbieter/google/anhalten', { reason: '' }, '/verwaltung/anbieter');
     expect(noReason.headers.get('location')).toContain('fehler=VALIDATION_FAILED');

@@ -11,8 +11,9 @@ import { StaffService } from '../staff/staff.service';
 import { PRIVATE_PAGE_HEADERS } from '../web/layout';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsolePublic, ConsoleRequest } from './console.guard';
-import { clearCookie, cookie, LOGIN_COOKIE, safeNext, SESSION_COOKIE } from './console-session';
-import { CONSOLE_CSS } from './views/console-assets';
+import { clearCookie, cookie, LOGIN_COOKIE, safeNext, SESSION_COOKIE, SSO_COOKIE } from './console-session';
+import { OidcService, SsoTransit } from './oidc.service';
+import { CONSOLE_CSS, CONSOLE_JS } from './views/console-assets';
 import { consolePage, ConsoleContext, contextOf, input, submit } from './views/console-layout';
 import { homeView } from './views/home.view';
 
@@ -26,6 +27,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export class ConsoleAuthController {
   constructor(
     private readonly staff: StaffService,
+    private readonly oidc: OidcService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,6 +52,19 @@ export class ConsoleAuthController {
         'x-content-type-options': 'nosniff',
       })
       .send(CONSOLE_CSS);
+  }
+
+  @ConsolePublic()
+  @Get('assets/console.js')
+  js(@Res() reply: FastifyReply) {
+    return reply
+      .status(200)
+      .headers({
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      })
+      .send(CONSOLE_JS);
   }
 
   @ConsolePublic()
@@ -105,6 +120,64 @@ export class ConsoleAuthController {
               : ctx.t.loginFailed;
       if (err.headers) reply.headers(err.headers);
       return this.renderSignIn(reply, req, ctx, { next, email, problem, status: err.status });
+    }
+  }
+
+  @ConsolePublic()
+  @Get('sso')
+  async ssoStart(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {
+    if (!this.oidc.enabled) throw new DomainError('NOT_FOUND', 'Single sign-on is not configured.');
+    const { url, transit } = await this.oidc.start(safeNext(query.weiter));
+    return reply
+      .status(303)
+      .header(
+        'set-cookie',
+        cookie(SSO_COOKIE, Buffer.from(JSON.stringify(transit)).toString('base64url'), {
+          secure: this.secure,
+          maxAgeSeconds: 600,
+          sameSite: 'Lax',
+        }),
+      )
+      .header('location', url)
+      .header('cache-control', 'no-store')
+      .send();
+  }
+
+  @ConsolePublic()
+  @RateLimited('login')
+  @Get('sso/rueckkehr')
+  async ssoReturn(@Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+    if (!this.oidc.enabled) throw new DomainError('NOT_FOUND', 'Single sign-on is not configured.');
+    const ctx = contextOf(req.console.lang, '/verwaltung/anmelden');
+    const transit = readTransit(req.console.cookies[SSO_COOKIE]);
+    reply.header('set-cookie', clearCookie(SSO_COOKIE, this.secure));
+    if (!transit) return this.renderSignIn(reply, req, ctx, { next: '/verwaltung', problem: ctx.t.expired, status: 400 });
+    try {
+      const identity = await this.oidc.finish(req.url, transit);
+      const session = await this.staff.signInVouched(identity, 'oidc');
+      const old = req.console.cookies[SESSION_COOKIE];
+      if (old && /^[A-Za-z0-9_-]{20,100}$/.test(old)) await this.staff.signOut(old);
+      reply.header(
+        'set-cookie',
+        cookie(SESSION_COOKIE, session.token, { secure: this.secure, maxAgeSeconds: this.config.staffSessionHours * 3600 }),
+      );
+      // A page of our own moves on: the Strict cookie is not sent on the provider's redirect chain, but is on this next step.
+      const next = e(transit.next);
+      return reply
+        .status(200)
+        .headers(PRIVATE_PAGE_HEADERS)
+        .send(
+          consolePage(
+            contextOf(req.console.lang, transit.next),
+            ctx.t.signIn,
+            `<p class="kern-body"><a class="kern-link" href="${next}">${e(ctx.t.start)}</a></p>`,
+            { refreshSeconds: 0, refreshTo: transit.next },
+          ),
+        );
+    } catch (err) {
+      if (!(err instanceof DomainError) || (err.status >= 500 && err.code !== 'NOT_READY')) throw err;
+      const problem = err.code === 'FORBIDDEN' ? ctx.t.ssoNoRole : err.code === 'NOT_READY' ? ctx.t.ssoAway : ctx.t.loginFailed;
+      return this.renderSignIn(reply, req, ctx, { next: transit.next, problem, status: err.status });
     }
   }
 
@@ -169,6 +242,18 @@ ${submit(t.signIn)}</form>`
       consolePage(ctx, t.signIn, body, state.notice ? { flash: { kind: 'info', text: state.notice } } : {}),
     );
   }
+}
+
+function readTransit(value: string | undefined): SsoTransit | undefined {
+  if (!value) return undefined;
+  try {
+    const t = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<SsoTransit>;
+    if ([t.state, t.nonce, t.verifier].every((x) => typeof x === 'string' && x.length >= 20 && x.length <= 200))
+      return { state: t.state!, nonce: t.nonce!, verifier: t.verifier!, next: safeNext(t.next) };
+  } catch {
+    // Not ours.
+  }
+  return undefined;
 }
 
 /** The page context of a request the guard let through. */

@@ -7,6 +7,11 @@ export const LOGIN_COOKIE = 'holdfast_signin';
 /** The console's language, once chosen with the switch. */
 export const LANG_COOKIE = 'holdfast_lang';
 export const CONSOLE_PATH = '/verwaltung';
+/**
+ * Between the start of a single sign-on and the provider's redirect back: state, nonce, PKCE
+ * verifier. Lax, not Strict: the way back is a navigation from the provider's site.
+ */
+export const SSO_COOKIE = 'holdfast_sso';
 
 /** The cookies of a request header (first value wins, as browsers send the most specific first). */
 export function parseCookies(header: string | undefined): Record<string, string> {
@@ -28,14 +33,14 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export function cookie(
   name: string,
   value: string,
-  opts: { secure: boolean; maxAgeSeconds?: number; httpOnly?: boolean },
+  opts: { secure: boolean; maxAgeSeconds?: number; httpOnly?: boolean; sameSite?: 'Strict' | 'Lax' },
 ): string {
   return [
     `${name}=${encodeURIComponent(value)}`,
     `Path=${CONSOLE_PATH}`,
     opts.httpOnly === false ? '' : 'HttpOnly',
     opts.secure ? 'Secure' : '',
-    'SameSite=Strict',
+    `SameSite=${opts.sameSite ?? 'Strict'}`,
     opts.maxAgeSeconds !== undefined ? `Max-Age=${opts.maxAgeSeconds}` : '',
   ]
     .filter(Boolean)

@@ -4,6 +4,7 @@ import { StaffModule } from '../staff/staff.module';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console.guard';
 import { BookingSearch } from './booking-search.service';
+import { OidcService } from './oidc.service';
 import { ClerkPagesController } from './clerk-pages.controller';
 import { CounterModule } from '../counter/counter.module';
 import { ReviewModule } from '../review/review.module';
@@ -34,6 +35,6 @@ import { OfficesModule } from '../offices/offices.module';
     OfficesModule,
   ],
   controllers: [ConsoleAuthController, ClerkPagesController, SupervisorPagesController, AdminPagesController],
-  providers: [ConsoleGuard, BookingSearch],
+  providers: [ConsoleGuard, BookingSearch, OidcService],
 })
 export class ConsoleModule {}

@@ -16,7 +16,7 @@ import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsoleRequest } from './console.guard';
 import { consolePage } from './views/console-layout';
 import { str, UUID } from './views/format';
-import { IncidentFormState, incidentsView, providersView, PROVIDERS_REFRESH_SECONDS } from './views/supervisor.view';
+import { IncidentFormState, incidentsView, providersView } from './views/supervisor.view';
 import { statsView } from './views/stats.view';
 
 const FAMILY = /^[a-z0-9][a-z0-9.-]{0,63}$/;
@@ -46,7 +46,6 @@ export class SupervisorPagesController {
       reply,
       200,
       consolePage(ctx, ctx.t.providers, providersView(ctx, await this.providers.list()), {
-        refreshSeconds: PROVIDERS_REFRESH_SECONDS,
         flash: problem
           ? { kind: 'danger', text: problem }
           : str(query.erledigt)

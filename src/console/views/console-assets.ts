@@ -19,3 +19,26 @@ export const CONSOLE_CSS = `
 details.console-action{border:1px solid #ccc;padding:.5rem 1rem;border-radius:.25rem}
 details.console-action summary{cursor:pointer;font-weight:600}
 `;
+
+/**
+ * The console's only script (served at /verwaltung/assets/console.js; the CSP allows no inline
+ * script). A part marked `data-refresh-ms` is fetched again at that pace and replaced, unless the
+ * tab is hidden or the focus is inside it (someone is typing a reason there). Without it the page
+ * works as it is, with its reload link.
+ */
+export const CONSOLE_JS = `'use strict';
+(function () {
+  for (const live of document.querySelectorAll('[data-refresh-ms]')) {
+    const every = Number(live.getAttribute('data-refresh-ms')) || 30000;
+    setInterval(async () => {
+      if (document.visibilityState !== 'visible' || live.contains(document.activeElement)) return;
+      try {
+        const res = await fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+        if (!res.ok || res.redirected) return;
+        const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById(live.id);
+        if (next && !live.contains(document.activeElement)) live.replaceChildren(...next.childNodes);
+      } catch (e) {}
+    }, every);
+  }
+})();
+`;

@@ -51,7 +51,11 @@ export function consolePage(
   ctx: ConsoleContext,
   title: string,
   body: string,
-  opts: { flash?: { kind: 'success' | 'info' | 'warning' | 'danger'; text: string }; refreshSeconds?: number } = {},
+  opts: {
+    flash?: { kind: 'success' | 'info' | 'warning' | 'danger'; text: string };
+    refreshSeconds?: number;
+    refreshTo?: string;
+  } = {},
 ): string {
   const { t, staff } = ctx;
   const nav = staff
@@ -74,12 +78,13 @@ ${postForm(ctx, '/verwaltung/abmelden', `<button class="kern-btn kern-btn--terti
     body: `${nav}<h1 class="kern-heading-large">${e(title)}</h1>${flash}${body}`,
     path: ctx.path,
     styles: ['/verwaltung/assets/console.css'],
+    scripts: ['/verwaltung/assets/console.js'],
   });
   // A page that refreshes itself without script (the CSP allows no inline script).
-  if (opts.refreshSeconds)
+  if (opts.refreshSeconds !== undefined)
     html = html.replace(
       '<meta charset="utf-8">',
-      `<meta charset="utf-8">\n<meta http-equiv="refresh" content="${opts.refreshSeconds}">`,
+      `<meta charset="utf-8">\n<meta http-equiv="refresh" content="${opts.refreshSeconds}${opts.refreshTo ? `; url=${e(opts.refreshTo)}` : ''}">`,
     );
   return html;
 }

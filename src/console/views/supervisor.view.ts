@@ -38,12 +38,12 @@ export function providersView(ctx: ConsoleContext, providers: ProviderView[]): s
       action,
     ];
   });
-  return `<p class="kern-body" role="status">${e(t.refreshNote(PROVIDERS_REFRESH_SECONDS))}</p>${table(
+  return `<p class="kern-body">${e(t.refreshNote(PROVIDERS_REFRESH_SECONDS))} <a class="kern-link" href="/verwaltung/anbieter">${e(t.reload)}</a></p><div id="live-providers" data-refresh-ms="${PROVIDERS_REFRESH_SECONDS * 1000}">${table(
     t.providers,
     [t.family, t.circuit, t.since, t.lastReply, t.nextProbe, t.held, t.lastHour, t.actions],
     rows,
     t.none,
-  )}`;
+  )}</div>`;
 }
 
 export interface IncidentFormState {
