@@ -64,6 +64,11 @@ const de = {
     string
   >,
   attendances: { arrived: 'erschienen', served: 'bedient', no_show: 'nicht erschienen' } as Record<string, string>,
+  expiryReasons: {
+    not_confirmed: 'nicht rechtzeitig bestätigt',
+    mail_undelivered: 'die Bestätigungsmail kam nicht an',
+  } as Record<string, string>,
+  expiredAt: 'Verfallen am',
   checkIn: 'Eingecheckt',
   served: 'Bedient',
   noShow: 'Nicht erschienen',
@@ -324,6 +329,8 @@ const en: ConsoleTexts = {
   none: 'Nothing here.',
   statuses: { pending: 'awaiting confirmation', confirmed: 'confirmed', cancelled: 'cancelled', expired: 'expired' },
   attendances: { arrived: 'arrived', served: 'served', no_show: 'no-show' },
+  expiryReasons: { not_confirmed: 'not confirmed in time', mail_undelivered: 'the confirmation mail never arrived' },
+  expiredAt: 'Expired at',
   checkIn: 'Checked in',
   served: 'Served',
   noShow: 'No-show',

@@ -25,6 +25,14 @@ export interface BookingPageState {
   };
 }
 
+/** A provider's reply as it came: the code, then the text (which often repeats the code). */
+export function rawReply(code: number | string | null | undefined, text: string | null | undefined): string {
+  const c = code === null || code === undefined ? '' : String(code);
+  const t = (text ?? '').trim();
+  if (!t) return c;
+  return c && !t.startsWith(c) ? `${c} ${t}` : t;
+}
+
 /** What a reply category means, in words; unknown categories show as they are. */
 export function explainCategory(ctx: ConsoleContext, category: string | null | undefined): string {
   if (!category) return '–';
@@ -43,7 +51,7 @@ export function bookingView(
     [t.reference, `<strong>${e(d.reference)}</strong>`],
     [
       t.status,
-      `${statusLabel(ctx, d.status)}${d.expiryReason ? ` <span class="kern-body--small">(${e(d.expiryReason)})</span>` : ''}`,
+      `${statusLabel(ctx, d.status)}${d.expiryReason ? ` <span class="kern-body--small">(${e(t.expiryReasons[d.expiryReason] ?? d.expiryReason)})</span>` : ''}`,
     ],
     [t.when, e(`${when(ctx, d.slot.startsAt, zone)} – ${when(ctx, d.slot.endsAt, zone, t.timeFormat)}`)],
     [t.office, e(`${d.slot.location.name}, ${d.slot.location.address}`)],
@@ -51,6 +59,7 @@ export function bookingView(
     [t.name, e(d.name)],
     [t.contact, e([d.email, d.phone].filter(Boolean).join(' · '))],
     [t.createdAt, e(when(ctx, d.createdAt, zone))],
+    ...(d.expiredAt ? ([[t.expiredAt, e(when(ctx, d.expiredAt, zone))]] as Array<[string, string]>) : []),
     ...(d.holdUntil ? ([[t.holdUntil, e(when(ctx, d.holdUntil, zone))]] as Array<[string, string]>) : []),
     ...(d.hold ? ([[t.holdWhy, e(d.hold.explanation)]] as Array<[string, string]>) : []),
   ]);
@@ -66,7 +75,7 @@ export function bookingView(
                 e(when(ctx, h.at, zone)),
                 e(h.outcome),
                 e(explainCategory(ctx, h.category)),
-                `<span class="console-raw">${e([h.replyCode, h.reply ?? h.errorCode].filter(Boolean).join(' '))}</span>`,
+                `<span class="console-raw">${e(rawReply(h.replyCode, h.reply ?? h.errorCode))}</span>`,
               ]),
               ...m.reports.map((r) => [
                 e(r.source),
@@ -83,10 +92,7 @@ export function bookingView(
             [t.family, e(m.family ?? '–')],
             [t.attempts, e(String(m.attempts))],
             [t.lastReply, e(explainCategory(ctx, m.lastReplyCategory))],
-            [
-              t.rawReply,
-              `<span class="console-raw">${e([m.lastReplyCode, m.lastReply].filter(Boolean).join(' ') || '–')}</span>`,
-            ],
+            [t.rawReply, `<span class="console-raw">${e(rawReply(m.lastReplyCode, m.lastReply) || '–')}</span>`],
           ])}${attempts}</li>`;
         })
         .join('')

@@ -3,7 +3,7 @@ import type { IncidentView } from '../../incidents/incidents.service';
 import type { ProviderView } from '../../mail-delivery/providers.service';
 import { alert } from '../../web/layout';
 import { ConsoleContext, input, postForm, reasonField, select, submit, table } from './console-layout';
-import { explainCategory } from './booking.view';
+import { explainCategory, rawReply } from './booking.view';
 import { when } from './format';
 
 export const PROVIDERS_REFRESH_SECONDS = 30;
@@ -30,7 +30,7 @@ export function providersView(ctx: ConsoleContext, providers: ProviderView[]): s
       `<span class="kern-badge kern-badge--${c.state === 'closed' ? 'success' : c.state === 'open' ? 'danger' : 'warning'}"><span class="kern-label kern-label--small">${e(t.circuits[c.state] ?? c.state)}</span></span>${c.pausedBy ? `<br><span class="kern-body--small">${e(`${c.pausedBy}: ${c.pauseReason ?? ''}`)}</span>` : ''}`,
       e(when(ctx, c.since)),
       p.lastReply
-        ? `${e(when(ctx, p.lastReply.at))}<br>${e(explainCategory(ctx, p.lastReply.category))}<br><span class="console-raw">${e([p.lastReply.code, p.lastReply.text].filter(Boolean).join(' '))}</span>`
+        ? `${e(when(ctx, p.lastReply.at))}<br>${e(explainCategory(ctx, p.lastReply.category))}<br><span class="console-raw">${e(rawReply(p.lastReply.code, p.lastReply.text))}</span>`
         : '–',
       e(c.state === 'closed' ? '–' : when(ctx, c.openUntil)),
       e(String(p.waiting.held + p.waiting.delayed)),
