@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
+import { Lifecycle } from './common/lifecycle';
+import { stopAllWorkerLoops } from './common/worker-loop';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SafeInputPipe } from './common/safe-input';
 import { createValidationPipe } from './common/validation';
@@ -23,6 +25,11 @@ export interface RunningApp {
   url: string;
   databaseUrl: string;
   catcher?: DevMailCatcher;
+  /**
+   * Readiness 503 at once, no new work claimed, the running rounds end (the dispatcher sends and
+   * records what it holds), then the HTTP server, the SMTP pools, the database pool and last the
+   * embedded database close. main.ts calls it on SIGTERM; tests call it to end their app.
+   */
   close(): Promise<void>;
 }
 
@@ -39,17 +46,22 @@ export interface CreateAppOptions {
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function resolveDatabase(config: AppConfig, log?: (line: string) => void): Promise<EmbeddedDatabase> {
+export async function resolveDatabase(
+  config: AppConfig,
+  log?: (line: string) => void,
+  opts: { ownSignals?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
   return startEmbeddedPostgres({
     dataDir: join(config.dataDir, 'postgres'),
     port: config.embeddedPgPort,
     database: 'holdfast',
     log,
+    ownSignals: opts.ownSignals,
   });
 }
 
-export function configureHttp(app: NestFastifyApplication): void {
+export function configureHttp(app: NestFastifyApplication, config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true }): void {
   // JSON for the API, form posts for the confirm page; anything else is 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   // Unsafe characters and absurd nesting first: they would reach class-transformer or PostgreSQL.
@@ -69,7 +81,13 @@ export function configureHttp(app: NestFastifyApplication): void {
     decorateReply: false,
     maxAge: '1d',
   });
-  const document = SwaggerModule.createDocument(
+  if (config.swaggerUi)
+    SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
+}
+
+/** The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI). */
+export function buildOpenApiDocument(app: INestApplication) {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('holdfast API')
@@ -80,17 +98,20 @@ export function configureHttp(app: NestFastifyApplication): void {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 }
 
 /** Builds (and by default starts) the whole application: database, mail, HTTP. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<RunningApp> {
   const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
   const log = new Logger('Bootstrap');
-  const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
+  // The app stops its embedded database itself, last (close()), not on the package's own signal handlers.
+  const database = opts.databaseUrl
+    ? { url: opts.databaseUrl, stop: async () => undefined }
+    : await resolveDatabase(config, undefined, { ownSignals: true });
   try {
     // The migration holds a session-level advisory lock: DATABASE_MIGRATION_URL connects past a transaction pooler.
-    await migrateLocked(config.databaseMigrationUrl ?? database.url);
+    // MIGRATE_ON_START=false: a job of its own (`npm run migration:run`) migrated before.
+    if (config.migrateOnStart) await migrateLocked(config.databaseMigrationUrl ?? database.url);
   } catch (err) {
     await database.stop();
     throw err;
@@ -120,8 +141,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
-  configureHttp(app);
-  app.enableShutdownHooks();
+  configureHttp(app, config);
+  // No enableShutdownHooks(): main.ts handles SIGTERM and SIGINT itself and calls close(), in order.
   try {
     // Before any loop starts: a server whose clock disagrees with the database's does not run.
     await app.get(ClockGuard).assertInSync();
@@ -137,7 +158,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     const seed = app.get(DemoSeedService);
     if (await seed.isEmpty()) await seed.seed(config.slotHorizonDays);
   }
-  if (config.devMail) await createDevAdmin(app, log);
+  // Development mode only: production has no development mail (loadConfig refused it), hence no dev admin.
+  if (config.devMail && !config.production) await createDevAdmin(app, log);
 
   let url = '';
   if (opts.listen !== false) {
@@ -152,6 +174,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     databaseUrl: database.url,
     catcher,
     close: async () => {
+      app.get(Lifecycle).beginDrain();
+      // Every loop at once, so none claims new work while another finishes its round.
+      await stopAllWorkerLoops();
+      // Nest: onModuleDestroy (loops, already stopped), beforeApplicationShutdown (SMTP pools),
+      // the HTTP server, onApplicationShutdown (the bounce listener, the database pool).
       await app.close();
       await catcher?.stop();
       await database.stop();
