@@ -1,4 +1,6 @@
-import { ConsoleLogger, INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { INestApplication, Logger, LoggerService } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger as Pino } from 'pino';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +9,7 @@ import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
 import { Lifecycle } from './common/lifecycle';
+import { createPino, LogDestination, PinoLoggerService, requestIdOf } from './common/logging';
 import { stopAllWorkerLoops } from './common/worker-loop';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SafeInputPipe } from './common/safe-input';
@@ -36,6 +39,8 @@ export interface RunningApp {
 export interface CreateAppOptions {
   clock?: Clock;
   logger?: LoggerService | false;
+  /** Where pino writes (default stdout); set, the app logs through pino there whatever `logger` says (the log-privacy test). */
+  logDestination?: LogDestination;
   /** Overrides DATABASE_URL / the embedded database (tests pass their own database). */
   databaseUrl?: string;
   listen?: boolean;
@@ -61,7 +66,29 @@ export async function resolveDatabase(
   });
 }
 
-export function configureHttp(app: NestFastifyApplication, config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true }): void {
+export function configureHttp(
+  app: NestFastifyApplication,
+  config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true },
+  accessLog?: Pino,
+): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // The request id (from X-Request-Id or made, genReqId) goes back in a header, on every answer.
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One access line per request: the route's pattern, never the URL (paths and queries carry ids and tokens).
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    accessLog?.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
   // JSON for the API, form posts for the confirm page; anything else is 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   // Unsafe characters and absurd nesting first: they would reach class-transformer or PostgreSQL.
@@ -102,7 +129,8 @@ export function buildOpenApiDocument(app: INestApplication) {
 
 /** Builds (and by default starts) the whole application: database, mail, HTTP. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<RunningApp> {
-  const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
+  const pino = opts.logDestination || opts.logger === undefined ? createPino(config, opts.logDestination) : undefined;
+  const logger = pino ? new PinoLoggerService(pino) : opts.logger!;
   const log = new Logger('Bootstrap');
   // The app stops its embedded database itself, last (close()), not on the package's own signal handlers.
   const database = opts.databaseUrl
@@ -138,10 +166,13 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       // The whole request within this (slow senders), and an answer within it (503 REQUEST_TIMEOUT).
       requestTimeout: config.requestTimeoutMs,
       handlerTimeout: config.requestTimeoutMs,
+      // The proxy's X-Request-Id when it sends a sane one, else a new UUID.
+      genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
+        requestIdOf(request.headers['x-request-id']),
     } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
-  configureHttp(app, config);
+  configureHttp(app, config, pino?.child({ context: 'http' }));
   // No enableShutdownHooks(): main.ts handles SIGTERM and SIGINT itself and calls close(), in order.
   try {
     // Before any loop starts: a server whose clock disagrees with the database's does not run.
