@@ -81,10 +81,15 @@ describe('shutdown on SIGTERM', () => {
     );
     expect(relay.dataStarted).toBeLessThan(BOOKINGS);
     first.signal('SIGTERM');
-    // At once: the load balancer must stop sending requests here.
-    const ready = await fetch(`${first.url}/health/ready`);
+    // At once (as soon as the process has taken the signal, well before the round ends): the load
+    // balancer must stop sending requests here.
+    const ready = await eventually(
+      () => fetch(`${first.url}/health/ready`).then(async (r) => ({ status: r.status, body: await r.json() })),
+      (r) => r.status === 503,
+      2_000,
+    );
     expect(ready.status).toBe(503);
-    expect((await ready.json()).error.code).toBe('NOT_READY');
+    expect(ready.body.error.code).toBe('NOT_READY');
     const { code, signal } = await first.exited();
     expect({ code, signal }).toEqual({ code: 0, signal: null });
 

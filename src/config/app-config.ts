@@ -588,6 +588,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const production = schema.NODE_ENV === 'production';
   if (options.forRuntime !== false) assertModeAllowed(schema, production);
   const outboxLeaseMs = schema.OUTBOX_LEASE_SECONDS * 1000;
+  // Not set: the default, but always a second shorter than a short lease.
+  if (picked.SHUTDOWN_TIMEOUT_MS === undefined)
+    schema.SHUTDOWN_TIMEOUT_MS = Math.max(1000, Math.min(schema.SHUTDOWN_TIMEOUT_MS, outboxLeaseMs - 1000));
   if (schema.SHUTDOWN_TIMEOUT_MS >= outboxLeaseMs)
     throw new ConfigError(
       `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS must be shorter than OUTBOX_LEASE_SECONDS (${outboxLeaseMs} ms): mail claimed by a stopping instance must not be claimed by another while it is still being sent.`,
