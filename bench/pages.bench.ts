@@ -90,6 +90,7 @@ async function main(): Promise<number> {
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: pg.url,
+    HOLDFAST_DEV: 'true',
     WORKERS_ENABLED: 'false',
     SEED_DEMO: 'false',
     RATE_LIMIT_PER_MINUTE: '0',

@@ -11,7 +11,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   many of it one booking may hold. An office without an offering row offers the service with
  *   its default duration.
  * - Weekly hours carry a valid-from date: next month's hours may differ. Periods of one version
- *   never overlap (EXCLUDE, gist over a time range).
+ *   never overlap (EXCLUDE, gist over a time range); periods that did are cut into touching pieces
+ *   with the most counters over each (what the units had).
  * - A booking may combine up to 3 services: the first one's slot, the others' minutes after it
  *   (`extra_minutes`). Trigger `bookings_extra_units` reserves one counter in the units after the
  *   slot for those minutes while the booking is active, and frees them when it is not; the units'
@@ -44,6 +45,28 @@ export class OfficeAdmin1764660000000 implements MigrationInterface {
       CONSTRAINT pk_offerings PRIMARY KEY (location_id, service_id)
     )`);
     await q.query(`CREATE TYPE holdfast_time_range AS RANGE (subtype = time)`);
+    // Periods that overlap (the old rule: the larger number of counters where they do) become
+    // pieces that touch, each with the most counters of the periods over it: the same units.
+    await q.query(`
+      WITH overlapping AS (
+        SELECT DISTINCT a.location_id, a.weekday FROM opening_hours a JOIN opening_hours b
+            ON b.location_id = a.location_id AND b.weekday = a.weekday AND b.id <> a.id AND a.opens < b.closes AND b.opens < a.closes
+      ), bounds AS (
+        SELECT o.location_id, o.weekday, t FROM opening_hours o JOIN overlapping g USING (location_id, weekday)
+               CROSS JOIN LATERAL (VALUES (o.opens), (o.closes)) v(t)
+      ), pieces AS (
+        SELECT location_id, weekday, t AS opens, lead(t) OVER (PARTITION BY location_id, weekday ORDER BY t) AS closes
+          FROM (SELECT DISTINCT location_id, weekday, t FROM bounds) d
+      ), covered AS (
+        SELECT p.location_id, p.weekday, p.opens, p.closes, max(o.counters) AS counters
+          FROM pieces p JOIN opening_hours o ON o.location_id = p.location_id AND o.weekday = p.weekday
+                                             AND o.opens <= p.opens AND o.closes >= p.closes
+         WHERE p.closes IS NOT NULL GROUP BY 1, 2, 3, 4
+      ), gone AS (
+        DELETE FROM opening_hours o USING overlapping g WHERE o.location_id = g.location_id AND o.weekday = g.weekday
+      )
+      INSERT INTO opening_hours (location_id, weekday, opens, closes, counters)
+      SELECT location_id, weekday, opens, closes, counters FROM covered`);
     await q.query(`ALTER TABLE opening_hours
       ADD COLUMN valid_from date NOT NULL DEFAULT DATE '2000-01-01',
       ADD CONSTRAINT ex_opening_hours_overlap EXCLUDE USING gist

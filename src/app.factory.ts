@@ -1,4 +1,6 @@
-import { ConsoleLogger, INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { INestApplication, Logger, LoggerService } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger as Pino } from 'pino';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
+import { Lifecycle } from './common/lifecycle';
+import { createPino, LogDestination, PinoLoggerService, requestIdOf } from './common/logging';
+import { stopAllWorkerLoops } from './common/worker-loop';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SafeInputPipe } from './common/safe-input';
 import { createValidationPipe } from './common/validation';
@@ -23,12 +28,19 @@ export interface RunningApp {
   url: string;
   databaseUrl: string;
   catcher?: DevMailCatcher;
+  /**
+   * Readiness 503 at once, no new work claimed, the running rounds end (the dispatcher sends and
+   * records what it holds), then the HTTP server, the SMTP pools, the database pool and last the
+   * embedded database close. main.ts calls it on SIGTERM; tests call it to end their app.
+   */
   close(): Promise<void>;
 }
 
 export interface CreateAppOptions {
   clock?: Clock;
   logger?: LoggerService | false;
+  /** Where pino writes (default stdout); set, the app logs through pino there whatever `logger` says (the log-privacy test). */
+  logDestination?: LogDestination;
   /** Overrides DATABASE_URL / the embedded database (tests pass their own database). */
   databaseUrl?: string;
   listen?: boolean;
@@ -39,17 +51,44 @@ export interface CreateAppOptions {
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function resolveDatabase(config: AppConfig, log?: (line: string) => void): Promise<EmbeddedDatabase> {
+export async function resolveDatabase(
+  config: AppConfig,
+  log?: (line: string) => void,
+  opts: { ownSignals?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
   return startEmbeddedPostgres({
     dataDir: join(config.dataDir, 'postgres'),
     port: config.embeddedPgPort,
     database: 'holdfast',
     log,
+    ownSignals: opts.ownSignals,
   });
 }
 
-export function configureHttp(app: NestFastifyApplication): void {
+export function configureHttp(
+  app: NestFastifyApplication,
+  config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true },
+  accessLog?: Pino,
+): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // The request id (from X-Request-Id or made, genReqId) goes back in a header, on every answer.
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One access line per request: the route's pattern, never the URL (paths and queries carry ids and tokens).
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    accessLog?.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
   // JSON for the API, form posts for the confirm page; anything else is 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   // Unsafe characters and absurd nesting first: they would reach class-transformer or PostgreSQL.
@@ -69,7 +108,13 @@ export function configureHttp(app: NestFastifyApplication): void {
     decorateReply: false,
     maxAge: '1d',
   });
-  const document = SwaggerModule.createDocument(
+  if (config.swaggerUi)
+    SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
+}
+
+/** The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI). */
+export function buildOpenApiDocument(app: INestApplication) {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('holdfast API')
@@ -80,17 +125,21 @@ export function configureHttp(app: NestFastifyApplication): void {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 }
 
 /** Builds (and by default starts) the whole application: database, mail, HTTP. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<RunningApp> {
-  const logger = opts.logger === undefined ? new ConsoleLogger({ json: config.logFormat === 'json' }) : opts.logger;
+  const pino = opts.logDestination || opts.logger === undefined ? createPino(config, opts.logDestination) : undefined;
+  const logger = pino ? new PinoLoggerService(pino) : opts.logger!;
   const log = new Logger('Bootstrap');
-  const database = opts.databaseUrl ? { url: opts.databaseUrl, stop: async () => undefined } : await resolveDatabase(config);
+  // The app stops its embedded database itself, last (close()), not on the package's own signal handlers.
+  const database = opts.databaseUrl
+    ? { url: opts.databaseUrl, stop: async () => undefined }
+    : await resolveDatabase(config, undefined, { ownSignals: true });
   try {
     // The migration holds a session-level advisory lock: DATABASE_MIGRATION_URL connects past a transaction pooler.
-    await migrateLocked(config.databaseMigrationUrl ?? database.url);
+    // MIGRATE_ON_START=false: a job of its own (`npm run migration:run`) migrated before.
+    if (config.migrateOnStart) await migrateLocked(config.databaseMigrationUrl ?? database.url);
   } catch (err) {
     await database.stop();
     throw err;
@@ -117,11 +166,14 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       // The whole request within this (slow senders), and an answer within it (503 REQUEST_TIMEOUT).
       requestTimeout: config.requestTimeoutMs,
       handlerTimeout: config.requestTimeoutMs,
+      // The proxy's X-Request-Id when it sends a sane one, else a new UUID.
+      genReqId: (request: { headers: Record<string, string | string[] | undefined> }) =>
+        requestIdOf(request.headers['x-request-id']),
     } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
-  configureHttp(app);
-  app.enableShutdownHooks();
+  configureHttp(app, config, pino?.child({ context: 'http' }));
+  // No enableShutdownHooks(): main.ts handles SIGTERM and SIGINT itself and calls close(), in order.
   try {
     // Before any loop starts: a server whose clock disagrees with the database's does not run.
     await app.get(ClockGuard).assertInSync();
@@ -137,7 +189,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     const seed = app.get(DemoSeedService);
     if (await seed.isEmpty()) await seed.seed(config.slotHorizonDays);
   }
-  if (config.devMail) await createDevAdmin(app, log);
+  // Development mode only: production has no development mail (loadConfig refused it), hence no dev admin.
+  if (config.devMail && !config.production) await createDevAdmin(app, log);
 
   let url = '';
   if (opts.listen !== false) {
@@ -152,6 +205,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     databaseUrl: database.url,
     catcher,
     close: async () => {
+      app.get(Lifecycle).beginDrain();
+      // Every loop at once, so none claims new work while another finishes its round.
+      await stopAllWorkerLoops();
+      // Nest: onModuleDestroy (loops, already stopped), beforeApplicationShutdown (SMTP pools),
+      // the HTTP server, onApplicationShutdown (the bounce listener, the database pool).
       await app.close();
       await catcher?.stop();
       await database.stop();

@@ -65,6 +65,11 @@ export class AppModule {
     // The bookings side implements the delivery side's DeliveryListener; it is handed to each
     // delivery module here, so no delivery code imports booking code.
     const deliveryListener = HoldsModule;
+    const notifications = NotificationsModule.register({
+      devSmtpUrl: options.devMail?.url ?? null,
+      mxResolver: options.mxResolver,
+      deliveryListener,
+    });
     return {
       module: AppModule,
       imports: [
@@ -75,11 +80,7 @@ export class AppModule {
         }),
         CoreModule.forRoot(options.config, options.clock, { clockGuard: options.clockGuard ?? false }),
         MailDeliveryModule.register({ deliveryListener }),
-        NotificationsModule.register({
-          devSmtpUrl: options.devMail?.url ?? null,
-          mxResolver: options.mxResolver,
-          deliveryListener,
-        }),
+        notifications,
         SmsModule.register({ deliveryListener }),
         SchedulingModule,
         BookingsModule,
@@ -93,7 +94,7 @@ export class AppModule {
         PrivacyModule,
         ConsoleModule,
         IncidentsModule,
-        HealthModule,
+        HealthModule.register(notifications),
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),
       ],
       // Per-IP limits on the routes marked @RateLimited (common/rate-limit.ts).

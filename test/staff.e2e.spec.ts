@@ -154,7 +154,7 @@ describe('staff accounts, roles and the audit log', () => {
 
   it('health: live and ready', async () => {
     expect((await http(app, 'GET', '/health')).body).toEqual({ status: 'ok' });
-    expect((await http(app, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up' });
+    expect((await http(app, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up', mail: 'up', workers: 'off' });
   });
 
   it('serves the OpenAPI document with every route', async () => {

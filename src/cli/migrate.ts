@@ -15,7 +15,8 @@ import { migrateLocked } from '../database/migrate';
  */
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
-  const config = loadConfig(process.env);
+  // The database is all a migration job needs: not the mail transport or the secret of a running app.
+  const config = loadConfig(process.env, { forRuntime: false });
   const database = await resolveDatabase(config);
   const dataSource = new DataSource(dataSourceOptions(database.url, { entities: APP_ENTITIES }));
   await dataSource.initialize();

@@ -3,12 +3,13 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Clock } from './clock';
+import { Lifecycle } from './lifecycle';
 import { CLOCK_GUARD_ENABLED, ClockGuard } from './clock-guard.service';
 import { SecretsService } from './secrets.service';
 
 /**
  * Infrastructure every module needs and none owns: configuration, the clock (and its guard), the
- * transaction runner and the installation's secrets. The one global module; it holds no feature.
+ * transaction runner, the installation's secrets and the process's lifecycle (draining after SIGTERM). The one global module; it holds no feature.
  */
 @Global()
 @Module({})
@@ -24,8 +25,9 @@ export class CoreModule {
         InstallationRepository,
         SecretsService,
         ClockGuard,
+        Lifecycle,
       ],
-      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, ClockGuard],
+      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, ClockGuard, Lifecycle],
     };
   }
 }

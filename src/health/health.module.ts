@@ -1,5 +1,10 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
-export class HealthModule {}
+/** Liveness and readiness; readiness asks the mail transport of the app's NotificationsModule (the same instance). */
+@Module({})
+export class HealthModule {
+  static register(notifications: DynamicModule): DynamicModule {
+    return { module: HealthModule, imports: [notifications], controllers: [HealthController] };
+  }
+}

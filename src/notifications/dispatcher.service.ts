@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { ClockGuard } from '../common/clock-guard.service';
+import { Lifecycle } from '../common/lifecycle';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
@@ -51,6 +52,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly clock: Clock,
     private readonly clockGuard: ClockGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,6 +80,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   async dispatchOnce(owner = this.workerId): Promise<number> {
     // Leases and retry times are this server's clock: on a clock that disagrees with the database's, nothing is claimed.
     if (!(await this.clockGuard.inSync())) return 0;
+    // Shutting down: nothing new is claimed; the round that runs sends and records what it holds.
+    if (this.lifecycle.draining) return 0;
     await this.resolveFamilies();
     await this.circuits.tick();
     await this.outbox.withdrawStale(this.tx.manager);
@@ -96,7 +100,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       });
       if (probe) probes.push(probe);
     });
-    const claimed = [...probes, ...(await this.claim(owner))];
+    const claimed = [...probes, ...(this.lifecycle.draining ? [] : await this.claim(owner))];
     await this.deliverBatch(claimed, owner);
     return claimed.length;
   }

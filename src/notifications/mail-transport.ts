@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { SecretsService } from '../common/secrets.service';
 import { Clock } from '../common/clock';
@@ -46,10 +46,12 @@ const MAX_MX_HOSTS = 5;
  * refusal (with `remoteHost` added for direct delivery).
  */
 @Injectable()
-export class MailTransport implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MailTransport implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MailTransport');
   private readonly relay?: Transporter;
   private readonly mxPools = new Map<string, Transporter>();
+  private verified?: { at: number; check: MailCheck };
+  private verifying?: Promise<MailCheck>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -211,12 +213,53 @@ export class MailTransport implements OnApplicationBootstrap, OnApplicationShutd
     return transporter;
   }
 
-  // After the loops stopped (they stop in onModuleDestroy, the first shutdown hook).
-  onApplicationShutdown(): void {
+  /**
+   * Readiness: does the relay (or the development catcher) answer EHLO (and AUTH)? nodemailer's
+   * verify on a connection of its own, its result kept VERIFY_CACHE_MS so probes every few seconds
+   * do not knock at the relay each time; one check at a time, waited for at most `timeoutMs` (a
+   * check still running counts as unknown). Direct delivery has no single server to ask.
+   */
+  async check(timeoutMs: number): Promise<MailCheck> {
+    if (!this.relay) return this.config.mailTransport === 'direct' ? 'direct' : 'down';
+    const now = Date.now();
+    if (this.verified && now - this.verified.at < VERIFY_CACHE_MS) return this.verified.check;
+    this.verifying ??= this.relay
+      .verify()
+      .then(
+        () => 'up' as const,
+        (err: Error) => {
+          this.logger.warn(`mail transport check failed: ${err.message}`);
+          return 'down' as const;
+        },
+      )
+      .then((check) => {
+        this.verified = { at: Date.now(), check };
+        this.verifying = undefined;
+        return check;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<MailCheck>((resolve) => (timer = setTimeout(() => resolve('unknown'), timeoutMs)));
+    try {
+      return await Promise.race([this.verifying, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * After every loop stopped (onModuleDestroy, with the dispatcher's last round sent and
+   * recorded) and before the database closes (TypeORM closes in onApplicationShutdown).
+   */
+  beforeApplicationShutdown(): void {
     this.relay?.close();
     for (const transporter of this.mxPools.values()) transporter.close();
   }
 }
+
+/** `unknown`: the check did not end in time; `direct`: no relay to ask. */
+export type MailCheck = 'up' | 'down' | 'unknown' | 'direct';
+
+const VERIFY_CACHE_MS = 30_000;
 
 /** The relay's address without its password, for the log. */
 function redactedUrl(url: string): string {

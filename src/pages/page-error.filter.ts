@@ -17,7 +17,7 @@ export class PageErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, headers } = this.api.toResponse(exception);
+    const { status, body, headers } = this.api.toResponse(exception, request.id);
     const fields = { ...((request.query as object) ?? {}), ...((request.body as object) ?? {}) } as Record<string, unknown>;
     const lang = pickLang(fields.lang, request.headers['accept-language']);
     const tx = t(lang);
@@ -27,7 +27,9 @@ export class PageErrorFilter implements ExceptionFilter {
       lang,
       title: tx.errorSummary,
       body: `<h1 class="kern-heading-large">${escapeHtml(tx.errorTitle)}</h1>${alert('danger', tx.errorSummary, message, 'alert')}${
-        requestId ? `<p class="kern-body kern-body--small">${escapeHtml(tx.requestId)}: ${escapeHtml(requestId)}</p>` : ''
+        requestId && status >= 500
+          ? `<p class="kern-body kern-body--small">${escapeHtml(tx.requestId)}: ${escapeHtml(requestId)}</p>`
+          : ''
       }<p class="kern-body"><a class="kern-link" href="/${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(tx.home)}</a></p>`,
       path: '/',
     });

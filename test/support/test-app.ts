@@ -5,6 +5,7 @@ import { createApp, RunningApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase } from './test-database';
 import { MxResolver } from '../../src/mail-delivery/provider-families';
+import type { LogDestination } from '../../src/common/logging';
 
 export interface TestApp extends RunningApp {
   clock: ManualClock;
@@ -36,14 +37,27 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
  * and the sweeper and move the injected clock.
  */
 export async function startTestApp(
-  opts: { env?: Record<string, string>; clockStart?: string; mxResolver?: MxResolver; logger?: LoggerService } = {},
+  opts: {
+    env?: Record<string, string>;
+    clockStart?: string;
+    mxResolver?: MxResolver;
+    logger?: LoggerService;
+    /** The app's own pino log lines, written here (test/log-privacy.e2e.spec.ts). */
+    logDestination?: LogDestination;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(opts.env);
   const clock = new ManualClock(opts.clockStart ?? '2026-06-01T08:00:00Z');
   // No DNS in tests: unknown domains have no MX unless a test says otherwise.
   const mxResolver = opts.mxResolver ?? { resolveMx: async () => [] };
-  const running = await createApp(config, { clock, databaseUrl: database.url, logger: opts.logger ?? false, mxResolver });
+  const running = await createApp(config, {
+    clock,
+    databaseUrl: database.url,
+    logger: opts.logger ?? false,
+    logDestination: opts.logDestination,
+    mxResolver,
+  });
   const db = new Pool({ connectionString: database.url, max: 4 });
   return {
     ...running,
