@@ -11,7 +11,7 @@ import { StaffService } from '../staff/staff.service';
 import { PRIVATE_PAGE_HEADERS } from '../web/layout';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsolePublic, ConsoleRequest } from './console.guard';
-import { clearCookie, cookie, LOGIN_COOKIE, safeNext, SESSION_COOKIE, SSO_COOKIE } from './console-session';
+import { clearCookie, cookie, LOGIN_COOKIE, pageOfPost, safeNext, SESSION_COOKIE, SSO_COOKIE } from './console-session';
 import { OidcService, SsoTransit } from './oidc.service';
 import { CONSOLE_CSS, CONSOLE_JS } from './views/console-assets';
 import { consolePage, ConsoleContext, contextOf, input, submit } from './views/console-layout';
@@ -258,7 +258,7 @@ function readTransit(value: string | undefined): SsoTransit | undefined {
 
 /** The page context of a request the guard let through. */
 export function ctxOf(req: ConsoleRequest): ConsoleContext {
-  return contextOf(req.console.lang, req.url, req.console.staff, req.console.csrf);
+  return contextOf(req.console.lang, req.method === 'GET' ? req.url : pageOfPost(req.url), req.console.staff, req.console.csrf);
 }
 
 export function send(reply: FastifyReply, status: number, html: string) {

@@ -5,6 +5,7 @@ import { HttpErrorFilter } from '../common/http-error.filter';
 import { alert, PRIVATE_PAGE_HEADERS } from '../web/layout';
 import { pickLang } from '../web/texts';
 import { ConsoleRequest, ConsoleSignInRequired } from './console.guard';
+import { pageOfPost } from './console-session';
 import { consolePage, contextOf } from './views/console-layout';
 
 /**
@@ -32,7 +33,7 @@ export class ConsoleErrorFilter implements ExceptionFilter {
     const state = request.console;
     const ctx = contextOf(
       state?.lang ?? pickLang(undefined, request.headers['accept-language']),
-      request.url,
+      request.method === 'GET' ? request.url : pageOfPost(request.url),
       state?.staff,
       state?.csrf,
     );

@@ -31,3 +31,18 @@ describe('console session helpers', () => {
     expect(safeNext(undefined)).toBe('/verwaltung');
   });
 });
+
+describe('the language switch of a page answering a form', () => {
+  it('points at the page the form belongs to', async () => {
+    const { pageOfPost } = await import('./console-session');
+    const id = '6f16d98e-c69d-4d5f-9e94-e1a35d7da73e';
+    expect(pageOfPost(`/verwaltung/buchungen/${id}/wiederherstellen`)).toBe(`/verwaltung/buchungen/${id}`);
+    expect(pageOfPost(`/verwaltung/aemter/${id}/schliessungen`)).toBe(`/verwaltung/aemter/${id}`);
+    expect(pageOfPost(`/verwaltung/aemter/${id}`)).toBe(`/verwaltung/aemter/${id}`);
+    expect(pageOfPost(`/verwaltung/vorfaelle/${id}/kulanz`)).toBe('/verwaltung/vorfaelle');
+    expect(pageOfPost(`/verwaltung/konten/${id}/passwort`)).toBe('/verwaltung/konten');
+    expect(pageOfPost('/verwaltung/anliegen')).toBe('/verwaltung/aemter');
+    expect(pageOfPost('/verwaltung/anmelden')).toBe('/verwaltung/anmelden');
+    expect(pageOfPost('/verwaltung/abmelden')).toBe('/verwaltung');
+  });
+});

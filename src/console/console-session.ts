@@ -68,3 +68,19 @@ export function safeNext(value: unknown): string {
     ? value
     : CONSOLE_PATH;
 }
+
+/**
+ * The page a form posted to belongs to (for the language switch of a page rendered as the answer
+ * to a POST: the switch is a GET link).
+ */
+export function pageOfPost(url: string): string {
+  const path = url.split('?')[0];
+  const rules: Array<[RegExp, string]> = [
+    [/^(\/verwaltung\/(?:buchungen|aemter)\/[0-9a-f-]{36})\/.+$/, '$1'],
+    [/^\/verwaltung\/(vorfaelle|konten|sitzungen|anbieter)(?:\/.*)?$/, '/verwaltung/$1'],
+    [/^\/verwaltung\/anliegen(?:\/.*)?$/, '/verwaltung/aemter'],
+    [/^\/verwaltung\/tag\/.*$/, '/verwaltung/tag'],
+  ];
+  for (const [from, to] of rules) if (from.test(path)) return path.replace(from, to);
+  return path.startsWith('/verwaltung/anmelden') || path.startsWith('/verwaltung/aemter') ? path : '/verwaltung';
+}

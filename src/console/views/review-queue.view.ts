@@ -28,7 +28,7 @@ export function reviewQueueView(
     .join('')}</ul>`;
   const filters = `<form method="get" action="/verwaltung/pruefung" class="console-inline">${select(
     'reason',
-    t.reason,
+    t.queueReason,
     [
       ['', t.allReasons],
       ...(['mail_undelivered', 'held_for_mail'] as const).map((r) => [r, t.queueReasons[r]] as [string, string]),
