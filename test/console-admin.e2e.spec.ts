@@ -205,4 +205,33 @@ describe('console: admin pages', () => {
     expect(changed.status).toBe(303);
     expect((await admin.get(office)).text).toContain('Bitte Nummer ziehen');
   });
+
+  it('data protection: the export downloads as JSON; erasure is refused while a booking is ahead, then anonymises', async () => {
+    const who = citizen();
+    const slotId = await slotOf(app.db, locationId, serviceId, '2026-06-04T07:00:00Z');
+    const booked = await http(app, 'POST', '/api/v1/bookings', { body: { slotId, name: who.name, email: who.email } });
+    expect(booked.status).toBe(201);
+    const exported = await admin.submit('/verwaltung/datenschutz/auskunft', { email: who.email }, '/verwaltung/datenschutz');
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toContain('holdfast-auskunft.json');
+    expect(JSON.parse(exported.text).bookings.map((b: { reference: string }) => b.reference)).toEqual([booked.body.reference]);
+    const refused = await admin.submit(
+      '/verwaltung/datenschutz/loeschen',
+      { email: who.email, reason: 'Antrag nach Art. 17' },
+      '/verwaltung/datenschutz',
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain(booked.body.reference);
+    await http(app, 'POST', `/api/v1/bookings/${booked.body.id}/cancel`, {
+      headers: { 'x-booking-token': booked.body.statusToken },
+    });
+    const erased = await admin.submit(
+      '/verwaltung/datenschutz/loeschen',
+      { email: who.email, reason: 'Antrag nach Art. 17' },
+      '/verwaltung/datenschutz',
+    );
+    expect(erased.status).toBe(200);
+    expect(erased.text).toContain('Anonymisiert: 1 Buchungen.');
+    expect((await app.db.query(`SELECT email FROM bookings WHERE id = $1`, [booked.body.id])).rows[0].email).not.toBe(who.email);
+  });
 });

@@ -256,6 +256,7 @@ describe('the staff console in a real browser', () => {
       `/verwaltung/aemter/${locationId}`,
       '/verwaltung/konten',
       '/verwaltung/sitzungen',
+      '/verwaltung/datenschutz',
     ];
     for (const path of pages) {
       const res = await page.goto(`${app.url}${path}`);
@@ -267,6 +268,6 @@ describe('the staff console in a real browser', () => {
     await page.goto(`${app.url}/verwaltung/konten`); // the choice stays
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Accounts');
     await expectAccessible();
-    expect([...checked].filter((p) => p.startsWith('/verwaltung')).length).toBeGreaterThanOrEqual(14);
+    expect([...checked].filter((p) => p.startsWith('/verwaltung')).length).toBeGreaterThanOrEqual(15);
   });
 });

@@ -125,6 +125,7 @@ describe('console: supervisor pages', () => {
     expect(page.text).toContain('<div id="live-providers" data-refresh-ms="30000">');
     expect(page.text).toContain('<script type="module" src="/verwaltung/assets/console.js"></script>');
     expect(page.text).toContain('united-internet');
+    expect(page.text).toContain('Unser Mailserver (Relay)');
     const noReason = await client.submit('/verwaltung/anbieter/google/anhalten', { reason: '' }, '/verwaltung/anbieter');
     expect(noReason.headers.get('location')).toContain('fehler=VALIDATION_FAILED');
     const paused = await client.submit(

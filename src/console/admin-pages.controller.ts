@@ -17,7 +17,9 @@ import { StaffService } from '../staff/staff.service';
 import { ctxOf, seeOther, send } from './console-auth.controller';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsoleRequest } from './console.guard';
-import { accountsView, AuditEntryRow, auditView, sessionsView } from './views/admin.view';
+import { accountsView, AuditEntryRow, auditView, privacyView, sessionsView } from './views/admin.view';
+import { PrivacyService } from '../privacy/privacy.service';
+import { PRIVATE_PAGE_HEADERS } from '../web/layout';
 import { consolePage } from './views/console-layout';
 import { str, UUID } from './views/format';
 import { OfficePageState, officesView, officeView } from './views/offices.view';
@@ -59,6 +61,7 @@ export class AdminPagesController {
     private readonly scheduling: SchedulingService,
     private readonly offices: OfficeAdminService,
     private readonly closures: ClosuresService,
+    private readonly privacy: PrivacyService,
     private readonly clock: Clock,
   ) {}
 
@@ -211,6 +214,71 @@ export class AdminPagesController {
       limit: 100,
     })) as AuditEntryRow[];
     return send(reply, 200, consolePage(ctx, ctx.t.auditLog, auditView(ctx, { entries, filter })));
+  }
+
+  // ---- data protection ----
+
+  @Get('datenschutz')
+  privacyPage(@Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+    const ctx = ctxOf(req);
+    return send(reply, 200, consolePage(ctx, ctx.t.privacy, privacyView(ctx, {})));
+  }
+
+  @Post('datenschutz/auskunft')
+  async privacyExport(@Body() body: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+    const ctx = ctxOf(req);
+    const email = str(body.email).trim().slice(0, 254);
+    if (!isEmail(email))
+      return send(
+        reply,
+        422,
+        consolePage(
+          ctx,
+          ctx.t.privacy,
+          privacyView(ctx, { email, problem: `${ctx.t.email}: ${ctx.t.errors.VALIDATION_FAILED}` }),
+        ),
+      );
+    const data = await this.privacy.export(email, actorOf(req));
+    return reply
+      .status(200)
+      .headers({
+        ...PRIVATE_PAGE_HEADERS,
+        'content-type': 'application/json; charset=utf-8',
+        'content-disposition': 'attachment; filename="holdfast-auskunft.json"',
+      })
+      .send(JSON.stringify(data, null, 2));
+  }
+
+  @Post('datenschutz/loeschen')
+  async privacyErase(@Body() body: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+    const ctx = ctxOf(req);
+    const email = str(body.email).trim().slice(0, 254);
+    const reason = str(body.reason).trim().slice(0, 1000);
+    if (!isEmail(email) || reason.length < 3)
+      return send(
+        reply,
+        422,
+        consolePage(
+          ctx,
+          ctx.t.privacy,
+          privacyView(ctx, { email, reason, problem: `${ctx.t.email} / ${ctx.t.reason}: ${ctx.t.reasonHint}` }),
+        ),
+      );
+    try {
+      const counts = await this.privacy.erase(email, reason, actorOf(req));
+      return send(
+        reply,
+        200,
+        consolePage(ctx, ctx.t.privacy, privacyView(ctx, { done: ctx.t.privacyErased(counts.bookings) })),
+      );
+    } catch (err) {
+      if (err instanceof DomainError && err.status < 500) {
+        const refs = (err.details as { references?: string[] } | undefined)?.references;
+        const problem = `${ctx.t.errors[err.code] ?? err.message}${refs?.length ? ` (${refs.join(', ')})` : ''}`;
+        return send(reply, err.status, consolePage(ctx, ctx.t.privacy, privacyView(ctx, { email, reason, problem })));
+      }
+      throw err;
+    }
   }
 
   // ---- offices and services ----

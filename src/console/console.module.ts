@@ -16,6 +16,7 @@ import { StatsModule } from '../stats/stats.module';
 import { SupervisorPagesController } from './supervisor-pages.controller';
 import { AdminPagesController } from './admin-pages.controller';
 import { OfficesModule } from '../offices/offices.module';
+import { PrivacyModule } from '../privacy/privacy.module';
 
 /**
  * The staff console under /verwaltung: server-rendered pages (KERN UX, German and English) over
@@ -33,6 +34,7 @@ import { OfficesModule } from '../offices/offices.module';
     StatsModule,
     ProvidersModule,
     OfficesModule,
+    PrivacyModule,
   ],
   controllers: [ConsoleAuthController, ClerkPagesController, SupervisorPagesController, AdminPagesController],
   providers: [ConsoleGuard, BookingSearch, OidcService],

@@ -45,13 +45,18 @@ export class SupervisorPagesController {
     return send(
       reply,
       200,
-      consolePage(ctx, ctx.t.providers, providersView(ctx, await this.providers.list()), {
-        flash: problem
-          ? { kind: 'danger', text: problem }
-          : str(query.erledigt)
-            ? { kind: 'success', text: ctx.t.done }
-            : undefined,
-      }),
+      consolePage(
+        ctx,
+        ctx.t.providers,
+        providersView(ctx, ...(await Promise.all([this.providers.list(), this.providers.relayStatus()]))),
+        {
+          flash: problem
+            ? { kind: 'danger', text: problem }
+            : str(query.erledigt)
+              ? { kind: 'success', text: ctx.t.done }
+              : undefined,
+        },
+      ),
     );
   }
 

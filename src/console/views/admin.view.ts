@@ -142,3 +142,22 @@ export function auditView(
       : '';
   return `${form}${table(t.auditLog, [t.at, t.who, t.action, t.bookingId, t.reason, t.what], rows, t.none)}${more}`;
 }
+
+/** Access and erasure for one e-mail address. */
+export function privacyView(
+  ctx: ConsoleContext,
+  v: { email?: string; reason?: string; problem?: string; done?: string },
+): string {
+  const { t } = ctx;
+  return `${v.done ? alert('success', v.done, '', 'status') : ''}${v.problem ? alert('danger', t.errorSummary, v.problem, 'alert') : ''}<p class="kern-body">${e(t.privacyIntro)}</p>
+<section class="stack" aria-labelledby="privacy-export"><h2 class="kern-heading-medium" id="privacy-export">${e(t.privacyExport)}</h2>${postForm(
+    ctx,
+    '/verwaltung/datenschutz/auskunft',
+    `${input('email', t.email, { type: 'email', required: true, value: v.email })}${submit(t.privacyExport, 'secondary')}`,
+  )}</section>
+<section class="stack" aria-labelledby="privacy-erase"><h2 class="kern-heading-medium" id="privacy-erase">${e(t.privacyErase)}</h2>${postForm(
+    ctx,
+    '/verwaltung/datenschutz/loeschen',
+    `${input('email', t.email, { type: 'email', required: true, value: v.email })}${input('reason', t.reason, { hint: t.reasonHint, required: true, value: v.reason })}${submit(t.privacyErase)}`,
+  )}</section>`;
+}

@@ -36,6 +36,7 @@ const SECTIONS: Array<{ href: string; key: keyof ConsoleTexts; role: StaffRole }
   { href: '/verwaltung/aemter', key: 'offices', role: 'admin' },
   { href: '/verwaltung/konten', key: 'accounts', role: 'admin' },
   { href: '/verwaltung/sitzungen', key: 'sessions', role: 'admin' },
+  { href: '/verwaltung/datenschutz', key: 'privacy', role: 'admin' },
 ];
 
 /** The sections this staff member may open (the server checks again on every request). */

@@ -1,7 +1,8 @@
 import { escapeHtml as e } from '../../common/html';
 import type { IncidentView } from '../../incidents/incidents.service';
 import type { ProviderView } from '../../mail-delivery/providers.service';
-import { alert } from '../../web/layout';
+import type { RelayStatus } from '../../mail-delivery/relay-status.service';
+import { alert, facts } from '../../web/layout';
 import { ConsoleContext, input, postForm, reasonField, select, submit, table } from './console-layout';
 import { explainCategory, rawReply } from './booking.view';
 import { when } from './format';
@@ -9,7 +10,7 @@ import { when } from './format';
 export const PROVIDERS_REFRESH_SECONDS = 30;
 
 /** Each provider family's circuit, what waits, what went out in the last hour; pause and resume. */
-export function providersView(ctx: ConsoleContext, providers: ProviderView[]): string {
+export function providersView(ctx: ConsoleContext, providers: ProviderView[], relay?: RelayStatus): string {
   const { t } = ctx;
   const rows = providers.map((p) => {
     const c = p.circuit;
@@ -38,7 +39,20 @@ export function providersView(ctx: ConsoleContext, providers: ProviderView[]): s
       action,
     ];
   });
-  return `<p class="kern-body">${e(t.refreshNote(PROVIDERS_REFRESH_SECONDS))} <a class="kern-link" href="/verwaltung/anbieter">${e(t.reload)}</a></p><div id="live-providers" data-refresh-ms="${PROVIDERS_REFRESH_SECONDS * 1000}">${table(
+  const relayFacts = relay
+    ? `<h2 class="kern-heading-medium">${e(t.relay)}</h2>${facts([
+        [t.mode, e(relay.mode)],
+        [t.state, e(t.relayReports[relay.reports] ?? relay.reports)],
+        [
+          t.inTransit,
+          e(
+            `${relay.inTransit.count}${relay.inTransit.oldestSince ? ` (${t.since} ${when(ctx, relay.inTransit.oldestSince)})` : ''}`,
+          ),
+        ],
+        ...relay.warnings.map((w) => ['⚠', e(w)] as [string, string]),
+      ])}<h2 class="kern-heading-medium">${e(t.providers)}</h2>`
+    : '';
+  return `${relayFacts}<p class="kern-body">${e(t.refreshNote(PROVIDERS_REFRESH_SECONDS))} <a class="kern-link" href="/verwaltung/anbieter">${e(t.reload)}</a></p><div id="live-providers" data-refresh-ms="${PROVIDERS_REFRESH_SECONDS * 1000}">${table(
     t.providers,
     [t.family, t.circuit, t.since, t.lastReply, t.nextProbe, t.held, t.lastHour, t.actions],
     rows,
