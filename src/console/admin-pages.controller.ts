@@ -266,11 +266,7 @@ export class AdminPagesController {
       );
     try {
       const counts = await this.privacy.erase(email, reason, actorOf(req));
-      return send(
-        reply,
-        200,
-        consolePage(ctx, ctx.t.privacy, privacyView(ctx, { done: ctx.t.privacyErased(counts.bookings) })),
-      );
+      return send(reply, 200, consolePage(ctx, ctx.t.privacy, privacyView(ctx, { done: ctx.t.privacyErased(counts.bookings) })));
     } catch (err) {
       if (err instanceof DomainError && err.status < 500) {
         const refs = (err.details as { references?: string[] } | undefined)?.references;
