@@ -205,4 +205,48 @@ describe('console: clerk pages', () => {
     expect(own.text).toContain('Bürgeramt Konsole nord');
     expect(own.text).not.toContain('Bürgeramt Konsole mitte');
   });
+
+  it('extend, confirm by phone, reschedule to another office and cancel, each with its reason in the trail', async () => {
+    app.clock.set('2026-06-06T04:00:00Z');
+    const { client } = await signedIn(app, 'clerk');
+    const b = await book(office.mitte, '2026-06-08T09:00:00Z'); // 11:00
+    const page = `/verwaltung/buchungen/${b.id}`;
+    const extended = await client.submit(
+      `${page}/verlaengern`,
+      { until: '2026-06-08T08:00', reason: 'Mail kommt nicht an' },
+      page,
+    );
+    expect(extended.status).toBe(303);
+    expect(
+      (await app.db.query(`SELECT goodwill_until FROM bookings WHERE id = $1`, [b.id])).rows[0].goodwill_until.toISOString(),
+    ).toBe('2026-06-08T06:00:00.000Z');
+    const tooLate = await client.submit(`${page}/verlaengern`, { until: '2026-06-08T10:30', reason: 'zu spät' }, page);
+    expect(tooLate.status).toBe(422);
+    expect(tooLate.text).toContain('value="2026-06-08T10:30"');
+    expect((await client.submit(`${page}/bestaetigen`, { reason: 'Buchungsnummer am Telefon genannt' }, page)).status).toBe(303);
+    expect((await app.db.query(`SELECT status FROM bookings WHERE id = $1`, [b.id])).rows[0].status).toBe('confirmed');
+
+    const withOptions = await client.get(page);
+    expect(withOptions.text).toContain('Bürgeramt Konsole nord: ');
+    const nordSlot = await slotOf(app.db, office.nord, serviceId, '2026-06-08T09:20:00Z');
+    const moved = await client.submit(`${page}/verlegen`, { slotId: nordSlot, reason: 'Bürgerin wohnt näher an Nord' }, page);
+    expect(moved.status).toBe(303);
+    expect((await app.db.query(`SELECT location_id, slot_id, status FROM bookings WHERE id = $1`, [b.id])).rows[0]).toEqual({
+      location_id: office.nord,
+      slot_id: nordSlot,
+      status: 'confirmed',
+    });
+    expect((await client.submit(`${page}/absagen`, { reason: 'Bürgerin hat abgesagt' }, page)).status).toBe(303);
+    expect((await app.db.query(`SELECT status FROM bookings WHERE id = $1`, [b.id])).rows[0].status).toBe('cancelled');
+    const trail = await app.db.query(
+      `SELECT action, reason FROM audit_entries WHERE booking_id = $1 AND reason IS NOT NULL ORDER BY id`,
+      [b.id],
+    );
+    expect(trail.rows.filter((r) => !r.action.endsWith('.refused'))).toEqual([
+      { action: 'review.extend', reason: 'Mail kommt nicht an' },
+      { action: 'review.confirm', reason: 'Buchungsnummer am Telefon genannt' },
+      expect.objectContaining({ reason: 'Bürgerin wohnt näher an Nord' }),
+      { action: 'review.cancel', reason: 'Bürgerin hat abgesagt' },
+    ]);
+  });
 });

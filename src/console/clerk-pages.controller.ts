@@ -221,12 +221,26 @@ export class ClerkPagesController {
   ) {
     const ctx = ctxOf(req);
     const detail = await this.review.detail(id, actorOf(req));
-    const freeSlots =
-      detail.status === 'expired' || detail.status === 'pending' || detail.status === 'confirmed'
-        ? await this.scheduling
-            .availableSlots({ locationId: detail.slot.location.id, serviceId: detail.slot.service.id, limit: 60 })
-            .catch(() => [])
-        : [];
+    // Free times of the same service: at its own office (reinstate, reschedule), and at the other
+    // offices this clerk works at (reschedule), nearest first.
+    const active = detail.status === 'expired' || detail.status === 'pending' || detail.status === 'confirmed';
+    const offices = active ? (await this.officesOf(req)).slice(0, 20) : [];
+    const freeSlots = (
+      await Promise.all(
+        offices.map((o) =>
+          this.scheduling
+            .availableSlots({
+              locationId: o.id,
+              serviceId: detail.slot.service.id,
+              limit: o.id === detail.slot.location.id ? 60 : 20,
+            })
+            .then((slots) =>
+              slots.map((slot) => ({ ...slot, officeName: o.id === detail.slot.location.id ? undefined : o.name })),
+            )
+            .catch(() => []),
+        ),
+      )
+    ).flat();
     return send(
       reply,
       status,

@@ -42,7 +42,7 @@ export function explainCategory(ctx: ConsoleContext, category: string | null | u
 /** The booking's page: the facts, the hold and why, every message with each attempt, the audit trail, the actions. */
 export function bookingView(
   ctx: ConsoleContext,
-  v: { detail: Detail; freeSlots: SlotView[]; state?: BookingPageState; now: DateTime },
+  v: { detail: Detail; freeSlots: Array<SlotView & { officeName?: string }>; state?: BookingPageState; now: DateTime },
 ): string {
   const { t } = ctx;
   const d = v.detail;
@@ -117,7 +117,7 @@ export function bookingView(
 function actions(
   ctx: ConsoleContext,
   d: Detail,
-  freeSlots: SlotView[],
+  freeSlots: Array<SlotView & { officeName?: string }>,
   failed: BookingPageState['failed'],
   now: DateTime,
 ): string {
@@ -125,7 +125,13 @@ function actions(
   const zone = d.slot.location.timeZone;
   const slotOptions = (withOwn: boolean): Array<[string, string]> => [
     ...(withOwn ? ([['', t.ownSlot]] as Array<[string, string]>) : []),
-    ...freeSlots.filter((s) => s.id !== d.slot.id).map((s) => [s.id, when(ctx, s.startsAt, zone)] as [string, string]),
+    // Reinstating stays at the office; rescheduling may move to another one of this clerk's.
+    ...freeSlots
+      .filter((s) => s.id !== d.slot.id && (!withOwn || !s.officeName))
+      .map(
+        (s) =>
+          [s.id, s.officeName ? `${s.officeName}: ${when(ctx, s.startsAt)}` : when(ctx, s.startsAt, zone)] as [string, string],
+      ),
   ];
   const form = (action: BookingAction, label: string, fields: string, hint?: string) => {
     const mine = failed?.action === action ? failed : undefined;
