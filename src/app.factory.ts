@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
 import { Lifecycle } from './common/lifecycle';
+import { Metrics } from './common/metrics';
 import { createPino, LogDestination, PinoLoggerService, requestIdOf } from './common/logging';
 import { stopAllWorkerLoops } from './common/worker-loop';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -77,12 +78,18 @@ export function configureHttp(
     reply.header('x-request-id', request.id);
   });
   // One access line per request: the route's pattern, never the URL (paths and queries carry ids and tokens).
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? '(no route)';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
     accessLog?.info(
       {
         reqId: request.id,
         method: request.method,
-        route: request.routeOptions.url ?? '(no route)',
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },

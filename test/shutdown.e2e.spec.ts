@@ -81,10 +81,19 @@ describe('shutdown on SIGTERM', () => {
     );
     expect(relay.dataStarted).toBeLessThan(BOOKINGS);
     first.signal('SIGTERM');
-    // At once: the load balancer must stop sending requests here.
-    const ready = await fetch(`${first.url}/health/ready`);
+    // At once (as soon as the signal is handled, while the round still runs): the load balancer must stop sending requests here.
+    const ready = await eventually(
+      () =>
+        fetch(`${first.url}/health/ready`).then(
+          async (res) => ({ status: res.status, body: await res.json() }),
+          () => ({ status: 0, body: undefined }),
+        ),
+      (r) => r.status !== 200,
+      2000,
+      5,
+    );
     expect(ready.status).toBe(503);
-    expect((await ready.json()).error.code).toBe('NOT_READY');
+    expect(ready.body.error.code).toBe('NOT_READY');
     const { code, signal } = await first.exited();
     expect({ code, signal }).toEqual({ code: 0, signal: null });
 
