@@ -2,6 +2,7 @@ import { INestApplication, Logger, LoggerService } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { dirname, join } from 'node:path';
@@ -67,12 +68,29 @@ export async function resolveDatabase(
   });
 }
 
-export function configureHttp(
+/** The JSON API's CSP: it serves no documents, so nothing may load from its answers. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI (with SWAGGER_UI): its bundle from this server, and the inline styles it sets. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export async function configureHttp(
   app: NestFastifyApplication,
-  config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true },
+  config: Pick<AppConfig, 'swaggerUi' | 'publicBaseUrl'> = { swaggerUi: true, publicBaseUrl: 'http://localhost' },
   accessLog?: Pino,
-): void {
+): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  // Helmet's headers on every answer (nosniff, frame and referrer policies, cross-origin policies),
+  // HSTS only where citizens reach us over https. The pages set their own CSP (web/layout.ts),
+  // which replaces this one; Swagger UI gets the one it needs.
+  await app.register(helmet as never, {
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(API_CSP) },
+    strictTransportSecurity: config.publicBaseUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url === '/api/docs' || request.url.startsWith('/api/docs/')) reply.header('content-security-policy', DOCS_CSP);
+  });
   // The request id (from X-Request-Id or made, genReqId) goes back in a header, on every answer.
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
@@ -134,6 +152,16 @@ export function buildOpenApiDocument(app: INestApplication) {
   );
 }
 
+/** "a 'x'; b 'y'" as helmet's `{ a: ["'x'"], b: ["'y'"] }`. */
+function cspDirectives(policy: string): Record<string, string[]> {
+  return Object.fromEntries(
+    policy.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name, values];
+    }),
+  );
+}
+
 /** Builds (and by default starts) the whole application: database, mail, HTTP. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<RunningApp> {
   const pino = opts.logDestination || opts.logger === undefined ? createPino(config, opts.logDestination) : undefined;
@@ -179,7 +207,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
-  configureHttp(app, config, pino?.child({ context: 'http' }));
+  await configureHttp(app, config, pino?.child({ context: 'http' }));
   // No enableShutdownHooks(): main.ts handles SIGTERM and SIGINT itself and calls close(), in order.
   try {
     // Before any loop starts: a server whose clock disagrees with the database's does not run.
