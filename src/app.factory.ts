@@ -4,7 +4,9 @@ import type { Logger as Pino } from 'pino';
 import { NestFactory } from '@nestjs/core';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ErrorBody } from './common/error-body.dto';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
@@ -137,19 +139,42 @@ export async function configureHttp(
     SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 }
 
-/** The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI). */
-export function buildOpenApiDocument(app: INestApplication) {
-  return SwaggerModule.createDocument(
+/**
+ * The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI), with the error
+ * body on every operation: as `default` and on every declared 4xx/5xx (HTML for the pages).
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('holdfast API')
       .setDescription(
-        'Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"? } }`.',
+        'Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"?, "requestId" } }` (ErrorBody).',
       )
       .setVersion('1')
       .addBearerAuth()
       .build(),
+    { extraModels: [ErrorBody] },
   );
+  const errorJson = { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } };
+  const errorPage = {
+    'text/html': { schema: { type: 'string', description: 'The error as a page: what happened, and the request id' } },
+  };
+  for (const operations of Object.values(document.paths))
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = operations[method];
+      if (!operation) continue;
+      const success = Object.entries(operation.responses).find(([code]) => /^[23]/.test(code))?.[1] as ResponseObject | undefined;
+      const html = !!success?.content?.['text/html'];
+      const content = html ? errorPage : errorJson;
+      for (const [code, response] of Object.entries(operation.responses) as Array<[string, ResponseObject]>)
+        if (/^[45]/.test(code) && !response.content) response.content = content;
+      operation.responses.default ??= {
+        description: 'Any other failure, with its stable code (README, "API overview")',
+        content,
+      };
+    }
+  return document;
 }
 
 /** "a 'x'; b 'y'" as helmet's `{ a: ["'x'"], b: ["'y'"] }`. */

@@ -1,5 +1,13 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../common/domain-error';
@@ -21,6 +29,16 @@ export class MetricsController {
     summary:
       'Prometheus metrics (text exposition format). With METRICS_TOKEN: `Authorization: Bearer <METRICS_TOKEN>`; production without METRICS_TOKEN: 403',
   })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    content: {
+      'text/plain': {
+        schema: { type: 'string', example: 'holdfast_outbox_messages{family="united-internet",state="queued"} 3' },
+      },
+    },
+  })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: METRICS_TOKEN is set and the bearer token is not it' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: production without METRICS_TOKEN' })
   async scrape(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorize(authorization);
     const text = await this.metrics.render();
