@@ -23,7 +23,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY scripts ./scripts
-COPY README.md ./
+COPY LICENSE README.md ./
 USER node
 EXPOSE 3000
 # Readiness: 503 while shutting down, without the database, with a stuck worker (README, "Readiness and shutdown").

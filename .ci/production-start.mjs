@@ -123,7 +123,13 @@ async function main() {
     step('npm run migration:run (without development dependencies)');
     run('npm', ['run', '--silent', 'migration:run'], { cwd: app, env });
     step('npm run start:prod');
-    child = spawn('npm', ['run', '--silent', 'start:prod'], { cwd: app, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // A process group of its own: whatever happens, the finally below ends npm and the app together.
+    child = spawn('npm', ['run', '--silent', 'start:prod'], {
+      cwd: app,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     const log = [];
     createInterface({ input: child.stdout }).on('line', (line) => log.push(line));
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -135,13 +141,24 @@ async function main() {
       const res = await fetch(`${base}${path}`);
       if (res.status !== 404) fail(`${path} answered ${res.status}, not 404, in production`);
     }
+    const open = await fetch(`${base}/metrics`);
+    if (open.status !== 401) fail(`/metrics without its token answered ${open.status}, not 401`);
+    const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    const exposition = await metrics.text();
+    if (metrics.status !== 200 || !/^holdfast_worker_last_round_timestamp_seconds\{worker="Dispatcher"\} \d/m.test(exposition))
+      fail(
+        `/metrics with its token answered ${metrics.status} or without the dispatcher's last round:\n${exposition.slice(0, 2000)}`,
+      );
+    if (!log.some((line) => line.startsWith('{') && JSON.parse(line).msg)) fail(`no JSON log line:\n${log.join('\n')}`);
     step('SIGTERM');
     child.kill('SIGTERM');
     const { code, signal } = await exited;
     if (code !== 0) fail(`exit after SIGTERM: code ${code}, signal ${signal}\n${log.slice(-20).join('\n')}`);
+    if (!log.some((line) => line.includes('"msg":"shut down"')))
+      fail(`the app did not log its shutdown:\n${log.slice(-20).join('\n')}`);
     step('exit code 0 after SIGTERM: ok');
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (child && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     await smtp?.stop();
     await pg?.stop();
     rmSync(dir, { recursive: true, force: true });

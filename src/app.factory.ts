@@ -2,13 +2,17 @@ import { INestApplication, Logger, LoggerService } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ErrorBody } from './common/error-body.dto';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { Clock, SystemClock } from './common/clock';
 import { ClockGuard } from './common/clock-guard.service';
 import { Lifecycle } from './common/lifecycle';
+import { Metrics } from './common/metrics';
 import { createPino, LogDestination, PinoLoggerService, requestIdOf } from './common/logging';
 import { stopAllWorkerLoops } from './common/worker-loop';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -66,23 +70,46 @@ export async function resolveDatabase(
   });
 }
 
-export function configureHttp(
+/** The JSON API's CSP: it serves no documents, so nothing may load from its answers. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI (with SWAGGER_UI): its bundle from this server, and the inline styles it sets. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export async function configureHttp(
   app: NestFastifyApplication,
-  config: Pick<AppConfig, 'swaggerUi'> = { swaggerUi: true },
+  config: Pick<AppConfig, 'swaggerUi' | 'publicBaseUrl'> = { swaggerUi: true, publicBaseUrl: 'http://localhost' },
   accessLog?: Pino,
-): void {
+): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  // Helmet's headers on every answer (nosniff, frame and referrer policies, cross-origin policies),
+  // HSTS only where citizens reach us over https. The pages set their own CSP (web/layout.ts),
+  // which replaces this one; Swagger UI gets the one it needs.
+  await app.register(helmet as never, {
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(API_CSP) },
+    strictTransportSecurity: config.publicBaseUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url === '/api/docs' || request.url.startsWith('/api/docs/')) reply.header('content-security-policy', DOCS_CSP);
+  });
   // The request id (from X-Request-Id or made, genReqId) goes back in a header, on every answer.
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
   });
   // One access line per request: the route's pattern, never the URL (paths and queries carry ids and tokens).
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? '(no route)';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
     accessLog?.info(
       {
         reqId: request.id,
         method: request.method,
-        route: request.routeOptions.url ?? '(no route)',
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },
@@ -112,18 +139,51 @@ export function configureHttp(
     SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 }
 
-/** The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI). */
-export function buildOpenApiDocument(app: INestApplication) {
-  return SwaggerModule.createDocument(
+/**
+ * The OpenAPI document of every controller (served at /api/docs with SWAGGER_UI), with the error
+ * body on every operation: as `default` and on every declared 4xx/5xx (HTML for the pages).
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('holdfast API')
       .setDescription(
-        'Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"? } }`.',
+        'Appointment booking for city offices that does not lose bookings when confirmation mail fails. Errors: `{ "error": { "code", "message", "details"?, "requestId" } }` (ErrorBody).',
       )
       .setVersion('1')
       .addBearerAuth()
       .build(),
+    { extraModels: [ErrorBody] },
+  );
+  const errorJson = { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } };
+  const errorPage = {
+    'text/html': { schema: { type: 'string', description: 'The error as a page: what happened, and the request id' } },
+  };
+  for (const operations of Object.values(document.paths))
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = operations[method];
+      if (!operation) continue;
+      const success = Object.entries(operation.responses).find(([code]) => /^[23]/.test(code))?.[1] as ResponseObject | undefined;
+      const html = !!success?.content?.['text/html'];
+      const content = html ? errorPage : errorJson;
+      for (const [code, response] of Object.entries(operation.responses) as Array<[string, ResponseObject]>)
+        if (/^[45]/.test(code) && !response.content) response.content = content;
+      operation.responses.default ??= {
+        description: 'Any other failure, with its stable code (README, "API overview")',
+        content,
+      };
+    }
+  return document;
+}
+
+/** "a 'x'; b 'y'" as helmet's `{ a: ["'x'"], b: ["'y'"] }`. */
+function cspDirectives(policy: string): Record<string, string[]> {
+  return Object.fromEntries(
+    policy.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name, values];
+    }),
   );
 }
 
@@ -172,7 +232,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as ConstructorParameters<typeof FastifyAdapter>[0]),
     { logger: logger === false ? false : logger, abortOnError: false, rawBody: true },
   );
-  configureHttp(app, config, pino?.child({ context: 'http' }));
+  await configureHttp(app, config, pino?.child({ context: 'http' }));
   // No enableShutdownHooks(): main.ts handles SIGTERM and SIGINT itself and calls close(), in order.
   try {
     // Before any loop starts: a server whose clock disagrees with the database's does not run.

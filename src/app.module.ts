@@ -23,6 +23,7 @@ import { DevMailCatcher } from './dev-mail/dev-mail-catcher';
 import { DevMailModule } from './dev-mail/dev-mail.module';
 
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 import { MailDeliveryModule } from './mail-delivery/mail-delivery.module';
 
@@ -95,6 +96,7 @@ export class AppModule {
         ConsoleModule,
         IncidentsModule,
         HealthModule.register(notifications),
+        MetricsModule,
         ...(options.devMail ? [DevMailModule.forRoot(options.devMail.catcher)] : []),
       ],
       // Per-IP limits on the routes marked @RateLimited (common/rate-limit.ts).

@@ -81,12 +81,16 @@ describe('shutdown on SIGTERM', () => {
     );
     expect(relay.dataStarted).toBeLessThan(BOOKINGS);
     first.signal('SIGTERM');
-    // At once (as soon as the process has taken the signal, well before the round ends): the load
-    // balancer must stop sending requests here.
+    // At once (as soon as the signal is handled, while the round still runs): the load balancer must stop sending requests here.
     const ready = await eventually(
-      () => fetch(`${first.url}/health/ready`).then(async (r) => ({ status: r.status, body: await r.json() })),
-      (r) => r.status === 503,
-      2_000,
+      () =>
+        fetch(`${first.url}/health/ready`).then(
+          async (res) => ({ status: res.status, body: await res.json() }),
+          () => ({ status: 0, body: undefined }),
+        ),
+      (r) => r.status !== 200,
+      2000,
+      5,
     );
     expect(ready.status).toBe(503);
     expect(ready.body.error.code).toBe('NOT_READY');

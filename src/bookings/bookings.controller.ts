@@ -1,3 +1,4 @@
+import { BookingViewDto } from './booking-view.responses';
 import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { AltchaService } from '../bot-check/altcha.service';
@@ -81,7 +82,10 @@ export class BookingsController {
   @Get(':id')
   @ApiOperation({ summary: 'Status of a booking and of its confirmation mail' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
-  @ApiOkResponse({ description: 'The booking, its slot, and every message with its delivery state and attempts' })
+  @ApiOkResponse({
+    type: BookingViewDto,
+    description: 'The booking, its slot, and every message with its delivery state and attempts',
+  })
   @ApiUnauthorizedResponse({ description: 'BOOKING_TOKEN_INVALID' })
   async get(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
     const { booking, messages, hold } = await this.bookings.getForHolder(id, token);
@@ -93,6 +97,7 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send the confirmation again (earlier links stop working); once every 5 minutes' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiOkResponse({ type: BookingViewDto })
   resend(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
     return this.selfService(id, token, 'resend');
   }
@@ -102,6 +107,7 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Use another e-mail address: old links die, a new mail goes out, the hold is recomputed' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiOkResponse({ type: BookingViewDto })
   changeEmail(
     @Param('id', uuidParam()) id: string,
     @Body() dto: ChangeEmailDto,
@@ -115,6 +121,7 @@ export class BookingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a phone number: while the mail cannot be delivered, an SMS with a code and the link goes out' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiOkResponse({ type: BookingViewDto })
   addPhone(
     @Param('id', uuidParam()) id: string,
     @Body() dto: AddPhoneDto,
@@ -130,6 +137,7 @@ export class BookingsController {
     summary: 'Send a new SMS code and link (earlier codes stop working, tries start again); once every 5 minutes',
   })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
+  @ApiOkResponse({ type: BookingViewDto })
   newCode(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
     return this.selfService(id, token, 'new_code');
   }
@@ -153,6 +161,7 @@ export class BookingsController {
   })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
   @ApiConflictResponse({ description: 'RESCHEDULE_NOT_ALLOWED (details.reason), SLOT_FULL, BOOKING_LIMIT_SLOT' })
+  @ApiOkResponse({ type: BookingViewDto })
   async reschedule(
     @Param('id', uuidParam()) id: string,
     @Body() dto: RescheduleDto,
@@ -168,6 +177,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Cancel a booking; its place is released' })
   @ApiHeader({ name: 'X-Booking-Token', required: true })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION' })
+  @ApiOkResponse({ type: BookingViewDto })
   async cancel(@Param('id', uuidParam()) id: string, @Headers('x-booking-token') token: string | undefined) {
     await this.bookings.cancel(id, token);
     const { booking, messages } = await this.bookings.getForHolder(id, token);

@@ -986,6 +986,23 @@ export class BookingsRepository {
       [bookingId, maxTries, now],
     );
   }
+
+  /** /metrics: bookings ever made and confirmed, and expired by reason (rows are never deleted, so these only grow). */
+  async lifetimeCounts(
+    manager: EntityManager,
+  ): Promise<{ created: number; confirmed: number; expired: Array<{ reason: ExpiryReason; n: number }> }> {
+    const [totals, expired] = await Promise.all([
+      sqlOne<{ created: number; confirmed: number }>(
+        manager,
+        `SELECT count(*)::int AS created, count(confirmed_at)::int AS confirmed FROM bookings`,
+      ),
+      sql<{ reason: ExpiryReason; n: number }>(
+        manager,
+        `SELECT expiry_reason AS reason, count(*)::int AS n FROM bookings WHERE expired_at IS NOT NULL GROUP BY 1`,
+      ),
+    ]);
+    return { created: totals?.created ?? 0, confirmed: totals?.confirmed ?? 0, expired };
+  }
 }
 
 export interface DecidedHold {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ClockGuard } from '../common/clock-guard.service';
+import { Metrics } from '../common/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkerLoop } from '../common/worker-loop';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -29,6 +30,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
     private readonly clock: Clock,
     private readonly clockGuard: ClockGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,6 +76,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnModuleDes
       }
     };
     await Promise.all(Array.from({ length: SWEEP_LANES }, lane));
+    this.metrics.holdsExtended.inc(extended);
     await this.bookings.deleteOldIdempotencyKeys(this.tx.manager, this.clock.now().toJSDate());
     if (total > 0 || extended > 0)
       this.logger.log(`holds run out: ${total} bookings expired, ${extended} extended while their confirmation cannot arrive`);

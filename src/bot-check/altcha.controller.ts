@@ -15,7 +15,10 @@ export class AltchaController {
     summary:
       'A proof-of-work challenge (ALTCHA, PBKDF2/SHA-256), valid 10 minutes; its solution is accepted once. The booking form solves it in the browser; with ALTCHA_API, POST /api/v1/bookings wants the solution as `X-Altcha`.',
   })
-  @ApiOkResponse({ description: 'The challenge, as the ALTCHA widget and altcha-lib read it' })
+  @ApiOkResponse({
+    description: 'The challenge, as the ALTCHA widget and altcha-lib read it (its format is altcha-lib’s)',
+    schema: { type: 'object', additionalProperties: true },
+  })
   challenge(): Promise<unknown> {
     return this.altcha.challenge();
   }

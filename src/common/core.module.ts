@@ -4,12 +4,13 @@ import { InstallationRepository } from '../database/installation.repository';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Clock } from './clock';
 import { Lifecycle } from './lifecycle';
+import { Metrics } from './metrics';
 import { CLOCK_GUARD_ENABLED, ClockGuard } from './clock-guard.service';
 import { SecretsService } from './secrets.service';
 
 /**
  * Infrastructure every module needs and none owns: configuration, the clock (and its guard), the
- * transaction runner, the installation's secrets and the process's lifecycle (draining after SIGTERM). The one global module; it holds no feature.
+ * transaction runner, the installation's secrets, the process's lifecycle (draining after SIGTERM) and its metrics registry. The one global module; it holds no feature.
  */
 @Global()
 @Module({})
@@ -26,8 +27,9 @@ export class CoreModule {
         SecretsService,
         ClockGuard,
         Lifecycle,
+        Metrics,
       ],
-      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, ClockGuard, Lifecycle],
+      exports: [APP_CONFIG, Clock, TransactionRunner, SecretsService, ClockGuard, Lifecycle, Metrics],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { ConfirmedBookingDto, HTML_PAGE } from './confirmations.responses';
 import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 
@@ -20,6 +21,7 @@ export class ConfirmationsController {
 
   @Get('confirm')
   @ApiOperation({ summary: 'The page behind the mailed link (HTML). GET and HEAD change nothing: mail scanners open links.' })
+  @ApiOkResponse({ description: 'The confirm page (or the page that says the link is no longer valid)', content: HTML_PAGE })
   async page(@Query('token') token: unknown, @Res() reply: FastifyReply) {
     return this.html(reply, async () =>
       confirmPage(await this.confirmations.preview(typeof token === 'string' ? token : ''), String(token)),
@@ -29,6 +31,8 @@ export class ConfirmationsController {
   @RateLimited('confirm')
   @Post('confirm')
   @ApiOperation({ summary: "The page's button (form POST, application/x-www-form-urlencoded): confirms" })
+  @ApiOkResponse({ description: 'The page after confirming', content: HTML_PAGE })
+  @HttpCode(200)
   async confirmForm(@Body() body: unknown, @Res() reply: FastifyReply) {
     const token = (body as { token?: unknown } | undefined)?.token;
     return this.html(reply, async () => confirmedPage(await this.confirmations.confirm(typeof token === 'string' ? token : '')));
@@ -38,7 +42,7 @@ export class ConfirmationsController {
   @Post('api/v1/confirmations')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a booking with the token from the link; repeating it answers confirmed again' })
-  @ApiOkResponse({ description: '{ id, reference, status: "confirmed" }' })
+  @ApiOkResponse({ type: ConfirmedBookingDto })
   @ApiNotFoundResponse({ description: 'TOKEN_INVALID: unknown, expired or no longer valid token (one answer for all)' })
   @ApiTooManyRequestsResponse({
     description: 'CODE_TRIES_EXCEEDED: five wrong codes from this client for this reference within the hour',

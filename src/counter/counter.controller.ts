@@ -1,3 +1,4 @@
+import { AttendanceRecordedDto, WalkInCreatedDto } from './counter.responses';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../common/uuid.pipe';
@@ -31,6 +32,7 @@ export class CounterController {
   @HttpCode(200)
   @ApiOperation({ summary: `Check-in (arrived), served, or a no-show (after the slot's end plus 15 minutes); audited` })
   @ApiConflictResponse({ description: 'ATTENDANCE_NOT_ALLOWED (details.reason)' })
+  @ApiOkResponse({ type: AttendanceRecordedDto })
   attendance(@Param('id', uuidParam()) id: string, @Body() dto: AttendanceDto, @Req() req: StaffRequest) {
     return this.day.record(id, dto.state, actor(req));
   }
@@ -40,7 +42,7 @@ export class CounterController {
   @ApiOperation({
     summary: 'Someone at the desk gets a free counter in this slot now: confirmed and checked in at once, no mail; audited',
   })
-  @ApiCreatedResponse({ description: '{ id, reference, status: confirmed, attendance: arrived }' })
+  @ApiCreatedResponse({ type: WalkInCreatedDto })
   @ApiConflictResponse({ description: 'SLOT_FULL, SLOT_IN_PAST' })
   walkIn(@Body() dto: WalkInDto, @Req() req: StaffRequest) {
     return this.day.walkIn(dto.slotId, dto.name, actor(req));

@@ -1,5 +1,6 @@
+import { CaughtMailDto } from './dev-mail.responses';
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { escapeHtml } from '../common/html';
 import { DevMailCatcher } from './dev-mail-catcher';
@@ -12,12 +13,17 @@ export class DevMailController {
 
   @Get('mailbox.json')
   @ApiOperation({ summary: 'Development only: caught mails as JSON, newest first' })
+  @ApiOkResponse({ type: [CaughtMailDto] })
   json() {
     return this.catcher.list();
   }
 
   @Get('mailbox')
   @ApiOperation({ summary: 'Development only: caught mails as a page with clickable links' })
+  @ApiOkResponse({
+    description: 'The caught mail as a page, with clickable links',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   page(@Res() reply: FastifyReply) {
     const items = this.catcher.list().map(
       (m) => `<article><h2>${escapeHtml(m.subject)}</h2>

@@ -1,5 +1,6 @@
+import { LivenessDto, ReadinessDto } from './health.responses';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '../common/domain-error';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ClockGuard } from '../common/clock-guard.service';
@@ -24,6 +25,7 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessDto })
   live() {
     return { status: 'ok' };
   }
@@ -39,6 +41,8 @@ export class HealthController {
     summary:
       'Readiness: not shutting down, the database answers, the clocks agree, the workers are alive; the mail transport is reported',
   })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ description: 'NOT_READY (shutting down, no database, a stuck worker) or CLOCK_SKEW' })
   async ready() {
     if (this.lifecycle.draining) throw new DomainError('NOT_READY', 'This instance is shutting down.');
     const [database, mail] = await Promise.all([

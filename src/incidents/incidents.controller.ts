@@ -1,6 +1,7 @@
+import { DeclaredIncidentDto, EndedIncidentDto, HoldExtensionDto, IncidentViewDto } from './incidents.responses';
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../common/uuid.pipe';
 
 import { RequireRole } from '../staff/roles';
@@ -23,6 +24,7 @@ export class IncidentsController {
   @Get()
   @RequireRole('clerk')
   @ApiOperation({ summary: 'Provider incidents, newest first' })
+  @ApiOkResponse({ type: [IncidentViewDto] })
   list() {
     return this.incidents.list();
   }
@@ -33,6 +35,7 @@ export class IncidentsController {
     summary:
       'Declare an incident: the family is paused; its relay-accepted, unconfirmed mail counts as undelivered, so holds extend',
   })
+  @ApiCreatedResponse({ type: DeclaredIncidentDto })
   declare(@Body() dto: DeclareIncidentDto, @Req() req: StaffRequest) {
     return this.incidents.declare(dto.family, dto.reason, actor(req));
   }
@@ -41,6 +44,7 @@ export class IncidentsController {
   @HttpCode(200)
   @RequireRole('supervisor')
   @ApiOperation({ summary: 'Goodwill for all pending bookings of the family (dryRun: count only, the default)' })
+  @ApiOkResponse({ type: HoldExtensionDto })
   extend(@Param('id', uuidParam()) id: string, @Body() dto: ExtendHoldsDto, @Req() req: StaffRequest) {
     return this.incidents.extendHolds(id, dto.until, dto.reason, dto.dryRun ?? true, actor(req));
   }
@@ -51,6 +55,7 @@ export class IncidentsController {
   @ApiOperation({
     summary: 'End the incident: the family resumes; held mail goes out with an apology; holds restart from delivery',
   })
+  @ApiOkResponse({ type: EndedIncidentDto })
   end(@Param('id', uuidParam()) id: string, @Body() dto: EndIncidentDto, @Req() req: StaffRequest) {
     return this.incidents.end(id, dto.reason, actor(req));
   }

@@ -1,3 +1,4 @@
+import { MailEventOutcomeDto } from './providers.responses';
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
@@ -33,7 +34,7 @@ export class MailEventsController {
     required: true,
     description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
   })
-  @ApiOkResponse({ description: '{ matched, state } (and duplicate: true for a request applied before)' })
+  @ApiOkResponse({ type: MailEventOutcomeDto })
   @ApiUnauthorizedResponse({ description: 'WEBHOOK_SIGNATURE_INVALID: nothing was recorded' })
   async receive(@Body() dto: MailEventDto, @Req() req: { rawBody?: Buffer; headers: Record<string, string | undefined> }) {
     if (!dto.id && !dto.messageId)

@@ -5,6 +5,11 @@ import { circuitOptionsFor, CircuitState, initialCircuit } from './provider-circ
 
 @Injectable()
 export class ProviderCircuitsRepository {
+  /** /metrics: every family's circuit phase. */
+  phases(manager: EntityManager): Promise<Array<{ family: string; state: CircuitState['state'] }>> {
+    return sql(manager, `SELECT family, state FROM provider_circuits`);
+  }
+
   /** The family's circuit, created closed on first use, locked for the rest of the transaction. */
   async lock(manager: EntityManager, family: string, now: Date): Promise<CircuitState> {
     await sql(

@@ -1,3 +1,4 @@
+import { CircuitViewDto, ProviderViewDto, RelayStatusDto } from './providers.responses';
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -22,7 +23,7 @@ export class ProvidersController {
     summary:
       "Per provider family: circuit state and since when, waiting mail and the oldest one's age, reply categories in the last hour and day, the last reply",
   })
-  @ApiOkResponse({ description: 'ProviderView[]' })
+  @ApiOkResponse({ type: [ProviderViewDto] })
   list() {
     return this.providers.list();
   }
@@ -32,6 +33,7 @@ export class ProvidersController {
   @RequireRole('supervisor')
   @ApiOperation({ summary: 'Stop sending to a provider family until resumed (audited)' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN for clerks' })
+  @ApiOkResponse({ type: CircuitViewDto, description: 'The family’s circuit after the pause' })
   pause(@Param('family') family: string, @Body() dto: ProviderActionDto, @Req() req: StaffRequest) {
     return this.providers.pause(family, dto.reason, { id: req.staff!.id, label: req.staff!.email });
   }
@@ -40,6 +42,7 @@ export class ProvidersController {
   @HttpCode(200)
   @RequireRole('supervisor')
   @ApiOperation({ summary: 'Send to the family again; held mail goes out (audited)' })
+  @ApiOkResponse({ type: CircuitViewDto, description: 'The family’s circuit after the resume' })
   resume(@Param('family') family: string, @Body() dto: ProviderActionDto, @Req() req: StaffRequest) {
     return this.providers.resume(family, dto.reason, { id: req.staff!.id, label: req.staff!.email });
   }
@@ -58,7 +61,7 @@ export class RelayController {
     summary:
       'Our relay: whether it announces DSN and sends reports, the transit rule (RELAY_TRANSIT_MINUTES), mail in transit, the rolling counts and the warnings',
   })
-  @ApiOkResponse({ description: 'RelayStatus' })
+  @ApiOkResponse({ type: RelayStatusDto })
   status() {
     return this.providers.relayStatus();
   }

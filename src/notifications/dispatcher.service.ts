@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { ClockGuard } from '../common/clock-guard.service';
 import { Lifecycle } from '../common/lifecycle';
+import { Metrics } from '../common/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProviderCircuitsService } from '../mail-delivery/provider-circuits.service';
@@ -53,6 +54,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly clockGuard: ClockGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lifecycle: Lifecycle,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -230,7 +232,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     if (message.isProbe) return this.deliver(message, owner);
     const startedAt = this.clock.now().toJSDate();
     const sent = await this.send(message);
-    if ('verdict' in sent) return this.recordFailure(message, owner, sent.verdict, startedAt);
+    if ('verdict' in sent) return this.counted(await this.recordFailure(message, owner, sent.verdict, startedAt));
+    this.metrics.mailAttempts.inc({ outcome: 'accepted', category: 'none' });
     const { replyCode, reply } = sent.acceptance;
     accepted.push({
       id: message.id,
@@ -241,6 +244,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       acceptance: acceptanceOf(sent.acceptance, this.config.relayTransitMinutes),
     });
     return undefined;
+  }
+
+  /** /metrics: every attempt by its outcome and reply category. */
+  private counted(result: AttemptResult): AttemptResult {
+    this.metrics.mailAttempts.inc({ outcome: result.outcome, category: result.category ?? 'none' });
+    return result;
   }
 
   private recordFailure(message: ClaimedMessage, owner: string, verdict: SendVerdict, startedAt: Date): Promise<AttemptResult> {
@@ -315,7 +324,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     const acceptance = 'acceptance' in sent ? sent.acceptance : undefined;
     const verdict = 'verdict' in sent ? sent.verdict : undefined;
     const finishedAt = this.clock.now();
-    return this.tx.run(async (manager) => {
+    const recorded = await this.tx.run(async (manager) => {
       if (message.bookingId) await this.listener.lockBookings(manager, [message.bookingId]);
       const result = acceptance
         ? {
@@ -347,6 +356,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       if (message.bookingId) await this.listener.onDeliveryChanged(manager, [message.bookingId], this.clock.now());
       return result;
     });
+    return this.counted(recorded);
   }
 
   /** Our relay answered (it took or refused the mail): if the message was its probe, the outage is over. */

@@ -186,6 +186,26 @@ function takeLease(parts: { source: string; now: string; owner: string; leaseSec
 export class OutboxRepository {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** /metrics: messages still on their way (waiting, being sent, in the relay's queue), by family and state. */
+  depthByFamily(manager: EntityManager): Promise<Array<{ family: string; state: OutboxState; n: number }>> {
+    return sql(
+      manager,
+      `SELECT coalesce(family, 'unresolved') AS family, state, count(*)::int AS n
+         FROM outbox_messages WHERE state IN ${sqlList([...WAITING, 'sending', 'in_transit'])} GROUP BY 1, 2`,
+    );
+  }
+
+  /** /metrics: per family, how long the oldest message not yet handed to a server has waited (seconds, as of `now`). */
+  oldestUnsentByFamily(manager: EntityManager, now: Date): Promise<Array<{ family: string; seconds: number }>> {
+    return sql(
+      manager,
+      `SELECT coalesce(family, 'unresolved') AS family,
+              greatest(0, extract(epoch FROM $1::timestamptz - min(created_at)))::float8 AS seconds
+         FROM outbox_messages WHERE state IN ${sqlList([...UNSENT, 'sending'])} GROUP BY 1`,
+      [now],
+    );
+  }
+
   /** A stable Message-ID per outbox row: every retry of one mail carries the same id. */
   messageIdFor(outboxId: string): string {
     const host = new URL(this.config.publicBaseUrl).hostname || 'holdfast.localhost';

@@ -1,3 +1,4 @@
+import { PrivacyEraseResultDto, PrivacyExportResultDto } from './privacy.responses';
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -25,7 +26,7 @@ export class PrivacyController {
   @Post('export')
   @HttpCode(200)
   @ApiOperation({ summary: 'Everything held about an e-mail address, as JSON (admin); audited' })
-  @ApiOkResponse({ description: '{ email, exportedAt, bookings, messages, attempts, reports, audit }' })
+  @ApiOkResponse({ type: PrivacyExportResultDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN' })
   export(@Body() dto: PrivacyExportDto, @Req() req: StaffRequest) {
@@ -35,7 +36,7 @@ export class PrivacyController {
   @Post('erase')
   @HttpCode(200)
   @ApiOperation({ summary: 'Anonymise an e-mail address’s bookings, mail and audit values now (admin); audited' })
-  @ApiOkResponse({ description: '{ bookings, messages, attempts, reports, auditEntries }: what was anonymised' })
+  @ApiOkResponse({ type: PrivacyEraseResultDto, description: 'What was anonymised' })
   @ApiConflictResponse({ description: 'PRIVACY_ACTIVE_BOOKING: a booking still ahead; cancel it first' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN' })
   erase(@Body() dto: PrivacyEraseDto, @Req() req: StaffRequest) {

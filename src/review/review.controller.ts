@@ -1,6 +1,7 @@
+import { ReviewDetailDto, ReviewQueueDto } from './review.responses';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../common/uuid.pipe';
 
 import { RequireRole } from '../staff/roles';
@@ -21,6 +22,7 @@ export class ReviewController {
 
   @Get()
   @ApiOperation({ summary: 'The review queue: lapsed because the mail never arrived, or still waiting for it; newest first' })
+  @ApiOkResponse({ type: ReviewQueueDto })
   list(@Query() query: ReviewQueryDto, @Req() req: StaffRequest) {
     return this.review.list({
       ...query,
@@ -32,6 +34,7 @@ export class ReviewController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A booking with every delivery attempt and report, and its audit trail' })
+  @ApiOkResponse({ type: ReviewDetailDto })
   detail(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
     return this.review.detail(id, actor(req));
   }
@@ -39,6 +42,7 @@ export class ReviewController {
   @Post(':id/extend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Goodwill extension of a pending booking (never past the slot start minus the cutoff)' })
+  @ApiOkResponse({ type: ReviewDetailDto })
   extend(@Param('id', uuidParam()) id: string, @Body() dto: ExtendDto, @Req() req: StaffRequest) {
     return this.review.extend(id, dto.until, dto.reason, actor(req));
   }
@@ -48,6 +52,7 @@ export class ReviewController {
   @ApiOperation({
     summary: 'An expired booking back to pending, in its slot or another (409 when full); a new confirmation goes out',
   })
+  @ApiOkResponse({ type: ReviewDetailDto })
   reinstate(@Param('id', uuidParam()) id: string, @Body() dto: ReinstateDto, @Req() req: StaffRequest) {
     return this.review.reinstate(id, dto.slotId, dto.reason, actor(req));
   }
@@ -58,6 +63,7 @@ export class ReviewController {
     summary:
       'Move a booking to another time of the same service for a citizen on the phone (with a reason; audited; the citizen gets the new time by mail)',
   })
+  @ApiOkResponse({ type: ReviewDetailDto })
   reschedule(@Param('id', uuidParam()) id: string, @Body() dto: RescheduleByStaffDto, @Req() req: StaffRequest) {
     return this.review.reschedule(id, dto.slotId, dto.reason, actor(req));
   }
@@ -65,6 +71,7 @@ export class ReviewController {
   @Post(':id/confirm')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm by hand, e.g. after the citizen called and read out the reference' })
+  @ApiOkResponse({ type: ReviewDetailDto })
   confirm(@Param('id', uuidParam()) id: string, @Body() dto: ReasonDto, @Req() req: StaffRequest) {
     return this.review.confirm(id, dto.reason, actor(req));
   }
@@ -79,6 +86,7 @@ export class ReviewController {
   @Post(':id/close')
   @HttpCode(200)
   @ApiOperation({ summary: 'No further action; the citizen gets a notice with a link to book again' })
+  @ApiOkResponse({ type: ReviewDetailDto })
   close(@Param('id', uuidParam()) id: string, @Body() dto: ReasonDto, @Req() req: StaffRequest) {
     return this.review.close(id, dto.reason, actor(req));
   }

@@ -107,6 +107,25 @@ export interface SlotDetailsRow {
   serviceName: string;
 }
 
+/** `UPDATE table SET column = value, …` for the fields of `patch` that are not undefined (null clears). */
+async function updateById(
+  manager: EntityManager,
+  table: 'locations' | 'services',
+  id: string,
+  columns: Record<string, string>,
+  patch: object,
+): Promise<void> {
+  const sets: string[] = [];
+  const values: unknown[] = [id];
+  for (const [key, column] of Object.entries(columns)) {
+    const value = (patch as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    values.push(value);
+    sets.push(`${column} = $${values.length}`);
+  }
+  if (sets.length > 0) await sql(manager, `UPDATE ${table} SET ${sets.join(', ')} WHERE id = $1`, values);
+}
+
 @Injectable()
 export class SchedulingRepository {
   async countLocations(manager: EntityManager): Promise<number> {
@@ -170,15 +189,7 @@ export class SchedulingRepository {
       noShowLimit: 'no_show_limit',
       holidayRegion: 'holiday_region',
     };
-    const sets: string[] = [];
-    const values: unknown[] = [id];
-    for (const [key, column] of Object.entries(columns)) {
-      const value = (patch as Record<string, unknown>)[key];
-      if (value === undefined) continue;
-      values.push(value);
-      sets.push(`${column} = $${values.length}`);
-    }
-    if (sets.length > 0) await sql(manager, `UPDATE locations SET ${sets.join(', ')} WHERE id = $1`, values);
+    await updateById(manager, 'locations', id, columns, patch);
   }
 
   /** Every service as this office offers it (inactive ones and ones it does not offer included, marked). */
@@ -229,15 +240,7 @@ export class SchedulingRepository {
       whatToBring: 'what_to_bring',
       active: 'active',
     };
-    const sets: string[] = [];
-    const values: unknown[] = [id];
-    for (const [key, column] of Object.entries(columns)) {
-      const value = (patch as Record<string, unknown>)[key];
-      if (value === undefined) continue;
-      values.push(value);
-      sets.push(`${column} = $${values.length}`);
-    }
-    if (sets.length > 0) await sql(manager, `UPDATE services SET ${sets.join(', ')} WHERE id = $1`, values);
+    await updateById(manager, 'services', id, columns, patch);
   }
 
   async upsertOffering(

@@ -1,6 +1,7 @@
+import { SmsEventOutcomeDto } from './sms-events.responses';
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { replayKeyOf, signedWebhookGuard } from '../common/webhook-signature';
 
 import { SmsEventsService } from './sms-events.service';
@@ -25,6 +26,7 @@ export class SmsEventsController {
     required: true,
     description: 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
   })
+  @ApiOkResponse({ type: SmsEventOutcomeDto })
   receive(@Body() dto: SmsEventDto, @Req() req: { headers: Record<string, string | undefined> }) {
     return this.events.applyReport(dto.reference, dto.status, replayKeyOf(req.headers['x-holdfast-signature']));
   }

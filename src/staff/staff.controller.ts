@@ -1,3 +1,4 @@
+import { AuditEntryDto, CreatedStaffDto, LoginResultDto, StaffPrincipalDto } from './staff.responses';
 import { RateLimited } from '../common/rate-limit';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
 
@@ -38,7 +39,7 @@ export class StaffController {
   @Post('auth/login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Staff login; returns a bearer token' })
-  @ApiOkResponse({ description: '{ token, expiresAt, staff: { id, email, displayName, role } }' })
+  @ApiOkResponse({ type: LoginResultDto })
   @ApiUnauthorizedResponse({ description: 'LOGIN_FAILED' })
   @ApiTooManyRequestsResponse({
     description: 'LOGIN_THROTTLED (Retry-After): too many failures from this address, or for this account',
@@ -52,6 +53,7 @@ export class StaffController {
   @RequireRole('clerk')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The logged-in staff member' })
+  @ApiOkResponse({ type: StaffPrincipalDto })
   me(@Req() req: StaffRequest) {
     return req.staff;
   }
@@ -60,7 +62,7 @@ export class StaffController {
   @RequireRole('admin')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Create a staff account (admin); audited' })
-  @ApiCreatedResponse({ description: 'The account, and the generated password once when none was given' })
+  @ApiCreatedResponse({ type: CreatedStaffDto, description: 'The account, and the generated password once when none was given' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN' })
   async createStaff(@Body() dto: CreateStaffDto, @Req() req: StaffRequest) {
     const password = dto.password ?? generatePassword();
@@ -72,6 +74,7 @@ export class StaffController {
   @RequireRole('supervisor')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The audit log, newest first (supervisor)' })
+  @ApiOkResponse({ type: [AuditEntryDto], description: 'Newest first' })
   auditLog(@Query() query: AuditQueryDto) {
     return this.audit.list(this.tx.manager, { bookingId: query.bookingId, limit: query.limit ?? 50, before: query.before });
   }

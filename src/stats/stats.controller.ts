@@ -1,3 +1,4 @@
+import { StatsDto } from './stats.responses';
 import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../staff/roles';
@@ -18,7 +19,7 @@ export class StatsController {
     summary:
       'Figures of a period: bookings made, confirmed, expired by reason, rescued (confirmed although the mail was deferred, delayed or held), cancelled, no-shows, walk-ins; counter utilisation; confirmation mail by provider family',
   })
-  @ApiOkResponse({ description: '{ locationId, from, to, bookings: {...}, utilisation: {...}, mailByFamily: [...] }' })
+  @ApiOkResponse({ type: StatsDto })
   figures(@Query() query: StatsQueryDto) {
     return this.stats.figures(query);
   }
@@ -28,6 +29,7 @@ export class StatsController {
   @Header('content-disposition', 'attachment; filename="holdfast-statistik.csv"')
   @ApiProduces('text/csv')
   @ApiOperation({ summary: 'The same figures as CSV (figure,family,value)' })
+  @ApiOkResponse({ content: { 'text/csv': { schema: { type: 'string', example: 'figure,family,value\nbookings.made,,42\n' } } } })
   csv(@Query() query: StatsQueryDto) {
     return this.stats.csv(query);
   }
