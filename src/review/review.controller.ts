@@ -79,6 +79,7 @@ export class ReviewController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel for the citizen, with a reason (audited); a confirmed booking gets the cancellation mail' })
+  @ApiOkResponse({ type: ReviewDetailDto })
   cancel(@Param('id', uuidParam()) id: string, @Body() dto: ReasonDto, @Req() req: StaffRequest) {
     return this.review.cancel(id, dto.reason, actor(req));
   }

@@ -3,7 +3,6 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiForbiddenResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -11,7 +10,16 @@ import {
 } from '@nestjs/swagger';
 import { uuidParam } from '../common/uuid.pipe';
 import { RequireRole } from './roles';
-import { SessionsQueryDto, StaffAccountDto, StaffSessionDto, UpdateStaffDto } from './staff-accounts.dto';
+import {
+  LoggedOutDto,
+  NewPasswordDto,
+  SessionEndedDto,
+  SessionsEndedDto,
+  SessionsQueryDto,
+  StaffAccountDto,
+  StaffSessionDto,
+  UpdateStaffDto,
+} from './staff-accounts.dto';
 import { StaffGuard, StaffRequest } from './staff.guard';
 import { StaffService } from './staff.service';
 
@@ -27,12 +35,13 @@ export class StaffAccountsController {
 
   @Post('auth/logout')
   @RequireRole('clerk')
-  @HttpCode(204)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Ends the session of this bearer token' })
-  @ApiNoContentResponse()
-  async logout(@Req() req: StaffRequest) {
+  @ApiOkResponse({ type: LoggedOutDto })
+  async logout(@Req() req: StaffRequest): Promise<LoggedOutDto> {
     const token = /^Bearer (.+)$/.exec(String(req.headers['authorization']))![1];
     await this.staff.signOut(token);
+    return { loggedOut: true };
   }
 
   @Get('staff/users')
@@ -58,7 +67,7 @@ export class StaffAccountsController {
   @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivates an account (admin): no sign-in, every session ends; audited' })
-  @ApiOkResponse({ description: '{ sessionsEnded }' })
+  @ApiOkResponse({ type: SessionsEndedDto })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION (already), STAFF_SELF_CHANGE' })
   deactivate(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
     return this.staff.deactivate(id, actor(req));
@@ -68,7 +77,7 @@ export class StaffAccountsController {
   @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'A new generated password (admin), returned once; the account’s sessions end; audited' })
-  @ApiOkResponse({ description: '{ password, sessionsEnded }' })
+  @ApiOkResponse({ type: NewPasswordDto })
   resetPassword(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
     return this.staff.resetPassword(id, actor(req));
   }
@@ -83,11 +92,12 @@ export class StaffAccountsController {
 
   @Delete('staff/sessions/:id')
   @RequireRole('admin')
-  @HttpCode(204)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Ends a session (admin); audited' })
-  @ApiNoContentResponse()
+  @ApiOkResponse({ type: SessionEndedDto })
   @ApiNotFoundResponse({ description: 'SESSION_NOT_FOUND' })
-  async revoke(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
+  async revoke(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest): Promise<SessionEndedDto> {
     await this.staff.revokeSession(id, actor(req));
+    return { id, ended: true };
   }
 }

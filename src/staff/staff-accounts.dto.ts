@@ -37,3 +37,20 @@ export class StaffAccountDto {
   @ApiPropertyOptional({ nullable: true }) disabledAt: Date | null;
   @ApiPropertyOptional({ type: [String], nullable: true }) locationIds: string[] | null;
 }
+
+export class LoggedOutDto {
+  @ApiProperty({ example: true }) loggedOut: boolean;
+}
+
+export class SessionsEndedDto {
+  @ApiProperty({ description: 'How many sessions (cookie or bearer) ended' }) sessionsEnded: number;
+}
+
+export class NewPasswordDto extends SessionsEndedDto {
+  @ApiProperty({ description: 'Shown once; never stored in clear' }) password: string;
+}
+
+export class SessionEndedDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: true }) ended: boolean;
+}
