@@ -186,12 +186,26 @@ export class SetHoursDto {
   @IsOptional()
   @IsBoolean()
   cancelBookings?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Move each of those bookings to the next free time of its service here (mail "Ihr Termin wurde verlegt": keep it, or cancel or choose another time); those without one are cancelled with the notice',
+  })
+  @IsOptional()
+  @IsBoolean()
+  offerNewTimes?: boolean;
+}
+
+export class ChangedBookingDto extends AffectedBookingDto {
+  @ApiPropertyOptional({ enum: ['moved', 'cancelled'], description: 'What the change did with it (not in a dry run)' })
+  outcome?: string;
+  @ApiPropertyOptional({ description: 'The new start, when moved' }) movedTo?: string;
 }
 
 export class HoursResultDto {
   @ApiProperty() dryRun: boolean;
   @ApiProperty() validFrom: string;
-  @ApiProperty({ type: [AffectedBookingDto] }) affected: AffectedBookingDto[];
+  @ApiProperty({ type: [ChangedBookingDto] }) affected: ChangedBookingDto[];
   @ApiProperty({ description: 'Counter units whose counters changed or that were made' }) unitsChanged: number;
 }
 
