@@ -356,6 +356,47 @@ describe('office administration and combined appointments', () => {
     expect(firstDay(await units(id)).map((u) => u.reserved)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
+  it('a combined appointment moves within its office only; reinstated, its later units are taken again or it is SLOT_FULL', async () => {
+    app.clock.set('2026-06-01T03:00:00Z'); // 05:00 in Berlin: more than 2 h before 08:00
+    const here = await office([monday(1, '08:00', '09:00')], { Ausweis: 20, Pass: 10 });
+    const there = await office([monday(1, '08:00', '09:00')], { Ausweis: 20 });
+    const made = await book(await slotAt(here.id, here.services.Ausweis, '2026-06-01T06:00:00Z'), [here.services.Pass]); // 08:00–08:30
+    expect(made.status).toBe(201);
+    // Every office offers every service unless its offering says otherwise: the same Ausweis over there.
+    const elsewhere = await http(app, 'POST', `/api/v1/bookings/${made.body.id}/reschedule`, {
+      body: { slotId: await slotAt(there.id, here.services.Ausweis, '2026-06-01T06:20:00Z') },
+      headers: { 'x-booking-token': made.body.statusToken },
+    });
+    expect([elsewhere.status, elsewhere.body.error.code, elsewhere.body.error.details?.reason]).toEqual([
+      409,
+      'RESCHEDULE_NOT_ALLOWED',
+      'combined_other_office',
+    ]);
+    const later = await http(app, 'POST', `/api/v1/bookings/${made.body.id}/reschedule`, {
+      body: { slotId: await slotAt(here.id, here.services.Ausweis, '2026-06-01T06:30:00Z') }, // 08:30–09:00
+      headers: { 'x-booking-token': made.body.statusToken },
+    });
+    expect(later.status).toBe(200);
+    const held = (await units(here.id)).filter((u) => u.starts_at < new Date('2026-06-02T00:00:00Z'));
+    expect(held.map((u) => u.reserved)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(held.filter((u) => u.reserved !== u.overlapping)).toEqual([]);
+    // Expired, then its later unit taken by someone else: reinstating it in its own slot is SLOT_FULL, not a 500.
+    await app.db.query(
+      `UPDATE bookings SET status = 'expired', expired_at = now(), expiry_reason = 'mail_undelivered' WHERE id = $1`,
+      [made.body.id],
+    );
+    await app.db.query(`UPDATE slots SET booked = booked - 1 WHERE id = (SELECT slot_id FROM bookings WHERE id = $1)`, [
+      made.body.id,
+    ]);
+    const taker = await book(await slotAt(here.id, here.services.Pass, '2026-06-01T06:50:00Z')); // 08:50
+    expect(taker.status).toBe(201);
+    const reinstated = await api('POST', `/review/bookings/${made.body.id}/reinstate`, { reason: 'Mail kam nicht an' }, clerk);
+    expect([reinstated.status, reinstated.body.error?.code]).toEqual([409, 'SLOT_FULL']);
+    expect((await app.db.query(`SELECT status FROM bookings WHERE id = $1`, [made.body.id])).rows[0].status).toBe('expired');
+    const after = (await units(here.id)).filter((u) => u.starts_at < new Date('2026-06-02T00:00:00Z'));
+    expect(after.filter((u) => u.reserved !== u.overlapping)).toEqual([]);
+  });
+
   it('refuses combinations the office does not offer, too many of one service, or more than three services', async () => {
     const { id, services } = await office([monday(2)], { Ausweis: 20, Pass: 10, Kfz: 30 });
     const slot = await slotAt(id, services.Ausweis, '2026-06-01T06:00:00Z');

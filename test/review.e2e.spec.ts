@@ -3,7 +3,7 @@ import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { simpleParser } from 'mailparser';
 import { ProvidersService } from '../src/mail-delivery/providers.service';
 import { StaffService } from '../src/staff/staff.service';
-import { citizen, createSlot } from './factories/scheduling.factory';
+import { addSlot, citizen, createSlot } from './factories/scheduling.factory';
 import { GMX_IP_BLOCK } from './support/provider-replies';
 import { ScriptedSmtpServer } from './support/scripted-smtp';
 import { http, startTestApp, TestApp, restoreClockAfterEach, confirmTokenOfQueued } from './support/test-app';
@@ -202,15 +202,28 @@ describe("the clerks' review queue", () => {
   });
 
   it('refuses to reinstate into a full slot, and audits the refusal', async () => {
-    const full = await createSlot(app.db, { capacity: 0, startsAt: '2026-06-11T08:00:00Z' });
+    // A full slot of the same service at the same office (another service's slot is refused too: RESCHEDULE_NOT_ALLOWED).
+    const {
+      rows: [at],
+    } = await app.db.query(
+      `SELECT s.location_id AS "locationId", s.service_id AS "serviceId" FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = $1`,
+      [closing.id],
+    );
+    const fullSlotId = await addSlot(app.db, at, '2026-06-11T08:00:00Z', 0);
+    const otherService = await createSlot(app.db, { capacity: 3, startsAt: '2026-06-11T08:00:00Z' });
+    const wrong = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, {
+      body: { slotId: otherService.slotId, reason: 'anderer Termin' },
+      headers: as(clerk),
+    });
+    expect([wrong.status, wrong.body.error.code]).toEqual([409, 'RESCHEDULE_NOT_ALLOWED']);
     const res = await http(app, 'POST', `/api/v1/review/bookings/${closing.id}/reinstate`, {
-      body: { slotId: full.slotId, reason: 'anderer Termin' },
+      body: { slotId: fullSlotId, reason: 'anderer Termin' },
       headers: as(clerk),
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('SLOT_FULL');
     expect((await status(closing)).status).toBe('expired');
-    expect((await auditOf(closing.id)).map((t) => t.action)).toEqual(['review.reinstate.refused']);
+    expect((await auditOf(closing.id)).map((t) => t.action)).toEqual(['review.reinstate.refused', 'review.reinstate.refused']);
   });
 
   it('confirms by hand a pending booking; refuses an expired one', async () => {

@@ -90,13 +90,23 @@ export const RESCHEDULE_CUTOFF_MINUTES = 120;
  * service (at the same or another office), another slot, and has not started. Pure.
  */
 export function rescheduleRefusal(
-  booking: { status: BookingStatus; slotStartsAt: DateTime; serviceId: string; slotId: string },
-  target: { slotId: string; serviceId: string; startsAt: DateTime },
+  booking: {
+    status: BookingStatus;
+    slotStartsAt: DateTime;
+    serviceId: string;
+    slotId: string;
+    locationId?: string;
+    extraMinutes?: number;
+  },
+  target: { slotId: string; serviceId: string; startsAt: DateTime; locationId?: string },
   now: DateTime,
-): 'not_active' | 'too_late' | 'other_service' | 'same_slot' | 'slot_started' | undefined {
+): 'not_active' | 'too_late' | 'other_service' | 'combined_other_office' | 'same_slot' | 'slot_started' | undefined {
   if (booking.status !== 'pending' && booking.status !== 'confirmed') return 'not_active';
   if (booking.slotStartsAt.minus({ minutes: RESCHEDULE_CUTOFF_MINUTES }) <= now) return 'too_late';
   if (target.serviceId !== booking.serviceId) return 'other_service';
+  // A combined appointment's minutes are its office's (offerings differ): it moves within the office.
+  if ((booking.extraMinutes ?? 0) > 0 && target.locationId !== undefined && target.locationId !== booking.locationId)
+    return 'combined_other_office';
   if (target.slotId === booking.slotId) return 'same_slot';
   if (target.startsAt <= now) return 'slot_started';
   return undefined;

@@ -900,7 +900,8 @@ export class BookingsRepository {
               review_closed_at = CASE WHEN review_status IS NULL THEN NULL ELSE $5::timestamptz END
         WHERE id = $1 AND status = 'expired' RETURNING id`,
       [id, reinstatement.slotId, reinstatement.locationId, reinstatement.holdUntil, reinstatement.now],
-    );
+      // A combined appointment takes its later units again (trigger bookings_extra_units): none free, SLOT_FULL.
+    ).catch(refuseWhenNoCounter(reinstatement.slotId));
     return rows.length === 1;
   }
 

@@ -59,6 +59,8 @@ const RESCHEDULE_MESSAGES: Record<NonNullable<ReturnType<typeof rescheduleRefusa
   not_active: 'Only a pending or confirmed booking can be moved.',
   too_late: `An appointment can be moved until ${RESCHEDULE_CUTOFF_MINUTES / 60} hours before it.`,
   other_service: 'The new time must be for the same service.',
+  combined_other_office:
+    'An appointment for several services can be moved within its office only (durations differ between offices); book anew for another office.',
   same_slot: 'This is the booking’s own slot.',
   slot_started: 'This slot has already started.',
 };

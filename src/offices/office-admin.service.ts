@@ -382,6 +382,10 @@ export class OfficeAdminService {
         throw new DomainError('HOURS_OVERLAP', 'Two periods of the same day overlap.', [
           { field: 'periods', problems: ['overlap'] },
         ]);
+      if (code === '23514' && constraint === 'ck_locations_unit_minutes')
+        throw new DomainError('VALIDATION_FAILED', 'unitMinutes must divide an hour (5, 6, 10, 12, 15, 20, 30 or 60).', [
+          { field: 'unitMinutes', problems: ['not a divisor of 60'] },
+        ]);
       if (code === '23514' && constraint === 'ck_locations_time_zone')
         throw new DomainError('VALIDATION_FAILED', 'Unknown time zone.', [{ field: 'timeZone', problems: ['unknown'] }]);
       throw err;

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -92,11 +93,13 @@ export class CreateOfficeDto {
   @MaxLength(64)
   timeZone: string;
 
-  @ApiPropertyOptional({ example: 10, description: 'Length of the office’s time units (5–60, a divisor of 60); set once' })
+  @ApiPropertyOptional({
+    example: 10,
+    enum: [5, 6, 10, 12, 15, 20, 30, 60],
+    description: 'Length of the office’s time units (minutes dividing an hour); set once',
+  })
   @IsOptional()
-  @IsInt()
-  @Min(5)
-  @Max(60)
+  @IsIn([5, 6, 10, 12, 15, 20, 30, 60])
   unitMinutes?: number;
 
   @ApiPropertyOptional({ example: '030 115 · buergeramt@bezirk.example', maxLength: 300, nullable: true })

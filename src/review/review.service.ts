@@ -134,6 +134,22 @@ export class ReviewService {
         });
       const now = this.clock.now();
       const target = slotId ?? booking.slotId;
+      if (target !== booking.slotId) {
+        const facts = await this.bookings.slotFacts(manager, target);
+        if (!facts) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+        if (!actsAt(actor, facts.locationId))
+          throw new DomainError('FORBIDDEN', 'This slot belongs to an office you are not assigned to.');
+        if (facts.serviceId !== booking.serviceId)
+          throw new DomainError('RESCHEDULE_NOT_ALLOWED', 'The new time must be for the same service.', {
+            reason: 'other_service',
+          });
+        if (booking.extraMinutes > 0 && facts.locationId !== booking.locationId)
+          throw new DomainError(
+            'RESCHEDULE_NOT_ALLOWED',
+            'An appointment for several services can be reinstated within its office only.',
+            { reason: 'combined_other_office' },
+          );
+      }
       const slot = await this.bookings.reservePlace(manager, target, now.toJSDate());
       if (!slot) throw await this.bookings.whyNotReservable(manager, target, now.toJSDate());
       // The same hold as a new booking: the first window from now, the upper limit from now.

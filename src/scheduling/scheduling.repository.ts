@@ -338,7 +338,9 @@ export class SchedulingRepository {
          INSERT INTO slots (location_id, service_id, starts_at, ends_at, capacity)
          SELECT $1, $2, s, e, c FROM unnest($4::timestamptz[], $5::timestamptz[], $6::int[]) AS t(s, e, c)
          ON CONFLICT ON CONSTRAINT uq_slots_location_service_start DO UPDATE
-           SET capacity = greatest(slots.booked, EXCLUDED.capacity),
+           -- A slot with bookings keeps their span; when that is no longer the service's, it takes no one new.
+           SET capacity = CASE WHEN slots.booked = 0 OR slots.ends_at = EXCLUDED.ends_at
+                               THEN greatest(slots.booked, EXCLUDED.capacity) ELSE slots.booked END,
                ends_at = CASE WHEN slots.booked = 0 THEN EXCLUDED.ends_at ELSE slots.ends_at END
          RETURNING id
        )
