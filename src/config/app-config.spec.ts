@@ -172,3 +172,24 @@ describe('configuration', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 });
+
+describe('single sign-on in production', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u:p@db.stadt.example/holdfast',
+    SMTP_URL: 'smtp://relay.stadt.example:25',
+    APP_SECRET: 'a-production-secret-of-at-least-32-characters',
+    PUBLIC_BASE_URL: 'https://termine.stadt.example',
+    METRICS_TOKEN: 'metrics-token-of-some-length-0123456789',
+    OIDC_CLIENT_ID: 'holdfast',
+    OIDC_CLIENT_SECRET: 'secret',
+  };
+  it('refuses an http issuer other than loopback, takes https', () => {
+    expect(() => loadConfig({ ...prod, OIDC_ISSUER: 'http://keycloak.stadt.example/realms/stadt' })).toThrow(
+      /OIDC_ISSUER must be an https/,
+    );
+    expect(loadConfig({ ...prod, OIDC_ISSUER: 'https://keycloak.stadt.example/realms/stadt' }).oidc?.issuer).toBe(
+      'https://keycloak.stadt.example/realms/stadt',
+    );
+  });
+});

@@ -632,6 +632,16 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ??
     'holdfast.localhost'
   ).toLowerCase();
+  // The code exchange carries the client secret and the ID token: never over plain http in production.
+  if (
+    schema.NODE_ENV === 'production' &&
+    schema.OIDC_ISSUER &&
+    !/^https:\/\//i.test(schema.OIDC_ISSUER) &&
+    !isLoopbackUrl(schema.OIDC_ISSUER)
+  )
+    throw new ConfigError(
+      'Invalid configuration:\n  OIDC_ISSUER must be an https:// address in production (the sign-in carries the client secret and the ID token).',
+    );
   if (schema.OIDC_ISSUER && !schema.OIDC_CLIENT_ID)
     throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER is set but OIDC_CLIENT_ID is not: single sign-on needs both.');
   if (!schema.STAFF_PASSWORD_LOGIN && !schema.OIDC_ISSUER)
@@ -830,3 +840,12 @@ function readKeyFile(path: string): string {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** http://localhost, 127.0.0.1 or ::1: the same machine, where https is not needed. */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}

@@ -124,12 +124,17 @@ export class OidcService {
     const role = roleFromClaim(claims[oidc.roleClaim]);
     if (!email || !role)
       throw new DomainError('FORBIDDEN', 'The city’s sign-in names no e-mail address or no holdfast role for this person.');
+    // Accounts are matched by address: one the person could set themselves must not open another's account.
+    if (claims.email_verified !== true && claims.email_verified !== 'true')
+      throw new DomainError('FORBIDDEN', 'The city’s sign-in has not verified this person’s e-mail address.');
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email;
     return {
       email: email.slice(0, 254),
       displayName: name,
       role,
-      locationIds: role === 'clerk' ? officesFromClaim(claims[oidc.officesClaim]) : null,
+      // No offices claim at all: the bindings an admin set stay as they are (null); an empty one clears them.
+      locationIds:
+        role === 'clerk' && claims[oidc.officesClaim] !== undefined ? (officesFromClaim(claims[oidc.officesClaim]) ?? []) : null,
     };
   }
 }

@@ -53,6 +53,16 @@ export class StaffRepository {
     ]);
   }
 
+  /** The offices a clerk is bound to (none: every office). */
+  async officesOf(manager: EntityManager, staffUserId: string): Promise<string[]> {
+    const rows = await sql<{ id: string }>(
+      manager,
+      `SELECT location_id::text AS id FROM staff_user_locations WHERE staff_user_id = $1 ORDER BY location_id`,
+      [staffUserId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async insert(
     manager: EntityManager,
     user: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },

@@ -206,8 +206,11 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
             after: { id: user.id, role: claims.role },
           });
         }
-        const locationIds = claims.role === 'clerk' && claims.locationIds?.length ? claims.locationIds : [];
-        await this.repo.bindToOffices(manager, user.id, locationIds);
+        // The claim decides the offices when the provider sends it; without it an admin's bindings stay.
+        let locationIds: string[] = [];
+        if (claims.role !== 'clerk') await this.repo.bindToOffices(manager, user.id, []);
+        else if (claims.locationIds) await this.repo.bindToOffices(manager, user.id, (locationIds = claims.locationIds));
+        else locationIds = await this.repo.officesOf(manager, user.id);
         const sessionId = await this.repo.insertSession(manager, {
           tokenHash: sha256(token),
           staffUserId: user.id,
