@@ -32,12 +32,19 @@ export class BookingViewDto {
   @ApiProperty({ enum: BOOKING_STATUSES }) status: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Pending bookings only' }) holdUntil:
     string | null;
-  @ApiProperty({ type: HoldExplanationDto, nullable: true }) hold: HoldExplanationDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    description: 'Pending bookings only: why the citizen waits',
+    properties: { reason: { type: 'string', description: 'The hold policy’s reason' }, explanation: { type: 'string' } },
+    required: ['reason', 'explanation'],
+  })
+  hold: HoldExplanationDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) confirmedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiredAt: string | null;
-  @ApiProperty({ type: String, enum: EXPIRY_REASONS, nullable: true }) expiryReason: string | null;
+  @ApiProperty({ type: String, enum: [...EXPIRY_REASONS, null], nullable: true }) expiryReason: string | null;
   @ApiProperty() name: string;
   @ApiProperty() email: string;
   @ApiProperty({ type: String, nullable: true, example: '+491512345678' }) phone: string | null;

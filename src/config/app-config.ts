@@ -34,12 +34,13 @@ export class EnvSchema {
   @IsBoolean()
   MIGRATE_ON_START = true;
 
-  /** On SIGTERM the running work must end within this, else the process exits anyway (shorter than the outbox lease). */
+  /** On SIGTERM the running work must end within this, else the process exits anyway (shorter than the outbox lease). Default: 20 s, or half the lease when that is shorter. */
   @Transform(toInt)
+  @IsOptional()
   @IsInt()
   @Min(1000)
   @Max(600_000)
-  SHUTDOWN_TIMEOUT_MS = 20_000;
+  SHUTDOWN_TIMEOUT_MS?: number = undefined;
 
   /** pino's level: fatal, error, warn, info, debug, trace or silent. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -588,14 +589,15 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const production = schema.NODE_ENV === 'production';
   if (options.forRuntime !== false) assertModeAllowed(schema, production);
   const outboxLeaseMs = schema.OUTBOX_LEASE_SECONDS * 1000;
-  if (schema.SHUTDOWN_TIMEOUT_MS >= outboxLeaseMs)
+  const shutdownTimeoutMs = schema.SHUTDOWN_TIMEOUT_MS ?? Math.min(20_000, Math.max(1000, outboxLeaseMs / 2));
+  if (shutdownTimeoutMs >= outboxLeaseMs)
     throw new ConfigError(
       `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS must be shorter than OUTBOX_LEASE_SECONDS (${outboxLeaseMs} ms): mail claimed by a stopping instance must not be claimed by another while it is still being sent.`,
     );
   return {
     production,
     migrateOnStart: schema.MIGRATE_ON_START,
-    shutdownTimeoutMs: schema.SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs,
     logLevel: schema.LOG_LEVEL,
     metricsToken: schema.METRICS_TOKEN,
     swaggerUi: schema.SWAGGER_UI ?? !production,
