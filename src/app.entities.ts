@@ -16,6 +16,7 @@ import { ServiceEntity } from './scheduling/service.entity';
 import { SlotEntity } from './scheduling/slot.entity';
 import { CounterUnitEntity } from './scheduling/counter-unit.entity';
 import { ClosureEntity } from './scheduling/closure.entity';
+import { OfferingEntity } from './scheduling/offering.entity';
 import { StaffSessionEntity } from './staff/staff-session.entity';
 import { StaffLoginFailureEntity } from './staff/staff-login-failure.entity';
 import { ConfirmationCodeFailureEntity } from './bookings/confirmation-code-failure.entity';
@@ -33,6 +34,7 @@ export const APP_ENTITIES = [
   SlotEntity,
   CounterUnitEntity,
   ClosureEntity,
+  OfferingEntity,
   BookingEntity,
   IdempotencyKeyEntity,
   ConfirmationTokenEntity,

@@ -40,6 +40,7 @@ import { OfficesModule } from './offices/offices.module';
 import { CounterModule } from './counter/counter.module';
 import { StatsModule } from './stats/stats.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { ConsoleModule } from './console/console.module';
 
 import { IncidentsModule } from './incidents/incidents.module';
 
@@ -92,6 +93,7 @@ export class AppModule {
         CounterModule,
         StatsModule,
         PrivacyModule,
+        ConsoleModule,
         IncidentsModule,
         HealthModule.register(notifications),
         MetricsModule,

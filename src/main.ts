@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   log.log(`${config.production ? 'production' : 'development'} mode`);
   log.log(`API:        ${running.url}/api/v1`);
   if (config.swaggerUi) log.log(`API docs:   ${running.url}/api/docs`);
+  log.log(`Console:    ${running.url}/verwaltung`);
   if (running.catcher)
     log.log(`Mailbox:    ${running.url}/dev/mailbox (development mail catcher; set SMTP_URL to send for real)`);
   log.log(`Database:   ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL, data in ${config.dataDir}/postgres`}`);

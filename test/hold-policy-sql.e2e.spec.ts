@@ -260,7 +260,11 @@ describe('the sweeper’s SQL decision equals the pure hold policy', () => {
       [place.location, place.service, starts],
     );
     const slotOf = new Map(starts.map((s, i) => [s, slots[i].id as string]));
-    const { rows: booked } = await app.db.query(
+    // The bulk inserts are no request: the bookings' commit window (5 s on a connection that does not
+    // set it, as the app's pool does from DB_QUERY_TIMEOUT_MS) would cut them off on a loaded machine.
+    const bulk = await app.db.connect();
+    await bulk.query(`SET holdfast.commit_window_ms = 120000`);
+    const { rows: booked } = await bulk.query(
       `INSERT INTO bookings (reference, slot_id, location_id, name, email, status, hold_until, created_at, hold_started_at, goodwill_until)
        SELECT 'HC' || lpad(n::text, 10, '0'), t.slot, $1, 'Fall ' || n, t.email, 'pending', t.hold, t.started, t.started, t.goodwill
          FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY
@@ -277,7 +281,7 @@ describe('the sweeper’s SQL decision equals the pure hold policy', () => {
     );
     ids.push(...booked.map((b) => b.id as string));
     const rows = cases.flatMap((c, i) => c.messages.map((m) => ({ booking: ids[i], c, m })));
-    await app.db.query(
+    await bulk.query(
       `INSERT INTO outbox_messages (booking_id, kind, channel, recipient, message_id, payload, state, next_attempt_at, created_at,
                                     accepted_at, accepted_by, delivered_at, delivery_evidence, failed_at, lease_owner, lease_until,
                                     reports_requested)
@@ -302,6 +306,8 @@ describe('the sweeper’s SQL decision equals the pure hold policy', () => {
         rows.map((r) => r.m.failedAt ?? null),
       ],
     );
+    await bulk.query(`RESET holdfast.commit_window_ms`);
+    bulk.release();
   }, 120_000);
 
   afterAll(() => app?.close());

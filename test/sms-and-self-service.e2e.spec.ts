@@ -225,8 +225,11 @@ describe('SMS fallback, confirmation by code, citizen self-service', () => {
     for (let i = 0; i < 5; i++) guesses.push(await tryCode('203.0.113.5', b.reference, wrong));
     const unknown = [];
     for (let i = 0; i < 5; i++) unknown.push(await tryCode('203.0.113.5', 'HF-ZZZZ-ZZZZ', code));
-    // The same answers, each with its own request id.
-    const answer = (a: { status: number; body: any }) => [a.status, { ...a.body.error, requestId: undefined }];
+    // The same answers (each response carries its own request id).
+    const answer = (a: { status: number; body: any }) => [
+      a.status,
+      { ...a.body, error: { ...a.body.error, requestId: undefined } },
+    ];
     expect(guesses.map(answer)).toEqual(unknown.map(answer));
     expect(guesses.map((a) => a.status)).toEqual(Array(5).fill(404));
     // The guesser is locked out of this reference, with the right code too, and so of an unknown one.

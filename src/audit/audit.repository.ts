@@ -2,6 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { sql, sqlOne } from '../database/sql';
 
+export interface AuditQuery {
+  bookingId?: string;
+  limit: number;
+  /** Entries older than this id (paging). */
+  before?: string;
+  /** An action or a prefix of actions (`review` finds `review.extend`, `review.close` …). */
+  action?: string;
+  actorLabel?: string;
+  from?: Date;
+  to?: Date;
+}
+
 /** The append-only audit log (the database refuses UPDATE and DELETE on it). */
 @Injectable()
 export class AuditRepository {
@@ -34,14 +46,25 @@ export class AuditRepository {
     );
   }
 
-  list(manager: EntityManager, query: { bookingId?: string; limit: number; before?: string }) {
+  list(manager: EntityManager, query: AuditQuery) {
     return sql(
       manager,
       `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, booking_id AS "bookingId", reason, before, after
          FROM audit_entries
         WHERE ($1::uuid IS NULL OR booking_id = $1) AND ($3::bigint IS NULL OR id < $3)
+          AND ($4::text IS NULL OR action = $4 OR action LIKE $4 || '.%')
+          AND ($5::text IS NULL OR lower(actor_label) = lower($5))
+          AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
         ORDER BY id DESC LIMIT $2`,
-      [query.bookingId ?? null, query.limit, query.before ?? null],
+      [
+        query.bookingId ?? null,
+        query.limit,
+        query.before ?? null,
+        query.action ?? null,
+        query.actorLabel ?? null,
+        query.from ?? null,
+        query.to ?? null,
+      ],
     );
   }
 

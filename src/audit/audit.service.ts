@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SecretsService } from '../common/secrets.service';
-import { AuditRepository } from './audit.repository';
+import { AuditQuery, AuditRepository } from './audit.repository';
 
 export interface Actor {
   id: string | null;
@@ -64,7 +64,7 @@ export class AuditService {
     });
   }
 
-  list(manager: EntityManager, query: { bookingId?: string; limit: number; before?: string }) {
+  list(manager: EntityManager, query: AuditQuery) {
     return this.repo.list(manager, query);
   }
 

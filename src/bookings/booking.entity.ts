@@ -16,6 +16,8 @@ import type { BookingStatus, ExpiryReason } from './booking-state';
 @Check('ck_bookings_lang', "lang IN ('de', 'en')")
 @Check('ck_bookings_ics_sequence', 'ics_sequence >= 0')
 @Check('ck_bookings_attendance', "attendance IN ('arrived', 'served', 'no_show')")
+@Check('ck_bookings_extra_services', 'cardinality(extra_service_ids) <= 2')
+@Check('ck_bookings_extra_minutes', 'see migration OfficeAdmin')
 @Unique('uq_bookings_reference', ['reference'])
 export class BookingEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -55,5 +57,8 @@ export class BookingEntity {
   @Column({ type: 'varchar', length: 8, nullable: true }) attendance: 'arrived' | 'served' | 'no_show' | null;
   @Column({ name: 'attendance_at', type: 'timestamptz', nullable: true }) attendanceAt: Date | null;
   @Column({ name: 'walk_in', type: 'boolean', default: false }) walkIn: boolean;
+  /** The services combined with the slot's own (up to 2 more), and their minutes after the slot. */
+  @Column({ name: 'extra_service_ids', type: 'uuid', array: true, default: () => "'{}'" }) extraServiceIds: string[];
+  @Column({ name: 'extra_minutes', type: 'integer', default: 0 }) extraMinutes: number;
   @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true }) anonymisedAt: Date | null;
 }

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 import { Transform } from 'class-transformer';
 
@@ -32,6 +43,17 @@ export class CreateBookingDto {
   @IsOptional()
   @IsIn(['de', 'en'])
   lang?: 'de' | 'en';
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description:
+      'Services combined with the slot’s own in one appointment (up to 2; one counter, the durations added; a service may repeat up to its offering’s maximum). List the times with the same ids.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsUUID('all', { each: true })
+  additionalServiceIds?: string[];
 }
 
 export class ChangeEmailDto {

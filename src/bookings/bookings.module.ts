@@ -1,3 +1,4 @@
+import { SchedulingModule } from '../scheduling/scheduling.module';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { BotCheckModule } from '../bot-check/bot-check.module';
@@ -10,7 +11,7 @@ import { ExpirySweeperService } from './expiry-sweeper.service';
 import { HoldsModule } from './holds.module';
 
 @Module({
-  imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, AuditModule, BotCheckModule],
+  imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, AuditModule, BotCheckModule, SchedulingModule],
   controllers: [BookingsController],
   providers: [BookingsService, ExpirySweeperService, ConfirmationIssuer],
   exports: [HoldsModule, BookingsService, ExpirySweeperService, ConfirmationIssuer],

@@ -23,6 +23,8 @@ export interface ReservedSlot {
   locationName: string;
   locationAddress: string;
   serviceName: string;
+  /** The office's own no-show limit (NULL: NO_SHOW_LIMIT). */
+  noShowLimit: number | null;
 }
 
 export interface DayListRow {
@@ -61,7 +63,10 @@ export interface BookingRow {
   goodwillUntil: Date | null;
   reviewStatus: 'open' | 'closed' | null;
   slotStartsAt: Date;
+  /** The end of the appointment: the slot's end plus any combined services' minutes. */
   slotEndsAt: Date;
+  extraServiceIds: string[];
+  extraMinutes: number;
   serviceId: string;
   serviceName: string;
   locationName: string;
@@ -74,7 +79,8 @@ const BOOKING_SELECT = `
          b.hold_until AS "holdUntil", b.created_at AS "createdAt", b.confirmed_at AS "confirmedAt",
          b.cancelled_at AS "cancelledAt", b.expired_at AS "expiredAt", b.expiry_reason AS "expiryReason",
          b.status_token_version AS "statusTokenVersion", b.lang, b.ics_sequence AS "icsSequence", b.attendance, b.walk_in AS "walkIn", b.goodwill_until AS "goodwillUntil", b.review_status AS "reviewStatus",
-         s.starts_at AS "slotStartsAt", s.ends_at AS "slotEndsAt", s.service_id AS "serviceId",
+         s.starts_at AS "slotStartsAt", s.ends_at + make_interval(mins => b.extra_minutes) AS "slotEndsAt", s.service_id AS "serviceId",
+         b.extra_service_ids AS "extraServiceIds", b.extra_minutes AS "extraMinutes",
          sv.name AS "serviceName", l.name AS "locationName", l.address AS "locationAddress", l.time_zone AS "timeZone"
     FROM bookings b
     JOIN slots s ON s.id = b.slot_id
@@ -158,7 +164,8 @@ const reserveSql = (
         WHERE s.id = $2 AND s.booked < s.capacity AND s.starts_at > $3 AND l.id = s.location_id AND sv.id = s.service_id
           ${keyed ? 'AND EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.key = $4 AND k.booking_id IS NULL)' : ''}
         RETURNING s.id AS "slotId", s.location_id AS "locationId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
-                  l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName"`;
+                  l.time_zone AS "timeZone", l.name AS "locationName", l.address AS "locationAddress", sv.name AS "serviceName",
+                  l.no_show_limit AS "noShowLimit"`;
 const RESERVE_SQL = reserveSql(false),
   RESERVE_KEYED_SQL = reserveSql(true);
 
@@ -202,8 +209,9 @@ const WRITE_BOOKING_SQL = `WITH active AS (
           WHERE b.email_key = holdfast_address_key($6) AND b.location_id = $4 AND b.status IN ('pending', 'confirmed')
             AND s.starts_at >= $15 AND s.starts_at < $16
        ), booking AS (
-         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang)
-         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9, $18 FROM active
+         INSERT INTO bookings (id, reference, slot_id, location_id, name, email, phone, status, hold_until, created_at, hold_started_at, lang,
+                               extra_service_ids, extra_minutes)
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9, $18, $20::uuid[], $21 FROM active
           WHERE same_slot = 0 AND same_day < $17 AND ($19::int = 0 OR no_shows < $19::int)
          RETURNING id
        ), token AS (
@@ -290,6 +298,9 @@ export class BookingsRepository {
       'id' | 'reference' | 'slotId' | 'locationId' | 'name' | 'email' | 'phone' | 'holdUntil' | 'lang'
     > & {
       now: Date;
+      /** Services combined with the slot's (their ids) and the minutes they add after it. */
+      extraServiceIds: string[];
+      extraMinutes: number;
     },
     limits: { dayStart: Date; dayEnd: Date; maxPerDay: number; noShowLimit: number },
     token: { hash: Buffer },
@@ -319,6 +330,8 @@ export class BookingsRepository {
         limits.maxPerDay,
         booking.lang,
         limits.noShowLimit,
+        booking.extraServiceIds,
+        booking.extraMinutes,
       ],
     };
     const complete: Statement[] = idempotency
@@ -334,7 +347,8 @@ export class BookingsRepository {
       await tx.commit([write, ...complete]);
     } catch (err) {
       const refused = err as { code?: string; message?: string };
-      if (refused?.code !== BOOKING_REFUSED_SQLSTATE) throw err;
+      // A combined booking's later units without a free counter (trigger bookings_extra_units).
+      if (refused?.code !== BOOKING_REFUSED_SQLSTATE) refuseWhenNoCounter(booking.slotId)(err);
       if (refused.message === 'booking_limit_slot')
         throw new DomainError('BOOKING_LIMIT_SLOT', 'This e-mail address already has a booking for this slot.');
       if (refused.message === 'booking_limit_no_show')
@@ -569,7 +583,8 @@ export class BookingsRepository {
               hold_until = CASE WHEN b.status = 'pending' THEN LEAST(b.hold_until, $4) ELSE b.hold_until END
         WHERE b.id = $1`,
       [booking.id, taken.slotId, taken.locationId, taken.startsAt],
-    );
+      // A combined appointment's later units move with it (trigger bookings_extra_units): none free there, SLOT_FULL.
+    ).catch(refuseWhenNoCounter(slotId));
     return true;
   }
 
@@ -583,11 +598,44 @@ export class BookingsRepository {
   ): Promise<BookingRow[]> {
     const rows = await sql<BookingRow>(
       manager,
-      `${BOOKING_SELECT} WHERE b.location_id = $1 AND s.starts_at < $3 AND s.ends_at > $2 AND b.status IN ('pending', 'confirmed')
+      `${BOOKING_SELECT} WHERE b.location_id = $1 AND s.starts_at < $3 AND s.ends_at + make_interval(mins => b.extra_minutes) > $2
+          AND b.status IN ('pending', 'confirmed')
         ORDER BY b.id${forUpdate ? ' FOR UPDATE OF b' : ''}`,
       [locationId, from, to],
     );
     return rows.sort((a, b) => a.slotStartsAt.getTime() - b.slotStartsAt.getTime() || a.reference.localeCompare(b.reference));
+  }
+
+  /**
+   * Staff search: a reference (exact, as read out), an e-mail address (exact, any case) or part of
+   * a name; the latest appointments first; only these offices when given.
+   */
+  search(
+    manager: EntityManager,
+    term: string,
+    reference: string,
+    locationIds: string[] | null,
+    limit: number,
+  ): Promise<BookingRow[]> {
+    return sql<BookingRow>(
+      manager,
+      `${BOOKING_SELECT}
+        WHERE (b.reference = $2 OR lower(b.email) = lower($1) OR b.name ILIKE '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')
+          AND ($3::uuid[] IS NULL OR b.location_id = ANY($3::uuid[]))
+        ORDER BY s.starts_at DESC, b.id LIMIT $4`,
+      [term, reference, locationIds, limit],
+    );
+  }
+
+  /** Active bookings ahead that hold this service (as the slot's or a combined one). */
+  async countActiveOfService(manager: EntityManager, serviceId: string, now: Date): Promise<number> {
+    const row = await sqlOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM bookings b JOIN slots s ON s.id = b.slot_id
+        WHERE b.status IN ('pending', 'confirmed') AND s.ends_at > $2 AND (s.service_id = $1 OR $1 = ANY(b.extra_service_ids))`,
+      [serviceId, now],
+    );
+    return row!.n;
   }
 
   findById(manager: EntityManager, id: string, forUpdate = false): Promise<BookingRow | undefined> {
@@ -793,7 +841,7 @@ export class BookingsRepository {
           AND ($8::uuid[] IS NULL OR b.location_id = ANY($8::uuid[]))
           AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE l.time_zone)::date = $3::date)
           AND ($4::text IS NULL OR lm.family = $4)
-        ORDER BY COALESCE(b.expired_at, b.created_at) DESC, b.id
+        ORDER BY COALESCE(b.expired_at, b.created_at) ${filter.oldestFirst ? 'ASC' : 'DESC'}, b.created_at ${filter.oldestFirst ? 'ASC' : 'DESC'}, b.id
         LIMIT $6 OFFSET $7`,
       [
         filter.reason ?? null,
@@ -976,6 +1024,8 @@ export interface HoldFacts {
 }
 
 export interface ReviewFilter {
+  /** The console works the queue oldest first; the API lists newest first. */
+  oldestFirst?: boolean;
   reason?: 'mail_undelivered' | 'held_for_mail';
   locationId?: string;
   day?: string;

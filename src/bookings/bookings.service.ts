@@ -24,6 +24,7 @@ import { BookingRow, BookingsRepository } from './bookings.repository';
 import { ConfirmationIssuer } from './confirmation-issuer.service';
 import { explainHold } from './hold-policy';
 import { HoldService } from './hold.service';
+import { SchedulingService } from '../scheduling/scheduling.service';
 
 const RESEND_INTERVAL_MINUTES = 5;
 
@@ -34,7 +35,17 @@ export interface NewBooking {
   phone?: string;
   /** The citizen's language (the page's, or the API caller's); German when not given. */
   lang?: 'de' | 'en';
+  /** Services combined with the slot's own in this appointment (up to 2; one counter, the durations added). */
+  additionalServiceIds?: string[];
 }
+
+/** A combined appointment's other services, checked at the slot's office, and the minutes they add. */
+interface Combination {
+  extraServiceIds: string[];
+  extraMinutes: number;
+  names: string[];
+}
+const NO_COMBINATION: Combination = { extraServiceIds: [], extraMinutes: 0, names: [] };
 
 export interface CreatedBooking {
   id: string;
@@ -67,6 +78,7 @@ export class BookingsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduling: SchedulingService,
   ) {}
 
   /**
@@ -77,9 +89,11 @@ export class BookingsService {
   async create(input: NewBooking, idempotencyKey?: string): Promise<{ replayed: boolean; body: CreatedBooking }> {
     if (input.phone) input = { ...input, phone: this.smsNumber(input.phone) };
     const requestHash = this.requestHash(input);
+    // Only a combined appointment reads its services first (one query; the plain booking keeps its two round trips).
+    const combination = input.additionalServiceIds?.length ? await this.combination(input) : NO_COMBINATION;
     for (let attempt = 0; ; attempt++) {
       try {
-        const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey));
+        const created = await this.tx.pipelined((tx) => this.createIn(tx, input, requestHash, idempotencyKey, combination));
         return created ?? (await this.replay(idempotencyKey!, requestHash));
       } catch (err) {
         // A reference collision (30^8 codes) is retried with a fresh code; anything else is final.
@@ -97,7 +111,25 @@ export class BookingsService {
    * mail, the key's response and COMMIT. Undefined when the Idempotency-Key exists already (the
    * transaction is rolled back; the earlier response is read after it).
    */
-  private async createIn(tx: PipelinedTransaction, input: NewBooking, requestHash: string, key?: string) {
+  private async combination(input: NewBooking): Promise<Combination> {
+    const slot = await this.scheduling.slotDetails(input.slotId);
+    if (!slot) throw new DomainError('SLOT_NOT_FOUND', 'No slot with this id.');
+    const { extraMinutes, services } = await this.scheduling.combination(
+      this.tx.manager,
+      slot.locationId,
+      slot.serviceId,
+      input.additionalServiceIds ?? [],
+    );
+    return { extraServiceIds: services.map((s) => s.id), extraMinutes, names: services.map((s) => s.name) };
+  }
+
+  private async createIn(
+    tx: PipelinedTransaction,
+    input: NewBooking,
+    requestHash: string,
+    key: string | undefined,
+    combination: Combination,
+  ) {
     const now = this.clock.now();
     const { claimed, slot } = await this.bookings.beginBooking(tx, {
       key,
@@ -124,7 +156,7 @@ export class BookingsService {
       reference,
       locationName: slot.locationName,
       locationAddress: slot.locationAddress,
-      serviceName: slot.serviceName,
+      serviceName: [slot.serviceName, ...combination.names].join(' + '),
       timeZone: slot.timeZone,
       slotStartsAt: slot.startsAt,
       holdUntil: holdUntil.toJSDate(),
@@ -149,12 +181,15 @@ export class BookingsService {
         holdUntil: holdUntil.toJSDate(),
         lang: input.lang ?? 'de',
         now: now.toJSDate(),
+        extraServiceIds: combination.extraServiceIds,
+        extraMinutes: combination.extraMinutes,
       },
       {
         dayStart: day.start,
         dayEnd: day.end,
         maxPerDay: this.config.maxBookingsPerLocationDay,
-        noShowLimit: this.config.noShowLimit,
+        // The office's own limit, else the installation's (0: off).
+        noShowLimit: slot.noShowLimit ?? this.config.noShowLimit,
       },
       { hash: sha256(confirmToken) },
       {
@@ -182,7 +217,7 @@ export class BookingsService {
 
   private requestHash(input: NewBooking): string {
     return createHash('sha256')
-      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null]))
+      .update(JSON.stringify([input.slotId, input.name, input.email, input.phone ?? null, ...(input.additionalServiceIds ?? [])]))
       .digest('hex');
   }
 
@@ -245,33 +280,41 @@ export class BookingsService {
     return this.tx.run(async (manager) => {
       const booking = await this.bookings.findById(manager, id, true);
       this.assertHolder(booking, id, statusToken);
-      const now = this.clock.now();
-      const decision = transition(
-        {
-          status: booking!.status,
-          holdUntil: DateTime.fromJSDate(booking!.holdUntil),
-          slotStartsAt: DateTime.fromJSDate(booking!.slotStartsAt),
-        },
-        { type: 'cancel' },
-        now,
-      );
-      if (!decision.ok) {
-        throw new DomainError(
-          'INVALID_TRANSITION',
-          decision.code === 'SLOT_STARTED'
-            ? 'The appointment has already started.'
-            : `A booking that is ${booking!.status} cannot be cancelled.`,
-          { status: booking!.status, reason: decision.code },
-        );
-      }
-      if (decision.changed && (await this.bookings.markCancelled(manager, id, now.toJSDate()))) {
-        await this.bookings.releaseCapacity(manager, booking!.slotId);
-        await this.outbox.withdrawUnsent(manager, [id]);
-        // A confirmed appointment is in the citizen's calendar: its cancellation goes out.
-        if (booking!.status === 'confirmed') await this.notices.cancelled(manager, booking!);
-      }
+      await this.cancelLocked(manager, booking!);
       return (await this.bookings.findById(manager, id))!;
     });
+  }
+
+  /**
+   * Cancels a booking the caller has locked (the citizen's own cancel, or a clerk's on their
+   * behalf): the counter goes back, unsent mail is withdrawn, a confirmed one gets the notice.
+   */
+  async cancelLocked(manager: EntityManager, booking: BookingRow): Promise<void> {
+    const now = this.clock.now();
+    const decision = transition(
+      {
+        status: booking.status,
+        holdUntil: DateTime.fromJSDate(booking.holdUntil),
+        slotStartsAt: DateTime.fromJSDate(booking.slotStartsAt),
+      },
+      { type: 'cancel' },
+      now,
+    );
+    if (!decision.ok) {
+      throw new DomainError(
+        'INVALID_TRANSITION',
+        decision.code === 'SLOT_STARTED'
+          ? 'The appointment has already started.'
+          : `A booking that is ${booking.status} cannot be cancelled.`,
+        { status: booking.status, reason: decision.code },
+      );
+    }
+    if (decision.changed && (await this.bookings.markCancelled(manager, booking.id, now.toJSDate()))) {
+      await this.bookings.releaseCapacity(manager, booking.slotId);
+      await this.outbox.withdrawUnsent(manager, [booking.id]);
+      // A confirmed appointment is in the citizen's calendar: its cancellation goes out.
+      if (booking.status === 'confirmed') await this.notices.cancelled(manager, booking);
+    }
   }
 
   /**
@@ -328,8 +371,27 @@ export class BookingsService {
   }
 
   /** The active bookings a closure of [from, to) would take the counters from (its dry run). */
-  affectedByClosure(locationId: string, from: Date, to: Date, manager: EntityManager = this.tx.manager): Promise<BookingRow[]> {
-    return this.bookings.activeBetween(manager, locationId, from, to);
+  affectedByClosure(
+    locationId: string,
+    from: Date,
+    to: Date,
+    manager: EntityManager = this.tx.manager,
+    forUpdate = false,
+  ): Promise<BookingRow[]> {
+    return this.bookings.activeBetween(manager, locationId, from, to, forUpdate);
+  }
+
+  countActiveOfService(manager: EntityManager, serviceId: string): Promise<number> {
+    return this.bookings.countActiveOfService(manager, serviceId, this.clock.now().toJSDate());
+  }
+
+  /**
+   * Bookings a change of hours or counters leaves without a counter, in the change's transaction:
+   * each cancelled with the notice a closure sends (the admin's reason, an apology, a link to book
+   * again), audited.
+   */
+  async cancelForCapacityChange(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor): Promise<void> {
+    await this.cancelWithNotice(manager, affected, reason, actor, 'booking.cancelled_for_capacity_change');
   }
 
   /**
@@ -343,21 +405,25 @@ export class BookingsService {
     actor: Actor,
   ): Promise<BookingRow[]> {
     const affected = await this.bookings.activeBetween(manager, closure.locationId, closure.from, closure.to, true);
+    await this.cancelWithNotice(manager, affected, closure.reason, actor, 'booking.cancelled_for_closure');
+    return affected;
+  }
+
+  private async cancelWithNotice(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor, action: string) {
     const now = this.clock.now().toJSDate();
     for (const booking of affected) {
       if (!(await this.bookings.markCancelled(manager, booking.id, now))) continue;
       await this.bookings.releaseCapacity(manager, booking.slotId);
       await this.outbox.withdrawUnsent(manager, [booking.id]);
-      await this.notices.closed(manager, booking, closure.reason);
+      await this.notices.closed(manager, booking, reason);
       await this.audit.record(manager, actor, {
-        action: 'booking.cancelled_for_closure',
+        action,
         bookingId: booking.id,
-        reason: closure.reason,
+        reason,
         before: { status: booking.status },
         after: { status: 'cancelled' },
       });
     }
-    return affected;
   }
 
   /**

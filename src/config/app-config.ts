@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 /** Germany and the other EU member states: the calling codes SMS may go to unless SMS_COUNTRY_CODES says otherwise. */
 export const EU_CALLING_CODES = [
@@ -34,13 +47,12 @@ export class EnvSchema {
   @IsBoolean()
   MIGRATE_ON_START = true;
 
-  /** On SIGTERM the running work must end within this, else the process exits anyway (shorter than the outbox lease). Default: 20 s, or half the lease when that is shorter. */
+  /** On SIGTERM the running work must end within this, else the process exits anyway (shorter than the outbox lease). */
   @Transform(toInt)
-  @IsOptional()
   @IsInt()
   @Min(1000)
   @Max(600_000)
-  SHUTDOWN_TIMEOUT_MS?: number = undefined;
+  SHUTDOWN_TIMEOUT_MS = 20_000;
 
   /** pino's level: fatal, error, warn, info, debug, trace or silent. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -230,6 +242,48 @@ export class EnvSchema {
   @Min(1)
   @Max(24 * 30)
   STAFF_SESSION_HOURS = 10;
+
+  /** A console session unused this long ends (the absolute limit is STAFF_SESSION_HOURS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  STAFF_SESSION_IDLE_MINUTES = 30;
+
+  /** E-mail and password sign-in for staff (console and API); off when only single sign-on is wanted. */
+  @Transform(toBool)
+  @IsBoolean()
+  STAFF_PASSWORD_LOGIN = true;
+
+  /** Single sign-on: the OpenID provider's issuer URL (Keycloak realm, ADFS); unset: no single sign-on. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  OIDC_ISSUER?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  OIDC_CLIENT_ID?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  OIDC_CLIENT_SECRET?: string = undefined;
+
+  /** The ID token's claim that names the role (a value or a list holding clerk, supervisor or admin). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/)
+  OIDC_ROLE_CLAIM = 'holdfast_role';
+
+  /** The claim that lists the offices (location ids) a clerk is bound to; absent or empty: every office. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/)
+  OIDC_OFFICES_CLAIM = 'holdfast_offices';
 
   @Transform(toInt)
   @IsInt()
@@ -503,6 +557,10 @@ export interface AppConfig {
   smtpPoolSize: number;
   sweepIntervalMs: number;
   staffSessionHours: number;
+  staffSessionIdleMinutes: number;
+  staffPasswordLogin: boolean;
+  /** Single sign-on with OpenID Connect; undefined when OIDC_ISSUER is unset. */
+  oidc?: { issuer: string; clientId: string; clientSecret?: string; roleClaim: string; officesClaim: string };
   logFormat: 'log' | 'json';
   providerRatePerMinute: number;
   providerFamilyOverrides: Record<string, string>;
@@ -574,6 +632,12 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     /@([^>\s]+)>?\s*$/.exec(schema.MAIL_FROM)?.[1] ??
     'holdfast.localhost'
   ).toLowerCase();
+  if (schema.OIDC_ISSUER && !schema.OIDC_CLIENT_ID)
+    throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER is set but OIDC_CLIENT_ID is not: single sign-on needs both.');
+  if (!schema.STAFF_PASSWORD_LOGIN && !schema.OIDC_ISSUER)
+    throw new ConfigError(
+      'Invalid configuration:\n  STAFF_PASSWORD_LOGIN=false needs OIDC_ISSUER: otherwise no staff member could sign in.',
+    );
   if (schema.MAIL_TRANSPORT === 'direct' && schema.SMTP_URL)
     throw new ConfigError(
       'Invalid configuration:\n  MAIL_TRANSPORT=direct and SMTP_URL exclude each other: direct delivery needs no relay.',
@@ -589,15 +653,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const production = schema.NODE_ENV === 'production';
   if (options.forRuntime !== false) assertModeAllowed(schema, production);
   const outboxLeaseMs = schema.OUTBOX_LEASE_SECONDS * 1000;
-  const shutdownTimeoutMs = schema.SHUTDOWN_TIMEOUT_MS ?? Math.min(20_000, Math.max(1000, outboxLeaseMs / 2));
-  if (shutdownTimeoutMs >= outboxLeaseMs)
+  // Not set: the default, but always a second shorter than a short lease.
+  if (picked.SHUTDOWN_TIMEOUT_MS === undefined)
+    schema.SHUTDOWN_TIMEOUT_MS = Math.max(1000, Math.min(schema.SHUTDOWN_TIMEOUT_MS, outboxLeaseMs - 1000));
+  if (schema.SHUTDOWN_TIMEOUT_MS >= outboxLeaseMs)
     throw new ConfigError(
       `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS must be shorter than OUTBOX_LEASE_SECONDS (${outboxLeaseMs} ms): mail claimed by a stopping instance must not be claimed by another while it is still being sent.`,
     );
   return {
     production,
     migrateOnStart: schema.MIGRATE_ON_START,
-    shutdownTimeoutMs,
+    shutdownTimeoutMs: schema.SHUTDOWN_TIMEOUT_MS,
     logLevel: schema.LOG_LEVEL,
     metricsToken: schema.METRICS_TOKEN,
     swaggerUi: schema.SWAGGER_UI ?? !production,
@@ -629,6 +695,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     smtpPoolSize: schema.SMTP_POOL_SIZE,
     sweepIntervalMs: schema.SWEEP_INTERVAL_MS,
     staffSessionHours: schema.STAFF_SESSION_HOURS,
+    staffSessionIdleMinutes: schema.STAFF_SESSION_IDLE_MINUTES,
+    staffPasswordLogin: schema.STAFF_PASSWORD_LOGIN,
+    oidc: schema.OIDC_ISSUER
+      ? {
+          issuer: schema.OIDC_ISSUER,
+          clientId: schema.OIDC_CLIENT_ID!,
+          clientSecret: schema.OIDC_CLIENT_SECRET,
+          roleClaim: schema.OIDC_ROLE_CLAIM,
+          officesClaim: schema.OIDC_OFFICES_CLAIM,
+        }
+      : undefined,
     logFormat: schema.LOG_FORMAT ?? (production ? 'json' : 'log'),
     providerRatePerMinute: schema.PROVIDER_RATE_PER_MINUTE,
     providerFamilyOverrides: Object.fromEntries(

@@ -11,5 +11,6 @@ import { CounterDayService } from './counter-day.service';
   imports: [BookingsModule, SchedulingModule, StaffModule, AuditModule],
   controllers: [CounterController],
   providers: [CounterDayService],
+  exports: [CounterDayService],
 })
 export class CounterModule {}

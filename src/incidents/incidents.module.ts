@@ -12,5 +12,6 @@ import { IncidentsService } from './incidents.service';
   imports: [HoldsModule, OutboxModule, ProviderCircuitsModule, StaffModule, AuditModule],
   controllers: [IncidentsController],
   providers: [IncidentsRepository, IncidentsService],
+  exports: [IncidentsService],
 })
 export class IncidentsModule {}

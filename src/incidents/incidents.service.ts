@@ -49,6 +49,15 @@ export class IncidentsService {
     return (await this.incidents.list(this.tx.manager, 200)).map(view);
   }
 
+  /** The dry run of a declaration: how many pending bookings have mail to this family (nothing changes). */
+  async preview(family: string): Promise<{ family: string; bookings: number }> {
+    if (!FAMILY.test(family))
+      throw new DomainError('VALIDATION_FAILED', 'Unknown provider family name.', [
+        { field: 'family', problems: ['lower-case letters, digits, dots and dashes'] },
+      ]);
+    return { family, bookings: (await this.outbox.pendingBookingsOfFamily(this.tx.manager, family)).length };
+  }
+
   declare(family: string, reason: string, actor: Actor) {
     return this.audited('incident.declare', reason, actor, () => this.declareIn(family, reason, actor));
   }

@@ -8,7 +8,7 @@ import { DeliveryReportsService } from './delivery-reports.service';
 import { MailEventsController, WebhookSignatureGuard } from './mail-events.controller';
 import { ProviderCircuitsModule } from './provider-circuits.module';
 import { ProvidersController, RelayController } from './providers.controller';
-import { ProvidersService } from './providers.service';
+import { ProvidersModule } from './providers.module';
 import { RelayStatusModule } from './relay-status.module';
 
 /** What happens to mail after a server took it (DSNs, webhooks), and the providers view. */
@@ -17,9 +17,17 @@ export class MailDeliveryModule {
   static register(options: { deliveryListener: DeliveryListenerModule }): DynamicModule {
     return {
       module: MailDeliveryModule,
-      imports: [ProviderCircuitsModule, RelayStatusModule, OutboxModule, StaffModule, AuditModule, options.deliveryListener],
+      imports: [
+        ProviderCircuitsModule,
+        ProvidersModule,
+        RelayStatusModule,
+        OutboxModule,
+        StaffModule,
+        AuditModule,
+        options.deliveryListener,
+      ],
       controllers: [ProvidersController, RelayController, MailEventsController],
-      providers: [ProvidersService, DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
+      providers: [DeliveryReportsService, BounceListenerService, WebhookSignatureGuard],
       exports: [DeliveryReportsService, BounceListenerService],
     };
   }

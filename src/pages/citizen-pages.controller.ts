@@ -93,18 +93,28 @@ export class CitizenPagesController {
     const serviceId = str(query.serviceId);
     const suffix = lang === 'en' ? '&lang=en' : '';
     if (!serviceId) {
-      const services = await this.scheduling.listServices();
+      // The services this office offers, with its durations and what to bring; its notice and contact.
+      const services = await this.scheduling.servicesAt(location.id);
       const items = services
         .map(
           (s) =>
-            `<li><a class="kern-link" href="/termine?locationId=${location.id}&serviceId=${s.id}${suffix}">${escapeHtml(s.name)}</a> <span class="kern-body--muted">(${escapeHtml(tx.minutes(s.durationMinutes))})</span></li>`,
+            `<li><a class="kern-link" href="/termine?locationId=${location.id}&serviceId=${s.id}${suffix}">${escapeHtml(s.name)}</a> <span class="kern-body--muted">(${escapeHtml(tx.minutes(s.durationMinutes))})</span>${
+              s.whatToBring
+                ? `<br><span class="kern-body--small">${escapeHtml(tx.whatToBring)}: ${escapeHtml(s.whatToBring)}</span>`
+                : ''
+            }</li>`,
         )
         .join('');
       const title = tx.chooseService(location.name);
-      const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)}</p><ul class="kern-list kern-list--bullet">${items}</ul>`;
+      const notice = location.publicNotice ? alert('info', location.name, location.publicNotice) : '';
+      const contact = location.contact ? ` · ${escapeHtml(tx.contact)}: ${escapeHtml(location.contact)}` : '';
+      const body = `<h1 class="kern-heading-large">${escapeHtml(title)}</h1><p class="kern-body">${escapeHtml(location.address)}${contact}</p>${notice}<ul class="kern-list kern-list--bullet">${items}</ul>`;
       return this.send(reply, 200, PAGE_HEADERS, page({ lang, title, body, path: `/termine?locationId=${location.id}` }));
     }
-    const service = UUID.test(serviceId) ? await this.scheduling.findService(serviceId) : undefined;
+    // Only a service this office offers, with its duration here.
+    const service = UUID.test(serviceId)
+      ? (await this.scheduling.servicesAt(location.id)).find((s) => s.id === serviceId)
+      : undefined;
     if (!service) return this.notFound(reply, lang);
     const zone = location.timeZone;
     const today = this.clock.now().setZone(zone).startOf('day');

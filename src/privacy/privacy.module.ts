@@ -12,6 +12,6 @@ import { RetentionService } from './retention.service';
   imports: [HoldsModule, OutboxModule, AuditModule, StaffModule],
   controllers: [PrivacyController],
   providers: [RetentionService, PrivacyService],
-  exports: [RetentionService],
+  exports: [RetentionService, PrivacyService],
 })
 export class PrivacyModule {}

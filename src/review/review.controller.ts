@@ -76,6 +76,14 @@ export class ReviewController {
     return this.review.confirm(id, dto.reason, actor(req));
   }
 
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel for the citizen, with a reason (audited); a confirmed booking gets the cancellation mail' })
+  @ApiOkResponse({ type: ReviewDetailDto })
+  cancel(@Param('id', uuidParam()) id: string, @Body() dto: ReasonDto, @Req() req: StaffRequest) {
+    return this.review.cancel(id, dto.reason, actor(req));
+  }
+
   @Post(':id/close')
   @HttpCode(200)
   @ApiOperation({ summary: 'No further action; the citizen gets a notice with a link to book again' })

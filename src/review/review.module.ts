@@ -10,5 +10,6 @@ import { ReviewService } from './review.service';
   imports: [BookingsModule, OutboxModule, StaffModule, AuditModule],
   controllers: [ReviewController],
   providers: [ReviewService],
+  exports: [ReviewService],
 })
 export class ReviewModule {}

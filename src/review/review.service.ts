@@ -94,7 +94,8 @@ export class ReviewService {
     if (actor) assertOffice(actor, booking.locationId);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.audit.ofBooking(this.tx.manager, id);
-    return { ...bookingView(booking, messages), reviewStatus: booking.reviewStatus, audit };
+    const hold = await this.bookingsService.explainHold(booking, messages);
+    return { ...bookingView(booking, messages, hold), reviewStatus: booking.reviewStatus, audit };
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {
@@ -210,6 +211,13 @@ export class ReviewService {
         now: this.clock.now().toJSDate(),
       });
     });
+  }
+
+  /** A clerk cancels for the citizen (on the phone, at the desk): the counter goes back; a confirmed booking gets the notice. */
+  cancel(id: string, reason: string, actor: Actor) {
+    return this.act(id, 'review.cancel', reason, actor, (manager, booking) =>
+      this.bookingsService.cancelLocked(manager, booking),
+    );
   }
 
   /** Load under lock, act, audit before/after; a refusal is audited in a transaction of its own. */

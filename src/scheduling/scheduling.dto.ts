@@ -1,5 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+
+/** A query parameter given once, repeated, or comma-separated, as a list. */
+const asList = ({ value }: { value: unknown }) =>
+  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean);
 
 export class SlotQueryDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() locationId: string;
@@ -18,6 +23,17 @@ export class SlotQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Services to combine with this one in one appointment (up to 2, repeated or comma-separated): the times with room for all of them',
+  })
+  @IsOptional()
+  @Transform(asList)
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsUUID('all', { each: true })
+  additionalServiceIds?: string[];
 }
 
 export class LocationDto {

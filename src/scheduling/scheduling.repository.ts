@@ -27,11 +27,61 @@ export interface ClosureRow {
 const COUNTERS_FREE = (s: string) =>
   `NOT EXISTS (SELECT 1 FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${s}.ends_at
                  AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters)`;
+/**
+ * A slot `s` with `extra` more minutes after it (combined services): every unit from its start to
+ * the end of the extra minutes has a free counter, and the units run on without a gap. The rule
+ * the trigger bookings_extra_units enforces (migration OfficeAdmin).
+ */
+const COMBINATION_FREE = (s: string, extra: string) => {
+  const spanEnd = `${s}.ends_at + make_interval(mins => ${extra}::int)`;
+  const under = `FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${spanEnd} AND u.ends_at > ${s}.starts_at`;
+  return `NOT EXISTS (SELECT 1 ${under} AND u.reserved >= u.counters)
+          AND (SELECT max(u.ends_at) >= ${spanEnd} AND sum(u.ends_at - u.starts_at) = max(u.ends_at) - min(u.starts_at) ${under})`;
+};
+
 export interface ServiceRow {
   id: string;
   name: string;
   durationMinutes: number;
+  description?: string | null;
+  whatToBring?: string | null;
+  active?: boolean;
 }
+
+/** A service as an office offers it (its offering, or the service's defaults when it has none). */
+export interface OfferedServiceRow {
+  id: string;
+  name: string;
+  description: string | null;
+  whatToBring: string | null;
+  active: boolean;
+  durationMinutes: number;
+  bookable: boolean;
+  maxPerBooking: number;
+  /** Whether the office has an offering row of its own. */
+  configured: boolean;
+}
+
+export interface LocationAdminRow extends LocationRow {
+  unitMinutes: number;
+  contact: string | null;
+  publicNotice: string | null;
+  noShowLimit: number | null;
+}
+
+export interface UnitRow {
+  startsAt: Date;
+  endsAt: Date;
+  counters: number;
+  reserved: number;
+}
+
+const LOCATION_ADMIN_COLUMNS = `id, name, address, time_zone AS "timeZone", unit_minutes AS "unitMinutes", holiday_region AS "holidayRegion",
+  contact, public_notice AS "publicNotice", no_show_limit AS "noShowLimit"`;
+const OFFERED_SELECT = `SELECT sv.id, sv.name, sv.description, sv.what_to_bring AS "whatToBring", sv.active,
+         coalesce(o.duration_minutes, sv.duration_minutes) AS "durationMinutes", sv.active AND coalesce(o.bookable, true) AS bookable,
+         coalesce(o.max_per_booking, 1) AS "maxPerBooking", o.location_id IS NOT NULL AS configured
+    FROM services sv LEFT JOIN offerings o ON o.service_id = sv.id AND o.location_id = $1`;
 export interface SlotRow {
   id: string;
   locationId: string;
@@ -55,6 +105,25 @@ export interface SlotDetailsRow {
   timeZone: string;
   serviceId: string;
   serviceName: string;
+}
+
+/** `UPDATE table SET column = value, …` for the fields of `patch` that are not undefined (null clears). */
+async function updateById(
+  manager: EntityManager,
+  table: 'locations' | 'services',
+  id: string,
+  columns: Record<string, string>,
+  patch: object,
+): Promise<void> {
+  const sets: string[] = [];
+  const values: unknown[] = [id];
+  for (const [key, column] of Object.entries(columns)) {
+    const value = (patch as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    values.push(value);
+    sets.push(`${column} = $${values.length}`);
+  }
+  if (sets.length > 0) await sql(manager, `UPDATE ${table} SET ${sets.join(', ')} WHERE id = $1`, values);
 }
 
 @Injectable()
@@ -88,20 +157,219 @@ export class SchedulingRepository {
     return rows[0];
   }
 
+  /** An office with everything an admin sets. */
+  findLocationForAdmin(manager: EntityManager, id: string): Promise<LocationAdminRow | undefined> {
+    return sqlOne(manager, `SELECT ${LOCATION_ADMIN_COLUMNS} FROM locations WHERE id = $1`, [id]);
+  }
+
+  async createLocation(
+    manager: EntityManager,
+    l: Omit<LocationAdminRow, 'id' | 'holidayRegion'> & { holidayRegion: string | null },
+  ): Promise<string> {
+    const row = await sqlOne<{ id: string }>(
+      manager,
+      `INSERT INTO locations (name, address, time_zone, unit_minutes, holiday_region, contact, public_notice, no_show_limit)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [l.name, l.address, l.timeZone, l.unitMinutes, l.holidayRegion, l.contact, l.publicNotice, l.noShowLimit],
+    );
+    return row!.id;
+  }
+
+  /** Sets the given fields (undefined: unchanged; null clears the optional ones). */
+  async updateLocation(
+    manager: EntityManager,
+    id: string,
+    patch: Partial<Pick<LocationAdminRow, 'name' | 'address' | 'contact' | 'publicNotice' | 'noShowLimit' | 'holidayRegion'>>,
+  ): Promise<void> {
+    const columns: Record<string, string> = {
+      name: 'name',
+      address: 'address',
+      contact: 'contact',
+      publicNotice: 'public_notice',
+      noShowLimit: 'no_show_limit',
+      holidayRegion: 'holiday_region',
+    };
+    await updateById(manager, 'locations', id, columns, patch);
+  }
+
+  /** Every service as this office offers it (inactive ones and ones it does not offer included, marked). */
+  offeredServices(manager: EntityManager, locationId: string): Promise<OfferedServiceRow[]> {
+    return sql(manager, `${OFFERED_SELECT} ORDER BY sv.name`, [locationId]);
+  }
+
+  /** The services citizens can book at this office, with the office's durations. */
+  bookableServices(manager: EntityManager, locationId: string): Promise<OfferedServiceRow[]> {
+    return sql(manager, `${OFFERED_SELECT} WHERE sv.active AND coalesce(o.bookable, true) ORDER BY sv.name`, [locationId]);
+  }
+
+  /** Some services as this office offers them, for a combined booking. */
+  offeredServicesById(manager: EntityManager, locationId: string, ids: string[]): Promise<OfferedServiceRow[]> {
+    return sql(manager, `${OFFERED_SELECT} WHERE sv.id = ANY($2::uuid[])`, [locationId, ids]);
+  }
+
+  async createServiceFull(
+    manager: EntityManager,
+    service: { name: string; durationMinutes: number; description: string | null; whatToBring: string | null },
+  ): Promise<string> {
+    const row = await sqlOne<{ id: string }>(
+      manager,
+      `INSERT INTO services (name, duration_minutes, description, what_to_bring) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [service.name, service.durationMinutes, service.description, service.whatToBring],
+    );
+    return row!.id;
+  }
+
+  findServiceFull(manager: EntityManager, id: string): Promise<ServiceRow | undefined> {
+    return sqlOne(
+      manager,
+      `SELECT id, name, duration_minutes AS "durationMinutes", description, what_to_bring AS "whatToBring", active
+         FROM services WHERE id = $1`,
+      [id],
+    );
+  }
+
+  async updateService(
+    manager: EntityManager,
+    id: string,
+    patch: Partial<Pick<ServiceRow, 'name' | 'durationMinutes' | 'description' | 'whatToBring' | 'active'>>,
+  ): Promise<void> {
+    const columns: Record<string, string> = {
+      name: 'name',
+      durationMinutes: 'duration_minutes',
+      description: 'description',
+      whatToBring: 'what_to_bring',
+      active: 'active',
+    };
+    await updateById(manager, 'services', id, columns, patch);
+  }
+
+  async upsertOffering(
+    manager: EntityManager,
+    o: { locationId: string; serviceId: string; durationMinutes: number; bookable: boolean; maxPerBooking: number },
+  ): Promise<void> {
+    await sql(
+      manager,
+      `INSERT INTO offerings (location_id, service_id, duration_minutes, bookable, max_per_booking) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ON CONSTRAINT pk_offerings DO UPDATE
+         SET duration_minutes = EXCLUDED.duration_minutes, bookable = EXCLUDED.bookable, max_per_booking = EXCLUDED.max_per_booking`,
+      [o.locationId, o.serviceId, o.durationMinutes, o.bookable, o.maxPerBooking],
+    );
+  }
+
+  /** Replaces the weekly hours of one version (valid from `validFrom`); the other versions stay. */
+  async replaceHoursVersion(
+    manager: EntityManager,
+    locationId: string,
+    validFrom: string,
+    periods: WeeklyOpening[],
+  ): Promise<void> {
+    await sql(manager, `DELETE FROM opening_hours WHERE location_id = $1 AND valid_from = $2::date`, [locationId, validFrom]);
+    if (periods.length === 0) return;
+    await sql(
+      manager,
+      `INSERT INTO opening_hours (location_id, weekday, opens, closes, counters, valid_from)
+       SELECT $1, w, o::time, c::time, n, $2::date FROM unnest($3::int[], $4::text[], $5::text[], $6::int[]) AS t(w, o, c, n)`,
+      [
+        locationId,
+        validFrom,
+        periods.map((p) => p.weekday),
+        periods.map((p) => p.opens),
+        periods.map((p) => p.closes),
+        periods.map((p) => p.counters),
+      ],
+    );
+  }
+
+  /** The office's units starting at or after `from`, locked (a booking waits for the change, or the change for it). */
+  unitsFrom(manager: EntityManager, locationId: string, from: Date): Promise<UnitRow[]> {
+    return sql(
+      manager,
+      `SELECT starts_at AS "startsAt", ends_at AS "endsAt", counters, reserved FROM counter_units
+        WHERE location_id = $1 AND starts_at >= $2 ORDER BY starts_at FOR UPDATE`,
+      [locationId, from],
+    );
+  }
+
+  /**
+   * Future units follow new hours: every unit from `from` gets the counters the hours give it (none
+   * inside a closure, none where the hours have no unit any more), new ones are made; what they
+   * hold stays. Fails with the units' CHECK where a unit would hold more than its counters.
+   */
+  async applyUnits(manager: EntityManager, locationId: string, from: Date, units: GeneratedUnit[]): Promise<number> {
+    const starts = units.map((u) => u.startsAt.toISO());
+    const rows = await sql(
+      manager,
+      `WITH wanted AS (
+         SELECT s, e, CASE WHEN EXISTS (SELECT 1 FROM closures c WHERE c.location_id = $1 AND c.starts_at < t.e AND c.ends_at > t.s)
+                           THEN 0 ELSE t.c END AS c
+           FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS t(s, e, c)
+       ), upserted AS (
+         INSERT INTO counter_units (location_id, starts_at, ends_at, counters) SELECT $1, s, e, c FROM wanted
+         ON CONFLICT ON CONSTRAINT pk_counter_units DO UPDATE SET counters = EXCLUDED.counters, ends_at = EXCLUDED.ends_at
+          WHERE counter_units.counters IS DISTINCT FROM EXCLUDED.counters OR counter_units.ends_at IS DISTINCT FROM EXCLUDED.ends_at
+         RETURNING starts_at
+       ), dropped AS (
+         UPDATE counter_units SET counters = 0
+          WHERE location_id = $1 AND starts_at >= $2 AND counters <> 0 AND starts_at <> ALL($3::timestamptz[])
+         RETURNING starts_at
+       )
+       SELECT starts_at FROM upserted UNION ALL SELECT starts_at FROM dropped`,
+      [locationId, from, starts, units.map((u) => u.endsAt.toISO()), units.map((u) => u.counters)],
+    );
+    return rows.length;
+  }
+
+  /**
+   * A service's future slots at an office follow its hours and duration there: wanted slots are
+   * made or re-spanned (a slot with bookings keeps its span), every other slot from `from` gets no
+   * free place (capacity = booked). No slot row is deleted: bookings point at them.
+   */
+  async applySlots(
+    manager: EntityManager,
+    locationId: string,
+    serviceId: string,
+    from: Date,
+    slots: GeneratedSlot[],
+  ): Promise<void> {
+    await sql(
+      manager,
+      `WITH upserted AS (
+         INSERT INTO slots (location_id, service_id, starts_at, ends_at, capacity)
+         SELECT $1, $2, s, e, c FROM unnest($4::timestamptz[], $5::timestamptz[], $6::int[]) AS t(s, e, c)
+         ON CONFLICT ON CONSTRAINT uq_slots_location_service_start DO UPDATE
+           SET capacity = greatest(slots.booked, EXCLUDED.capacity),
+               ends_at = CASE WHEN slots.booked = 0 THEN EXCLUDED.ends_at ELSE slots.ends_at END
+         RETURNING id
+       )
+       UPDATE slots SET capacity = booked
+        WHERE location_id = $1 AND service_id = $2 AND starts_at >= $3 AND capacity <> booked
+          AND starts_at <> ALL($4::timestamptz[])`,
+      [
+        locationId,
+        serviceId,
+        from,
+        slots.map((x) => x.startsAt.toISO()),
+        slots.map((x) => x.endsAt.toISO()),
+        slots.map((x) => x.capacity),
+      ],
+    );
+  }
+
   /** Slots with free capacity that start inside [from, to). */
   availableSlots(
     manager: EntityManager,
-    query: { locationId: string; serviceId: string; from: Date; to: Date; limit: number },
+    query: { locationId: string; serviceId: string; from: Date; to: Date; limit: number; extraMinutes?: number },
   ): Promise<SlotRow[]> {
+    const extra = query.extraMinutes ?? 0;
     return sql(
       manager,
       `SELECT s.id, s.location_id AS "locationId", s.service_id AS "serviceId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
               s.capacity, s.booked, l.time_zone AS "timeZone"
          FROM slots s JOIN locations l ON l.id = s.location_id
         WHERE s.location_id = $1 AND s.service_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4 AND s.booked < s.capacity
-          AND ${COUNTERS_FREE('s')}
+          AND ${extra > 0 ? COMBINATION_FREE('s', '$6') : COUNTERS_FREE('s')}
         ORDER BY s.starts_at LIMIT $5`,
-      [query.locationId, query.serviceId, query.from, query.to, query.limit],
+      [query.locationId, query.serviceId, query.from, query.to, query.limit, ...(extra > 0 ? [extra] : [])],
     );
   }
 
@@ -109,8 +377,9 @@ export class SchedulingRepository {
   allOpeningHours(manager: EntityManager): Promise<Array<WeeklyOpening & { locationId: string }>> {
     return sql(
       manager,
-      `SELECT location_id AS "locationId", weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters
-         FROM opening_hours ORDER BY location_id, weekday, opens`,
+      `SELECT location_id AS "locationId", weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters,
+              to_char(valid_from, 'YYYY-MM-DD') AS "validFrom"
+         FROM opening_hours ORDER BY location_id, valid_from, weekday, opens`,
     );
   }
 
@@ -177,8 +446,9 @@ export class SchedulingRepository {
   openingHours(manager: EntityManager, locationId: string): Promise<WeeklyOpening[]> {
     return sql(
       manager,
-      `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters
-         FROM opening_hours WHERE location_id = $1 ORDER BY weekday, opens`,
+      `SELECT weekday, to_char(opens, 'HH24:MI') AS opens, to_char(closes, 'HH24:MI') AS closes, counters,
+              to_char(valid_from, 'YYYY-MM-DD') AS "validFrom"
+         FROM opening_hours WHERE location_id = $1 ORDER BY valid_from, weekday, opens`,
       [locationId],
     );
   }

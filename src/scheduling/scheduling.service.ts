@@ -5,8 +5,11 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { TransactionRunner } from '../database/transaction-runner';
-import { ClosureRow, LocationRow, SchedulingRepository } from './scheduling.repository';
-import { generateSlots, generateUnits, publicHolidays, WeeklyOpening } from './slot-generation';
+import { ClosureRow, LocationRow, OfferedServiceRow, SchedulingRepository } from './scheduling.repository';
+import { GeneratedUnit, generateSlots, generateUnits, publicHolidays, WeeklyOpening } from './slot-generation';
+
+/** The most services one booking may combine (one counter, the durations added). */
+export const MAX_SERVICES_PER_BOOKING = 3;
 
 export interface SlotView {
   id: string;
@@ -44,7 +47,12 @@ export class SchedulingService {
   }
 
   findLocation(id: string) {
-    return this.repo.findLocation(this.tx.manager, id);
+    return this.repo.findLocationForAdmin(this.tx.manager, id);
+  }
+
+  /** The services citizens can book at an office, with its durations there. */
+  servicesAt(locationId: string) {
+    return this.repo.bookableServices(this.tx.manager, locationId);
   }
 
   findService(id: string) {
@@ -73,6 +81,8 @@ export class SchedulingService {
     from?: string;
     to?: string;
     limit?: number;
+    /** Services combined with this one in one booking (up to 2): the free times are those with room for all. */
+    additionalServiceIds?: string[];
   }): Promise<SlotView[]> {
     const manager = this.tx.manager;
     const [location, service] = await Promise.all([
@@ -99,7 +109,9 @@ export class SchedulingService {
     }
     // Slots that already started are not bookable; never list them.
     const effectiveFrom = from < now ? now : from;
+    const { extraMinutes } = await this.combination(manager, location.id, service.id, query.additionalServiceIds ?? []);
     const rows = await this.repo.availableSlots(manager, {
+      extraMinutes,
       locationId: location.id,
       serviceId: service.id,
       from: effectiveFrom.toJSDate(),
@@ -133,7 +145,7 @@ export class SchedulingService {
         generateUnits({ openings, unitMinutes, timeZone: location.timeZone, from: now, days, closedDays }),
       );
       let created = 0;
-      for (const service of await this.repo.listServices(manager)) {
+      for (const service of await this.repo.bookableServices(manager, location.id)) {
         const slots = generateSlots({
           openings,
           durationMinutes: service.durationMinutes,
@@ -188,5 +200,88 @@ export class SchedulingService {
 
   createService(service: { name: string; durationMinutes: number }): Promise<string> {
     return this.repo.insertService(this.tx.manager, service);
+  }
+
+  /**
+   * A combined booking's services checked at the office: each exists and is bookable there, none
+   * more often than its offering allows (the slot's own service counted), at most
+   * MAX_SERVICES_PER_BOOKING in all. The minutes the others add after the slot.
+   */
+  async combination(
+    manager: EntityManager,
+    locationId: string,
+    serviceId: string,
+    additionalServiceIds: string[],
+  ): Promise<{ extraMinutes: number; services: OfferedServiceRow[] }> {
+    if (additionalServiceIds.length === 0) return { extraMinutes: 0, services: [] };
+    if (additionalServiceIds.length > MAX_SERVICES_PER_BOOKING - 1)
+      throw new DomainError('TOO_MANY_SERVICES', `A booking may combine at most ${MAX_SERVICES_PER_BOOKING} services.`, [
+        { field: 'additionalServiceIds', problems: [`at most ${MAX_SERVICES_PER_BOOKING - 1}`] },
+      ]);
+    const offered = await this.repo.offeredServicesById(manager, locationId, [serviceId, ...additionalServiceIds]);
+    const byId = new Map(offered.map((o) => [o.id, o]));
+    const counts = new Map<string, number>();
+    for (const id of [serviceId, ...additionalServiceIds]) {
+      const o = byId.get(id);
+      if (!o) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.', { serviceId: id });
+      if (!o.bookable)
+        throw new DomainError('SERVICE_NOT_OFFERED', `“${o.name}” cannot be booked at this office.`, { serviceId: id });
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      if (counts.get(id)! > o.maxPerBooking)
+        throw new DomainError(
+          'TOO_MANY_OF_SERVICE',
+          `“${o.name}” may be booked at most ${o.maxPerBooking} times in one appointment at this office.`,
+          { serviceId: id, max: o.maxPerBooking },
+        );
+    }
+    const services = additionalServiceIds.map((id) => byId.get(id)!);
+    return { extraMinutes: services.reduce((sum, o) => sum + o.durationMinutes, 0), services };
+  }
+
+  /**
+   * The units the office's hours (every version), holidays and closures give it from `from`
+   * (the start of its local day at the earliest) for `days` days.
+   */
+  async plannedUnits(manager: EntityManager, locationId: string, from: DateTime, days: number): Promise<GeneratedUnit[]> {
+    const location = await this.location(locationId);
+    const openings = await this.repo.openingHours(manager, locationId);
+    const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
+    return generateUnits({
+      openings,
+      unitMinutes: location.unitMinutes ?? 10,
+      timeZone: location.timeZone,
+      from,
+      days,
+      closedDays,
+    }).filter((u) => u.startsAt >= from);
+  }
+
+  /**
+   * Future units and slots follow a change of hours or offerings from `from`: units get the new
+   * counters (what they hold stays; the CHECK refuses a unit left holding more), every service's
+   * slots are made or re-spanned to its duration here, slots no longer wanted lose their free places.
+   */
+  async applyPlan(manager: EntityManager, locationId: string, from: DateTime, days: number): Promise<number> {
+    const location = await this.location(locationId);
+    const openings = await this.repo.openingHours(manager, locationId);
+    const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
+    const units = await this.plannedUnits(manager, locationId, from, days);
+    const changed = await this.repo.applyUnits(manager, locationId, from.toJSDate(), units);
+    const bookable = new Set((await this.repo.bookableServices(manager, locationId)).map((s) => s.id));
+    for (const service of await this.repo.offeredServices(manager, locationId)) {
+      const slots = bookable.has(service.id)
+        ? generateSlots({
+            openings,
+            durationMinutes: service.durationMinutes,
+            stepMinutes: location.unitMinutes ?? 10,
+            timeZone: location.timeZone,
+            from,
+            days,
+            closedDays,
+          }).filter((x) => x.startsAt >= from)
+        : [];
+      await this.repo.applySlots(manager, locationId, service.id, from.toJSDate(), slots);
+    }
+    return changed;
   }
 }

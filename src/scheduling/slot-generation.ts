@@ -8,6 +8,21 @@ export interface WeeklyOpening {
   opens: string;
   closes: string;
   counters: number;
+  /** The first local date (`yyyy-MM-dd`) of the version these hours belong to; absent: always. */
+  validFrom?: string;
+}
+
+/**
+ * The hours that apply on a local date: of all versions, the one with the latest valid-from not
+ * after the date, the whole week of it (a version that lists no Saturday closes Saturdays).
+ */
+export function openingsOn(openings: readonly WeeklyOpening[], isoDate: string): WeeklyOpening[] {
+  let version: string | undefined;
+  for (const o of openings) {
+    const v = o.validFrom ?? '';
+    if (v <= isoDate && (version === undefined || v > version)) version = v;
+  }
+  return version === undefined ? [] : openings.filter((o) => (o.validFrom ?? '') === version);
 }
 
 export interface GeneratedSlot {
@@ -23,7 +38,7 @@ function atLocal(day: DateTime, hhmm: string): DateTime {
 
 /** The day's opening periods merged where one ends as the next begins (08–12 and 12–18: 08–18). */
 function openIntervals(openings: WeeklyOpening[], day: DateTime): Array<{ opens: DateTime; closes: DateTime; counters: number }> {
-  const periods = openings
+  const periods = openingsOn(openings, day.toISODate()!)
     .filter((o) => o.weekday === day.weekday)
     .map((o) => ({ opens: atLocal(day, o.opens), closes: atLocal(day, o.closes), counters: o.counters }))
     .sort((a, b) => a.opens.toMillis() - b.opens.toMillis());
@@ -99,7 +114,7 @@ export function generateUnits(opts: {
   for (let i = 0; i < opts.days; i++) {
     const day = firstDay.plus({ days: i });
     if (opts.closedDays?.has(day.toISODate()!)) continue;
-    for (const o of opts.openings.filter((x) => x.weekday === day.weekday)) {
+    for (const o of openingsOn(opts.openings, day.toISODate()!).filter((x) => x.weekday === day.weekday)) {
       const closes = atLocal(day, o.closes);
       for (let start = atLocal(day, o.opens); start < closes; start = start.plus({ minutes: opts.unitMinutes })) {
         const end = DateTime.min(start.plus({ minutes: opts.unitMinutes }), closes);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { StaffAccountsController } from './staff-accounts.controller';
 import { StaffController } from './staff.controller';
 import { StaffGuard } from './staff.guard';
 import { StaffRepository } from './staff.repository';
@@ -7,7 +8,7 @@ import { StaffService } from './staff.service';
 
 @Module({
   imports: [AuditModule],
-  controllers: [StaffController],
+  controllers: [StaffController, StaffAccountsController],
   providers: [StaffRepository, StaffService, StaffGuard],
   exports: [StaffService, StaffGuard],
 })

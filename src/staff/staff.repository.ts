@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { sql, sqlOne } from '../database/sql';
 import type { StaffRole } from './roles';
+import type { StaffSessionKind } from './staff-session.entity';
 
 export interface StaffPrincipal {
   id: string;
@@ -10,6 +11,28 @@ export interface StaffPrincipal {
   role: StaffRole;
   /** A clerk bound to offices acts only there (staff_user_locations); null: every office. */
   locationIds?: string[] | null;
+}
+
+export interface StaffSessionView {
+  id: string;
+  kind: StaffSessionKind;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  staffUserId: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+}
+
+export interface StaffAccountView {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  createdAt: Date;
+  disabledAt: Date | null;
+  locationIds: string[] | null;
 }
 
 export interface LoginFailures {
@@ -116,26 +139,115 @@ export class StaffRepository {
 
   async insertSession(
     manager: EntityManager,
-    session: { tokenHash: Buffer; staffUserId: string; now: Date; expiresAt: Date },
-  ): Promise<void> {
-    await sql(manager, `INSERT INTO staff_sessions (token_hash, staff_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
-      session.tokenHash,
-      session.staffUserId,
-      session.now,
-      session.expiresAt,
+    session: { tokenHash: Buffer; staffUserId: string; kind: StaffSessionKind; now: Date; expiresAt: Date },
+  ): Promise<string> {
+    const row = await sqlOne<{ id: string }>(
+      manager,
+      `INSERT INTO staff_sessions (token_hash, id, staff_user_id, kind, created_at, last_seen_at, expires_at)
+       VALUES ($1, gen_random_uuid(), $2, $3, $4, $4, $5) RETURNING id`,
+      [session.tokenHash, session.staffUserId, session.kind, session.now, session.expiresAt],
+    );
+    return row!.id;
+  }
+
+  /**
+   * The account of a running session of this kind, unless it is disabled; a cookie session also
+   * ends when unused since `idleCutoff`. Its last use is written at most once a minute.
+   */
+  async principalOfSession(
+    manager: EntityManager,
+    tokenHash: Buffer,
+    kind: StaffSessionKind,
+    now: Date,
+    idleCutoff: Date,
+  ): Promise<(StaffPrincipal & { sessionId: string }) | undefined> {
+    const row = await sqlOne<StaffPrincipal & { sessionId: string; lastSeenAt: Date }>(
+      manager,
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.role, s.id AS "sessionId", s.last_seen_at AS "lastSeenAt",
+              (SELECT array_agg(l.location_id::text ORDER BY l.location_id) FROM staff_user_locations l WHERE l.staff_user_id = u.id) AS "locationIds"
+         FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
+        WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled_at IS NULL
+          AND (s.kind <> 'cookie' OR s.last_seen_at > $4)`,
+      [tokenHash, kind, now, idleCutoff],
+    );
+    if (!row) return undefined;
+    if (now.getTime() - row.lastSeenAt.getTime() > 60_000)
+      await sql(manager, `UPDATE staff_sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2`, [
+        tokenHash,
+        now,
+      ]);
+    const { lastSeenAt, ...principal } = row;
+    return principal;
+  }
+
+  /** Running sessions (not ended by time), newest first, with their accounts; never a token or its hash. */
+  listSessions(manager: EntityManager, now: Date, idleCutoff: Date, staffUserId?: string): Promise<StaffSessionView[]> {
+    return sql<StaffSessionView>(
+      manager,
+      `SELECT s.id, s.kind, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.expires_at AS "expiresAt",
+              u.id AS "staffUserId", u.email, u.display_name AS "displayName", u.role
+         FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
+        WHERE s.expires_at > $1 AND (s.kind <> 'cookie' OR s.last_seen_at > $2) AND u.disabled_at IS NULL
+          AND ($3::uuid IS NULL OR u.id = $3)
+        ORDER BY s.last_seen_at DESC, s.id LIMIT 500`,
+      [now, idleCutoff, staffUserId ?? null],
+    );
+  }
+
+  /** Ends one session by its id; returns whose it was. */
+  revokeSession(manager: EntityManager, id: string): Promise<{ staffUserId: string; kind: StaffSessionKind } | undefined> {
+    return sqlOne(manager, `DELETE FROM staff_sessions WHERE id = $1 RETURNING staff_user_id AS "staffUserId", kind`, [id]);
+  }
+
+  /** Ends the session of this token (sign-out). */
+  async revokeByTokenHash(manager: EntityManager, tokenHash: Buffer): Promise<{ id: string; staffUserId: string } | undefined> {
+    return sqlOne(manager, `DELETE FROM staff_sessions WHERE token_hash = $1 RETURNING id, staff_user_id AS "staffUserId"`, [
+      tokenHash,
     ]);
   }
 
-  /** The account of a running session, unless it is disabled. */
-  principalOfSession(manager: EntityManager, tokenHash: Buffer, now: Date): Promise<StaffPrincipal | undefined> {
-    return sqlOne<StaffPrincipal>(
+  /** Ends every session of an account. */
+  async revokeSessionsOf(manager: EntityManager, staffUserId: string): Promise<number> {
+    return (await sql(manager, `DELETE FROM staff_sessions WHERE staff_user_id = $1 RETURNING id`, [staffUserId])).length;
+  }
+
+  listUsers(manager: EntityManager): Promise<StaffAccountView[]> {
+    return sql<StaffAccountView>(
       manager,
-      `SELECT u.id, u.email, u.display_name AS "displayName", u.role,
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.role, u.created_at AS "createdAt", u.disabled_at AS "disabledAt",
               (SELECT array_agg(l.location_id::text ORDER BY l.location_id) FROM staff_user_locations l WHERE l.staff_user_id = u.id) AS "locationIds"
-         FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_user_id
-        WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
-      [tokenHash, now],
+         FROM staff_users u ORDER BY u.disabled_at IS NOT NULL, lower(u.email)`,
     );
+  }
+
+  findUser(manager: EntityManager, id: string, forUpdate = false): Promise<StaffAccountView | undefined> {
+    return sqlOne<StaffAccountView>(
+      manager,
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.role, u.created_at AS "createdAt", u.disabled_at AS "disabledAt",
+              (SELECT array_agg(l.location_id::text ORDER BY l.location_id) FROM staff_user_locations l WHERE l.staff_user_id = u.id) AS "locationIds"
+         FROM staff_users u WHERE u.id = $1${forUpdate ? ' FOR UPDATE OF u' : ''}`,
+      [id],
+    );
+  }
+
+  async setRole(manager: EntityManager, id: string, role: StaffRole): Promise<void> {
+    await sql(manager, `UPDATE staff_users SET role = $2 WHERE id = $1`, [id, role]);
+  }
+
+  /** Disabled from now on (kept for the audit log's references); false when it was already. */
+  async disable(manager: EntityManager, id: string, now: Date): Promise<boolean> {
+    return (
+      (
+        await sql(manager, `UPDATE staff_users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING id`, [
+          id,
+          now,
+        ])
+      ).length > 0
+    );
+  }
+
+  async setPasswordHash(manager: EntityManager, id: string, passwordHash: string): Promise<void> {
+    await sql(manager, `UPDATE staff_users SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
   }
 
   /** Sessions that ended are deleted (they hold nothing but a hash and two times). */

@@ -7,12 +7,17 @@ import { newSecretToken, sha256 } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
 import { Actor, AuditService } from '../audit/audit.service';
-import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords';
+import { DUMMY_HASH_PROMISE, generatePassword, hashPassword, verifyPassword } from './passwords';
+import type { StaffSessionKind } from './staff-session.entity';
 import type { StaffRole } from './roles';
 import { burstCutoff, endedBurst, loginGate } from './login-throttle';
-import { LoginFailures, StaffPrincipal, StaffRepository } from './staff.repository';
+import { LoginFailures, StaffAccountView, StaffPrincipal, StaffRepository, StaffSessionView } from './staff.repository';
 
-export type { StaffPrincipal };
+export type { StaffAccountView, StaffPrincipal, StaffSessionView };
+
+const foreignKeyViolation = (err: unknown) =>
+  (err as { driverError?: { code?: string }; code?: string })?.driverError?.code === '23503' ||
+  (err as { code?: string })?.code === '23503';
 
 const HOUSEKEEPING_MS = 60 * 60 * 1000;
 
@@ -74,7 +79,10 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     email: string,
     password: string,
     source: string,
+    kind: StaffSessionKind = 'bearer',
   ): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
+    if (!this.config.staffPasswordLogin)
+      throw new DomainError('PASSWORD_LOGIN_OFF', 'Password sign-in is switched off here; use single sign-on.');
     const account = email.trim().toLowerCase().slice(0, 254);
     const from = source.slice(0, 64);
     const now = this.clock.now().toJSDate();
@@ -100,6 +108,7 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     const user = await this.repo.findByEmail(this.tx.manager, email);
     const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH_PROMISE), password);
     if (!user || !ok || user.disabledAt) throw new DomainError('LOGIN_FAILED', 'E-mail or password is wrong.');
+    // A new token at every sign-in: a session id planted before it (fixation) is never promoted.
     const token = newSecretToken();
     const expiresAt = this.clock.now().plus({ hours: this.config.staffSessionHours }).toJSDate();
     await this.tx.run(async (manager) => {
@@ -108,8 +117,14 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
       // The count included this attempt; the failures before it form the burst.
       if (cleared && cleared.failures > 1)
         await this.auditBurst(manager, account, from, { ...cleared, failures: cleared.failures - 1 });
-      await this.repo.insertSession(manager, { tokenHash: sha256(token), staffUserId: user.id, now, expiresAt });
-      await this.audit.record(manager, { id: user.id, label: user.email }, { action: 'staff.login' });
+      const sessionId = await this.repo.insertSession(manager, {
+        tokenHash: sha256(token),
+        staffUserId: user.id,
+        kind,
+        now,
+        expiresAt,
+      });
+      await this.audit.record(manager, { id: user.id, label: user.email }, { action: 'staff.login', after: { sessionId, kind } });
     });
     const { passwordHash, disabledAt, ...staff } = user;
     return { token, expiresAt, staff };
@@ -137,8 +152,195 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  async authenticate(token: string): Promise<StaffPrincipal | undefined> {
-    return this.repo.principalOfSession(this.tx.manager, sha256(token), this.clock.now().toJSDate());
+  /** The principal of a running session of this kind (a bearer token is never taken as a cookie, nor back). */
+  async authenticate(
+    token: string,
+    kind: StaffSessionKind = 'bearer',
+  ): Promise<(StaffPrincipal & { sessionId: string }) | undefined> {
+    const now = this.clock.now();
+    return this.repo.principalOfSession(
+      this.tx.manager,
+      sha256(token),
+      kind,
+      now.toJSDate(),
+      now.minus({ minutes: this.config.staffSessionIdleMinutes }).toJSDate(),
+    );
+  }
+
+  /**
+   * A session for an account whose identity someone else vouched for (single sign-on): the
+   * account by e-mail, created on first sign-in, its role and offices as the provider's claims say.
+   */
+  async signInVouched(
+    claims: { email: string; displayName: string; role: StaffRole; locationIds: string[] | null },
+    provider: string,
+  ): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
+    const now = this.clock.now().toJSDate();
+    const token = newSecretToken();
+    const expiresAt = this.clock.now().plus({ hours: this.config.staffSessionHours }).toJSDate();
+    try {
+      return await this.tx.run(async (manager) => {
+        await this.repo.lockLogin(manager, claims.email.toLowerCase());
+        let user = await this.repo.findByEmail(manager, claims.email);
+        if (user?.disabledAt) throw new DomainError('LOGIN_FAILED', 'This account is deactivated.');
+        const actor = { id: null, label: `sso:${provider}` };
+        if (!user) {
+          // No password: this account signs in through the provider only (a random hash nobody knows).
+          const row = await this.repo.insert(manager, {
+            email: claims.email,
+            displayName: claims.displayName,
+            role: claims.role,
+            passwordHash: await hashPassword(newSecretToken()),
+            now,
+          });
+          await this.audit.record(manager, actor, {
+            action: 'staff.create',
+            after: { id: row.id, email: row.email, role: row.role },
+          });
+          user = { ...row, passwordHash: '', disabledAt: null };
+        } else if (user.role !== claims.role) {
+          await this.repo.setRole(manager, user.id, claims.role);
+          await this.audit.record(manager, actor, {
+            action: 'staff.role',
+            before: { role: user.role },
+            after: { id: user.id, role: claims.role },
+          });
+        }
+        const locationIds = claims.role === 'clerk' && claims.locationIds?.length ? claims.locationIds : [];
+        await this.repo.bindToOffices(manager, user.id, locationIds);
+        const sessionId = await this.repo.insertSession(manager, {
+          tokenHash: sha256(token),
+          staffUserId: user.id,
+          kind: 'cookie',
+          now,
+          expiresAt,
+        });
+        await this.audit.record(
+          manager,
+          { id: user.id, label: user.email },
+          { action: 'staff.login', after: { sessionId, kind: 'cookie', via: provider } },
+        );
+        return {
+          token,
+          expiresAt,
+          staff: {
+            id: user.id,
+            email: user.email,
+            displayName: user.displayName,
+            role: claims.role,
+            locationIds: locationIds.length ? locationIds : null,
+          },
+        };
+      });
+    } catch (err) {
+      if (foreignKeyViolation(err))
+        throw new DomainError('VALIDATION_FAILED', 'The offices claim names an office that does not exist.', [
+          { field: 'locationIds', problems: ['unknown office'] },
+        ]);
+      throw err;
+    }
+  }
+
+  /** Sign-out: this token's session ends. */
+  async signOut(token: string): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const ended = await this.repo.revokeByTokenHash(manager, sha256(token));
+      if (ended)
+        await this.audit.record(
+          manager,
+          { id: ended.staffUserId, label: 'self' },
+          { action: 'staff.logout', after: { sessionId: ended.id } },
+        );
+    });
+  }
+
+  sessions(staffUserId?: string): Promise<StaffSessionView[]> {
+    const now = this.clock.now();
+    return this.repo.listSessions(
+      this.tx.manager,
+      now.toJSDate(),
+      now.minus({ minutes: this.config.staffSessionIdleMinutes }).toJSDate(),
+      staffUserId,
+    );
+  }
+
+  /** An admin ends one session (cookie or bearer); audited. */
+  async revokeSession(id: string, actor: Actor): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const ended = await this.repo.revokeSession(manager, id);
+      if (!ended) throw new DomainError('SESSION_NOT_FOUND', 'No running session with this id.');
+      await this.audit.record(manager, actor, { action: 'staff.session.revoke', after: { sessionId: id, ...ended } });
+    });
+  }
+
+  accounts(): Promise<StaffAccountView[]> {
+    return this.repo.listUsers(this.tx.manager);
+  }
+
+  async account(id: string): Promise<StaffAccountView> {
+    const user = await this.repo.findUser(this.tx.manager, id);
+    if (!user) throw new DomainError('STAFF_NOT_FOUND', 'No staff account with this id.');
+    return user;
+  }
+
+  /** Role and offices of an account (offices for clerks only); audited with before and after. */
+  async update(id: string, change: { role: StaffRole; locationIds: string[] }, actor: Actor): Promise<StaffAccountView> {
+    if (change.locationIds.length && change.role !== 'clerk')
+      throw new DomainError('VALIDATION_FAILED', 'Only clerks are bound to offices.', [
+        { field: 'locationIds', problems: ['clerks only'] },
+      ]);
+    if (actor.id === id && change.role !== 'admin')
+      throw new DomainError('STAFF_SELF_CHANGE', 'An admin cannot take the admin role from their own account.');
+    try {
+      return await this.tx.run(async (manager) => {
+        const before = await this.repo.findUser(manager, id, true);
+        if (!before) throw new DomainError('STAFF_NOT_FOUND', 'No staff account with this id.');
+        await this.repo.setRole(manager, id, change.role);
+        await this.repo.bindToOffices(manager, id, change.locationIds);
+        // A changed role takes effect at the next request: sessions read the account each time.
+        await this.audit.record(manager, actor, {
+          action: 'staff.update',
+          before: { role: before.role, locationIds: before.locationIds },
+          after: { id, role: change.role, locationIds: change.locationIds.length ? change.locationIds : null },
+        });
+        return (await this.repo.findUser(manager, id))!;
+      });
+    } catch (err) {
+      if (foreignKeyViolation(err))
+        throw new DomainError('VALIDATION_FAILED', 'An office with this id does not exist.', [
+          { field: 'locationIds', problems: ['unknown office'] },
+        ]);
+      throw err;
+    }
+  }
+
+  /** Deactivated: no sign-in from now on, and every running session (cookie or bearer) ends. */
+  async deactivate(id: string, actor: Actor): Promise<{ sessionsEnded: number }> {
+    if (actor.id === id) throw new DomainError('STAFF_SELF_CHANGE', 'An admin cannot deactivate their own account.');
+    return this.tx.run(async (manager) => {
+      const user = await this.repo.findUser(manager, id, true);
+      if (!user) throw new DomainError('STAFF_NOT_FOUND', 'No staff account with this id.');
+      if (!(await this.repo.disable(manager, id, this.clock.now().toJSDate())))
+        throw new DomainError('INVALID_TRANSITION', 'This account is deactivated already.');
+      const sessionsEnded = await this.repo.revokeSessionsOf(manager, id);
+      await this.audit.record(manager, actor, { action: 'staff.deactivate', after: { id, email: user.email, sessionsEnded } });
+      return { sessionsEnded };
+    });
+  }
+
+  /** A new generated password (returned once, never stored in clear); the account's sessions end. */
+  async resetPassword(id: string, actor: Actor): Promise<{ password: string; sessionsEnded: number }> {
+    const password = generatePassword();
+    const hash = await hashPassword(password);
+    return this.tx.run(async (manager) => {
+      const user = await this.repo.findUser(manager, id, true);
+      if (!user) throw new DomainError('STAFF_NOT_FOUND', 'No staff account with this id.');
+      if (user.disabledAt) throw new DomainError('INVALID_TRANSITION', 'This account is deactivated.');
+      await this.repo.setPasswordHash(manager, id, hash);
+      const sessionsEnded = await this.repo.revokeSessionsOf(manager, id);
+      await this.audit.record(manager, actor, { action: 'staff.password.reset', after: { id, sessionsEnded } });
+      return { password, sessionsEnded };
+    });
   }
 
   /** Ended sessions are deleted (hourly, with the background workers). */

@@ -12,5 +12,6 @@ import { StatsService } from './stats.service';
   imports: [BookingsModule, OutboxModule, SchedulingModule, StaffModule, AuditModule],
   controllers: [StatsController],
   providers: [StatsService],
+  exports: [StatsService],
 })
 export class StatsModule {}

@@ -1,0 +1,124 @@
+import { Browser, Page } from 'playwright-core';
+import { launchBrowser, seriousViolations } from './support/browser';
+import { LocalOidcProvider } from './support/oidc-provider';
+import { freePort } from './support/ports';
+import { http, startTestApp, TestApp } from './support/test-app';
+
+/**
+ * Single sign-on in a real browser against a real OpenID provider (npm oidc-provider) on
+ * loopback: the account is made on first sign-in with the role and offices of its claims, its
+ * role follows the claims at the next sign-in, a person without a holdfast role is refused, and
+ * with STAFF_PASSWORD_LOGIN=false the password form is gone (console and API).
+ */
+describe('console single sign-on (OpenID Connect)', () => {
+  const provider = new LocalOidcProvider();
+  let app: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let office: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    office = '0b7e1f7a-5b1e-4a52-9a57-3d0c7e2b9a11';
+    await provider.start(`${base}/verwaltung/sso/rueckkehr`, {
+      'kc-clerk': {
+        email: 'Sachbearbeitung@Stadt.example',
+        name: 'Sina Sachbearbeitung',
+        holdfast_role: ['user', 'clerk'],
+        holdfast_offices: [office],
+      },
+      'kc-chief': { email: 'leitung@stadt.example', name: 'Lena Leitung', holdfast_role: 'supervisor' },
+      'kc-nobody': { email: 'praktikant@stadt.example', name: 'Paul Praktikant', holdfast_role: ['user'] },
+    });
+    app = await startTestApp({
+      env: {
+        PORT: String(port),
+        PUBLIC_BASE_URL: base,
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: provider.clientId,
+        OIDC_CLIENT_SECRET: provider.clientSecret,
+        STAFF_PASSWORD_LOGIN: 'false',
+      },
+    });
+    await app.db.query(
+      `INSERT INTO locations (id, name, address, time_zone) VALUES ($1, 'Bürgeramt SSO', 'Weg 1', 'Europe/Berlin')`,
+      [office],
+    );
+    browser = await launchBrowser();
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await provider.stop();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ locale: 'de-DE' });
+  });
+  afterEach(async () => {
+    await page.close();
+  });
+
+  /** Through the provider's own login form (its development interactions: any password). */
+  const signInAs = async (login: string) => {
+    await page.goto(`${app.url}/verwaltung/suche`);
+    await page.waitForURL(/\/verwaltung\/anmelden/);
+    await page.getByRole('link', { name: 'Mit dem Konto der Stadt anmelden (Single Sign-on)' }).click();
+    await page.waitForURL(new RegExp(`^${provider.issuer}/`));
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any-password');
+    await page.locator('button[type="submit"]').click();
+  };
+
+  it('signs a clerk in: the account is made with the role and offices of the claims, the session is the console cookie', async () => {
+    await signInAs('kc-clerk');
+    await page.waitForURL(`${app.url}/verwaltung/suche`);
+    expect(await page.getByText('Angemeldet als Sina Sachbearbeitung (Sachbearbeitung)').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    const { rows } = await app.db.query(
+      `SELECT u.role, array_agg(l.location_id::text) AS offices FROM staff_users u LEFT JOIN staff_user_locations l ON l.staff_user_id = u.id
+        WHERE u.email = 'sachbearbeitung@stadt.example' GROUP BY u.role`,
+    );
+    expect(rows).toEqual([{ role: 'clerk', offices: [office] }]);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'holdfast_staff')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === 'holdfast_sso')).toBeUndefined();
+    const day = await page.goto(`${app.url}/verwaltung/tag`);
+    expect(day!.status()).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Bürgeramt SSO');
+    const audit = await app.db.query(
+      `SELECT after FROM audit_entries WHERE action = 'staff.login' AND actor_label = 'sachbearbeitung@stadt.example'`,
+    );
+    expect(audit.rows[0].after).toMatchObject({ kind: 'cookie', via: 'oidc' });
+  });
+
+  it('a supervisor by claim reaches the supervisor pages; a person without a holdfast role is refused', async () => {
+    await signInAs('kc-chief');
+    await page.waitForURL(`${app.url}/verwaltung/suche`);
+    expect((await page.goto(`${app.url}/verwaltung/anbieter`))!.status()).toBe(200);
+    await page.context().clearCookies();
+    await signInAs('kc-nobody');
+    await page.waitForURL(/\/verwaltung\/sso\/rueckkehr/);
+    expect(await page.locator('#error-summary').textContent()).toContain('keine Rolle für die Terminverwaltung');
+    expect(
+      (await app.db.query(`SELECT count(*)::int AS n FROM staff_users WHERE email = 'praktikant@stadt.example'`)).rows[0].n,
+    ).toBe(0);
+  });
+
+  it('a return without the browser’s own transit cookie (a forged or replayed callback) signs nobody in', async () => {
+    const res = await http(app, 'GET', '/verwaltung/sso/rueckkehr?code=forged-code&state=forged-state');
+    expect(res.status).toBe(400);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('holdfast_staff='))).toBe(false);
+  });
+
+  it('with STAFF_PASSWORD_LOGIN=false there is no password form, and the password API refuses', async () => {
+    const form = await http(app, 'GET', '/verwaltung/anmelden');
+    expect(form.text).not.toContain('name="password"');
+    expect(form.text).toContain('/verwaltung/sso?weiter=');
+    const api = await http(app, 'POST', '/api/v1/auth/login', {
+      body: { email: 'leitung@stadt.example', password: 'whatever-it-is' },
+    });
+    expect(api.status).toBe(403);
+    expect(api.body.error.code).toBe('PASSWORD_LOGIN_OFF');
+  });
+});
