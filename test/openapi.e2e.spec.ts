@@ -1,4 +1,6 @@
 import Ajv from 'ajv';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DispatcherService } from '../src/notifications/dispatcher.service';
 import { createSlot } from './factories/scheduling.factory';
 import { bookThroughApi, confirmTokenOfQueued, http, staffToken, startTestApp, TestApp } from './support/test-app';
@@ -65,6 +67,18 @@ describe('OpenAPI document', () => {
       .map(({ name }) => name);
     expect(missing).toEqual([]);
     expect(doc.components.schemas.ErrorBody).toBeDefined();
+  });
+
+  it('names every model class once (the document keys schemas by class name: a second OfficeDto would replace the first)', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const names = files(join(__dirname, '..', 'src'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .filter((text) => text.includes("from '@nestjs/swagger'"))
+      .flatMap((text) => [...text.matchAll(/^(?:export )?class (\w+)/gm)].map((m) => m[1]));
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
   });
 
   it('refers only to schemas it defines', () => {

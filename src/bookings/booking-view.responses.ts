@@ -3,12 +3,14 @@ import { MessageViewDto } from '../outbox/message-view.responses';
 import { BOOKING_STATUSES, EXPIRY_REASONS } from './booking-state';
 
 /** OpenAPI shape of bookingView (booking-view.ts): what the holder of a booking sees. */
-class NamedDto {
+class BookedServiceDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
 }
 
-class OfficeDto extends NamedDto {
+class BookedOfficeDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
   @ApiProperty() address: string;
   @ApiProperty({ example: 'Europe/Berlin' }) timeZone: string;
 }
@@ -17,8 +19,8 @@ class BookedSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time', description: "In the office's time zone" }) startsAt: string;
   @ApiProperty({ format: 'date-time' }) endsAt: string;
-  @ApiProperty({ type: NamedDto }) service: NamedDto;
-  @ApiProperty({ type: OfficeDto }) location: OfficeDto;
+  @ApiProperty({ type: BookedServiceDto }) service: BookedServiceDto;
+  @ApiProperty({ type: BookedOfficeDto }) location: BookedOfficeDto;
 }
 
 class HoldExplanationDto {
