@@ -246,6 +246,58 @@ describe('office administration and combined appointments', () => {
     expect(times).toContain('2026-06-01T08:20:00+02:00');
   });
 
+  it('fewer counters with offerNewTimes: the bookings left without a counter move to the next free times, or are cancelled when there is none', async () => {
+    // Monday 08:00–09:00 with 3 counters; 20-minute Ausweis.
+    const { id, services } = await office([monday(3, '08:00', '09:00')], { Ausweis: 20 });
+    const made: string[] = [];
+    for (const at of ['06:00', '06:00', '06:00', '06:40', '06:40']) {
+      const res = await book(await slotAt(id, services.Ausweis, `2026-06-01T${at}:00Z`));
+      expect(res.status).toBe(201);
+      made.push(res.body.id);
+      app.clock.advance({ seconds: 1 });
+    }
+    // One counter from now on: at 08:00 and 08:40 one stays; 08:20 has room for one of the others; the
+    // 08:00 one made last finds nothing within a week (next Monday 08:00 is a week after); 08:40's does.
+    const res = await api('PUT', `/admin/locations/${id}/hours`, {
+      validFrom: '2026-06-01',
+      periods: [monday(1, '08:00', '09:00')],
+      reason: 'Zwei Kolleginnen krank',
+      offerNewTimes: true,
+    });
+    expect([res.status, res.body.error]).toEqual([200, undefined]);
+    const byId = new Map(res.body.affected.map((b: { id: string }) => [b.id, b]));
+    expect([...byId.keys()].sort()).toEqual([made[1], made[2], made[4]].sort());
+    expect(byId.get(made[1])).toMatchObject({ outcome: 'moved', movedTo: '2026-06-01T08:20:00+02:00' });
+    expect(byId.get(made[2])).toMatchObject({ outcome: 'cancelled' });
+    // 08:40's second one: the same time next Monday is within the week after it.
+    expect(byId.get(made[4])).toMatchObject({ outcome: 'moved', movedTo: '2026-06-08T08:00:00+02:00' });
+    const rows = (
+      await app.db.query(
+        `SELECT b.id, b.status, to_char(s.starts_at AT TIME ZONE 'Europe/Berlin', 'HH24:MI') AS at, b.ics_sequence
+           FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.id = ANY($1)`,
+        [made],
+      )
+    ).rows;
+    const row = (i: number) => rows.find((r) => r.id === made[i]);
+    expect([row(0).status, row(0).at]).toEqual(['pending', '08:00']);
+    expect([row(1).status, row(1).at, row(1).ics_sequence]).toEqual(['pending', '08:20', 1]);
+    expect([row(2).status, row(3).status, row(4).status]).toEqual(['cancelled', 'pending', 'pending']);
+    expect(await count('outbox_messages', `kind = 'booking_moved' AND booking_id = $1`, [made[1]])).toBe(1);
+    expect(await count('outbox_messages', `kind = 'booking_closed' AND booking_id = ANY($1)`, [[made[2], made[4]]])).toBe(1);
+    expect(await count('outbox_messages', `kind = 'booking_closed' AND booking_id = $1`, [made[1]])).toBe(0);
+    expect(await count('audit_entries', `action = 'booking.moved_for_capacity_change' AND booking_id = $1`, [made[1]])).toBe(1);
+    const after = await units(id);
+    expect(after.filter((u) => u.reserved !== u.overlapping)).toEqual([]);
+    expect(after.filter((u) => u.starts_at < new Date('2026-06-02T00:00:00Z')).map((u) => [u.counters, u.reserved])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+
   it('hours valid from a later date: days before keep theirs, days from it follow, reserved units untouched', async () => {
     // Every weekday 08–12 with 2 counters from 2026-06-01; from Monday 2026-06-08 only 13–15 with 1.
     const week = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opens: '08:00', closes: '12:00', counters: 2 }));

@@ -588,6 +588,25 @@ export class BookingsRepository {
     return true;
   }
 
+  /**
+   * A booking a change of hours let go (cancelled in the change's transaction) back in its former
+   * status at another slot: the place taken first (conditional update, counters by the triggers),
+   * the calendar SEQUENCE raised, a pending hold never past the new start. False when the slot has
+   * no place (nothing changed).
+   */
+  async restoreAtSlot(manager: EntityManager, booking: BookingRow, slotId: string, now: Date): Promise<boolean> {
+    const taken = await this.reservePlace(manager, slotId, now);
+    if (!taken) return false;
+    await sql(
+      manager,
+      `UPDATE bookings b SET status = $4::varchar, cancelled_at = NULL, slot_id = $2, location_id = $3, ics_sequence = ics_sequence + 1,
+              hold_until = CASE WHEN $4::varchar = 'pending' THEN LEAST(b.hold_until, $5) ELSE b.hold_until END
+        WHERE b.id = $1 AND b.status = 'cancelled'`,
+      [booking.id, taken.slotId, taken.locationId, booking.status, taken.startsAt],
+    ).catch(refuseWhenNoCounter(slotId));
+    return true;
+  }
+
   /** Active bookings at an office whose slot overlaps [from, to), by time; locked when asked (in id order). */
   async activeBetween(
     manager: EntityManager,

@@ -386,12 +386,58 @@ export class BookingsService {
   }
 
   /**
+   * The bookings a change of hours leaves without a counter let go first, in the change's
+   * transaction (cancelled, their places and counters given back), so the change applies exactly;
+   * each is then moved to a free time (moveForCapacityChange) or told (cancelForCapacityChange).
+   */
+  async releaseForCapacityChange(manager: EntityManager, affected: BookingRow[]): Promise<void> {
+    const now = this.clock.now().toJSDate();
+    for (const booking of affected)
+      if (await this.bookings.markCancelled(manager, booking.id, now))
+        await this.bookings.releaseCapacity(manager, booking.slotId);
+  }
+
+  /**
+   * A booking a change of hours let go (releaseForCapacityChange), back in its status at another
+   * free time in the change's transaction: "Ihr Termin wurde
+   * verlegt" with the calendar entry moved; the citizen keeps it, or cancels or chooses another
+   * time from the status page. Its new start, or undefined when that time has no place after all
+   * (nothing changed).
+   */
+  async moveForCapacityChange(
+    manager: EntityManager,
+    booking: BookingRow,
+    slotId: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<Date | undefined> {
+    if (!(await this.bookings.restoreAtSlot(manager, booking, slotId, this.clock.now().toJSDate()))) return undefined;
+    const after = (await this.bookings.findById(manager, booking.id))!;
+    await this.notices.moved(manager, after);
+    await this.audit.record(manager, actor, {
+      action: 'booking.moved_for_capacity_change',
+      bookingId: booking.id,
+      reason,
+      before: { slotId: booking.slotId, startsAt: booking.slotStartsAt },
+      after: { slotId, startsAt: after.slotStartsAt },
+    });
+    return after.slotStartsAt;
+  }
+
+  /**
    * Bookings a change of hours or counters leaves without a counter, in the change's transaction:
    * each cancelled with the notice a closure sends (the admin's reason, an apology, a link to book
    * again), audited.
    */
-  async cancelForCapacityChange(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor): Promise<void> {
-    await this.cancelWithNotice(manager, affected, reason, actor, 'booking.cancelled_for_capacity_change');
+  async cancelForCapacityChange(
+    manager: EntityManager,
+    affected: BookingRow[],
+    reason: string,
+    actor: Actor,
+    /** Let go already (releaseForCapacityChange): only the notice, the withdrawn mail and the audit. */
+    released = false,
+  ): Promise<void> {
+    await this.cancelWithNotice(manager, affected, reason, actor, 'booking.cancelled_for_capacity_change', released);
   }
 
   /**
@@ -409,11 +455,20 @@ export class BookingsService {
     return affected;
   }
 
-  private async cancelWithNotice(manager: EntityManager, affected: BookingRow[], reason: string, actor: Actor, action: string) {
+  private async cancelWithNotice(
+    manager: EntityManager,
+    affected: BookingRow[],
+    reason: string,
+    actor: Actor,
+    action: string,
+    released = false,
+  ) {
     const now = this.clock.now().toJSDate();
     for (const booking of affected) {
-      if (!(await this.bookings.markCancelled(manager, booking.id, now))) continue;
-      await this.bookings.releaseCapacity(manager, booking.slotId);
+      if (!released) {
+        if (!(await this.bookings.markCancelled(manager, booking.id, now))) continue;
+        await this.bookings.releaseCapacity(manager, booking.slotId);
+      }
       await this.outbox.withdrawUnsent(manager, [booking.id]);
       await this.notices.closed(manager, booking, reason);
       await this.audit.record(manager, actor, {

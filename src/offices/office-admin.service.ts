@@ -39,12 +39,23 @@ export interface HoursRequest {
   reason?: string;
   dryRun?: boolean;
   cancelBookings?: boolean;
+  /** Move each affected booking to the next free time instead (cancelled with a notice when there is none). */
+  offerNewTimes?: boolean;
 }
 
 export interface HoursResult {
   dryRun: boolean;
   validFrom: string;
-  affected: Array<{ id: string; reference: string; status: string; startsAt: string; serviceName: string }>;
+  affected: Array<{
+    id: string;
+    reference: string;
+    status: string;
+    startsAt: string;
+    serviceName: string;
+    /** What the change did with it (not in a dry run). */
+    outcome?: 'moved' | 'cancelled';
+    movedTo?: string;
+  }>;
   unitsChanged: number;
 }
 
@@ -212,29 +223,77 @@ export class OfficeAdminService {
         }));
         if (request.dryRun)
           throw new DryRun<HoursResult>({ dryRun: true, validFrom: request.validFrom, affected: view, unitsChanged: 0 });
-        if (affected.length > 0 && !request.cancelBookings)
+        if (affected.length > 0 && !request.cancelBookings && !request.offerNewTimes)
           throw new DomainError(
             'HOURS_HAVE_BOOKINGS',
-            `${affected.length} bookings would have no counter under these hours: cancel them with a notice (cancelBookings) or change the hours.`,
+            `${affected.length} bookings would have no counter under these hours: cancel them with a notice (cancelBookings), move them to new times (offerNewTimes) or change the hours.`,
             view,
           );
         if (affected.length > 0 && !request.reason)
-          throw new DomainError('VALIDATION_FAILED', 'Cancelling bookings needs a reason for the notice.', [
-            { field: 'reason', problems: ['required with cancelBookings'] },
+          throw new DomainError('VALIDATION_FAILED', 'Cancelling or moving bookings needs a reason for the notice.', [
+            { field: 'reason', problems: ['required with cancelBookings or offerNewTimes'] },
           ]);
-        await this.bookings.cancelForCapacityChange(manager, affected, request.reason!, actor);
+        // Let the affected go, apply the change exactly, then move them to free times under it or tell them.
+        await this.bookings.releaseForCapacityChange(manager, affected);
         const unitsChanged = await this.apply(manager, locationId, from);
+        const moved = request.offerNewTimes
+          ? await this.moveAffected(manager, locationId, affected, request.reason!, actor)
+          : new Map<string, Date>();
+        const cancelled = affected.filter((b) => !moved.has(b.id));
+        await this.bookings.cancelForCapacityChange(manager, cancelled, request.reason!, actor, true);
         await this.audit.record(manager, actor, {
           action: 'location.hours_set',
           reason: request.reason,
-          after: { locationId, validFrom: request.validFrom, periods: request.periods, cancelled: affected.length },
+          after: {
+            locationId,
+            validFrom: request.validFrom,
+            periods: request.periods,
+            moved: moved.size,
+            cancelled: cancelled.length,
+          },
         });
-        return { dryRun: false, validFrom: request.validFrom, affected: view, unitsChanged };
+        const outcomes = view.map((v) =>
+          moved.has(v.id)
+            ? { ...v, outcome: 'moved' as const, movedTo: isoInZone(moved.get(v.id)!, location.timeZone) }
+            : { ...v, outcome: 'cancelled' as const },
+        );
+        return { dryRun: false, validFrom: request.validFrom, affected: outcomes, unitsChanged };
       });
     } catch (err) {
       if (err instanceof DryRun) return err.result as HoursResult;
       throw err;
     }
+  }
+
+  /**
+   * Each affected booking (let go, the change applied) to the next free time of its service (and
+   * combined minutes) at the office under the new hours, from its own start to a week after it,
+   * earliest made first. The moved ones with their new start.
+   */
+  private async moveAffected(
+    manager: EntityManager,
+    locationId: string,
+    affected: Awaited<ReturnType<BookingsService['affectedByClosure']>>,
+    reason: string,
+    actor: Actor,
+  ): Promise<Map<string, Date>> {
+    const moved = new Map<string, Date>();
+    const now = this.clock.now().toJSDate();
+    const until = this.clock.now().plus({ days: this.config.slotHorizonDays }).toJSDate();
+    for (const b of [...affected].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())) {
+      const slotId = await this.scheduling.firstFreeSlot(manager, {
+        locationId,
+        serviceId: b.serviceId,
+        from: b.slotStartsAt > now ? b.slotStartsAt : now,
+        // Within a week of the appointment (a time further off is no offer: cancelled with a link to book again).
+        to: new Date(Math.min(until.getTime(), b.slotStartsAt.getTime() + 7 * 86_400_000)),
+        extraMinutes: b.extraMinutes,
+      });
+      if (!slotId) continue;
+      const startsAt = await this.write(() => this.bookings.moveForCapacityChange(manager, b, slotId, reason, actor));
+      if (startsAt) moved.set(b.id, startsAt);
+    }
+    return moved;
   }
 
   /** The active bookings from `from` that the office's units (as its hours now give them) leave without a counter. */
@@ -308,6 +367,11 @@ export class OfficeAdminService {
         throw new DomainError('LOCATION_NAME_TAKEN', 'An office with this name exists already.', [
           { field: 'name', problems: ['taken'] },
         ]);
+      if (unique === 'uq_bookings_active_email_slot')
+        throw new DomainError(
+          'HOURS_HAVE_BOOKINGS',
+          'A booking could not be moved: its address holds the next free time already. Cancel it with a notice instead.',
+        );
       if (unique === 'uq_services_name')
         throw new DomainError('SERVICE_NAME_TAKEN', 'A service with this name exists already.', [
           { field: 'name', problems: ['taken'] },

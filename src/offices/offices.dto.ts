@@ -133,7 +133,7 @@ export class CreateOfficeDto {
 
 export class UpdateOfficeDto extends PartialType(CreateOfficeDto) {}
 
-export class OfficeDto {
+export class AdminOfficeDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty() address: string;
@@ -186,12 +186,26 @@ export class SetHoursDto {
   @IsOptional()
   @IsBoolean()
   cancelBookings?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Move each of those bookings to the next free time of its service here (mail "Ihr Termin wurde verlegt": keep it, or cancel or choose another time); those without one are cancelled with the notice',
+  })
+  @IsOptional()
+  @IsBoolean()
+  offerNewTimes?: boolean;
+}
+
+export class ChangedBookingDto extends AffectedBookingDto {
+  @ApiPropertyOptional({ enum: ['moved', 'cancelled'], description: 'What the change did with it (not in a dry run)' })
+  outcome?: string;
+  @ApiPropertyOptional({ description: 'The new start, when moved' }) movedTo?: string;
 }
 
 export class HoursResultDto {
   @ApiProperty() dryRun: boolean;
   @ApiProperty() validFrom: string;
-  @ApiProperty({ type: [AffectedBookingDto] }) affected: AffectedBookingDto[];
+  @ApiProperty({ type: [ChangedBookingDto] }) affected: ChangedBookingDto[];
   @ApiProperty({ description: 'Counter units whose counters changed or that were made' }) unitsChanged: number;
 }
 
@@ -260,7 +274,7 @@ export class OfferedServiceDto extends ServiceAdminDto {
   @ApiProperty({ description: 'The office has terms of its own (else the service’s defaults)' }) configured: boolean;
 }
 
-export class OfficeDetailDto extends OfficeDto {
+export class OfficeDetailDto extends AdminOfficeDto {
   @ApiProperty({ type: [HoursVersionDto] }) hours: HoursVersionDto[];
   @ApiProperty({ type: [OfferedServiceDto] }) services: OfferedServiceDto[];
 }

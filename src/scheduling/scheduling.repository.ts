@@ -305,7 +305,8 @@ export class SchedulingRepository {
            FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS t(s, e, c)
        ), upserted AS (
          INSERT INTO counter_units (location_id, starts_at, ends_at, counters) SELECT $1, s, e, c FROM wanted
-         ON CONFLICT ON CONSTRAINT pk_counter_units DO UPDATE SET counters = EXCLUDED.counters, ends_at = EXCLUDED.ends_at
+         ON CONFLICT ON CONSTRAINT pk_counter_units DO UPDATE
+           SET counters = EXCLUDED.counters, ends_at = EXCLUDED.ends_at
           WHERE counter_units.counters IS DISTINCT FROM EXCLUDED.counters OR counter_units.ends_at IS DISTINCT FROM EXCLUDED.ends_at
          RETURNING starts_at
        ), dropped AS (

@@ -238,6 +238,14 @@ export class SchedulingService {
     return { extraMinutes: services.reduce((sum, o) => sum + o.durationMinutes, 0), services };
   }
 
+  /** The first free start of a service (and combined minutes) at an office in [from, to), on the caller's transaction. */
+  async firstFreeSlot(
+    manager: EntityManager,
+    query: { locationId: string; serviceId: string; from: Date; to: Date; extraMinutes: number },
+  ): Promise<string | undefined> {
+    return (await this.repo.availableSlots(manager, { ...query, limit: 1 }))[0]?.id;
+  }
+
   /**
    * The units the office's hours (every version), holidays and closures give it from `from`
    * (the start of its local day at the earliest) for `days` days.
