@@ -7,11 +7,14 @@ const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // Listening before the start: a SIGTERM during start-up shuts down once the app is up, in order.
+  // A second signal (Ctrl-C reaches npm and the app, and npm passes it on once more) changes
+  // nothing: the shutdown that runs ends within SHUTDOWN_TIMEOUT_MS.
   let running: RunningApp | undefined;
   let signalled: NodeJS.Signals | undefined;
   for (const signal of SHUTDOWN_SIGNALS)
-    process.once(signal, () => {
-      signalled ??= signal;
+    process.on(signal, () => {
+      if (signalled) return;
+      signalled = signal;
       if (running) void shutdown(running, config, signal);
     });
   running = await createApp(config);

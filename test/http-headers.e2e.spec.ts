@@ -1,3 +1,4 @@
+import { launchBrowser } from './support/browser';
 import { startTestApp, TestApp, http } from './support/test-app';
 
 /** Helmet's headers on every answer; the pages keep their CSP; HSTS only behind https. */
@@ -52,4 +53,20 @@ describe('HTTP headers', () => {
     const res = await http(https, 'GET', '/api/v1/locations');
     expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
   });
+
+  it('lets Swagger UI run under its CSP in a browser', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && refused.push(m.text()));
+      await page.goto(`${app.url}/api/docs`);
+      // The UI fetched the document and lists its operations.
+      await page.waitForSelector('.opblock-summary-path', { timeout: 15_000 });
+      expect(await page.locator('.opblock-summary-path').count()).toBeGreaterThan(40);
+      expect(refused).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

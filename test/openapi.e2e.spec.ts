@@ -1,4 +1,9 @@
-import { http, startTestApp, TestApp } from './support/test-app';
+import Ajv from 'ajv';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DispatcherService } from '../src/notifications/dispatcher.service';
+import { createSlot } from './factories/scheduling.factory';
+import { bookThroughApi, confirmTokenOfQueued, http, staffToken, startTestApp, TestApp } from './support/test-app';
 
 type Schema = { $ref?: string; type?: string; items?: Schema; properties?: Record<string, Schema>; oneOf?: Schema[] };
 type Response = { description?: string; content?: Record<string, { schema?: Schema }> };
@@ -64,9 +69,67 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas.ErrorBody).toBeDefined();
   });
 
+  it('names every model class once (the document keys schemas by class name: a second OfficeDto would replace the first)', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const names = files(join(__dirname, '..', 'src'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .filter((text) => text.includes("from '@nestjs/swagger'"))
+      .flatMap((text) => [...text.matchAll(/^(?:export )?class (\w+)/gm)].map((m) => m[1]));
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
+  });
+
   it('refers only to schemas it defines', () => {
     const refs = [...JSON.stringify(doc.paths).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     const nested = [...JSON.stringify(doc.components).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     expect([...new Set([...refs, ...nested])].filter((name) => !doc.components.schemas[name])).toEqual([]);
+  });
+
+  it('describes what the routes answer: real answers validate against their schemas', async () => {
+    // OpenAPI 3.0 schemas: `nullable` is understood; formats and examples are documentation here.
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const check = (schema: string, body: unknown) => {
+      const validate = ajv.compile({ $ref: `doc#/components/schemas/${schema}` });
+      const ok = validate(body);
+      return ok ? [] : (validate.errors ?? []).map((e) => `${schema}${e.instancePath} ${e.message}`);
+    };
+    const { slotId } = await createSlot(app.db, { startsAt: '2026-06-03T09:00:00Z' });
+    const booking = await bookThroughApi(app, slotId);
+    await app.app.get(DispatcherService).dispatchOnce();
+    const token = await confirmTokenOfQueued(app, booking.id);
+    const admin = await staffToken(app, 'admin');
+    const staff = { authorization: `Bearer ${admin}` };
+    const answers: Array<[string, Promise<{ status: number; body: unknown }>]> = [
+      [
+        'BookingViewDto',
+        http(app, 'GET', `/api/v1/bookings/${booking.id}`, { headers: { 'x-booking-token': booking.statusToken } }),
+      ],
+      ['ConfirmedBookingDto', http(app, 'POST', '/api/v1/confirmations', { body: { token } })],
+      ['ReviewDetailDto', http(app, 'GET', `/api/v1/review/bookings/${booking.id}`, { headers: staff })],
+      ['ReviewQueueDto', http(app, 'GET', '/api/v1/review/bookings', { headers: staff })],
+      ['StaffPrincipalDto', http(app, 'GET', '/api/v1/auth/me', { headers: staff })],
+      ['ReadinessDto', http(app, 'GET', '/health/ready')],
+      ['RelayStatusDto', http(app, 'GET', '/api/v1/mail/relay', { headers: staff })],
+      ['StatsDto', http(app, 'GET', '/api/v1/stats?from=2026-06-01&to=2026-06-30', { headers: staff })],
+      [
+        'ErrorBody',
+        http(app, 'GET', '/api/v1/bookings/00000000-0000-4000-8000-000000000000', { headers: { 'x-booking-token': 'x' } }),
+      ],
+    ];
+    const problems: string[] = [];
+    for (const [schema, answer] of answers) {
+      const res = await answer;
+      if (schema !== 'ErrorBody') expect(`${schema} ${res.status}`).toBe(`${schema} 200`);
+      problems.push(...check(schema, res.body));
+    }
+    const providers = await http(app, 'GET', '/api/v1/mail/providers', { headers: staff });
+    for (const view of providers.body as unknown[]) problems.push(...check('ProviderViewDto', view));
+    const audit = await http(app, 'GET', '/api/v1/audit', { headers: staff });
+    expect((audit.body as unknown[]).length).toBeGreaterThan(0);
+    for (const entry of audit.body as unknown[]) problems.push(...check('AuditEntryDto', entry));
+    expect(problems).toEqual([]);
   });
 });

@@ -3,12 +3,14 @@ import { MessageViewDto } from '../outbox/message-view.responses';
 import { BOOKING_STATUSES, EXPIRY_REASONS } from './booking-state';
 
 /** OpenAPI shape of bookingView (booking-view.ts): what the holder of a booking sees. */
-class NamedDto {
+class BookedServiceDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
 }
 
-class OfficeDto extends NamedDto {
+class BookedOfficeDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
   @ApiProperty() address: string;
   @ApiProperty({ example: 'Europe/Berlin' }) timeZone: string;
 }
@@ -17,8 +19,8 @@ class BookedSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time', description: "In the office's time zone" }) startsAt: string;
   @ApiProperty({ format: 'date-time' }) endsAt: string;
-  @ApiProperty({ type: NamedDto }) service: NamedDto;
-  @ApiProperty({ type: OfficeDto }) location: OfficeDto;
+  @ApiProperty({ type: BookedServiceDto }) service: BookedServiceDto;
+  @ApiProperty({ type: BookedOfficeDto }) location: BookedOfficeDto;
 }
 
 class HoldExplanationDto {
@@ -32,12 +34,19 @@ export class BookingViewDto {
   @ApiProperty({ enum: BOOKING_STATUSES }) status: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Pending bookings only' }) holdUntil:
     string | null;
-  @ApiProperty({ type: HoldExplanationDto, nullable: true }) hold: HoldExplanationDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    description: 'Pending bookings only: why the citizen waits',
+    properties: { reason: { type: 'string', description: 'The hold policy’s reason' }, explanation: { type: 'string' } },
+    required: ['reason', 'explanation'],
+  })
+  hold: HoldExplanationDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) confirmedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiredAt: string | null;
-  @ApiProperty({ type: String, enum: EXPIRY_REASONS, nullable: true }) expiryReason: string | null;
+  @ApiProperty({ type: String, enum: [...EXPIRY_REASONS, null], nullable: true }) expiryReason: string | null;
   @ApiProperty() name: string;
   @ApiProperty() email: string;
   @ApiProperty({ type: String, nullable: true, example: '+491512345678' }) phone: string | null;

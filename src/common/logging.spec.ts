@@ -6,6 +6,7 @@ describe('logging', () => {
     ['sms to +49 151 23456789 failed', 'sms to <phone> failed'],
     ['GET /confirm?token=abc.DEF_123-x&lang=en', 'GET /confirm?token=<redacted>&lang=en'],
     ['booking 4f1c…: hold extended', 'booking 4f1c…: hold extended'],
+    ['development admin created: admin@holdfast.localhost', 'development admin created: admin@holdfast.localhost'],
   ])('scrubs %j', (text, expected) => {
     expect(scrub(text)).toBe(expected);
   });

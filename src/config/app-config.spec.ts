@@ -163,6 +163,8 @@ describe('configuration', () => {
 
   it('keeps the shutdown shorter than the outbox lease', () => {
     expect(loadConfig({}).shutdownTimeoutMs).toBe(20_000);
+    // A short lease (tests, a fast failover) brings the default down with it.
+    expect(loadConfig({ OUTBOX_LEASE_SECONDS: '5' }).shutdownTimeoutMs).toBe(4000);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '60000' })).toThrow(
       /SHUTDOWN_TIMEOUT_MS must be shorter than OUTBOX_LEASE_SECONDS/,
     );

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SecretsService } from '../common/secrets.service';
@@ -24,7 +24,7 @@ const REFUSALS: Record<ReportAdmission, Error | undefined> = {
  * Anything else is refused at RCPT or recorded as unmatched; nothing here can crash the app.
  */
 @Injectable()
-export class BounceListenerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BounceListenerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('BounceListener');
   private server?: SMTPServer;
   port?: number;
@@ -115,7 +115,8 @@ export class BounceListenerService implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (onApplicationShutdown): a report arriving now is still recorded, not refused. */
+  async beforeApplicationShutdown(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

@@ -46,7 +46,18 @@ export class ProviderViewDto {
   @ApiProperty({ type: FamilyRelayQueueDto }) inRelay: FamilyRelayQueueDto;
   @ApiProperty(COUNTS) lastHour: Record<string, number>;
   @ApiProperty(COUNTS) lastDay: Record<string, number>;
-  @ApiProperty({ type: LastReplyDto, nullable: true }) lastReply: LastReplyDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: {
+      at: { type: 'string', format: 'date-time' },
+      category: { type: 'string', nullable: true },
+      code: { type: 'number', nullable: true },
+      text: { type: 'string', nullable: true },
+    },
+    required: ['at', 'category', 'code', 'text'],
+  })
+  lastReply: LastReplyDto | null;
 }
 
 class EhloDto {
@@ -76,7 +87,18 @@ export class RelayStatusDto {
   @ApiProperty({ type: [String] }) warnings: string[];
   @ApiProperty({ enum: ['relay', 'direct', 'development'] }) mode: string;
   @ApiProperty({ description: 'RELAY_TRANSIT_MINUTES' }) transitMinutes: number;
-  @ApiProperty({ type: EhloDto, nullable: true }) ehlo: EhloDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    description: 'What this instance read from the relay’s EHLO at start-up',
+    properties: {
+      at: { type: 'string', format: 'date-time' },
+      dsn: { type: 'boolean' },
+      error: { type: 'string', nullable: true },
+    },
+    required: ['at', 'dsn', 'error'],
+  })
+  ehlo: EhloDto | null;
   @ApiProperty({ type: RelayCountsDto }) counts: RelayCountsDto;
   @ApiProperty({ type: InTransitDto }) inTransit: InTransitDto;
 }

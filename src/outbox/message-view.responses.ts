@@ -30,7 +30,7 @@ export class MessageViewDto {
   @ApiProperty() recipient: string;
   @ApiProperty({ enum: OUTBOX_STATES }) state: string;
   @ApiProperty({ type: String, nullable: true, example: 'united-internet' }) family: string | null;
-  @ApiProperty({ type: String, nullable: true, enum: ['relay', 'mx', 'sms_gateway'] }) acceptedBy: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['relay', 'mx', 'sms_gateway', null] }) acceptedBy: string | null;
   @ApiProperty() attempts: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextAttemptAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptedAt: string | null;

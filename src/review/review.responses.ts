@@ -14,7 +14,7 @@ class ReviewTrailEntryDto {
 
 /** A booking as the review queue shows it, with its trail (every action answers with it). */
 export class ReviewDetailDto extends BookingViewDto {
-  @ApiProperty({ type: String, enum: ['open', 'closed'], nullable: true }) reviewStatus: string | null;
+  @ApiProperty({ type: String, enum: ['open', 'closed', null], nullable: true }) reviewStatus: string | null;
   @ApiProperty({ type: [ReviewTrailEntryDto], description: 'The booking’s audit trail, oldest first' })
   audit: ReviewTrailEntryDto[];
 }
@@ -34,8 +34,8 @@ class ReviewItemDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() reference: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status: string;
-  @ApiProperty({ type: String, enum: EXPIRY_REASONS, nullable: true }) expiryReason: string | null;
-  @ApiProperty({ type: String, enum: ['open', 'closed'], nullable: true }) reviewStatus: string | null;
+  @ApiProperty({ type: String, enum: [...EXPIRY_REASONS, null], nullable: true }) expiryReason: string | null;
+  @ApiProperty({ type: String, enum: ['open', 'closed', null], nullable: true }) reviewStatus: string | null;
   @ApiProperty() name: string;
   @ApiProperty() email: string;
   @ApiProperty({ type: String, nullable: true }) phone: string | null;
