@@ -245,9 +245,20 @@ export class ClerkPagesController {
     return send(
       reply,
       status,
-      consolePage(ctx, ctx.t.booking(detail.reference), bookingView(ctx, { detail, freeSlots, state, now: this.clock.now() }), {
-        flash: state?.done ? { kind: 'success', text: ctx.t.done } : undefined,
-      }),
+      consolePage(
+        ctx,
+        ctx.t.booking(detail.reference),
+        bookingView(ctx, {
+          detail,
+          freeSlots,
+          state,
+          now: this.clock.now(),
+          serviceNames: new Map((await this.scheduling.listServices()).map((s) => [s.id, s.name])),
+        }),
+        {
+          flash: state?.done ? { kind: 'success', text: ctx.t.done } : undefined,
+        },
+      ),
     );
   }
 
