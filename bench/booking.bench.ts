@@ -695,6 +695,12 @@ async function main(): Promise<number> {
     const one = async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows[0] as T;
     const facts = await one<Record<string, number>>(`SELECT
         (SELECT count(*) FROM slots WHERE booked > capacity)::int AS over,
+        -- Every counter unit holds exactly what the booked slots over it hold (the trigger slots_counters).
+        (SELECT count(*) FROM counter_units u
+          WHERE u.reserved <> (SELECT coalesce(sum(s.booked), 0) FROM slots s
+                                WHERE s.location_id = u.location_id AND s.starts_at > u.starts_at - interval '20 minutes'
+                                  AND s.starts_at < u.ends_at AND s.ends_at > u.starts_at))::int AS units_off,
+        (SELECT count(*) FROM counter_units WHERE reserved > 0)::int AS units_held,
         (SELECT coalesce(sum(booked), 0) FROM slots)::int AS booked,
         (SELECT count(*) FROM bookings WHERE status IN ('pending', 'confirmed'))::int AS active,
         (SELECT count(*) FROM bookings b WHERE (SELECT count(*) FROM outbox_messages o WHERE o.booking_id = b.id) <> 1
@@ -807,6 +813,10 @@ async function main(): Promise<number> {
     const checks: Array<[string, boolean]> = [
       [`slots with booked > capacity: ${facts.over} (must be 0)`, facts.over === 0],
       [`sum(slots.booked) ${facts.booked} = active bookings ${facts.active}`, facts.booked === facts.active],
+      [
+        `counter units whose reserved differs from the booked slots over them: ${facts.units_off} (of ${facts.units_held} units held; must be 0)`,
+        facts.units_off === 0 && facts.units_held > 0,
+      ],
       [`every booking has exactly one confirmation token and one outbox row (violations: ${facts.orphans})`, facts.orphans === 0],
       // Requests in flight when a run's time is up may commit without their response being counted.
       [

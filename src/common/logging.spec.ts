@@ -36,3 +36,10 @@ describe('logging', () => {
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  \[http\] request route=\/health status=200\n$/);
   });
 });
+
+describe('scrub keeps what belongs to no one', () => {
+  it('keeps the development admin’s .localhost address, replaces a citizen’s', () => {
+    expect(scrub('development admin created: admin@holdfast.localhost / x')).toContain('admin@holdfast.localhost');
+    expect(scrub('mail to erika@example.org failed')).toBe('mail to <address> failed');
+  });
+});

@@ -18,7 +18,7 @@ import {
   HoursResultDto,
   OfferedServiceDto,
   OfficeDetailDto,
-  OfficeDto,
+  AdminOfficeDto,
   ServiceAdminDto,
   SetHoursDto,
   SetOfferingDto,
@@ -41,9 +41,9 @@ export class OfficeAdminController {
   @Post('locations')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an office (name, address, time zone, unit length, contact, notice, holidays, no-show limit)' })
-  @ApiCreatedResponse({ type: OfficeDto })
+  @ApiCreatedResponse({ type: AdminOfficeDto })
   @ApiConflictResponse({ description: 'LOCATION_NAME_TAKEN' })
-  createOffice(@Body() dto: CreateOfficeDto, @Req() req: StaffRequest): Promise<OfficeDto> {
+  createOffice(@Body() dto: CreateOfficeDto, @Req() req: StaffRequest): Promise<AdminOfficeDto> {
     return this.admin.createOffice(dto, actor(req));
   }
 
@@ -56,11 +56,15 @@ export class OfficeAdminController {
 
   @Patch('locations/:id')
   @ApiOperation({ summary: 'Change an office’s name, address, contact, notice, holiday region or no-show limit' })
-  @ApiOkResponse({ type: OfficeDto })
+  @ApiOkResponse({ type: AdminOfficeDto })
   @ApiConflictResponse({
     description: 'LOCATION_NAME_TAKEN, UNIT_MINUTES_FIXED, HOURS_HAVE_BOOKINGS (a new holiday region over booked days)',
   })
-  updateOffice(@Param('id', uuidParam()) id: string, @Body() dto: UpdateOfficeDto, @Req() req: StaffRequest): Promise<OfficeDto> {
+  updateOffice(
+    @Param('id', uuidParam()) id: string,
+    @Body() dto: UpdateOfficeDto,
+    @Req() req: StaffRequest,
+  ): Promise<AdminOfficeDto> {
     return this.admin.updateOffice(id, dto, actor(req));
   }
 

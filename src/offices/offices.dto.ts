@@ -133,7 +133,7 @@ export class CreateOfficeDto {
 
 export class UpdateOfficeDto extends PartialType(CreateOfficeDto) {}
 
-export class OfficeDto {
+export class AdminOfficeDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty() address: string;
@@ -260,7 +260,7 @@ export class OfferedServiceDto extends ServiceAdminDto {
   @ApiProperty({ description: 'The office has terms of its own (else the service’s defaults)' }) configured: boolean;
 }
 
-export class OfficeDetailDto extends OfficeDto {
+export class OfficeDetailDto extends AdminOfficeDto {
   @ApiProperty({ type: [HoursVersionDto] }) hours: HoursVersionDto[];
   @ApiProperty({ type: [OfferedServiceDto] }) services: OfferedServiceDto[];
 }
