@@ -187,8 +187,23 @@ describe('console: admin pages', () => {
     );
     expect(created.status).toBe(303);
     const id = (await app.db.query(`SELECT id FROM services WHERE name = 'Führungszeugnis'`)).rows[0].id;
+    const edited = await admin.submit(
+      `/verwaltung/anliegen/${id}`,
+      { name: 'Führungszeugnis beantragen', durationMinutes: '10', description: 'Für Arbeitgeber', whatToBring: 'Ausweis' },
+      '/verwaltung/aemter',
+    );
+    expect(edited.status).toBe(303);
+    expect(
+      (await app.db.query(`SELECT name, duration_minutes, what_to_bring FROM services WHERE id = $1`, [id])).rows[0],
+    ).toEqual({
+      name: 'Führungszeugnis beantragen',
+      duration_minutes: 10,
+      what_to_bring: 'Ausweis',
+    });
     expect((await admin.submit(`/verwaltung/anliegen/${id}`, { active: 'false' }, '/verwaltung/aemter')).status).toBe(303);
     expect((await app.db.query(`SELECT active FROM services WHERE id = $1`, [id])).rows[0].active).toBe(false);
+    const list = await admin.get('/verwaltung/aemter');
+    expect(list.text).toContain('Einschalten: Führungszeugnis beantragen');
     const office = `/verwaltung/aemter/${locationId}`;
     const changed = await admin.submit(
       office,

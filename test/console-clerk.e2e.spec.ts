@@ -249,4 +249,21 @@ describe('console: clerk pages', () => {
       { action: 'review.cancel', reason: 'Bürgerin hat abgesagt' },
     ]);
   });
+
+  it("a combined appointment's page names every service and the end with their minutes", async () => {
+    app.clock.set('2026-06-06T04:00:00Z');
+    const { client } = await signedIn(app, 'clerk');
+    const extra = (await app.db.query(`INSERT INTO services (name, duration_minutes) VALUES ('Konsole Zusatz', 10) RETURNING id`))
+      .rows[0].id;
+    await app.app.get(SchedulingService).generateForLocation(office.mitte, 8);
+    const who = citizen();
+    const slotId = await slotOf(app.db, office.mitte, serviceId, '2026-06-08T08:00:00Z'); // 10:00–10:20
+    const res = await http(app, 'POST', '/api/v1/bookings', {
+      body: { slotId, name: who.name, email: who.email, additionalServiceIds: [extra] },
+    });
+    expect(res.status).toBe(201);
+    const page = await client.get(`/verwaltung/buchungen/${res.body.id}`);
+    expect(page.text).toContain('Konsole 20 + Konsole Zusatz');
+    expect(page.text).toContain('08.06.2026 10:00 – 10:30');
+  });
 });

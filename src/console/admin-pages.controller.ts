@@ -286,7 +286,7 @@ export class AdminPagesController {
 
   private async renderOffices(req: ConsoleRequest, reply: FastifyReply, problem?: string, status = 200, done = false) {
     const ctx = ctxOf(req);
-    const [offices, services] = await Promise.all([this.scheduling.listLocations(), this.scheduling.listServices()]);
+    const [offices, services] = await Promise.all([this.scheduling.listLocations(), this.offices.services()]);
     return send(
       reply,
       status,
@@ -358,7 +358,29 @@ export class AdminPagesController {
   ) {
     if (!UUID.test(id)) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
     try {
-      await this.offices.updateService(id, { active: body.active === 'true' }, actorOf(req));
+      if (body.active === 'true' || body.active === 'false')
+        await this.offices.updateService(id, { active: body.active === 'true' }, actorOf(req));
+      else {
+        const durationMinutes = Number.parseInt(str(body.durationMinutes), 10);
+        const name = str(body.name).trim();
+        if (!name || !(durationMinutes > 0 && durationMinutes <= 480))
+          return this.renderOffices(
+            req,
+            reply,
+            `${ctxOf(req).t.service} / ${ctxOf(req).t.durationMinutes}: ${ctxOf(req).t.errors.VALIDATION_FAILED}`,
+            422,
+          );
+        await this.offices.updateService(
+          id,
+          {
+            name: name.slice(0, 200),
+            durationMinutes,
+            description: str(body.description).trim() || null,
+            whatToBring: str(body.whatToBring).trim() || null,
+          },
+          actorOf(req),
+        );
+      }
       return seeOther(reply, '/verwaltung/aemter?erledigt=1');
     } catch (err) {
       if (err instanceof DomainError && err.status < 500)

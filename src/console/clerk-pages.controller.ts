@@ -61,7 +61,8 @@ export class ClerkPagesController {
     if (!locationId) return send(reply, 200, consolePage(ctx, ctx.t.dayList, `<p class="kern-body">${ctx.t.none}</p>`));
     const list = await this.counter.dayList(locationId, date, actorOf(req));
     const location = await this.scheduling.location(locationId);
-    const services = await this.scheduling.listServices();
+    // What this office offers (bookable now), for the walk-in form.
+    const services = await this.scheduling.servicesAt(locationId);
     const serviceId = UUID.test(str(query.serviceId)) ? str(query.serviceId) : undefined;
     const today = this.clock.now().setZone(location.timeZone).toISODate();
     const walkInSlots =
@@ -244,9 +245,20 @@ export class ClerkPagesController {
     return send(
       reply,
       status,
-      consolePage(ctx, ctx.t.booking(detail.reference), bookingView(ctx, { detail, freeSlots, state, now: this.clock.now() }), {
-        flash: state?.done ? { kind: 'success', text: ctx.t.done } : undefined,
-      }),
+      consolePage(
+        ctx,
+        ctx.t.booking(detail.reference),
+        bookingView(ctx, {
+          detail,
+          freeSlots,
+          state,
+          now: this.clock.now(),
+          serviceNames: new Map((await this.scheduling.listServices()).map((s) => [s.id, s.name])),
+        }),
+        {
+          flash: state?.done ? { kind: 'success', text: ctx.t.done } : undefined,
+        },
+      ),
     );
   }
 

@@ -132,6 +132,11 @@ export class OfficeAdminService {
     });
   }
 
+  /** Every service, active first, with its texts. */
+  services() {
+    return this.repo.listServicesFull(this.tx.manager);
+  }
+
   async createService(input: ServiceInput, actor: Actor) {
     return this.tx.run(async (manager) => {
       const id = await this.write(() =>

@@ -12,9 +12,19 @@ class ReviewTrailEntryDto {
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) after: unknown;
 }
 
+class CombinedServicesDto {
+  @ApiProperty({ type: [String], format: 'uuid' }) serviceIds: string[];
+  @ApiProperty() extraMinutes: number;
+}
+
 /** A booking as the review queue shows it, with its trail (every action answers with it). */
 export class ReviewDetailDto extends BookingViewDto {
   @ApiProperty({ type: String, enum: ['open', 'closed', null], nullable: true }) reviewStatus: string | null;
+  @ApiProperty({
+    type: () => CombinedServicesDto,
+    description: 'A combined appointment: the other services and the minutes they add (slot.endsAt includes them)',
+  })
+  combined: CombinedServicesDto;
   @ApiProperty({ type: [ReviewTrailEntryDto], description: 'The booking’s audit trail, oldest first' })
   audit: ReviewTrailEntryDto[];
 }

@@ -95,7 +95,13 @@ export class ReviewService {
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.audit.ofBooking(this.tx.manager, id);
     const hold = await this.bookingsService.explainHold(booking, messages);
-    return { ...bookingView(booking, messages, hold), reviewStatus: booking.reviewStatus, audit };
+    return {
+      ...bookingView(booking, messages, hold),
+      reviewStatus: booking.reviewStatus,
+      // A combined appointment's other services and the minutes they add to the slot.
+      combined: { serviceIds: booking.extraServiceIds ?? [], extraMinutes: booking.extraMinutes ?? 0 },
+      audit,
+    };
   }
 
   extend(id: string, until: string, reason: string, actor: Actor) {

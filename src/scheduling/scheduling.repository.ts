@@ -219,6 +219,15 @@ export class SchedulingRepository {
     return row!.id;
   }
 
+  /** Every service with its texts and whether it is active (the admin's list). */
+  listServicesFull(manager: EntityManager): Promise<ServiceRow[]> {
+    return sql(
+      manager,
+      `SELECT id, name, duration_minutes AS "durationMinutes", description, what_to_bring AS "whatToBring", active
+         FROM services ORDER BY active DESC, name`,
+    );
+  }
+
   findServiceFull(manager: EntityManager, id: string): Promise<ServiceRow | undefined> {
     return sqlOne(
       manager,

@@ -42,11 +42,18 @@ export function explainCategory(ctx: ConsoleContext, category: string | null | u
 /** The booking's page: the facts, the hold and why, every message with each attempt, the audit trail, the actions. */
 export function bookingView(
   ctx: ConsoleContext,
-  v: { detail: Detail; freeSlots: Array<SlotView & { officeName?: string }>; state?: BookingPageState; now: DateTime },
+  v: {
+    detail: Detail;
+    freeSlots: Array<SlotView & { officeName?: string }>;
+    state?: BookingPageState;
+    now: DateTime;
+    serviceNames?: Map<string, string>;
+  },
 ): string {
   const { t } = ctx;
   const d = v.detail;
   const zone = d.slot.location.timeZone;
+  const extra = d.combined.serviceIds.map((id) => v.serviceNames?.get(id) ?? id);
   const info = facts([
     [t.reference, `<strong>${e(d.reference)}</strong>`],
     [
@@ -55,7 +62,7 @@ export function bookingView(
     ],
     [t.when, e(`${when(ctx, d.slot.startsAt, zone)} – ${when(ctx, d.slot.endsAt, zone, t.timeFormat)}`)],
     [t.office, e(`${d.slot.location.name}, ${d.slot.location.address}`)],
-    [t.service, e(d.slot.service.name)],
+    [t.service, e([d.slot.service.name, ...extra].join(' + '))],
     [t.name, e(d.name)],
     [t.contact, e([d.email, d.phone].filter(Boolean).join(' · '))],
     [t.createdAt, e(when(ctx, d.createdAt, zone))],

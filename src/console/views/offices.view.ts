@@ -12,7 +12,14 @@ export function officesView(
   ctx: ConsoleContext,
   v: {
     offices: Array<{ id: string; name: string; address: string; timeZone: string }>;
-    services: Array<{ id: string; name: string; durationMinutes: number; active?: boolean }>;
+    services: Array<{
+      id: string;
+      name: string;
+      durationMinutes: number;
+      active?: boolean;
+      description?: string | null;
+      whatToBring?: string | null;
+    }>;
     problem?: string;
   },
 ): string {
@@ -46,12 +53,21 @@ export function officesView(
       e(s.name),
       e(String(s.durationMinutes)),
       e(s.active === false ? t.inactive : t.active),
-      postForm(
+      `<details class="console-action"><summary>${e(`${t.change}: ${s.name}`)}</summary>${postForm(
         ctx,
         `/verwaltung/anliegen/${s.id}`,
-        `<input type="hidden" name="active" value="${s.active === false ? 'true' : 'false'}"><button class="kern-btn kern-btn--tertiary" type="submit" aria-label="${e(`${s.active === false ? t.switchOn : t.switchOff}: ${s.name}`)}"><span class="kern-label">${e(s.active === false ? t.switchOn : t.switchOff)}</span></button>`,
-        '',
-      ),
+        `${input('name', t.service, { value: s.name, required: true })}${input('durationMinutes', t.durationMinutes, { type: 'number', value: String(s.durationMinutes), required: true })}${input(
+          'description',
+          t.description,
+          { value: s.description ?? '' },
+        )}${input('whatToBring', t.whatToBring, { value: s.whatToBring ?? '' })}${submit(t.change, 'secondary')}`,
+      )}</details>` +
+        postForm(
+          ctx,
+          `/verwaltung/anliegen/${s.id}`,
+          `<input type="hidden" name="active" value="${s.active === false ? 'true' : 'false'}"><button class="kern-btn kern-btn--tertiary" type="submit" aria-label="${e(`${s.active === false ? t.switchOn : t.switchOff}: ${s.name}`)}"><span class="kern-label">${e(s.active === false ? t.switchOn : t.switchOff)}</span></button>`,
+          '',
+        ),
     ]),
     t.none,
   );
