@@ -129,6 +129,13 @@ describe('console: clerk pages', () => {
     expect(none.text).toContain('0 Treffer');
   });
 
+  it('an error code in the address that names no known error shows the general one, never a 500', async () => {
+    for (const code of ['constructor', '__proto__', 'toString']) {
+      const res = await clerk.get(`/verwaltung/tag?fehler=${code}`);
+      expect(res.status).toBe(200);
+    }
+  });
+
   it('the day list: check-in and served, a no-show only after the end plus the grace time, a walk-in without mail', async () => {
     app.clock.set('2026-06-08T04:00:00Z'); // Monday 06:00
     // Days later: the console session of the other tests has ended, a new sign-in.

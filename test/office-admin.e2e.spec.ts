@@ -1,3 +1,4 @@
+import { OfficeAdminService } from '../src/offices/office-admin.service';
 import { citizen } from './factories/scheduling.factory';
 import { http, restoreClockAfterEach, staffToken, startTestApp, TestApp } from './support/test-app';
 
@@ -174,6 +175,37 @@ describe('office administration and combined appointments', () => {
     expect(pageOf.text).not.toContain(services.Kfz);
     const notOffered = await http(app, 'GET', `/termine?locationId=${id}&serviceId=${services.Kfz}`);
     expect(notOffered.status).toBe(404);
+  });
+
+  it('the service itself refuses what the console’s forms could send past the API’s validation', async () => {
+    const { id, services } = await office([monday(2)], { Ausweis: 20 });
+    const admin = app.app.get(OfficeAdminService);
+    const actor = { id: null, label: 'test' };
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e) => `${e.code}:${JSON.stringify(e.details)}`,
+      );
+    expect(
+      await codeOf(admin.setOffering(id, services.Ausweis, { durationMinutes: NaN, bookable: true, maxPerBooking: 1 }, actor)),
+    ).toContain('durationMinutes');
+    expect(
+      await codeOf(admin.setOffering(id, services.Ausweis, { durationMinutes: 20, bookable: true, maxPerBooking: 5 }, actor)),
+    ).toContain('maxPerBooking');
+    expect(await codeOf(admin.updateOffice(id, { noShowLimit: 101 }, actor))).toContain('noShowLimit');
+    expect(await codeOf(admin.updateOffice(id, { publicNotice: 'x'.repeat(1001) }, actor))).toContain('publicNotice');
+    expect(
+      await codeOf(
+        admin.createOffice({ name: 'Amt Sieben', address: 'Weg 7', timeZone: 'Europe/Berlin', unitMinutes: 7 }, actor),
+      ),
+    ).toContain('unitMinutes');
+    expect(await codeOf(admin.updateService(services.Ausweis, { durationMinutes: 3 }, actor))).toContain('durationMinutes');
+    const closure = await api('POST', `/admin/locations/${id}/closures`, {
+      startsAt: '2026-02-30T10:00:00+01:00',
+      endsAt: '2026-03-01T10:00:00+01:00',
+      reason: 'Test',
+    });
+    expect(closure.status).toBe(400);
   });
 
   it('refuses bad hours with a code and leaves the hours as they were', async () => {

@@ -77,7 +77,11 @@ export class ClerkPagesController {
             .catch(() => [])
         : [];
     const flash = str(query.erledigt) ? { kind: 'success' as const, text: ctx.t.done } : undefined;
-    const problem = str(query.fehler) ? (ctx.t.errors[str(query.fehler)] ?? ctx.t.errorTitle) : undefined;
+    const problem = str(query.fehler)
+      ? Object.hasOwn(ctx.t.errors, str(query.fehler))
+        ? ctx.t.errors[str(query.fehler)]
+        : ctx.t.errorTitle
+      : undefined;
     return send(
       reply,
       200,

@@ -41,7 +41,11 @@ export class SupervisorPagesController {
   @Get('anbieter')
   async providerList(@Query() query: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
     const ctx = ctxOf(req);
-    const problem = str(query.fehler) ? (ctx.t.errors[str(query.fehler)] ?? ctx.t.errorTitle) : undefined;
+    const problem = str(query.fehler)
+      ? Object.hasOwn(ctx.t.errors, str(query.fehler))
+        ? ctx.t.errors[str(query.fehler)]
+        : ctx.t.errorTitle
+      : undefined;
     return send(
       reply,
       200,

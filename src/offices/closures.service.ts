@@ -37,6 +37,10 @@ export class ClosuresService {
     const location = await this.scheduling.location(request.locationId);
     const from = DateTime.fromISO(request.startsAt, { setZone: true });
     const to = DateTime.fromISO(request.endsAt, { setZone: true });
+    if (!from.isValid || !to.isValid)
+      throw new DomainError('VALIDATION_FAILED', 'startsAt and endsAt must be real dates and times.', [
+        { field: from.isValid ? 'endsAt' : 'startsAt', problems: ['not a valid date-time'] },
+      ]);
     if (to <= from)
       throw new DomainError('VALIDATION_FAILED', 'endsAt must be after startsAt.', [
         { field: 'endsAt', problems: ['must be after startsAt'] },

@@ -138,6 +138,7 @@ export class OfficeAdminService {
   }
 
   async createService(input: ServiceInput, actor: Actor) {
+    checkService(input);
     return this.tx.run(async (manager) => {
       const id = await this.write(() =>
         this.repo.createServiceFull(manager, {
@@ -157,6 +158,7 @@ export class OfficeAdminService {
    * bookings ahead: cancel or move them first, SERVICE_HAS_BOOKINGS). Services are never deleted.
    */
   async updateService(id: string, patch: Partial<ServiceInput> & { active?: boolean }, actor: Actor) {
+    checkService(patch);
     return this.tx.run(async (manager) => {
       const before = await this.repo.findServiceFull(manager, id);
       if (!before) throw new DomainError('SERVICE_NOT_FOUND', 'No service with this id.');
@@ -185,6 +187,12 @@ export class OfficeAdminService {
     offering: { durationMinutes: number; bookable: boolean; maxPerBooking: number },
     actor: Actor,
   ) {
+    checkInt('durationMinutes', offering.durationMinutes, 5, 480);
+    checkInt('maxPerBooking', offering.maxPerBooking, 1, 3);
+    if (typeof offering.bookable !== 'boolean')
+      throw new DomainError('VALIDATION_FAILED', 'bookable must be true or false.', [
+        { field: 'bookable', problems: ['not a boolean'] },
+      ]);
     return this.tx.run(async (manager) => {
       const location = await this.repo.findLocationForAdmin(manager, locationId);
       if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
@@ -398,6 +406,16 @@ export class OfficeAdminService {
   }
 
   private checkOffice(input: Partial<OfficeInput>): void {
+    // The API's DTOs check these too; the console's forms come here directly.
+    checkText('name', input.name, 2, 200);
+    checkText('address', input.address, 3, 300);
+    checkText('contact', input.contact, 0, 300);
+    checkText('publicNotice', input.publicNotice, 0, 1000);
+    if (input.unitMinutes !== undefined && ![5, 6, 10, 12, 15, 20, 30, 60].includes(input.unitMinutes))
+      throw new DomainError('VALIDATION_FAILED', 'unitMinutes must divide an hour (5, 6, 10, 12, 15, 20, 30 or 60).', [
+        { field: 'unitMinutes', problems: ['not a divisor of 60'] },
+      ]);
+    if (input.noShowLimit !== undefined && input.noShowLimit !== null) checkInt('noShowLimit', input.noShowLimit, 0, 100);
     if (input.timeZone !== undefined && !IANAZone.isValidZone(input.timeZone))
       throw new DomainError('VALIDATION_FAILED', `Unknown time zone “${input.timeZone}” (an IANA name such as Europe/Berlin).`, [
         { field: 'timeZone', problems: ['unknown time zone'] },
@@ -439,6 +457,28 @@ export class OfficeAdminService {
     }
     return [...versions.entries()].map(([validFrom, periods]) => ({ validFrom, periods }));
   }
+}
+
+function checkText(field: string, value: string | null | undefined, min: number, max: number): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'string' || value.trim().length < min || value.length > max)
+    throw new DomainError('VALIDATION_FAILED', `${field} must be ${min} to ${max} characters.`, [
+      { field, problems: [`${min}..${max} characters`] },
+    ]);
+}
+
+function checkInt(field: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new DomainError('VALIDATION_FAILED', `${field} must be a whole number from ${min} to ${max}.`, [
+      { field, problems: [`${min}..${max}`] },
+    ]);
+}
+
+function checkService(input: Partial<ServiceInput>): void {
+  checkText('name', input.name, 2, 200);
+  if (input.durationMinutes !== undefined) checkInt('durationMinutes', input.durationMinutes, 5, 480);
+  checkText('description', input.description, 0, 2000);
+  checkText('whatToBring', input.whatToBring, 0, 2000);
 }
 
 function pick(o: { durationMinutes: number; bookable: boolean; maxPerBooking: number } | undefined) {
