@@ -23,6 +23,40 @@ export class OfficeAdmin1764660000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE EXTENSION IF NOT EXISTS btree_gist`);
+    // A unit is at most an hour (unit_minutes ≤ 60): a unit that ends after t starts after t − 1 hour,
+    // which bounds every "units under this time" lookup on the primary key from both sides (without
+    // it, a booking or listing late in the year read all of the office's earlier units).
+    await q.query(
+      `ALTER TABLE counter_units ADD CONSTRAINT ck_counter_units_length CHECK (ends_at - starts_at <= interval '1 hour')`,
+    );
+    await q.query(`
+      CREATE OR REPLACE FUNCTION holdfast_slot_counters() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        delta int := NEW.booked - OLD.booked;
+        first_start timestamptz;
+        last_end timestamptz;
+        covered interval;
+      BEGIN
+        IF delta = 0 THEN RETURN NULL; END IF;
+        -- The units under the slot, locked in time order (two bookings never wait for each other crosswise).
+        SELECT min(starts_at), max(ends_at), sum(ends_at - starts_at) INTO first_start, last_end, covered
+          FROM (SELECT starts_at, ends_at FROM counter_units
+                 WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at AND starts_at > NEW.starts_at - interval '1 hour'
+                 ORDER BY starts_at FOR UPDATE) u;
+        IF first_start IS NULL THEN
+          -- An office without units keeps the per-slot limit; one with units has no counter at this time.
+          IF delta > 0 AND EXISTS (SELECT 1 FROM counter_units WHERE location_id = NEW.location_id) THEN
+            RAISE EXCEPTION 'no counter is open for this slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+          END IF;
+          RETURN NULL;
+        END IF;
+        IF delta > 0 AND (first_start > NEW.starts_at OR last_end < NEW.ends_at OR covered <> last_end - first_start) THEN
+          RAISE EXCEPTION 'no counter is open for the whole slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+        END IF;
+        UPDATE counter_units SET reserved = reserved + delta
+         WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at AND starts_at > NEW.starts_at - interval '1 hour';
+        RETURN NULL;
+      END $$`);
     await q.query(`
       CREATE FUNCTION holdfast_known_time_zone(tz text) RETURNS boolean LANGUAGE sql STABLE AS $$
         SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz)
@@ -121,6 +155,35 @@ export class OfficeAdmin1764660000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE OR REPLACE FUNCTION holdfast_slot_counters() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        delta int := NEW.booked - OLD.booked;
+        first_start timestamptz;
+        last_end timestamptz;
+        covered interval;
+      BEGIN
+        IF delta = 0 THEN RETURN NULL; END IF;
+        -- The units under the slot, locked in time order (two bookings never wait for each other crosswise).
+        SELECT min(starts_at), max(ends_at), sum(ends_at - starts_at) INTO first_start, last_end, covered
+          FROM (SELECT starts_at, ends_at FROM counter_units
+                 WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at
+                 ORDER BY starts_at FOR UPDATE) u;
+        IF first_start IS NULL THEN
+          -- An office without units keeps the per-slot limit; one with units has no counter at this time.
+          IF delta > 0 AND EXISTS (SELECT 1 FROM counter_units WHERE location_id = NEW.location_id) THEN
+            RAISE EXCEPTION 'no counter is open for this slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+          END IF;
+          RETURN NULL;
+        END IF;
+        IF delta > 0 AND (first_start > NEW.starts_at OR last_end < NEW.ends_at OR covered <> last_end - first_start) THEN
+          RAISE EXCEPTION 'no counter is open for the whole slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+        END IF;
+        UPDATE counter_units SET reserved = reserved + delta
+         WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at;
+        RETURN NULL;
+      END $$`);
+    await q.query(`ALTER TABLE counter_units DROP CONSTRAINT ck_counter_units_length`);
     await q.query(`DROP TRIGGER bookings_extra_units_change ON bookings`);
     await q.query(`DROP TRIGGER bookings_extra_units ON bookings`);
     await q.query(`DROP FUNCTION holdfast_booking_extra_units()`);

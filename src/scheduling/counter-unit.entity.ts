@@ -7,6 +7,7 @@ import { LocationEntity } from './location.entity';
  */
 @Entity('counter_units')
 @Check('ck_counter_units_order', 'starts_at < ends_at')
+@Check('ck_counter_units_length', "ends_at - starts_at <= interval '1 hour'")
 @Check('ck_counter_units_counters', 'counters BETWEEN 0 AND 1000')
 @Check('ck_counter_units_reserved', 'reserved >= 0 AND reserved <= counters')
 export class CounterUnitEntity {

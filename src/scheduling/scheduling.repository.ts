@@ -26,7 +26,7 @@ export interface ClosureRow {
  */
 const COUNTERS_FREE = (s: string) =>
   `NOT EXISTS (SELECT 1 FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${s}.ends_at
-                 AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters)`;
+                 AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters)`;
 /**
  * A slot `s` with `extra` more minutes after it (combined services): every unit from its start to
  * the end of the extra minutes has a free counter, and the units run on without a gap. The rule
@@ -34,7 +34,9 @@ const COUNTERS_FREE = (s: string) =>
  */
 const COMBINATION_FREE = (s: string, extra: string) => {
   const spanEnd = `${s}.ends_at + make_interval(mins => ${extra}::int)`;
-  const under = `FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${spanEnd} AND u.ends_at > ${s}.starts_at`;
+  // A unit is at most an hour (CHECK ck_counter_units_length): the lower bound keeps the lookup on the key.
+  const under = `FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${spanEnd}
+                   AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at`;
   return `NOT EXISTS (SELECT 1 ${under} AND u.reserved >= u.counters)
           AND (SELECT max(u.ends_at) >= ${spanEnd} AND sum(u.ends_at - u.starts_at) = max(u.ends_at) - min(u.starts_at) ${under})`;
 };
