@@ -8,7 +8,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ClosuresService } from '../offices/closures.service';
-import { OfficeAdminService } from '../offices/office-admin.service';
+import { OfficeAdminService, ServiceInput } from '../offices/office-admin.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { WeeklyOpening } from '../scheduling/slot-generation';
 import { generatePassword } from '../staff/passwords';
@@ -320,27 +320,30 @@ export class AdminPagesController {
     }
   }
 
-  @Post('anliegen')
-  async createService(@Body() body: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+  /** A service form's fields, or undefined when its name or duration cannot be used. */
+  private serviceFields(body: Record<string, unknown>): ServiceInput | undefined {
     const name = str(body.name).trim();
     const durationMinutes = Number.parseInt(str(body.durationMinutes), 10);
-    if (!name || !(durationMinutes > 0 && durationMinutes <= 480))
-      return this.renderOffices(
-        req,
-        reply,
-        `${ctxOf(req).t.service} / ${ctxOf(req).t.durationMinutes}: ${ctxOf(req).t.errors.VALIDATION_FAILED}`,
-        422,
-      );
+    if (!name || !(durationMinutes > 0 && durationMinutes <= 480)) return undefined;
+    return {
+      name: name.slice(0, 200),
+      durationMinutes,
+      description: str(body.description).trim() || null,
+      whatToBring: str(body.whatToBring).trim() || null,
+    };
+  }
+
+  private badServiceForm(req: ConsoleRequest, reply: FastifyReply) {
+    const t = ctxOf(req).t;
+    return this.renderOffices(req, reply, `${t.service} / ${t.durationMinutes}: ${t.errors.VALIDATION_FAILED}`, 422);
+  }
+
+  @Post('anliegen')
+  async createService(@Body() body: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
+    const fields = this.serviceFields(body);
+    if (!fields) return this.badServiceForm(req, reply);
     try {
-      await this.offices.createService(
-        {
-          name: name.slice(0, 200),
-          durationMinutes,
-          description: str(body.description).trim() || null,
-          whatToBring: str(body.whatToBring).trim() || null,
-        },
-        actorOf(req),
-      );
+      await this.offices.createService(fields, actorOf(req));
       return seeOther(reply, '/verwaltung/aemter?erledigt=1');
     } catch (err) {
       if (err instanceof DomainError && err.status < 500)
@@ -361,25 +364,9 @@ export class AdminPagesController {
       if (body.active === 'true' || body.active === 'false')
         await this.offices.updateService(id, { active: body.active === 'true' }, actorOf(req));
       else {
-        const durationMinutes = Number.parseInt(str(body.durationMinutes), 10);
-        const name = str(body.name).trim();
-        if (!name || !(durationMinutes > 0 && durationMinutes <= 480))
-          return this.renderOffices(
-            req,
-            reply,
-            `${ctxOf(req).t.service} / ${ctxOf(req).t.durationMinutes}: ${ctxOf(req).t.errors.VALIDATION_FAILED}`,
-            422,
-          );
-        await this.offices.updateService(
-          id,
-          {
-            name: name.slice(0, 200),
-            durationMinutes,
-            description: str(body.description).trim() || null,
-            whatToBring: str(body.whatToBring).trim() || null,
-          },
-          actorOf(req),
-        );
+        const fields = this.serviceFields(body);
+        if (!fields) return this.badServiceForm(req, reply);
+        await this.offices.updateService(id, fields, actorOf(req));
       }
       return seeOther(reply, '/verwaltung/aemter?erledigt=1');
     } catch (err) {

@@ -11,7 +11,7 @@ import { ReviewService } from '../review/review.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { RequireRole } from '../staff/roles';
 import { BookingSearch } from './booking-search.service';
-import { ctxOf, seeOther, send } from './console-auth.controller';
+import { ctxOf, problemOf, seeOther, send } from './console-auth.controller';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsoleRequest } from './console.guard';
 import { bookingView, BOOKING_ACTIONS, BookingAction } from './views/booking.view';
@@ -77,11 +77,7 @@ export class ClerkPagesController {
             .catch(() => [])
         : [];
     const flash = str(query.erledigt) ? { kind: 'success' as const, text: ctx.t.done } : undefined;
-    const problem = str(query.fehler)
-      ? Object.hasOwn(ctx.t.errors, str(query.fehler))
-        ? ctx.t.errors[str(query.fehler)]
-        : ctx.t.errorTitle
-      : undefined;
+    const problem = problemOf(ctx, str(query.fehler));
     return send(
       reply,
       200,

@@ -265,6 +265,12 @@ export function send(reply: FastifyReply, status: number, html: string) {
   return reply.status(status).headers(PRIVATE_PAGE_HEADERS).send(html);
 }
 
+/** The error a redirect named in `?fehler=` (a known code's text, else the general one; none without it). */
+export function problemOf(ctx: ConsoleContext, code: string): string | undefined {
+  if (!code) return undefined;
+  return Object.hasOwn(ctx.t.errors, code) ? ctx.t.errors[code] : ctx.t.errorTitle;
+}
+
 /** POST-redirect-GET: back to a console page with a notice in the query. */
 export function seeOther(reply: FastifyReply, location: string) {
   return reply.status(303).header('location', location).header('cache-control', 'no-store').send();

@@ -11,7 +11,7 @@ import { SchedulingService } from '../scheduling/scheduling.service';
 import { StatsService } from '../stats/stats.service';
 import { RequireRole } from '../staff/roles';
 import { PRIVATE_PAGE_HEADERS } from '../web/layout';
-import { ctxOf, seeOther, send } from './console-auth.controller';
+import { ctxOf, problemOf, seeOther, send } from './console-auth.controller';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleGuard, ConsoleRequest } from './console.guard';
 import { consolePage } from './views/console-layout';
@@ -41,11 +41,7 @@ export class SupervisorPagesController {
   @Get('anbieter')
   async providerList(@Query() query: Record<string, unknown>, @Req() req: ConsoleRequest, @Res() reply: FastifyReply) {
     const ctx = ctxOf(req);
-    const problem = str(query.fehler)
-      ? Object.hasOwn(ctx.t.errors, str(query.fehler))
-        ? ctx.t.errors[str(query.fehler)]
-        : ctx.t.errorTitle
-      : undefined;
+    const problem = problemOf(ctx, str(query.fehler));
     return send(
       reply,
       200,
