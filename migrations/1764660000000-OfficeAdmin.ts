@@ -1,6 +1,42 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * The trigger function slots_counters (migration CounterUnits), with or without the lower bound on
+ * the units' start that a unit of at most an hour allows: up installs it with, down restores the
+ * original without.
+ */
+function slotCountersFunction(bounded: boolean): string {
+  const bound = bounded ? " AND starts_at > NEW.starts_at - interval '1 hour'" : '';
+  return `      CREATE OR REPLACE FUNCTION holdfast_slot_counters() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        delta int := NEW.booked - OLD.booked;
+        first_start timestamptz;
+        last_end timestamptz;
+        covered interval;
+      BEGIN
+        IF delta = 0 THEN RETURN NULL; END IF;
+        -- The units under the slot, locked in time order (two bookings never wait for each other crosswise).
+        SELECT min(starts_at), max(ends_at), sum(ends_at - starts_at) INTO first_start, last_end, covered
+          FROM (SELECT starts_at, ends_at FROM counter_units
+                 WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at${bound}
+                 ORDER BY starts_at FOR UPDATE) u;
+        IF first_start IS NULL THEN
+          -- An office without units keeps the per-slot limit; one with units has no counter at this time.
+          IF delta > 0 AND EXISTS (SELECT 1 FROM counter_units WHERE location_id = NEW.location_id) THEN
+            RAISE EXCEPTION 'no counter is open for this slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+          END IF;
+          RETURN NULL;
+        END IF;
+        IF delta > 0 AND (first_start > NEW.starts_at OR last_end < NEW.ends_at OR covered <> last_end - first_start) THEN
+          RAISE EXCEPTION 'no counter is open for the whole slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
+        END IF;
+        UPDATE counter_units SET reserved = reserved + delta
+         WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at${bound};
+        RETURN NULL;
+      END $$`;
+}
+
+/**
  * Offices, services and hours as a city sets them up.
  *
  * - Offices get a contact line, a public notice and their own no-show limit (NULL: the global
@@ -18,6 +54,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   slot for those minutes while the booking is active, and frees them when it is not; the units'
  *   CHECK refuses a combination with no free counter (SLOT_FULL).
  */
+
 export class OfficeAdmin1764660000000 implements MigrationInterface {
   name = 'OfficeAdmin1764660000000';
 
@@ -29,34 +66,7 @@ export class OfficeAdmin1764660000000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE counter_units ADD CONSTRAINT ck_counter_units_length CHECK (ends_at - starts_at <= interval '1 hour')`,
     );
-    await q.query(`
-      CREATE OR REPLACE FUNCTION holdfast_slot_counters() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        delta int := NEW.booked - OLD.booked;
-        first_start timestamptz;
-        last_end timestamptz;
-        covered interval;
-      BEGIN
-        IF delta = 0 THEN RETURN NULL; END IF;
-        -- The units under the slot, locked in time order (two bookings never wait for each other crosswise).
-        SELECT min(starts_at), max(ends_at), sum(ends_at - starts_at) INTO first_start, last_end, covered
-          FROM (SELECT starts_at, ends_at FROM counter_units
-                 WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at AND starts_at > NEW.starts_at - interval '1 hour'
-                 ORDER BY starts_at FOR UPDATE) u;
-        IF first_start IS NULL THEN
-          -- An office without units keeps the per-slot limit; one with units has no counter at this time.
-          IF delta > 0 AND EXISTS (SELECT 1 FROM counter_units WHERE location_id = NEW.location_id) THEN
-            RAISE EXCEPTION 'no counter is open for this slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
-          END IF;
-          RETURN NULL;
-        END IF;
-        IF delta > 0 AND (first_start > NEW.starts_at OR last_end < NEW.ends_at OR covered <> last_end - first_start) THEN
-          RAISE EXCEPTION 'no counter is open for the whole slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
-        END IF;
-        UPDATE counter_units SET reserved = reserved + delta
-         WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at AND starts_at > NEW.starts_at - interval '1 hour';
-        RETURN NULL;
-      END $$`);
+    await q.query(slotCountersFunction(true));
     await q.query(`
       CREATE FUNCTION holdfast_known_time_zone(tz text) RETURNS boolean LANGUAGE sql STABLE AS $$
         SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz)
@@ -155,34 +165,7 @@ export class OfficeAdmin1764660000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE OR REPLACE FUNCTION holdfast_slot_counters() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        delta int := NEW.booked - OLD.booked;
-        first_start timestamptz;
-        last_end timestamptz;
-        covered interval;
-      BEGIN
-        IF delta = 0 THEN RETURN NULL; END IF;
-        -- The units under the slot, locked in time order (two bookings never wait for each other crosswise).
-        SELECT min(starts_at), max(ends_at), sum(ends_at - starts_at) INTO first_start, last_end, covered
-          FROM (SELECT starts_at, ends_at FROM counter_units
-                 WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at
-                 ORDER BY starts_at FOR UPDATE) u;
-        IF first_start IS NULL THEN
-          -- An office without units keeps the per-slot limit; one with units has no counter at this time.
-          IF delta > 0 AND EXISTS (SELECT 1 FROM counter_units WHERE location_id = NEW.location_id) THEN
-            RAISE EXCEPTION 'no counter is open for this slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
-          END IF;
-          RETURN NULL;
-        END IF;
-        IF delta > 0 AND (first_start > NEW.starts_at OR last_end < NEW.ends_at OR covered <> last_end - first_start) THEN
-          RAISE EXCEPTION 'no counter is open for the whole slot' USING ERRCODE = '23514', CONSTRAINT = 'ck_counter_units_reserved';
-        END IF;
-        UPDATE counter_units SET reserved = reserved + delta
-         WHERE location_id = NEW.location_id AND starts_at < NEW.ends_at AND ends_at > NEW.starts_at;
-        RETURN NULL;
-      END $$`);
+    await q.query(slotCountersFunction(false));
     await q.query(`ALTER TABLE counter_units DROP CONSTRAINT ck_counter_units_length`);
     await q.query(`DROP TRIGGER bookings_extra_units_change ON bookings`);
     await q.query(`DROP TRIGGER bookings_extra_units ON bookings`);

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import type { PipelinedTransaction, Statement } from '../database/pipelined-transaction';
 import { sql, sqlOne } from '../database/sql';
+import { violatedConstraint } from '../database/transaction-runner';
 import { latestConfirmationMailSql, queueConfirmationSql } from '../outbox/outbox.repository';
 import { CONFIRMATION_KINDS, DELIVERED, sqlList, UNDELIVERED } from '../outbox/outbox-states';
 import { BookingStatus, ExpiryReason } from './booking-state';
@@ -184,9 +185,7 @@ function slotRefusal(state: { startsAt: Date } | undefined, slotId: string, now:
  */
 function refuseWhenNoCounter(slotId: string) {
   return (err: unknown): never => {
-    const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-    const { code, constraint } = e?.driverError ?? e ?? {};
-    if (code === '23514' && constraint === 'ck_counter_units_reserved')
+    if (violatedConstraint(err, '23514') === 'ck_counter_units_reserved')
       throw new DomainError('SLOT_FULL', 'This slot is fully booked. Please choose another one.', { slotId });
     throw err;
   };

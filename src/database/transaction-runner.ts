@@ -48,7 +48,16 @@ export class TransactionRunner {
 
 /** PostgreSQL's unique_violation, with the violated constraint's name. */
 export function uniqueViolation(err: unknown): string | undefined {
+  return violatedConstraint(err, '23505');
+}
+
+/**
+ * The constraint an error of this SQLSTATE names ('' when it names none), or undefined for any
+ * other error; node-postgres' error, or TypeORM's wrapping it as `driverError`. 23505 unique,
+ * 23514 check (also raised by our triggers with the constraint they guard), 23P01 exclusion.
+ */
+export function violatedConstraint(err: unknown, sqlstate: string): string | undefined {
   const error = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
   const code = error?.driverError?.code ?? error?.code;
-  return code === '23505' ? (error?.driverError?.constraint ?? error?.constraint ?? '') : undefined;
+  return code === sqlstate ? (error?.driverError?.constraint ?? error?.constraint ?? '') : undefined;
 }

@@ -8,7 +8,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { isoInZone } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { TransactionRunner, uniqueViolation } from '../database/transaction-runner';
+import { TransactionRunner, uniqueViolation, violatedConstraint } from '../database/transaction-runner';
 import { bookingsOverCapacity } from '../scheduling/capacity-change';
 import { LocationAdminRow, SchedulingRepository } from '../scheduling/scheduling.repository';
 import { SchedulingService } from '../scheduling/scheduling.service';
@@ -353,9 +353,7 @@ export class OfficeAdminService {
     try {
       return await this.scheduling.applyPlan(manager, locationId, from, this.horizonDays(from));
     } catch (err) {
-      const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-      const { code, constraint } = e?.driverError ?? e ?? {};
-      if (code === '23514' && constraint === 'ck_counter_units_reserved')
+      if (violatedConstraint(err, '23514') === 'ck_counter_units_reserved')
         throw new DomainError(
           'HOURS_HAVE_BOOKINGS',
           'Bookings hold counters this change would take: close those times first (closure with cancelBookings) or cancel them.',
@@ -389,17 +387,11 @@ export class OfficeAdminService {
         throw new DomainError('SERVICE_NAME_TAKEN', 'A service with this name exists already.', [
           { field: 'name', problems: ['taken'] },
         ]);
-      const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-      const { code, constraint } = e?.driverError ?? e ?? {};
-      if (code === '23P01' && constraint === 'ex_opening_hours_overlap')
+      if (violatedConstraint(err, '23P01') === 'ex_opening_hours_overlap')
         throw new DomainError('HOURS_OVERLAP', 'Two periods of the same day overlap.', [
           { field: 'periods', problems: ['overlap'] },
         ]);
-      if (code === '23514' && constraint === 'ck_locations_unit_minutes')
-        throw new DomainError('VALIDATION_FAILED', 'unitMinutes must divide an hour (5, 6, 10, 12, 15, 20, 30 or 60).', [
-          { field: 'unitMinutes', problems: ['not a divisor of 60'] },
-        ]);
-      if (code === '23514' && constraint === 'ck_locations_time_zone')
+      if (violatedConstraint(err, '23514') === 'ck_locations_time_zone')
         throw new DomainError('VALIDATION_FAILED', 'Unknown time zone.', [{ field: 'timeZone', problems: ['unknown'] }]);
       throw err;
     }

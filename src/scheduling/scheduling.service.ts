@@ -132,33 +132,36 @@ export class SchedulingService {
   /** Generates slots for every service at a location from its weekly opening hours; idempotent. */
   async generateForLocation(locationId: string, days: number): Promise<number> {
     return this.tx.run(async (manager) => {
-      const location = await this.repo.findLocation(manager, locationId);
-      if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
-      const openings = await this.repo.openingHours(manager, locationId);
-      const unitMinutes = location.unitMinutes ?? 10;
-      const now = this.clock.now();
-      const closedDays = publicHolidays(location.holidayRegion, now.year, now.plus({ days }).year);
+      const basis = await this.basis(manager, locationId, this.clock.now(), days);
       // The counters first: every slot below is checked against them when it is booked.
-      await this.repo.insertUnits(
-        manager,
-        location.id,
-        generateUnits({ openings, unitMinutes, timeZone: location.timeZone, from: now, days, closedDays }),
-      );
+      await this.repo.insertUnits(manager, locationId, basis.units());
       let created = 0;
-      for (const service of await this.repo.bookableServices(manager, location.id)) {
-        const slots = generateSlots({
-          openings,
-          durationMinutes: service.durationMinutes,
-          stepMinutes: unitMinutes,
-          timeZone: location.timeZone,
-          from: now,
-          days,
-          closedDays,
-        });
-        created += await this.repo.insertSlots(manager, location.id, service.id, slots);
-      }
+      for (const service of await this.repo.bookableServices(manager, locationId))
+        created += await this.repo.insertSlots(manager, locationId, service.id, basis.slots(service.durationMinutes));
       return created;
     });
+  }
+
+  /**
+   * What an office's units and slots are made from, read once on the caller's connection: its unit
+   * length, its hours (every version) and its public holidays over [from, from + days).
+   */
+  private async basis(manager: EntityManager, locationId: string, from: DateTime, days: number) {
+    const location = await this.repo.findLocation(manager, locationId);
+    if (!location) throw new DomainError('LOCATION_NOT_FOUND', 'No location with this id.');
+    const openings = await this.repo.openingHours(manager, locationId);
+    const unitMinutes = location.unitMinutes ?? 10;
+    const common = {
+      openings,
+      timeZone: location.timeZone,
+      from,
+      days,
+      closedDays: publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year),
+    };
+    return {
+      units: () => generateUnits({ ...common, unitMinutes }),
+      slots: (durationMinutes: number) => generateSlots({ ...common, durationMinutes, stepMinutes: unitMinutes }),
+    };
   }
 
   async createLocation(location: {
@@ -251,17 +254,8 @@ export class SchedulingService {
    * (the start of its local day at the earliest) for `days` days.
    */
   async plannedUnits(manager: EntityManager, locationId: string, from: DateTime, days: number): Promise<GeneratedUnit[]> {
-    const location = await this.location(locationId);
-    const openings = await this.repo.openingHours(manager, locationId);
-    const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
-    return generateUnits({
-      openings,
-      unitMinutes: location.unitMinutes ?? 10,
-      timeZone: location.timeZone,
-      from,
-      days,
-      closedDays,
-    }).filter((u) => u.startsAt >= from);
+    const basis = await this.basis(manager, locationId, from, days);
+    return basis.units().filter((u) => u.startsAt >= from);
   }
 
   /**
@@ -270,24 +264,11 @@ export class SchedulingService {
    * slots are made or re-spanned to its duration here, slots no longer wanted lose their free places.
    */
   async applyPlan(manager: EntityManager, locationId: string, from: DateTime, days: number): Promise<number> {
-    const location = await this.location(locationId);
-    const openings = await this.repo.openingHours(manager, locationId);
-    const closedDays = publicHolidays(location.holidayRegion, from.year, from.plus({ days }).year);
-    const units = await this.plannedUnits(manager, locationId, from, days);
+    const basis = await this.basis(manager, locationId, from, days);
+    const units = basis.units().filter((u) => u.startsAt >= from);
     const changed = await this.repo.applyUnits(manager, locationId, from.toJSDate(), units);
-    const bookable = new Set((await this.repo.bookableServices(manager, locationId)).map((s) => s.id));
     for (const service of await this.repo.offeredServices(manager, locationId)) {
-      const slots = bookable.has(service.id)
-        ? generateSlots({
-            openings,
-            durationMinutes: service.durationMinutes,
-            stepMinutes: location.unitMinutes ?? 10,
-            timeZone: location.timeZone,
-            from,
-            days,
-            closedDays,
-          }).filter((x) => x.startsAt >= from)
-        : [];
+      const slots = service.bookable ? basis.slots(service.durationMinutes).filter((x) => x.startsAt >= from) : [];
       await this.repo.applySlots(manager, locationId, service.id, from.toJSDate(), slots);
     }
     return changed;
