@@ -4,7 +4,7 @@
  *   npm run bench:booking      (with DATABASE_URL: a database of its own is created there, then dropped)
  * The load generator runs in a forked child (this file with --load), so it does not share the app's event loop.
  */
-import { execFile, fork } from 'node:child_process';
+import { execFile, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -51,6 +51,7 @@ interface LoadResult extends Latency {
   errors: number;
   loadCpu: number;
   appCpu: number;
+  dbCpu: number;
   hostBusy: number;
 }
 
@@ -63,7 +64,7 @@ const percentiles = (ms: number[]): Latency => {
 
 // ---- child: the load generator ----------------------------------------------------------------
 const autocannon = require('autocannon') as (opts: object) => Promise<{ errors: number; timeouts: number; latency: Latency }>;
-async function runLoad(job: LoadJob): Promise<Omit<LoadResult, 'appCpu' | 'hostBusy'>> {
+async function runLoad(job: LoadJob): Promise<Omit<LoadResult, 'appCpu' | 'dbCpu' | 'hostBusy'>> {
   const status: Record<string, number> = {};
   let sent = 0,
     slotFull = 0,
@@ -180,17 +181,69 @@ const hostTicks = () =>
     idle: 0,
     all: 0,
   });
-/** Runs `work`; reports this (the app's) process CPU in % of one core and the machine's busy share. */
-async function measured<T>(work: () => Promise<T>): Promise<{ value: T; appCpu: number; hostBusy: number }> {
+/**
+ * PostgreSQL's CPU time so far, in clock ticks: the postmaster with its reaped children and its
+ * live ones (/proc; Linux only, else NaN). Backends that ended are in the postmaster's cutime.
+ */
+let postmaster = 0;
+const TICK_MS = 10;
+function dbTicks(): number {
+  if (!postmaster) return NaN;
+  const own = procFields(postmaster);
+  if (!own) return NaN;
+  // utime stime cutime cstime are fields 14-17 of stat, 11-14 here
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const pid of children(postmaster)) {
+    const child = procFields(pid);
+    if (child) ticks += Number(child[11]) + Number(child[12]);
+  }
+  return ticks;
+}
+const procFields = (pid: number | string) => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is field 0
+  } catch {
+    return undefined; // ended meanwhile
+  }
+};
+/** The live child processes of `parent` (/proc). */
+function children(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => Number(procFields(pid)?.[1]) === parent)
+    .map(Number);
+}
+async function findPostmaster(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+    postmaster = Number(procFields(rows[0].pid as number)?.[1] ?? 0);
+  } catch {
+    postmaster = 0; // not on this machine, or no /proc: no database CPU figures
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs `work`; reports this (the app's) process CPU and PostgreSQL's, each in % of one core, and
+ * the machine's busy share.
+ */
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; appCpu: number; dbCpu: number; hostBusy: number }> {
   const c0 = process.cpuUsage(),
+    d0 = dbTicks(),
     h0 = hostTicks(),
     t0 = performance.now();
   const value = await work();
   const { user, system } = process.cpuUsage(c0),
+    elapsed = performance.now() - t0,
     h1 = hostTicks();
   return {
     value,
-    appCpu: (user + system) / 10 / (performance.now() - t0),
+    appCpu: (user + system) / 10 / elapsed,
+    dbCpu: (100 * (dbTicks() - d0) * TICK_MS) / elapsed,
     hostBusy: 100 * (1 - (h1.idle - h0.idle) / (h1.all - h0.all)),
   };
 }
@@ -201,18 +254,51 @@ function loadGenerator() {
   let failed: (err: Error) => void = () => undefined;
   child.on('exit', (code) => failed(new Error(`load generator exited with ${code}`)));
   const run = (job: LoadJob) =>
-    new Promise<Omit<LoadResult, 'appCpu' | 'hostBusy'>>((resolve, reject) => {
+    new Promise<Omit<LoadResult, 'appCpu' | 'dbCpu' | 'hostBusy'>>((resolve, reject) => {
       failed = reject;
       child.once('message', (m) => resolve(m as LoadResult)).send(job);
     });
   return {
     load: async (job: LoadJob): Promise<LoadResult> => {
-      const { value, appCpu, hostBusy } = await measured(() => run(job));
-      return { ...value, appCpu, hostBusy };
+      const { value, appCpu, dbCpu, hostBusy } = await measured(() => run(job));
+      return { ...value, appCpu, dbCpu, hostBusy };
     },
+    pid: child.pid!,
     stop: () => child.disconnect(),
   };
 }
+
+/**
+ * CPU placement. Shared: every process may run on every core (PostgreSQL, the app and the load
+ * generator compete). Split: PostgreSQL (the postmaster and every backend, present and future) on
+ * the first half of the cores, the app, its load generator and pgbench's client on the rest, as
+ * when the city's PostgreSQL runs on a server of its own. Linux's sched_setaffinity via taskset.
+ */
+const TASKSET = '/usr/bin/taskset';
+function place(layout: 'shared' | 'split', clients: number[]): string | undefined {
+  const cores = os.cpus().length;
+  if (cores < 2) return 'one core only';
+  try {
+    accessSync(TASKSET, constants.X_OK);
+  } catch {
+    return `no ${TASKSET}`;
+  }
+  const all = ((1 << cores) - 1).toString(16),
+    half = Math.floor(cores / 2),
+    dbMask = layout === 'split' ? ((1 << half) - 1).toString(16) : all,
+    clientMask = layout === 'split' ? (((1 << cores) - 1) & ~((1 << half) - 1)).toString(16) : all;
+  const pin = (mask: string, pid: number) => execFileSync(TASKSET, ['-a', '-p', mask, String(pid)], { stdio: 'ignore' });
+  try {
+    for (const pid of [postmaster, ...children(postmaster)]) pin(dbMask, pid);
+    for (const pid of clients) pin(clientMask, pid);
+  } catch (err) {
+    return `taskset failed: ${(err as Error).message}`;
+  }
+  pgbenchMask = layout === 'split' ? clientMask : undefined;
+  return undefined;
+}
+/** pgbench's client runs on these cores (taskset), in the split layout. */
+let pgbenchMask: string | undefined;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -315,7 +401,9 @@ async function seed(db: Pool) {
   );
   // pgbench's slots: ids derived from the slot number (no lookup in its script), capacity it never exhausts.
   await slots(`md5('hf-pgbench-' || g)::uuid`, '5 minutes', PGBENCH_SLOTS, 1000, service, pgbOffice);
-  await db.query('ANALYZE');
+  // Not bookings: statistics of an empty bookings table make the first generic plans of the
+  // booking's statements scan it, until autovacuum's first ANALYZE (a minute later) replaces them.
+  await db.query('ANALYZE locations, services, slots, counter_units');
   const hotSlots = (capacity: number) =>
     slots('gen_random_uuid()', '1 hour', 5, capacity, hotService, location).then((r) => r.rows.map((x) => x.id as string));
   return { spread, hotSlots };
@@ -435,8 +523,12 @@ async function pgbench(
       url,
     ];
     const out = await new Promise<string>((resolve) =>
-      execFile(PGBENCH, args, { timeout: (SECONDS + 30) * 1000 }, (err, stdout, stderr) =>
-        resolve(`${stdout}\n${err ? `${err.message}\n` : ''}${stderr.trim().split('\n').slice(0, 5).join('\n')}`),
+      execFile(
+        pgbenchMask ? TASKSET : PGBENCH,
+        pgbenchMask ? [pgbenchMask, PGBENCH, ...args] : args,
+        { timeout: (SECONDS + 30) * 1000 },
+        (err, stdout, stderr) =>
+          resolve(`${stdout}\n${err ? `${err.message}\n` : ''}${stderr.trim().split('\n').slice(0, 5).join('\n')}`),
       ),
     );
     const tps = /tps = ([\d.]+)/.exec(out),
@@ -642,18 +734,20 @@ async function main(): Promise<number> {
     SEED_DEMO: 'false',
     LOG_FORMAT: 'log',
     RATE_LIMIT_PER_MINUTE: '0',
+    ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
   });
   const running = await createApp(config, { databaseUrl: db.url, logger: false }).catch(async (err) => {
     await db.stop();
     throw err;
   });
   const pool = new Pool({ connectionString: db.url, max: 2 });
+  await findPostmaster(db.url);
   try {
     console.log(
       `holdfast booking bench: ${db.where}; app at ${running.url} with WORKERS_ENABLED=false (no mail is sent during the runs)`,
     );
     console.log(
-      `${CONNECTIONS} connections, ${SECONDS} s per run; load generator in a child process; the app's DB pool has 20 connections`,
+      `${CONNECTIONS} connections, ${SECONDS} s per run; load generator in a child process; the app's DB pool has ${config.dbPoolSize} connections`,
     );
     const { spread, hotSlots } = await seed(pool);
     const idle = await measured(() => sleep(1000));
@@ -689,7 +783,20 @@ async function main(): Promise<number> {
     const profile = await cpuProfile(() => load(job('X', { start: sent, seconds: Math.min(5, SECONDS) })));
     sent += profile.run.sent;
     const plans = await explainStatements(pool);
-    const runs = [warm, spreadRun, rushRun, halfRun, hp, profile.run];
+    // The same spread run and pgbench of the app's SQL with PostgreSQL on cores of its own.
+    const notSplit = place('split', [process.pid, generator.pid]);
+    let split:
+      { http: LoadResult; pgbench: Awaited<ReturnType<typeof measured<Awaited<ReturnType<typeof pgbench>>>>> } | undefined;
+    if (!notSplit) {
+      try {
+        const http = await load(job('S', { start: sent }));
+        sent += http.sent;
+        split = { http, pgbench: await measured(() => pgbench(db.url, pgbenchScript())) };
+      } finally {
+        place('shared', [process.pid, generator.pid]);
+      }
+    }
+    const runs = [warm, spreadRun, rushRun, halfRun, hp, profile.run, ...(split ? [split.http] : [])];
 
     await settled(pool, `state <> 'idle'`); // requests in flight when the last run ended
     const one = async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows[0] as T;
@@ -717,12 +824,18 @@ async function main(): Promise<number> {
       unanswered = runs.reduce((s, r) => s + r.sent - r.total, 0);
 
     console.log('');
-    row('scenario', ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'host'], 'errors / non-201');
+    row(
+      'scenario',
+      ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'DB CPU', 'DB ms/bk', 'host'],
+      'errors / non-201',
+    );
+    const dbPerBooking = (dbCpu: number, perSecond: number) => fmt((10 * dbCpu) / perSecond, 2); // % of a core ÷ 1/s -> ms
     for (const [name, r] of [
       ['A spread', spreadRun],
       ['B rush', rushRun],
       ['half/ac', halfRun],
       ['half/paced', hp],
+      ...(split ? ([['S split', split.http]] as const) : []),
     ] as const) {
       row(
         name,
@@ -734,6 +847,8 @@ async function main(): Promise<number> {
           fmt(r.p99, 1),
           `${fmt(r.appCpu)}%`,
           `${fmt(r.loadCpu)}%`,
+          `${fmt(r.dbCpu)}%`,
+          dbPerBooking(r.dbCpu, r.total / r.seconds),
           `${fmt(r.hostBusy)}%`,
         ],
         nonCreated(r),
@@ -744,6 +859,7 @@ async function main(): Promise<number> {
     for (const [name, run] of [
       ['pgbench', pgb],
       ['pgbench/1', pgb1],
+      ...(split ? ([['S pgbench', split.pgbench]] as const) : []),
     ] as const)
       if (typeof run.value !== 'string')
         row(
@@ -756,12 +872,14 @@ async function main(): Promise<number> {
             fmt(run.value.p99, 1),
             '-',
             '-',
+            `${fmt(run.dbCpu)}%`,
+            dbPerBooking(run.dbCpu, run.value.tps),
             `${fmt(run.hostBusy)}%`,
           ],
           `failed ${run.value.failed}`,
         );
     console.log(
-      `(app / load CPU: % of one core used by the app process / the load generator; host: % of all ${os.cpus().length} cores busy)`,
+      `(app / load / DB CPU: % of one core used by the app process / the load generator / PostgreSQL; DB ms/bk: PostgreSQL's CPU per request; host: % of all ${os.cpus().length} cores busy)`,
     );
     console.log(
       `B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${rushRun.slotFull} × 409 SLOT_FULL`,
@@ -791,6 +909,18 @@ async function main(): Promise<number> {
           `ratio HTTP bookings/s ÷ ${what} = ${fmt(httpRate)} / ${fmt(run.tps)} = ${fmt(ratio, 2)} -> goal >= ${goal}: ${ratio >= goal ? 'MET' : 'NOT MET'}`,
         );
       }
+    }
+    const dbCores = Math.floor(os.cpus().length / 2);
+    if (!split) console.log(`split layout: not run (${notSplit})`);
+    else if (typeof split.pgbench.value === 'string') console.log(`split layout: pgbench ${split.pgbench.value}`);
+    else {
+      const ratio = created(split.http) / split.http.seconds / split.pgbench.value.tps;
+      console.log(
+        `split layout (S: PostgreSQL on core${dbCores > 1 ? `s 0-${dbCores - 1}` : ' 0'}, the app, the load generator and pgbench's client on the others, as with the database on a server of its own):`,
+      );
+      console.log(
+        `  ratio HTTP bookings/s ÷ pgbench of the app SQL = ${fmt(created(split.http) / split.http.seconds)} / ${fmt(split.pgbench.value.tps)} = ${fmt(ratio, 2)} -> goal >= 0.7: ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`,
+      );
     }
     console.log(
       `per HTTP booking in run A (÷ 201s): ${fmt(roundTrips.statements / created(spreadRun), 2)} statements, ${fmt(roundTrips.roundTrips / created(spreadRun), 2)} round trips to the database`,
@@ -824,10 +954,11 @@ async function main(): Promise<number> {
         facts.http_rows >= http201 && facts.http_rows <= http201 + unanswered,
       ],
     ];
+    const splitPgbench = split && typeof split.pgbench.value !== 'string' ? split.pgbench.value.processed : 0;
     if (typeof pgbenchRun !== 'string')
       checks.push([
-        `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${pgbenchRun.processed}`,
-        facts.pgbench_rows === pgbenchRun.processed,
+        `pgbench booking rows ${facts.pgbench_rows} = transactions processed ${pgbenchRun.processed + splitPgbench}`,
+        facts.pgbench_rows === pgbenchRun.processed + splitPgbench,
       ]);
     if (typeof oneStatement !== 'string')
       checks.push([

@@ -76,7 +76,11 @@ export class AppModule {
       imports: [
         // Migrations ran before (migrateLocked); the app's own data source never migrates.
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(options.databaseUrl, { entities: APP_ENTITIES, timeouts: options.config.databaseTimeouts }),
+          ...dataSourceOptions(options.databaseUrl, {
+            entities: APP_ENTITIES,
+            timeouts: options.config.databaseTimeouts,
+            poolSize: options.config.dbPoolSize,
+          }),
           migrationsRun: false,
         }),
         CoreModule.forRoot(options.config, options.clock, { clockGuard: options.clockGuard ?? false }),

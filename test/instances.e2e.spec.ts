@@ -126,7 +126,7 @@ describe('several instances on one database', () => {
 describe('a lease that runs out mid-batch', () => {
   const relay = new ScriptedSmtpServer({ dsn: false });
   const clock = new ManualClock('2026-06-01T08:00:00Z');
-  const run = twoInstances(relay, clock, { OUTBOX_LEASE_SECONDS: '5', SMTP_POOL_SIZE: '1' });
+  const run = twoInstances(relay, clock, { OUTBOX_LEASE_SECONDS: '5', SMTP_POOL_SIZE: '1', DB_POOL_SIZE: '3' });
   let a: RunningApp;
   let b: RunningApp;
   let pool: Pool;
@@ -161,4 +161,27 @@ describe('a lease that runs out mid-batch', () => {
       { worker: 'worker-b', outcome: 'accepted', late: false, n: 3 },
     ]);
   }, 30_000);
+
+  it('each instance keeps to DB_POOL_SIZE connections: 40 bookings at once wait for them, none fails', async () => {
+    const { slotId } = await createSlot(pool, { capacity: 50, startsAt: '2026-06-04T08:00:00Z' });
+    let most = 0,
+      sampling = true;
+    const sampler = (async () => {
+      for (; sampling; await new Promise((resolve) => setTimeout(resolve, 5))) {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'holdfast'`);
+        most = Math.max(most, rows[0].n);
+      }
+    })();
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 40 },
+        async (_, i) => (await http(i % 2 ? a : b, 'POST', '/api/v1/bookings', { body: { slotId, ...citizen() } })).status,
+      ),
+    );
+    sampling = false;
+    await sampler;
+    expect(statuses.filter((s) => s === 201)).toHaveLength(40);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(6); // two instances × 3
+  });
 });

@@ -16,6 +16,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
     // Behind PgBouncer: named statements and start-up parameters off, the migration direct.
     expect(loadConfig({}).preparedStatements).toBe(true);
+    expect(loadConfig({}).dbPoolSize).toBe(20);
+    expect(loadConfig({ DB_POOL_SIZE: '8' }).dbPoolSize).toBe(8);
+    expect(() => loadConfig({ DB_POOL_SIZE: '1' })).toThrow(/DB_POOL_SIZE/);
     expect(loadConfig({}).databaseTimeouts.startupParameters).toBe(true);
     const pooled = loadConfig({
       HOLDFAST_DEV: 'true',

@@ -92,6 +92,13 @@ export class EnvSchema {
   @IsString()
   DATABASE_MIGRATION_URL?: string = undefined;
 
+  /** Connections the app keeps to the database (per instance). Behind PgBouncer, at most its default_pool_size. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(500)
+  DB_POOL_SIZE = 20;
+
   /** Named (server-side) prepared statements on the booking path; `false` behind PgBouncer < 1.21 in transaction mode. */
   @Transform(toBool)
   @IsBoolean()
@@ -586,6 +593,8 @@ export interface AppConfig {
   };
   /** false: no named prepared statements (a transaction pooler without protocol-level support). */
   preparedStatements: boolean;
+  /** Connections in the app's pool. */
+  dbPoolSize: number;
   requestTimeoutMs: number;
   rateLimitPerMinute: number;
   smsCountryCodes: number[];
@@ -745,6 +754,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       startupParameters: schema.DB_STARTUP_PARAMETERS,
     },
     preparedStatements: schema.DB_PREPARED_STATEMENTS,
+    dbPoolSize: schema.DB_POOL_SIZE,
     requestTimeoutMs: schema.REQUEST_TIMEOUT_MS,
     rateLimitPerMinute: schema.RATE_LIMIT_PER_MINUTE,
     smsCountryCodes: schema.SMS_COUNTRY_CODES
