@@ -781,6 +781,15 @@ async function slotsScenario(server: Server, load: ReturnType<typeof loadGenerat
       console.log(
         `listing run ${run}: p50 ${fmt(percentile(r.ms, 0.5), 1)} ms, p99 ${fmt(p99.at(-1)!, 1)} ms, ${fmt(listed)} free slots per answer`,
       );
+      // By kind: from now or from a later day, one service or combined.
+      const kinds = new Map<string, number[]>();
+      paths.forEach((path, i) => {
+        const kind = `${path.includes('&from=') ? 'later' : 'now'}${path.includes('additionalServiceIds') ? '+combined' : ''}`;
+        kinds.set(kind, [...(kinds.get(kind) ?? []), r.ms[i]]);
+      });
+      console.log(
+        `  p50 / p99 by kind: ${[...kinds].map(([kind, ms]) => `${kind} ${fmt(percentile(ms, 0.5), 1)} / ${fmt(percentile(ms, 0.99), 1)} ms`).join(', ')}`,
+      );
     }
     const full: number[] = [];
     for (let run = 0; run < RUNS; run++) full.push(await bookingRun(`f${run}`));

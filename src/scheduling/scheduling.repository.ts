@@ -23,22 +23,26 @@ export interface ClosureRow {
 /**
  * A slot `s` is bookable only while every counter unit under it has a free counter (offices
  * without units: the slot's own capacity alone). The same rule the trigger slots_counters enforces.
+ * A count, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti-join that reads every full
+ * unit of the office's year once and compares it with every slot; the count stays a probe of
+ * the units' key per slot (a unit is at most an hour, CHECK ck_counter_units_length: the lower
+ * bound keeps the probe on the key).
  */
 const COUNTERS_FREE = (s: string) =>
-  `NOT EXISTS (SELECT 1 FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${s}.ends_at
-                 AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters)`;
+  `(SELECT count(*) FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${s}.ends_at
+      AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at AND u.reserved >= u.counters) = 0`;
 /**
  * A slot `s` with `extra` more minutes after it (combined services): every unit from its start to
  * the end of the extra minutes has a free counter, and the units run on without a gap. The rule
- * the trigger bookings_extra_units enforces (migration OfficeAdmin).
+ * the trigger bookings_extra_units enforces (migration OfficeAdmin). One probe of the units' key
+ * per slot, as above.
  */
 const COMBINATION_FREE = (s: string, extra: string) => {
   const spanEnd = `${s}.ends_at + make_interval(mins => ${extra}::int)`;
-  // A unit is at most an hour (CHECK ck_counter_units_length): the lower bound keeps the lookup on the key.
-  const under = `FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${spanEnd}
-                   AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at`;
-  return `NOT EXISTS (SELECT 1 ${under} AND u.reserved >= u.counters)
-          AND (SELECT max(u.ends_at) >= ${spanEnd} AND sum(u.ends_at - u.starts_at) = max(u.ends_at) - min(u.starts_at) ${under})`;
+  return `(SELECT count(*) FILTER (WHERE u.reserved >= u.counters) = 0 AND max(u.ends_at) >= ${spanEnd}
+                  AND sum(u.ends_at - u.starts_at) = max(u.ends_at) - min(u.starts_at)
+             FROM counter_units u WHERE u.location_id = ${s}.location_id AND u.starts_at < ${spanEnd}
+              AND u.starts_at > ${s}.starts_at - interval '1 hour' AND u.ends_at > ${s}.starts_at)`;
 };
 
 export interface ServiceRow {
