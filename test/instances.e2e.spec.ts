@@ -168,7 +168,9 @@ describe('a lease that runs out mid-batch', () => {
       sampling = true;
     const sampler = (async () => {
       for (; sampling; await new Promise((resolve) => setTimeout(resolve, 5))) {
-        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'holdfast'`);
+        const { rows } = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'holdfast' AND datname = current_database()`,
+        );
         most = Math.max(most, rows[0].n);
       }
     })();
