@@ -22,6 +22,7 @@ import { StaffOffices1764490000000 } from './1764490000000-StaffOffices';
 import { Retention1764650000000 } from './1764650000000-Retention';
 import { OfficeAdmin1764660000000 } from './1764660000000-OfficeAdmin';
 import { StaffSessionKinds1764700000000 } from './1764700000000-StaffSessionKinds';
+import { SsoSubject1764710000000 } from './1764710000000-SsoSubject';
 
 /** Every migration, in order. Listed explicitly so the compiled app and the tests run the same set. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   Retention1764650000000,
   OfficeAdmin1764660000000,
   StaffSessionKinds1764700000000,
+  SsoSubject1764710000000,
 ];

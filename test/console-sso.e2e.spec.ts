@@ -30,6 +30,8 @@ describe('console single sign-on (OpenID Connect)', () => {
       },
       'kc-chief': { email: 'leitung@stadt.example', name: 'Lena Leitung', holdfast_role: 'supervisor' },
       'kc-nobody': { email: 'praktikant@stadt.example', name: 'Paul Praktikant', holdfast_role: ['user'] },
+      // Another identity at the provider showing Lena Leitung's (verified) address.
+      'kc-impostor': { email: 'Leitung@stadt.example', name: 'Ina Irrtum', holdfast_role: 'admin' },
     });
     app = await startTestApp({
       env: {
@@ -103,6 +105,62 @@ describe('console single sign-on (OpenID Connect)', () => {
     expect(
       (await app.db.query(`SELECT count(*)::int AS n FROM staff_users WHERE email = 'praktikant@stadt.example'`)).rows[0].n,
     ).toBe(0);
+  });
+
+  it('an account is bound to the person at the provider: another identity with its address is refused, a changed address follows it', async () => {
+    await signInAs('kc-chief');
+    await page.waitForURL(`${app.url}/verwaltung/suche`);
+    const account = async (where: string, params: unknown[]) =>
+      (
+        await app.db.query(
+          `SELECT u.id, u.email, u.role, u.sso_issuer, u.sso_subject,
+                  (SELECT count(*)::int FROM staff_sessions s WHERE s.staff_user_id = u.id) AS sessions
+             FROM staff_users u WHERE ${where}`,
+          params,
+        )
+      ).rows;
+    const [lena] = await account(`email = $1`, ['leitung@stadt.example']);
+    expect(lena).toMatchObject({ role: 'supervisor', sso_issuer: provider.issuer, sso_subject: 'kc-chief' });
+
+    await page.context().clearCookies();
+    await signInAs('kc-impostor');
+    await page.waitForURL(/\/verwaltung\/sso\/rueckkehr/);
+    expect(await page.locator('#error-summary').textContent()).toContain('gehört zu einer anderen Anmeldung der Stadt');
+    expect((await page.context().cookies()).find((c) => c.name === 'holdfast_staff')).toBeUndefined();
+    // No session, no role from the other identity's claims, no second account.
+    expect(await account(`email = $1`, ['leitung@stadt.example'])).toEqual([lena]);
+    expect(await account(`sso_subject = $1`, ['kc-impostor'])).toEqual([]);
+
+    // The directory changes her address: the same account signs in, under the new address.
+    await provider.setAccounts({
+      'kc-chief': { email: 'lena.leitung@stadt.example', name: 'Lena Leitung', holdfast_role: 'supervisor' },
+    });
+    await page.context().clearCookies();
+    await signInAs('kc-chief');
+    await page.waitForURL(`${app.url}/verwaltung/suche`);
+    expect(await account(`sso_subject = $1`, ['kc-chief'])).toEqual([
+      { ...lena, email: 'lena.leitung@stadt.example', sessions: lena.sessions + 1 },
+    ]);
+    // The audit log keeps addresses pseudonymised: two different ones.
+    const audit = await app.db.query(`SELECT before, after FROM audit_entries WHERE action = 'staff.email'`);
+    expect(audit.rows).toEqual([
+      { before: { email: expect.stringMatching(/^hmac:/) }, after: { id: lena.id, email: expect.stringMatching(/^hmac:/) } },
+    ]);
+    expect(audit.rows[0].before.email).not.toBe(audit.rows[0].after.email);
+  });
+
+  it('an account an admin made is bound at its first single sign-on, by its verified address', async () => {
+    const made = await app.db.query(
+      `INSERT INTO staff_users (email, display_name, role, password_hash, created_at)
+       VALUES ('amt@stadt.example', 'Anna Amt', 'clerk', 'not-a-hash', now()) RETURNING id`,
+    );
+    await provider.setAccounts({ 'kc-amt': { email: 'amt@stadt.example', name: 'Anna Amt', holdfast_role: 'clerk' } });
+    await signInAs('kc-amt');
+    await page.waitForURL(`${app.url}/verwaltung/suche`);
+    const { rows } = await app.db.query(`SELECT id, sso_subject FROM staff_users WHERE email = 'amt@stadt.example'`);
+    expect(rows).toEqual([{ id: made.rows[0].id, sso_subject: 'kc-amt' }]);
+    const audit = await app.db.query(`SELECT after FROM audit_entries WHERE action = 'staff.sso_bind'`);
+    expect(audit.rows).toEqual([{ after: { id: made.rows[0].id, issuer: provider.issuer, subject: 'kc-amt' } }]);
   });
 
   it('a return without the browser’s own transit cookie (a forged or replayed callback) signs nobody in', async () => {

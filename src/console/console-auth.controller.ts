@@ -176,7 +176,14 @@ export class ConsoleAuthController {
         );
     } catch (err) {
       if (!(err instanceof DomainError) || (err.status >= 500 && err.code !== 'NOT_READY')) throw err;
-      const problem = err.code === 'FORBIDDEN' ? ctx.t.ssoNoRole : err.code === 'NOT_READY' ? ctx.t.ssoAway : ctx.t.loginFailed;
+      const problem =
+        err.code === 'FORBIDDEN'
+          ? ctx.t.ssoNoRole
+          : err.code === 'SSO_ACCOUNT_MISMATCH'
+            ? ctx.t.ssoMismatch
+            : err.code === 'NOT_READY'
+              ? ctx.t.ssoAway
+              : ctx.t.loginFailed;
       return this.renderSignIn(reply, req, ctx, { next: transit.next, problem, status: err.status });
     }
   }

@@ -30,6 +30,8 @@ const de = {
   signedOut: 'Sie sind abgemeldet.',
   ssoNoRole: 'Ihr Konto der Stadt hat keine Rolle für die Terminverwaltung. Bitte wenden Sie sich an die Administration.',
   ssoAway: 'Die Anmeldung der Stadt ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
+  ssoMismatch:
+    'Das Konto mit dieser E-Mail-Adresse gehört zu einer anderen Anmeldung der Stadt. Bitte wenden Sie sich an die Administration.',
   expired: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
   loginFailed: 'E-Mail-Adresse oder Passwort ist falsch.',
   loginThrottled: (s: number) => `Zu viele Fehlversuche. Bitte warten Sie ${s} Sekunden.`,
@@ -315,6 +317,7 @@ const en: ConsoleTexts = {
   signedOut: 'You are signed out.',
   ssoNoRole: 'Your city account has no role for the appointment console. Please ask the administration.',
   ssoAway: "The city's sign-in cannot be reached right now. Please try again shortly.",
+  ssoMismatch: "The account with this e-mail address belongs to another of the city's sign-ins. Please ask the administration.",
   expired: 'Your session has ended. Please sign in again.',
   loginFailed: 'E-mail address or password is wrong.',
   loginThrottled: (s) => `Too many failed attempts. Please wait ${s} seconds.`,

@@ -3,6 +3,7 @@ import type { Configuration } from 'openid-client';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { STAFF_ROLES, StaffRole } from '../staff/roles';
+import type { VouchedIdentity } from '../staff/staff.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RANK: Record<StaffRole, number> = { clerk: 1, supervisor: 2, admin: 3 };
@@ -15,13 +16,8 @@ export interface SsoTransit {
   next: string;
 }
 
-/** The staff member the provider vouched for, as the configured claims say. */
-export interface SsoIdentity {
-  email: string;
-  displayName: string;
-  role: StaffRole;
-  locationIds: string[] | null;
-}
+/** The staff member the provider vouched for. */
+export type SsoIdentity = VouchedIdentity;
 
 /**
  * The role a claim names: a value or a list of values (Keycloak's roles, ADFS's groups); the
@@ -120,15 +116,22 @@ export class OidcService {
       this.log.warn(`single sign-on refused: ${(err as Error).name}: ${(err as Error).message}`);
       throw new DomainError('LOGIN_FAILED', 'The sign-in at the city’s service did not complete.');
     }
+    // The person's identity: from the ID token (checked), never from the user info.
+    const issuer = typeof claims.iss === 'string' ? claims.iss : '',
+      subject = typeof claims.sub === 'string' ? claims.sub : '';
+    if (!issuer || !subject || subject.length > 255 || issuer.length > 500)
+      throw new DomainError('LOGIN_FAILED', 'The city’s sign-in named nobody.');
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
     const role = roleFromClaim(claims[oidc.roleClaim]);
     if (!email || !role)
       throw new DomainError('FORBIDDEN', 'The city’s sign-in names no e-mail address or no holdfast role for this person.');
-    // Accounts are matched by address: one the person could set themselves must not open another's account.
+    // An admin's account is bound at its first single sign-on by address: one the person could set themselves must not open it.
     if (claims.email_verified !== true && claims.email_verified !== 'true')
       throw new DomainError('FORBIDDEN', 'The city’s sign-in has not verified this person’s e-mail address.');
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email;
     return {
+      issuer,
+      subject,
       email: email.slice(0, 254),
       displayName: name,
       role,

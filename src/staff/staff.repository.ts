@@ -4,6 +4,17 @@ import { sql, sqlOne } from '../database/sql';
 import type { StaffRole } from './roles';
 import type { StaffSessionKind } from './staff-session.entity';
 
+const ACCOUNT_COLUMNS = `id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt",
+  sso_issuer AS "ssoIssuer", sso_subject AS "ssoSubject"`;
+
+/** An account as sign-in reads it. */
+export type StaffAccountRow = StaffPrincipal & {
+  passwordHash: string;
+  disabledAt: Date | null;
+  ssoIssuer: string | null;
+  ssoSubject: string | null;
+};
+
 export interface StaffPrincipal {
   id: string;
   email: string;
@@ -65,13 +76,22 @@ export class StaffRepository {
 
   async insert(
     manager: EntityManager,
-    user: { email: string; displayName: string; role: StaffRole; passwordHash: string; now: Date },
+    user: {
+      email: string;
+      displayName: string;
+      role: StaffRole;
+      passwordHash: string;
+      now: Date;
+      /** Made at a single sign-on: bound to the person's identity at the provider. */
+      sso?: { issuer: string; subject: string };
+    },
   ): Promise<StaffPrincipal> {
     const row = await sqlOne<StaffPrincipal>(
       manager,
-      `INSERT INTO staff_users (email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO staff_users (email, display_name, role, password_hash, created_at, sso_issuer, sso_subject)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING id, email, display_name AS "displayName", role`,
-      [user.email, user.displayName, user.role, user.passwordHash, user.now],
+      [user.email, user.displayName, user.role, user.passwordHash, user.now, user.sso?.issuer ?? null, user.sso?.subject ?? null],
     );
     return row!;
   }
@@ -81,12 +101,29 @@ export class StaffRepository {
   }
 
   findByEmail(manager: EntityManager, email: string) {
-    return sqlOne<StaffPrincipal & { passwordHash: string; disabledAt: Date | null }>(
+    return sqlOne<StaffAccountRow>(manager, `SELECT ${ACCOUNT_COLUMNS} FROM staff_users WHERE lower(email) = lower($1)`, [email]);
+  }
+
+  /** The account bound to this identity at the city's OpenID provider. */
+  findBySsoIdentity(manager: EntityManager, issuer: string, subject: string) {
+    return sqlOne<StaffAccountRow>(
       manager,
-      `SELECT id, email, display_name AS "displayName", role, password_hash AS "passwordHash", disabled_at AS "disabledAt"
-         FROM staff_users WHERE lower(email) = lower($1)`,
-      [email],
+      `SELECT ${ACCOUNT_COLUMNS} FROM staff_users WHERE sso_issuer = $1 AND sso_subject = $2`,
+      [issuer, subject],
     );
+  }
+
+  /** Binds an account to an identity at the city's OpenID provider (an unbound account only). */
+  async bindSsoIdentity(manager: EntityManager, id: string, issuer: string, subject: string): Promise<void> {
+    await sql(manager, `UPDATE staff_users SET sso_issuer = $2, sso_subject = $3 WHERE id = $1 AND sso_subject IS NULL`, [
+      id,
+      issuer,
+      subject,
+    ]);
+  }
+
+  async setEmail(manager: EntityManager, id: string, email: string): Promise<void> {
+    await sql(manager, `UPDATE staff_users SET email = $2 WHERE id = $1`, [id, email]);
   }
 
   /** Serialises logins of one account for the rest of the transaction. */

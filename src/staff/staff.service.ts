@@ -21,6 +21,18 @@ const foreignKeyViolation = (err: unknown) =>
 
 const HOUSEKEEPING_MS = 60 * 60 * 1000;
 
+/** A staff member the city's OpenID provider vouched for, as the configured claims say. */
+export interface VouchedIdentity {
+  /** The provider (`iss`) and the person there (`sub`, never reassigned): what the account is bound to. */
+  issuer: string;
+  subject: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  /** The offices claim of a clerk; null: none sent (an admin's bindings stay). */
+  locationIds: string[] | null;
+}
+
 @Injectable()
 export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
   private housekeeping?: WorkerLoop;
@@ -172,18 +184,45 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
    * account by e-mail, created on first sign-in, its role and offices as the provider's claims say.
    */
   async signInVouched(
-    claims: { email: string; displayName: string; role: StaffRole; locationIds: string[] | null },
+    claims: VouchedIdentity,
     provider: string,
   ): Promise<{ token: string; expiresAt: Date; staff: StaffPrincipal }> {
     const now = this.clock.now().toJSDate();
     const token = newSecretToken();
     const expiresAt = this.clock.now().plus({ hours: this.config.staffSessionHours }).toJSDate();
+    const email = claims.email.toLowerCase();
     try {
       return await this.tx.run(async (manager) => {
-        await this.repo.lockLogin(manager, claims.email.toLowerCase());
-        let user = await this.repo.findByEmail(manager, claims.email);
-        if (user?.disabledAt) throw new DomainError('LOGIN_FAILED', 'This account is deactivated.');
+        // Both names of the account, always in this order: its identity at the provider, then its address.
+        await this.repo.lockLogin(manager, `sso:${claims.issuer} ${claims.subject}`);
+        await this.repo.lockLogin(manager, email);
         const actor = { id: null, label: `sso:${provider}` };
+        let user = await this.repo.findBySsoIdentity(manager, claims.issuer, claims.subject);
+        const byAddress = await this.repo.findByEmail(manager, email);
+        if (user && byAddress && byAddress.id !== user.id)
+          throw new DomainError('SSO_ACCOUNT_MISMATCH', 'Another account has the address this sign-in names.');
+        if (!user && byAddress?.ssoSubject)
+          // The address's account belongs to another identity at the provider (or at another one).
+          throw new DomainError('SSO_ACCOUNT_MISMATCH', 'The account of this address is bound to another sign-in.');
+        if (user?.disabledAt || byAddress?.disabledAt) throw new DomainError('LOGIN_FAILED', 'This account is deactivated.');
+        if (user && user.email.toLowerCase() !== email) {
+          // The provider changed the person's address: the account follows it.
+          await this.repo.setEmail(manager, user.id, claims.email);
+          await this.audit.record(manager, actor, {
+            action: 'staff.email',
+            before: { email: user.email },
+            after: { id: user.id, email: claims.email },
+          });
+          user = { ...user, email: claims.email };
+        } else if (!user && byAddress) {
+          // An account an admin made, at its first single sign-on: bound to this identity from now on.
+          await this.repo.bindSsoIdentity(manager, byAddress.id, claims.issuer, claims.subject);
+          await this.audit.record(manager, actor, {
+            action: 'staff.sso_bind',
+            after: { id: byAddress.id, issuer: claims.issuer, subject: claims.subject },
+          });
+          user = byAddress;
+        }
         if (!user) {
           // No password: this account signs in through the provider only (a random hash nobody knows).
           const row = await this.repo.insert(manager, {
@@ -192,12 +231,13 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
             role: claims.role,
             passwordHash: await hashPassword(newSecretToken()),
             now,
+            sso: { issuer: claims.issuer, subject: claims.subject },
           });
           await this.audit.record(manager, actor, {
             action: 'staff.create',
             after: { id: row.id, email: row.email, role: row.role },
           });
-          user = { ...row, passwordHash: '', disabledAt: null };
+          user = { ...row, passwordHash: '', disabledAt: null, ssoIssuer: claims.issuer, ssoSubject: claims.subject };
         } else if (user.role !== claims.role) {
           await this.repo.setRole(manager, user.id, claims.role);
           await this.audit.record(manager, actor, {

@@ -3,6 +3,8 @@
 // takes any login name as the account; the accounts' claims come as JSON. Consent is granted at
 // once (as a city's provider does for its own applications). Prints "ready" when it listens.
 // Usage: node oidc-provider-server.mjs <port> <clientId> <clientSecret> <redirectUri> <accountsJson>
+// Each line on stdin is JSON of accounts to add or change (a person's address changed in the directory).
+import { createInterface } from 'node:readline';
 import Provider from 'oidc-provider';
 
 const [port, clientId, clientSecret, redirectUri, accountsJson] = process.argv.slice(2);
@@ -38,4 +40,8 @@ const provider = new Provider(issuer, {
   },
 });
 provider.on('server_error', (ctx, err) => process.stderr.write(`provider error: ${err.stack}\n`));
+createInterface({ input: process.stdin }).on('line', (line) => {
+  Object.assign(accounts, JSON.parse(line));
+  process.stdout.write('changed\n');
+});
 provider.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));

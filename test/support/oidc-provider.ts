@@ -31,10 +31,13 @@ export class LocalOidcProvider {
         redirectUri,
         JSON.stringify(accounts),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     const lines = createInterface({ input: this.child.stdout! });
+    lines.on('line', (line) => {
+      if (line === 'changed') this.changed.shift()?.();
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`OpenID provider did not start: ${this.stderr.join('')}`)), 20_000);
       lines.on('line', (line) => {
@@ -44,6 +47,16 @@ export class LocalOidcProvider {
         }
       });
       this.child!.once('exit', (code) => reject(new Error(`OpenID provider exited ${code}: ${this.stderr.join('')}`)));
+    });
+  }
+
+  private readonly changed: Array<() => void> = [];
+
+  /** Adds or changes accounts at the running provider (a directory change); resolves once it has them. */
+  setAccounts(accounts: Record<string, OidcAccount>): Promise<void> {
+    return new Promise((resolve) => {
+      this.changed.push(resolve);
+      this.child!.stdin!.write(`${JSON.stringify(accounts)}\n`);
     });
   }
 
