@@ -72,6 +72,12 @@ describe('provider circuit: one family blocked, the others flowing', () => {
     expect(view.body.hold.explanation).toMatch(
       /^Ihr E-Mail-Anbieter \(GMX\) nimmt unsere Nachrichten seit 10:00 Uhr nicht an\. Wir halten Ihren Termin, bis die Nachricht ankommt/,
     );
+    // The status page in English says the same in English.
+    const page = await http(app, 'GET', `/buchung/${ui[0].id}?token=${encodeURIComponent(ui[0].statusToken)}&lang=en`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(
+      'Your e-mail provider (GMX) has not been accepting our messages since 10:00. We are holding your appointment until the message arrives',
+    );
 
     const providers = await http(app, 'GET', '/api/v1/mail/providers', { headers: { authorization: `Bearer ${staffToken}` } });
     const family = providers.body.find((p: any) => p.family === 'united-internet');

@@ -237,12 +237,12 @@ export class BookingsService {
     };
   }
 
-  /** Loads a booking for its holder; the status token is checked before any query. */
-  async getForHolder(id: string, statusToken: string | undefined) {
+  /** Loads a booking for its holder; the status token is checked before any query. The hold in `lang`, else the booking's. */
+  async getForHolder(id: string, statusToken: string | undefined, lang?: 'de' | 'en') {
     const booking = await this.bookings.findById(this.tx.manager, id);
     this.assertHolder(booking, id, statusToken);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
-    return { booking: booking!, messages, hold: await this.explainHold(booking!, messages) };
+    return { booking: booking!, messages, hold: await this.explainHold(booking!, messages, lang ?? booking!.lang) };
   }
 
   /**
@@ -257,8 +257,12 @@ export class BookingsService {
     return since ? { provider: providerLabel(email), since } : undefined;
   }
 
-  /** The hold in words: why the citizen is waiting and until when (read-only). */
-  async explainHold(booking: BookingRow, messages: MessageView[]): Promise<{ reason: string; explanation: string } | undefined> {
+  /** The hold in words (German or English): why the citizen is waiting and until when (read-only). */
+  async explainHold(
+    booking: BookingRow,
+    messages: MessageView[],
+    lang: 'de' | 'en' = 'de',
+  ): Promise<{ reason: string; explanation: string } | undefined> {
     if (booking.status !== 'pending') return undefined;
     const [outcome] = await this.holds.decideHolds(this.tx.manager, [booking.id], this.clock.now());
     if (!outcome) return undefined;
@@ -271,6 +275,7 @@ export class BookingsService {
       { ...outcome.decision, holdUntil: outcome.holdUntil },
       {
         zone: booking.timeZone,
+        lang,
         familyLabel: blocked ? providerLabel(email.recipient) : undefined,
         undeliveredSince: since ? DateTime.fromJSDate(since) : undefined,
       },

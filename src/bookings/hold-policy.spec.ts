@@ -612,6 +612,47 @@ describe('explainHold', () => {
     expect(explainHold(d, { zone, ...opts })).toBe(expected);
   });
 
+  it.each<[string, HoldDecision, { familyLabel?: string; undeliveredSince?: DateTime }, string]>([
+    [
+      'delivered by SMS, ends tomorrow',
+      decision({ deliveredVia: 'sms', holdUntil: utc('2026-05-05T07:30:00Z') }),
+      {},
+      'Please confirm your appointment by 5 May 2026 at 09:30 using the link in the text message.',
+    ],
+    [
+      'provider blocks since yesterday, hold at the limit',
+      decision({
+        delivered: false,
+        reason: 'capped_by_max_hold',
+        holdUntil: utc('2026-05-05T10:00:00Z'),
+        upperLimit: utc('2026-05-05T10:00:00Z'),
+        decidedAt: utc('2026-05-05T09:00:00Z'),
+      }),
+      { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
+      'Your e-mail provider (GMX) has not been accepting our messages since 4 May 2026 at 10:42. We are holding your appointment until 12:00.',
+    ],
+    [
+      'waiting: the rule and the latest end',
+      decision({
+        delivered: false,
+        reason: 'waiting_for_delivery',
+        holdUntil: utc('2026-05-04T09:30:00Z'),
+        undeliveredSince: utc('2026-05-04T08:00:00Z'),
+      }),
+      {},
+      'We have been trying since 10:00 to deliver the e-mail with the confirmation link to you. We are holding your appointment until the message arrives, and then give you 60 minutes to confirm – at the latest until 7 May 2026 at 10:00.',
+    ],
+    [
+      'bounced',
+      decision({ delivered: false, reason: 'window_from_bounce', holdUntil: utc('2026-05-04T10:00:00Z') }),
+      {},
+      'Your e-mail address cannot be reached: the message with the confirmation link came back as undeliverable. Please give another address or a phone number – we are holding your appointment until 12:00.',
+    ],
+    ['hold over', decision({ holdUntil: utc('2026-05-04T08:30:00Z') }), {}, 'The time to confirm your appointment has run out.'],
+  ])('in English: %s', (_name, d, opts, expected) => {
+    expect(explainHold(d, { zone, lang: 'en', ...opts })).toBe(expected);
+  });
+
   it('explains a computed decision end to end', () => {
     const d = computeHold(input({ now: at(30), messages: [mx(at(5))] }));
     expect(explainHold(d, { zone })).toBe('Bitte bestätigen Sie Ihren Termin bis 11:05 Uhr über den Link in der E-Mail.');

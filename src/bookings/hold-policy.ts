@@ -289,46 +289,99 @@ export function holdOutcome(input: HoldInput): HoldOutcome {
   return { decision, holdUntil, expiryReason: expiryReasonFor(input) };
 }
 
+/** A time as a phrase, with the German article its preposition takes before a date. */
+type When = (article: 'zum' | 'dem') => string;
+interface HoldTexts {
+  time(local: DateTime): string;
+  onDay(local: DateTime, time: string, article: 'zum' | 'dem'): string;
+  until(when: When): string;
+  by(when: When): string;
+  since(when: When): string;
+  over: string;
+  delivered(by: string, sms: boolean): string;
+  bounced(until: string): string;
+  providerRefuses(label: string, since?: string): string;
+  trying(since: string): string;
+  notYet: string;
+  heldUntil(until: string): string;
+  heldWhileWaiting(minutes: number, latest: string): string;
+}
+
+/** The sentences of explainHold in each language the citizen pages speak. */
+const HOLD_TEXTS: Record<'de' | 'en', HoldTexts> = {
+  de: {
+    time: (local) => `${local.toFormat('HH:mm')} Uhr`,
+    onDay: (local, time, article) => `${article} ${local.toFormat('dd.MM.yyyy')} um ${time}`,
+    until: (when) => `bis ${when('zum')}`,
+    by: (when) => `bis ${when('zum')}`,
+    since: (when) => `seit ${when('dem')}`,
+    over: 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.',
+    delivered: (by: string, sms: boolean) =>
+      `Bitte bestätigen Sie Ihren Termin ${by} über den Link in der ${sms ? 'SMS' : 'E-Mail'}.`,
+    bounced: (until: string) =>
+      `Ihre E-Mail-Adresse ist nicht erreichbar: die Nachricht mit dem Bestätigungslink kam als unzustellbar zurück. Bitte geben Sie eine andere Adresse oder eine Telefonnummer an – wir halten Ihren Termin ${until}.`,
+    providerRefuses: (label: string, since?: string) =>
+      `Ihr E-Mail-Anbieter (${label}) nimmt unsere Nachrichten ${since ?? 'zurzeit'} nicht an.`,
+    trying: (since: string) => `Wir versuchen ${since}, Ihnen die E-Mail mit dem Bestätigungslink zuzustellen.`,
+    notYet: 'Die E-Mail mit dem Bestätigungslink ist noch nicht bei Ihnen angekommen.',
+    heldUntil: (until: string) => `Wir halten Ihren Termin ${until}.`,
+    heldWhileWaiting: (minutes: number, latest: string) =>
+      `Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann ${minutes} Minuten Zeit zum Bestätigen – längstens ${latest}.`,
+  },
+  en: {
+    time: (local) => local.toFormat('HH:mm'),
+    onDay: (local, time) => `${local.setLocale('en-GB').toFormat('d MMMM yyyy')} at ${time}`,
+    until: (when) => `until ${when('zum')}`,
+    by: (when) => `by ${when('zum')}`,
+    since: (when) => `since ${when('dem')}`,
+    over: 'The time to confirm your appointment has run out.',
+    delivered: (by: string, sms: boolean) =>
+      `Please confirm your appointment ${by} using the link in the ${sms ? 'text message' : 'e-mail'}.`,
+    bounced: (until: string) =>
+      `Your e-mail address cannot be reached: the message with the confirmation link came back as undeliverable. Please give another address or a phone number – we are holding your appointment ${until}.`,
+    providerRefuses: (label: string, since?: string) =>
+      `Your e-mail provider (${label}) has not been accepting our messages ${since ?? 'recently'}.`,
+    trying: (since: string) => `We have been trying ${since} to deliver the e-mail with the confirmation link to you.`,
+    notYet: 'The e-mail with the confirmation link has not reached you yet.',
+    heldUntil: (until: string) => `We are holding your appointment ${until}.`,
+    heldWhileWaiting: (minutes: number, latest: string) =>
+      `We are holding your appointment until the message arrives, and then give you ${minutes} minutes to confirm – at the latest ${latest}.`,
+  },
+};
+
 /**
- * One or two German sentences for the citizen, times in the office's zone. The date is added
- * when the time is not on the day of the decision (in that zone), so "bis 09:30 Uhr" never
- * means tomorrow morning by surprise.
+ * One or two sentences for the citizen, in German or English, times in the office's zone. The
+ * date is added when the time is not on the day of the decision (in that zone), so "bis 09:30
+ * Uhr" never means tomorrow morning by surprise.
  */
 export function explainHold(
   decision: HoldDecision,
-  opts: { zone: string; familyLabel?: string; undeliveredSince?: DateTime },
+  opts: { zone: string; lang?: 'de' | 'en'; familyLabel?: string; undeliveredSince?: DateTime },
 ): string {
+  const t = HOLD_TEXTS[opts.lang ?? 'de'];
   const today = decision.decidedAt.setZone(opts.zone);
-  const at = (instant: DateTime, article: 'zum' | 'dem'): string => {
-    const local = instant.setZone(opts.zone);
-    const time = `${local.toFormat('HH:mm')} Uhr`;
-    return local.hasSame(today, 'day') ? time : `${article} ${local.toFormat('dd.MM.yyyy')} um ${time}`;
-  };
-  const until = (t: DateTime) => `bis ${at(t, 'zum')}`;
-  const since = (t: DateTime) => `seit ${at(t, 'dem')}`;
+  const at =
+    (instant: DateTime): When =>
+    (article) => {
+      const local = instant.setZone(opts.zone);
+      const time = t.time(local);
+      return local.hasSame(today, 'day') ? time : t.onDay(local, time, article);
+    };
 
-  if (decision.holdUntil.toMillis() <= decision.decidedAt.toMillis())
-    return 'Die Frist zur Bestätigung Ihres Termins ist abgelaufen.';
+  if (decision.holdUntil.toMillis() <= decision.decidedAt.toMillis()) return t.over;
 
-  if (decision.delivered) {
-    const medium = decision.deliveredVia === 'sms' ? 'SMS' : 'E-Mail';
-    return `Bitte bestätigen Sie Ihren Termin ${until(decision.holdUntil)} über den Link in der ${medium}.`;
-  }
+  if (decision.delivered) return t.delivered(t.by(at(decision.holdUntil)), decision.deliveredVia === 'sms');
 
-  if (decision.reason === 'window_from_bounce')
-    return `Ihre E-Mail-Adresse ist nicht erreichbar: die Nachricht mit dem Bestätigungslink kam als unzustellbar zurück. Bitte geben Sie eine andere Adresse oder eine Telefonnummer an – wir halten Ihren Termin ${until(decision.holdUntil)}.`;
+  if (decision.reason === 'window_from_bounce') return t.bounced(t.until(at(decision.holdUntil)));
 
   const undeliveredSince = opts.undeliveredSince ?? decision.undeliveredSince;
-  const problem = opts.familyLabel
-    ? `Ihr E-Mail-Anbieter (${opts.familyLabel}) nimmt unsere Nachrichten ${undeliveredSince ? since(undeliveredSince) : 'zurzeit'} nicht an.`
-    : undeliveredSince
-      ? `Wir versuchen ${since(undeliveredSince)}, Ihnen die E-Mail mit dem Bestätigungslink zuzustellen.`
-      : 'Die E-Mail mit dem Bestätigungslink ist noch nicht bei Ihnen angekommen.';
+  const since = undeliveredSince ? t.since(at(undeliveredSince)) : undefined;
+  const problem = opts.familyLabel ? t.providerRefuses(opts.familyLabel, since) : since ? t.trying(since) : t.notYet;
   // At the limit the end is fixed; below it the end still moves while nothing arrives, so the
   // citizen is told the rule and the latest end rather than a time that will change.
   const hold =
     decision.holdUntil.toMillis() >= decision.upperLimit.toMillis()
-      ? `Wir halten Ihren Termin ${until(decision.holdUntil)}.`
-      : `Wir halten Ihren Termin, bis die Nachricht ankommt, und geben Ihnen dann ${decision.windowMinutes} Minuten Zeit zum Bestätigen – längstens ${until(decision.upperLimit)}.`;
+      ? t.heldUntil(t.until(at(decision.holdUntil)))
+      : t.heldWhileWaiting(decision.windowMinutes, t.until(at(decision.upperLimit)));
   return `${problem} ${hold}`;
 }

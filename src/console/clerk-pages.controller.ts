@@ -221,7 +221,7 @@ export class ClerkPagesController {
     status = 200,
   ) {
     const ctx = ctxOf(req);
-    const detail = await this.review.detail(id, actorOf(req));
+    const detail = await this.review.detail(id, actorOf(req), ctx.lang);
     // Free times of the same service: at its own office (reinstate, reschedule), and at the other
     // offices this clerk works at (reschedule), nearest first.
     const active = detail.status === 'expired' || detail.status === 'pending' || detail.status === 'confirmed';

@@ -376,7 +376,7 @@ ${botCheck}
   ) {
     const lang = pickLang(query.lang, al);
     const token = str(query.token);
-    const view = await this.holderView(id, token);
+    const view = await this.holderView(id, token, lang);
     if (!view) return this.invalidStatus(reply, lang);
     const flash = (['neu', 'erneut', 'abgesagt', 'adresse', 'telefon', 'bestaetigt', 'verlegt'] as const).find((f) => query[f]);
     return this.send(
@@ -495,7 +495,7 @@ ${botCheck}
       await work(token, lang);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      const view = await this.holderView(id, token);
+      const view = await this.holderView(id, token, lang);
       if (!view) return this.invalidStatus(reply, lang);
       // Our own checks above word their message for the page; everything else by its code.
       const own = err.code === 'VALIDATION_FAILED' && err.details === undefined;
@@ -520,7 +520,7 @@ ${botCheck}
     const lang = pickLang(query.lang, al);
     const tx = t(lang);
     const token = str(query.token);
-    const view = await this.holderView(id, token);
+    const view = await this.holderView(id, token, lang);
     if (!view) return this.invalidStatus(reply, lang);
     // A GET only asks (mail scanners open links); the POST cancels.
     const body = `<h1 class="kern-heading-large">${escapeHtml(tx.cancel)}</h1>${this.bookingFacts(lang, view.booking)}
@@ -551,7 +551,7 @@ ${botCheck}
       await this.bookings.cancel(id, token);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      const view = await this.holderView(id, token);
+      const view = await this.holderView(id, token, lang);
       if (!view) return this.invalidStatus(reply, lang);
       return this.send(reply, err.status, PRIVATE_PAGE_HEADERS, this.statusPage(lang, view, token, undefined, err.message));
     }
@@ -631,10 +631,10 @@ ${botCheck}
     return free.filter((s) => s.id !== booking.slotId).slice(0, 30);
   }
 
-  private async holderView(id: string, token: string) {
+  private async holderView(id: string, token: string, lang?: Lang) {
     if (!UUID.test(id) || !token) return undefined;
     try {
-      return await this.bookings.getForHolder(id, token);
+      return await this.bookings.getForHolder(id, token, lang);
     } catch (err) {
       if (err instanceof DomainError && (err.code === 'BOOKING_TOKEN_INVALID' || err.code === 'BOOKING_NOT_FOUND'))
         return undefined;

@@ -88,13 +88,14 @@ export class ReviewService {
     };
   }
 
-  async detail(id: string, actor?: Actor) {
+  /** A booking with its mails, its hold in words (in `lang`) and its audit trail. */
+  async detail(id: string, actor?: Actor, lang: 'de' | 'en' = 'de') {
     const booking = await this.bookings.findById(this.tx.manager, id);
     if (!booking) throw new DomainError('BOOKING_NOT_FOUND', 'No booking with this id.');
     if (actor) assertOffice(actor, booking.locationId);
     const messages = await this.outbox.messagesOfBooking(this.tx.manager, id);
     const audit = await this.audit.ofBooking(this.tx.manager, id);
-    const hold = await this.bookingsService.explainHold(booking, messages);
+    const hold = await this.bookingsService.explainHold(booking, messages, lang);
     return {
       ...bookingView(booking, messages, hold),
       reviewStatus: booking.reviewStatus,
