@@ -541,6 +541,13 @@ describe('explainHold', () => {
     decidedAt: utc('2026-05-04T08:30:00Z'),
     ...over,
   });
+  const blockedSinceYesterday = decision({
+    delivered: false,
+    reason: 'capped_by_max_hold',
+    holdUntil: utc('2026-05-05T10:00:00Z'),
+    upperLimit: utc('2026-05-05T10:00:00Z'),
+    decidedAt: utc('2026-05-05T09:00:00Z'),
+  });
 
   it.each<[string, HoldDecision, { familyLabel?: string; undeliveredSince?: DateTime }, string]>([
     [
@@ -592,13 +599,7 @@ describe('explainHold', () => {
     ],
     [
       'blocked since yesterday',
-      decision({
-        delivered: false,
-        reason: 'capped_by_max_hold',
-        holdUntil: utc('2026-05-05T10:00:00Z'),
-        upperLimit: utc('2026-05-05T10:00:00Z'),
-        decidedAt: utc('2026-05-05T09:00:00Z'),
-      }),
+      blockedSinceYesterday,
       { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
       'Ihr E-Mail-Anbieter (GMX) nimmt unsere Nachrichten seit dem 04.05.2026 um 10:42 Uhr nicht an. Wir halten Ihren Termin bis 12:00 Uhr.',
     ],
@@ -621,13 +622,7 @@ describe('explainHold', () => {
     ],
     [
       'provider blocks since yesterday, hold at the limit',
-      decision({
-        delivered: false,
-        reason: 'capped_by_max_hold',
-        holdUntil: utc('2026-05-05T10:00:00Z'),
-        upperLimit: utc('2026-05-05T10:00:00Z'),
-        decidedAt: utc('2026-05-05T09:00:00Z'),
-      }),
+      blockedSinceYesterday,
       { familyLabel: 'GMX', undeliveredSince: utc('2026-05-04T08:42:00Z') },
       'Your e-mail provider (GMX) has not been accepting our messages since 4 May 2026 at 10:42. We are holding your appointment until 12:00.',
     ],
