@@ -56,6 +56,38 @@ describe('staff accounts, roles and the audit log', () => {
     );
   });
 
+  it('an admin unbinds an account from its single sign-on identity (audited); an unbound one is 409', async () => {
+    const admin = await login('chefin@test.example', 'very-secret-admin');
+    expect(Object.keys(admin.staff).sort()).toEqual(['displayName', 'email', 'id', 'role']); // no binding in the answer
+    const {
+      rows: [bound],
+    } = await app.db.query(
+      `INSERT INTO staff_users (email, display_name, role, password_hash, created_at, sso_issuer, sso_subject)
+       VALUES ('sso@test.example', 'Sina Sso', 'clerk', 'not-a-hash', now(), 'https://idp.test.example/realms/stadt', 'abc-123') RETURNING id`,
+    );
+    const unbind = (id: string, token = admin.token) =>
+      http(app, 'POST', `/api/v1/staff/users/${id}/sso-unbind`, { headers: bearer(token) });
+    const { StaffService } = await import('../src/staff/staff.service');
+    await app.app
+      .get(StaffService)
+      .create({ email: 'schalter@test.example', role: 'clerk', password: 'clerk-password-1' }, { id: null, label: 'test' });
+    const clerk = await login('schalter@test.example', 'clerk-password-1');
+    const refused = await unbind(bound.id, clerk.token);
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const res = await unbind(bound.id);
+    expect([res.status, res.body]).toEqual([200, { id: bound.id, unbound: true }]);
+    const { rows } = await app.db.query(`SELECT sso_issuer, sso_subject FROM staff_users WHERE id = $1`, [bound.id]);
+    expect(rows).toEqual([{ sso_issuer: null, sso_subject: null }]);
+    const audit = await app.db.query(`SELECT before, after FROM audit_entries WHERE action = 'staff.sso_unbind'`);
+    expect(audit.rows).toEqual([
+      { before: { issuer: 'https://idp.test.example/realms/stadt', subject: 'abc-123' }, after: { id: bound.id } },
+    ]);
+    const again = await unbind(bound.id);
+    expect([again.status, again.body.error.code]).toEqual([409, 'INVALID_TRANSITION']);
+    const unknown = await unbind('3f1e6c2a-9d4b-4c8e-8a7f-1b2c3d4e5f60');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'STAFF_NOT_FOUND']);
+  });
+
   it('a session ends after STAFF_SESSION_HOURS', async () => {
     const { StaffService } = await import('../src/staff/staff.service');
     await app.app

@@ -340,7 +340,9 @@ const HOLD_TEXTS: Record<'de' | 'en', HoldTexts> = {
     bounced: (until: string) =>
       `Your e-mail address cannot be reached: the message with the confirmation link came back as undeliverable. Please give another address or a phone number – we are holding your appointment ${until}.`,
     providerRefuses: (label: string, since?: string) =>
-      `Your e-mail provider (${label}) has not been accepting our messages ${since ?? 'recently'}.`,
+      since
+        ? `Your e-mail provider (${label}) has not been accepting our messages ${since}.`
+        : `Your e-mail provider (${label}) is not accepting our messages at the moment.`,
     trying: (since: string) => `We have been trying ${since} to deliver the e-mail with the confirmation link to you.`,
     notYet: 'The e-mail with the confirmation link has not reached you yet.',
     heldUntil: (until: string) => `We are holding your appointment ${until}.`,

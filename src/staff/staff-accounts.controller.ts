@@ -16,6 +16,7 @@ import {
   SessionEndedDto,
   SessionsEndedDto,
   SessionsQueryDto,
+  SsoUnboundDto,
   StaffAccountDto,
   StaffSessionDto,
   UpdateStaffDto,
@@ -25,7 +26,7 @@ import { StaffService } from './staff.service';
 
 const actor = (req: StaffRequest) => ({ id: req.staff!.id, label: req.staff!.email });
 
-/** Sign-out, and the admin's accounts and sessions: list, change, deactivate, reset, revoke. */
+/** Sign-out, and the admin's accounts and sessions: list, change, deactivate, reset, unbind, revoke. */
 @ApiTags('staff')
 @ApiBearerAuth()
 @Controller('api/v1')
@@ -80,6 +81,20 @@ export class StaffAccountsController {
   @ApiOkResponse({ type: NewPasswordDto })
   resetPassword(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest) {
     return this.staff.resetPassword(id, actor(req));
+  }
+
+  @Post('staff/users/:id/sso-unbind')
+  @RequireRole('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Removes the account’s binding to a person at the OpenID provider (admin): its next single sign-on binds it again by its verified address; audited',
+  })
+  @ApiOkResponse({ type: SsoUnboundDto })
+  @ApiNotFoundResponse({ description: 'STAFF_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'INVALID_TRANSITION: not bound' })
+  unbindSso(@Param('id', uuidParam()) id: string, @Req() req: StaffRequest): Promise<SsoUnboundDto> {
+    return this.staff.unbindSso({ id }, actor(req));
   }
 
   @Get('staff/sessions')

@@ -50,6 +50,11 @@ export class NewPasswordDto extends SessionsEndedDto {
   @ApiProperty({ description: 'Shown once; never stored in clear' }) password: string;
 }
 
+export class SsoUnboundDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: true }) unbound: boolean;
+}
+
 export class SessionEndedDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: true }) ended: boolean;

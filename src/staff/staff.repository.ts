@@ -113,13 +113,24 @@ export class StaffRepository {
     );
   }
 
-  /** Binds an account to an identity at the city's OpenID provider (an unbound account only). */
-  async bindSsoIdentity(manager: EntityManager, id: string, issuer: string, subject: string): Promise<void> {
-    await sql(manager, `UPDATE staff_users SET sso_issuer = $2, sso_subject = $3 WHERE id = $1 AND sso_subject IS NULL`, [
-      id,
-      issuer,
-      subject,
-    ]);
+  /** Binds an account to an identity at the city's OpenID provider (an unbound account only); false when it was bound. */
+  async bindSsoIdentity(manager: EntityManager, id: string, issuer: string, subject: string): Promise<boolean> {
+    const rows = await sql(
+      manager,
+      `UPDATE staff_users SET sso_issuer = $2, sso_subject = $3 WHERE id = $1 AND sso_subject IS NULL RETURNING id`,
+      [id, issuer, subject],
+    );
+    return rows.length === 1;
+  }
+
+  /** The account's binding to an identity at the provider removed; the one it had, if any. */
+  async unbindSsoIdentity(manager: EntityManager, id: string): Promise<{ issuer: string; subject: string } | undefined> {
+    return sqlOne(
+      manager,
+      `UPDATE staff_users u SET sso_issuer = NULL, sso_subject = NULL FROM (SELECT id, sso_issuer, sso_subject FROM staff_users WHERE id = $1 FOR UPDATE) old
+        WHERE u.id = old.id AND old.sso_subject IS NOT NULL RETURNING old.sso_issuer AS issuer, old.sso_subject AS subject`,
+      [id],
+    );
   }
 
   async setEmail(manager: EntityManager, id: string, email: string): Promise<void> {

@@ -138,7 +138,7 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       await this.audit.record(manager, { id: user.id, label: user.email }, { action: 'staff.login', after: { sessionId, kind } });
     });
-    const { passwordHash, disabledAt, ...staff } = user;
+    const { passwordHash, disabledAt, ssoIssuer, ssoSubject, ...staff } = user;
     return { token, expiresAt, staff };
   }
 
@@ -216,7 +216,8 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
           user = { ...user, email: claims.email };
         } else if (!user && byAddress) {
           // An account an admin made, at its first single sign-on: bound to this identity from now on.
-          await this.repo.bindSsoIdentity(manager, byAddress.id, claims.issuer, claims.subject);
+          if (!(await this.repo.bindSsoIdentity(manager, byAddress.id, claims.issuer, claims.subject)))
+            throw new DomainError('SSO_ACCOUNT_MISMATCH', 'The account of this address is bound to another sign-in.');
           await this.audit.record(manager, actor, {
             action: 'staff.sso_bind',
             after: { id: byAddress.id, issuer: claims.issuer, subject: claims.subject },
@@ -276,6 +277,9 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
         };
       });
     } catch (err) {
+      // An account made or renamed to this address meanwhile (an admin, at the same moment).
+      if (uniqueViolation(err))
+        throw new DomainError('SSO_ACCOUNT_MISMATCH', 'Another account has the address this sign-in names.');
       if (foreignKeyViolation(err))
         throw new DomainError('VALIDATION_FAILED', 'The offices claim names an office that does not exist.', [
           { field: 'locationIds', problems: ['unknown office'] },
@@ -368,6 +372,23 @@ export class StaffService implements OnApplicationBootstrap, OnModuleDestroy {
       const sessionsEnded = await this.repo.revokeSessionsOf(manager, id);
       await this.audit.record(manager, actor, { action: 'staff.deactivate', after: { id, email: user.email, sessionsEnded } });
       return { sessionsEnded };
+    });
+  }
+
+  /**
+   * The account's binding to a person at the city's OpenID provider removed (admin, or the staff
+   * CLI): its next single sign-on binds it again, by its verified address. For a provider whose
+   * issuer URL changed, or a person given a new identity there.
+   */
+  async unbindSso(target: { id: string } | { email: string }, actor: Actor): Promise<{ id: string; unbound: true }> {
+    return this.tx.run(async (manager) => {
+      const id = 'id' in target ? target.id : (await this.repo.findByEmail(manager, target.email))?.id;
+      const user = id ? await this.repo.findUser(manager, id, true) : undefined;
+      if (!user) throw new DomainError('STAFF_NOT_FOUND', 'No staff account with this id.');
+      const was = await this.repo.unbindSsoIdentity(manager, user.id);
+      if (!was) throw new DomainError('INVALID_TRANSITION', 'This account is not bound to a single sign-on identity.');
+      await this.audit.record(manager, actor, { action: 'staff.sso_unbind', before: was, after: { id: user.id } });
+      return { id: user.id, unbound: true };
     });
   }
 
