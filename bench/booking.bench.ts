@@ -6,7 +6,17 @@
  */
 import { execFile, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -214,14 +224,22 @@ function children(parent: number): number[] {
     .filter((pid) => Number(procFields(pid)?.[1]) === parent)
     .map(Number);
 }
+/**
+ * The postmaster of the bench's database, when it runs on this machine (not in a container): the
+ * parent of this connection's backend, checked to be PostgreSQL working in the database's data
+ * directory. Else 0: no database CPU figures, no split layout.
+ */
 async function findPostmaster(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
-    postmaster = Number(procFields(rows[0].pid as number)?.[1] ?? 0);
+    const { rows } = await client.query(`SELECT pg_backend_pid() AS pid, current_setting('data_directory') AS dir`);
+    const backend = Number(rows[0].pid),
+      parent = Number(procFields(backend)?.[1] ?? 0);
+    const isPostgres = readFileSync(`/proc/${backend}/comm`, 'utf8').trim() === 'postgres';
+    postmaster = isPostgres && parent > 1 && realpathSync(`/proc/${parent}/cwd`) === realpathSync(rows[0].dir) ? parent : 0;
   } catch {
-    postmaster = 0; // not on this machine, or no /proc: no database CPU figures
+    postmaster = 0; // not on this machine, no /proc, or no right to read data_directory
   } finally {
     await client.end();
   }
@@ -269,36 +287,67 @@ function loadGenerator() {
 }
 
 /**
- * CPU placement. Shared: every process may run on every core (PostgreSQL, the app and the load
- * generator compete). Split: PostgreSQL (the postmaster and every backend, present and future) on
- * the first half of the cores, the app, its load generator and pgbench's client on the rest, as
- * when the city's PostgreSQL runs on a server of its own. Linux's sched_setaffinity via taskset.
+ * CPU placement. Shared (as started): every process may run on every core (PostgreSQL, the app
+ * and the load generator compete). Split: PostgreSQL (the postmaster and every backend, present
+ * and future) on the first half of the cores this process may use, the app, its load generator and
+ * pgbench's client on the rest, as when the city's PostgreSQL runs on a server of its own. Linux's
+ * sched_setaffinity via taskset; `restore` puts every process back on the cores it had.
  */
 const TASKSET = '/usr/bin/taskset';
-function place(layout: 'shared' | 'split', clients: number[]): string | undefined {
-  const cores = os.cpus().length;
-  if (cores < 2) return 'one core only';
+function splitLayout(clients: number[]): { restore(): void } | string {
+  if (!postmaster) return 'PostgreSQL is not a process of this machine';
   try {
     accessSync(TASKSET, constants.X_OK);
   } catch {
     return `no ${TASKSET}`;
   }
-  const all = ((1 << cores) - 1).toString(16),
-    half = Math.floor(cores / 2),
-    dbMask = layout === 'split' ? ((1 << half) - 1).toString(16) : all,
-    clientMask = layout === 'split' ? (((1 << cores) - 1) & ~((1 << half) - 1)).toString(16) : all;
-  const pin = (mask: string, pid: number) => execFileSync(TASKSET, ['-a', '-p', mask, String(pid)], { stdio: 'ignore' });
+  const allowed = (/^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '')
+    .split(',')
+    .flatMap((part) => {
+      const [from, to = from] = part.split('-').map(Number);
+      return Number.isInteger(from) && to >= from ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : [];
+    });
+  if (allowed.length < 2) return 'one core only';
+  const half = Math.floor(allowed.length / 2),
+    dbCores = allowed.slice(0, half).join(','),
+    clientCores = allowed.slice(half).join(',');
+  const saved = new Map<number, string>();
+  const maskOf = (pid: number) => /mask: ([0-9a-f,]+)/.exec(execFileSync(TASKSET, ['-p', String(pid)], { encoding: 'utf8' }))![1];
+  const pin = (cores: string, pid: number) => {
+    const mask = maskOf(pid);
+    execFileSync(TASKSET, ['-a', '-c', '-p', cores, String(pid)], { stdio: 'ignore' });
+    saved.set(pid, mask);
+  };
+  const restore = () => {
+    const original = saved.get(postmaster);
+    for (const pid of new Set([...saved.keys(), ...children(postmaster)])) {
+      const mask = saved.get(pid) ?? original; // backends started during the split run took the postmaster's cores
+      try {
+        if (mask) execFileSync(TASKSET, ['-a', '-p', mask, String(pid)], { stdio: 'ignore' });
+      } catch {
+        // ended meanwhile
+      }
+    }
+    pgbenchCores = undefined;
+  };
   try {
-    for (const pid of [postmaster, ...children(postmaster)]) pin(dbMask, pid);
-    for (const pid of clients) pin(clientMask, pid);
+    pin(dbCores, postmaster);
+    for (const pid of children(postmaster))
+      try {
+        pin(dbCores, pid);
+      } catch {
+        // a backend or worker that ended between the listing and its pin
+      }
+    for (const pid of clients) pin(clientCores, pid);
   } catch (err) {
+    restore();
     return `taskset failed: ${(err as Error).message}`;
   }
-  pgbenchMask = layout === 'split' ? clientMask : undefined;
-  return undefined;
+  pgbenchCores = clientCores;
+  return { restore };
 }
-/** pgbench's client runs on these cores (taskset), in the split layout. */
-let pgbenchMask: string | undefined;
+/** pgbench's client runs on these cores (taskset -c), in the split layout. */
+let pgbenchCores: string | undefined;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -524,8 +573,8 @@ async function pgbench(
     ];
     const out = await new Promise<string>((resolve) =>
       execFile(
-        pgbenchMask ? TASKSET : PGBENCH,
-        pgbenchMask ? [pgbenchMask, PGBENCH, ...args] : args,
+        pgbenchCores ? TASKSET : PGBENCH,
+        pgbenchCores ? ['-c', pgbenchCores, PGBENCH, ...args] : args,
         { timeout: (SECONDS + 30) * 1000 },
         (err, stdout, stderr) =>
           resolve(`${stdout}\n${err ? `${err.message}\n` : ''}${stderr.trim().split('\n').slice(0, 5).join('\n')}`),
@@ -784,16 +833,17 @@ async function main(): Promise<number> {
     sent += profile.run.sent;
     const plans = await explainStatements(pool);
     // The same spread run and pgbench of the app's SQL with PostgreSQL on cores of its own.
-    const notSplit = place('split', [process.pid, generator.pid]);
+    const layout = splitLayout([process.pid, generator.pid]);
+    const notSplit = typeof layout === 'string' ? layout : undefined;
     let split:
       { http: LoadResult; pgbench: Awaited<ReturnType<typeof measured<Awaited<ReturnType<typeof pgbench>>>>> } | undefined;
-    if (!notSplit) {
+    if (typeof layout !== 'string') {
       try {
         const http = await load(job('S', { start: sent }));
         sent += http.sent;
         split = { http, pgbench: await measured(() => pgbench(db.url, pgbenchScript())) };
       } finally {
-        place('shared', [process.pid, generator.pid]);
+        layout.restore();
       }
     }
     const runs = [warm, spreadRun, rushRun, halfRun, hp, profile.run, ...(split ? [split.http] : [])];
@@ -826,10 +876,10 @@ async function main(): Promise<number> {
     console.log('');
     row(
       'scenario',
-      ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'DB CPU', 'DB ms/bk', 'host'],
+      ['req/s', 'book/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'app CPU', 'load CPU', 'DB CPU', 'DB ms/rq', 'host'],
       'errors / non-201',
     );
-    const dbPerBooking = (dbCpu: number, perSecond: number) => fmt((10 * dbCpu) / perSecond, 2); // % of a core ÷ 1/s -> ms
+    const dbPerRequest = (dbCpu: number, perSecond: number) => fmt((10 * dbCpu) / perSecond, 2); // % of a core ÷ 1/s -> ms
     for (const [name, r] of [
       ['A spread', spreadRun],
       ['B rush', rushRun],
@@ -848,7 +898,7 @@ async function main(): Promise<number> {
           `${fmt(r.appCpu)}%`,
           `${fmt(r.loadCpu)}%`,
           `${fmt(r.dbCpu)}%`,
-          dbPerBooking(r.dbCpu, r.total / r.seconds),
+          dbPerRequest(r.dbCpu, r.total / r.seconds),
           `${fmt(r.hostBusy)}%`,
         ],
         nonCreated(r),
@@ -873,13 +923,13 @@ async function main(): Promise<number> {
             '-',
             '-',
             `${fmt(run.dbCpu)}%`,
-            dbPerBooking(run.dbCpu, run.value.tps),
+            dbPerRequest(run.dbCpu, run.value.tps),
             `${fmt(run.hostBusy)}%`,
           ],
           `failed ${run.value.failed}`,
         );
     console.log(
-      `(app / load / DB CPU: % of one core used by the app process / the load generator / PostgreSQL; DB ms/bk: PostgreSQL's CPU per request; host: % of all ${os.cpus().length} cores busy)`,
+      `(app / load / DB CPU: % of one core used by the app process / the load generator / PostgreSQL; DB ms/rq: PostgreSQL's CPU per request answered; host: % of all ${os.cpus().length} cores busy)`,
     );
     console.log(
       `B rush: 5 slots × capacity ${capacity}; ${fill.full}/5 full; ${fill.n} booked within ${fmt(fill.s, 2)} s = ${fmt(fill.n / fill.s)} bookings/s while filling; ${rushRun.slotFull} × 409 SLOT_FULL`,
@@ -910,13 +960,12 @@ async function main(): Promise<number> {
         );
       }
     }
-    const dbCores = Math.floor(os.cpus().length / 2);
     if (!split) console.log(`split layout: not run (${notSplit})`);
     else if (typeof split.pgbench.value === 'string') console.log(`split layout: pgbench ${split.pgbench.value}`);
     else {
       const ratio = created(split.http) / split.http.seconds / split.pgbench.value.tps;
       console.log(
-        `split layout (S: PostgreSQL on core${dbCores > 1 ? `s 0-${dbCores - 1}` : ' 0'}, the app, the load generator and pgbench's client on the others, as with the database on a server of its own):`,
+        `split layout (S: PostgreSQL on half of the cores, the app, the load generator and pgbench's client on the other half, as with the database on a server of its own):`,
       );
       console.log(
         `  ratio HTTP bookings/s ÷ pgbench of the app SQL = ${fmt(created(split.http) / split.http.seconds)} / ${fmt(split.pgbench.value.tps)} = ${fmt(ratio, 2)} -> goal >= 0.7: ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`,
