@@ -1,3 +1,6 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
 import Ajv from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +44,35 @@ describe('OpenAPI document', () => {
 
   it('has the routes', () => {
     expect(operations().length).toBeGreaterThan(40);
+  });
+
+  it('has every route the app serves, but for the HTML pages (citizen pages and console)', () => {
+    const served: string[] = [];
+    const excluded: string[] = [];
+    for (const module of app.app.get(ModulesContainer).values())
+      for (const { metatype } of module.controllers.values()) {
+        if (!metatype) continue;
+        const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
+        const pages = Reflect.getMetadata('swagger/apiExcludeController', metatype)?.[0] === true;
+        for (const key of Object.getOwnPropertyNames(metatype.prototype)) {
+          const handler: unknown = Object.getOwnPropertyDescriptor(metatype.prototype, key)?.value; // not getters
+          const path = typeof handler === 'function' ? Reflect.getMetadata(PATH_METADATA, handler) : undefined;
+          if (key === 'constructor' || path === undefined) continue;
+          const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+          const route = `${method} ${
+            `/${base}/${path}`
+              .replace(/\/+/g, '/')
+              .replace(/\/$/, '')
+              .replace(/:(\w+)/g, '{$1}') || '/'
+          }`;
+          (pages || Reflect.getMetadata('swagger/apiExcludeEndpoint', handler)?.disable ? excluded : served).push(route);
+        }
+      }
+    const documented = operations().map(({ name }) => name);
+    expect(served.length).toBeGreaterThan(40);
+    expect(served.filter((route) => !documented.includes(route))).toEqual([]);
+    // What the document leaves out is HTML for people, never the JSON API.
+    expect(excluded.filter((route) => route.split(' ')[1].startsWith('/api/'))).toEqual([]);
   });
 
   it('gives every operation a success response with a schema', () => {

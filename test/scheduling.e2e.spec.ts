@@ -67,7 +67,7 @@ describe('slots from weekly opening hours, stored and served', () => {
     expect(second).toBe(0);
   });
 
-  it('the demo seed: two offices, three services, slots for 14 days with capacity = counters', async () => {
+  it('the demo seed: two offices with shared counters, different hours and a closure day, three services, slots for 14 days', async () => {
     const seed = app.app.get(DemoSeedService);
     const result = await seed.seed(14);
     expect(result.locations).toBe(2);
@@ -79,6 +79,32 @@ describe('slots from weekly opening hours, stored and served', () => {
       `SELECT DISTINCT s.capacity FROM slots s JOIN locations l ON l.id = s.location_id WHERE l.name = 'Bürgeramt Mitte'`,
     );
     expect(rows).toEqual([{ capacity: 3 }]);
+    // Counters shared by the services: one row of units per office and time, not per service;
+    // Mitte has three counters in the morning and two after noon, Nord two.
+    const units = await app.db.query(
+      `SELECT l.name, array_agg(DISTINCT u.counters ORDER BY u.counters) AS counters,
+              count(*) = count(DISTINCT u.starts_at) AS one_per_time
+         FROM counter_units u JOIN locations l ON l.id = u.location_id
+        WHERE l.name IN ('Bürgeramt Mitte', 'Bürgeramt Nord') GROUP BY l.name ORDER BY l.name`,
+    );
+    expect(units.rows).toEqual([
+      { name: 'Bürgeramt Mitte', counters: [2, 3], one_per_time: true },
+      { name: 'Bürgeramt Nord', counters: [1, 2], one_per_time: true },
+    ]);
+    // Different hours, and a closure day at Mitte with the reason citizens see.
+    const hours = await app.db.query(
+      `SELECT l.name, min(h.opens)::text AS opens, max(h.closes)::text AS closes FROM opening_hours h
+         JOIN locations l ON l.id = h.location_id WHERE l.name IN ('Bürgeramt Mitte', 'Bürgeramt Nord') GROUP BY l.name ORDER BY l.name`,
+    );
+    expect(hours.rows).toEqual([
+      { name: 'Bürgeramt Mitte', opens: '08:00:00', closes: '18:00:00' },
+      { name: 'Bürgeramt Nord', opens: '07:30:00', closes: '13:00:00' },
+    ]);
+    const closures = await app.db.query(
+      `SELECT l.name, c.reason, c.ends_at - c.starts_at AS length FROM closures c JOIN locations l ON l.id = c.location_id
+        WHERE l.name IN ('Bürgeramt Mitte', 'Bürgeramt Nord')`,
+    );
+    expect(closures.rows).toEqual([{ name: 'Bürgeramt Mitte', reason: 'Betriebsausflug', length: { days: 1 } }]);
     expect((await seed.seed(14)).slots).toBe(0);
   });
 
