@@ -56,8 +56,9 @@ describe('OpenAPI document', () => {
         const pages = Reflect.getMetadata('swagger/apiExcludeController', metatype)?.[0] === true;
         for (const key of Object.getOwnPropertyNames(metatype.prototype)) {
           const handler: unknown = Object.getOwnPropertyDescriptor(metatype.prototype, key)?.value; // not getters
-          const path = typeof handler === 'function' ? Reflect.getMetadata(PATH_METADATA, handler) : undefined;
-          if (key === 'constructor' || path === undefined) continue;
+          if (key === 'constructor' || typeof handler !== 'function') continue;
+          const path = Reflect.getMetadata(PATH_METADATA, handler);
+          if (path === undefined) continue;
           const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
           const route = `${method} ${
             `/${base}/${path}`
