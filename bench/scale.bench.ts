@@ -785,7 +785,8 @@ async function slotsScenario(server: Server, load: ReturnType<typeof loadGenerat
       const kinds = new Map<string, number[]>();
       paths.forEach((path, i) => {
         const kind = `${path.includes('&from=') ? 'later' : 'now'}${path.includes('additionalServiceIds') ? '+combined' : ''}`;
-        kinds.set(kind, [...(kinds.get(kind) ?? []), r.ms[i]]);
+        if (!kinds.has(kind)) kinds.set(kind, []);
+        kinds.get(kind)!.push(r.ms[i]);
       });
       console.log(
         `  p50 / p99 by kind: ${[...kinds].map(([kind, ms]) => `${kind} ${fmt(percentile(ms, 0.5), 1)} / ${fmt(percentile(ms, 0.99), 1)} ms`).join(', ')}`,

@@ -123,12 +123,12 @@ export class StaffRepository {
     return rows.length === 1;
   }
 
-  /** The account's binding to an identity at the provider removed; the one it had, if any. */
+  /** The account's binding to an identity at the provider removed; the one it had, if any (the caller holds the row's lock). */
   async unbindSsoIdentity(manager: EntityManager, id: string): Promise<{ issuer: string; subject: string } | undefined> {
     return sqlOne(
       manager,
-      `UPDATE staff_users u SET sso_issuer = NULL, sso_subject = NULL FROM (SELECT id, sso_issuer, sso_subject FROM staff_users WHERE id = $1 FOR UPDATE) old
-        WHERE u.id = old.id AND old.sso_subject IS NOT NULL RETURNING old.sso_issuer AS issuer, old.sso_subject AS subject`,
+      `UPDATE staff_users u SET sso_issuer = NULL, sso_subject = NULL FROM staff_users old
+        WHERE u.id = $1 AND old.id = u.id AND old.sso_subject IS NOT NULL RETURNING old.sso_issuer AS issuer, old.sso_subject AS subject`,
       [id],
     );
   }
